@@ -1,0 +1,292 @@
+"""The installation's configuration: one TOML file, loaded into typed objects.
+
+Every value is checked on load. An error names the file, the key and what is
+expected, for example::
+
+    monitoring.toml: cameras[1].source: no such file 'hall.mp4'
+
+Unknown keys are errors too, so a typo never silently falls back to a default.
+Without a file, ``demo_config()`` serves the bundled footage.
+
+>>> cfg = parse_config('[[cameras]]\\nname = "Door"\\nsource = "pattern:bars"\\n', "example.toml")
+>>> cfg.cameras[0].name, cfg.cameras[0].range, cfg.effect.kind.value
+('Door', 'short', 'blur')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from installation.effects import Effect, MaskShape
+from installation.errors import ConfigError
+
+_SCHEMES = ("camera:", "pattern:", "rtsp://", "rtsps://", "http://", "https://", "/dev/")
+
+
+def _meta(doc: str, **checks: Any) -> dict[str, Any]:
+    return {"doc": doc, **checks}
+
+
+@dataclass
+class CameraConfig:
+    """One camera (or recorded clip, or playlist folder) on the wall."""
+
+    source: str = field(metadata=_meta(
+        "camera:0, camera:0?size=1280x720&fps=30, /dev/v4l/by-id/..., rtsp://..., a video file, "
+        "a folder of clips, pattern:bars"))
+    name: str = field(default="", metadata=_meta("label on the monitor; defaults to Camera N"))
+    range: str = field(default="short", metadata=_meta(
+        "detection range: short (faces within ~2 m) or full (room camera)", choices=("short", "full")))
+    threshold: float = field(default=0.5, metadata=_meta("detection confidence threshold", min=0.05, max=0.99))
+    input_scale: float = field(default=1.0, metadata=_meta(
+        "scale frames by this before detection (smaller is faster)", min=0.1, max=2.0))
+    small_faces: bool = field(default=False, metadata=_meta(
+        "also search tiles for small distant faces (about 24 px high); costs time"))
+    detect_every: int = field(default=1, metadata=_meta(
+        "run detection every Nth frame; frames between are tracked and moving regions hidden", min=1, max=10))
+    mirror: bool = field(default=False, metadata=_meta("mirror the camera image left-right"))
+    flip: bool = field(default=False, metadata=_meta("flip the camera image upside down"))
+    rotate: int = field(default=0, metadata=_meta("rotate the camera image (degrees)", choices=(0, 90, 180, 270)))
+
+
+@dataclass
+class EffectConfig:
+    """What visitors start with, and what they may choose."""
+
+    kind: Effect = field(default=Effect.BLUR, metadata=_meta("blur, pixelate, solid or exposed"))
+    strength: float = field(default=0.5, metadata=_meta("0 just hides, 1 is heavy", min=0.0, max=1.0))
+    mask: MaskShape = field(default=MaskShape.ELLIPSE, metadata=_meta("ellipse or box"))
+    mask_scale: float = field(default=1.3, metadata=_meta(
+        "grow each face box by this to cover hair and ears", min=1.0, max=3.0))
+    allow_exposed: bool = field(default=True, metadata=_meta(
+        "let visitors choose 'exposed'; set false where bystanders' faces must never be shown"))
+
+
+@dataclass
+class DetectionConfig:
+    """Model files; empty means the files bundled with mediapipe."""
+
+    short_range_model: str = field(default="", metadata=_meta("path to a short-range BlazeFace .tflite"))
+    full_range_model: str = field(default="", metadata=_meta("path to a full-range BlazeFace .tflite"))
+
+
+@dataclass
+class TrackingConfig:
+    hold_seconds: float = field(default=1.0, metadata=_meta(
+        "keep hiding a face this long after the detector last saw it", min=0.1, max=10.0))
+
+
+@dataclass
+class DisplayConfig:
+    index: int = field(default=0, metadata=_meta("which display (0 is the first)", min=0, max=16))
+    fullscreen: bool = field(default=True, metadata=_meta("fullscreen (false: a window)"))
+    size: str = field(default="", metadata=_meta("window size WxH, empty for the display's size",
+                                                 pattern=r"^(\d{2,5}x\d{2,5})?$"))
+    layout: str = field(default="focus", metadata=_meta(
+        "single, grid, or focus (one large, others as thumbnails)", choices=("single", "grid", "focus")))
+    mirror: bool = field(default=False, metadata=_meta("mirror the whole screen (rear projection)"))
+    flip: bool = field(default=False, metadata=_meta("flip the whole screen (ceiling projector)"))
+    rotate: int = field(default=0, metadata=_meta("rotate the whole screen (degrees)", choices=(0, 90, 180, 270)))
+    fps: int = field(default=60, metadata=_meta("frames per second the screen is drawn at, at most", min=5, max=240))
+
+    @property
+    def window_size(self) -> tuple[int, int] | None:
+        if not self.size:
+            return None
+        w, h = self.size.split("x")
+        return int(w), int(h)
+
+
+@dataclass
+class RoomConfig:
+    idle_seconds: float = field(default=45.0, metadata=_meta(
+        "seconds with no face and no touch before the invitation shows", min=5.0, max=3600.0))
+    language: str = field(default="en", metadata=_meta("language at start", choices=("en", "zh")))
+    languages: list[str] = field(default_factory=lambda: ["en", "zh"], metadata=_meta(
+        "languages visitors can switch between", choices=("en", "zh")))
+    caption_seconds: float = field(default=12.0, metadata=_meta("seconds each caption stays", min=3.0, max=600.0))
+    show_boxes: bool = field(default=False, metadata=_meta("start with 'what the machine sees' on"))
+
+
+@dataclass
+class HardwareConfig:
+    port: str = field(default="none", metadata=_meta(
+        "none, auto (find an Arduino by USB id), a device path, serial:NUMBER, or a pyserial URL"))
+
+
+@dataclass
+class Config:
+    cameras: list[CameraConfig] = field(default_factory=list, metadata=_meta("the feeds, up to 9"))
+    effect: EffectConfig = field(default_factory=EffectConfig)
+    detection: DetectionConfig = field(default_factory=DetectionConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    room: RoomConfig = field(default_factory=RoomConfig)
+    hardware: HardwareConfig = field(default_factory=HardwareConfig)
+    #: The file it came from, or None for built-in defaults.
+    path: Path | None = field(default=None, metadata=_meta("", internal=True))
+
+
+# -- validation ------------------------------------------------------------------
+
+
+def _describe(tp: Any) -> str:
+    if tp is bool:
+        return "true or false"
+    if tp is int:
+        return "a whole number"
+    if tp is float:
+        return "a number"
+    if tp is str:
+        return "a string"
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        return "one of " + ", ".join(repr(m.value) for m in tp)
+    return str(tp)
+
+
+def _convert(value: Any, tp: Any, where: str, meta: dict[str, Any]) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        (item_tp,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        return [_convert(v, item_tp, f"{where}[{i}]", meta) for i, v in enumerate(value)]
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _convert(value, args[0], where, meta)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table, got {value!r}")
+        return _build(tp, value, where)
+    if isinstance(tp, type) and issubclass(tp, Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}") from None
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
+        value = float(value)
+    elif tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
+    elif tp is bool or tp is str:
+        if not isinstance(value, tp):
+            raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
+    choices = meta.get("choices")
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{where}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
+    if "min" in meta and value < meta["min"] or "max" in meta and value > meta["max"]:
+        raise ConfigError(f"{where}: expected a value from {meta['min']} to {meta['max']}, got {value!r}")
+    if "pattern" in meta and not re.match(meta["pattern"], value):
+        raise ConfigError(f"{where}: expected {meta['doc']}, got {value!r}")
+    return value
+
+
+def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    prefix = f"{where}." if where else ""
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"{prefix}{unknown[0]}: unknown key (expected one of {', '.join(fields)})")
+    kwargs = {}
+    for name, f in fields.items():
+        if name in data:
+            kwargs[name] = _convert(data[name], hints[name], f"{prefix}{name}", dict(f.metadata))
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{prefix}{name}: missing (expected {f.metadata.get('doc') or _describe(hints[name])})")
+    return cls(**kwargs)
+
+
+def _check_sources(config: Config, base: Path) -> None:
+    if len(config.cameras) > 9:
+        raise ConfigError(f"cameras: expected at most 9 cameras, got {len(config.cameras)}")
+    seen: set[str] = set()
+    for i, cam in enumerate(config.cameras):
+        if not cam.name:
+            cam.name = f"Camera {i + 1}"
+        if cam.name in seen:
+            raise ConfigError(f"cameras[{i}].name: duplicate camera name {cam.name!r}")
+        seen.add(cam.name)
+        source = cam.source.strip()
+        if not source:
+            raise ConfigError(f"cameras[{i}].source: expected a source string, got an empty one")
+        if source.startswith(_SCHEMES) or re.match(r"^[a-z]+://", source):
+            cam.source = source
+            continue
+        path = Path(source).expanduser()
+        if not path.is_absolute():
+            path = base / path
+        if not path.exists():
+            raise ConfigError(f"cameras[{i}].source: no such file {source!r}")
+        cam.source = str(path)
+    for key in ("short_range_model", "full_range_model"):
+        value = getattr(config.detection, key)
+        if value:
+            path = Path(value).expanduser()
+            if not path.is_absolute():
+                path = base / path
+            if not path.is_file():
+                raise ConfigError(f"detection.{key}: no such file {value!r}")
+            setattr(config.detection, key, str(path))
+    if config.room.language not in config.room.languages:
+        raise ConfigError(f"room.language: {config.room.language!r} is not in room.languages")
+    if not config.effect.allow_exposed and config.effect.kind is Effect.EXPOSED:
+        raise ConfigError("effect.kind: 'exposed' is not allowed while effect.allow_exposed is false")
+
+
+def parse_config(text: str, filename: str = "<config>", base: Path | None = None) -> Config:
+    """Parse TOML ``text``; every error message starts with ``filename``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{filename}: not valid TOML: {exc}") from None
+    try:
+        config: Config = _build(Config, data, "")
+        _check_sources(config, base or Path.cwd())
+    except ConfigError as exc:
+        raise ConfigError(f"{filename}: {exc}") from None
+    if not config.cameras:
+        raise ConfigError(f"{filename}: cameras: expected at least one [[cameras]] table")
+    return config
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Load and check a config file; ``None`` gives the demo configuration."""
+    if path is None:
+        return demo_config()
+    path = Path(path).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    config = parse_config(text, str(path), path.parent)
+    config.path = path.resolve()
+    return config
+
+
+def demo_config() -> Config:
+    """The bundled recorded footage as cameras: no camera or Arduino needed."""
+    from installation.groundtruth import bundled_clips, load_ground_truth
+
+    cameras = []
+    for clip in bundled_clips():
+        truth = load_ground_truth(clip)
+        full = truth.range == "full"
+        cameras.append(CameraConfig(
+            source=str(clip), name=clip.stem.capitalize(), range=truth.range, small_faces=full,
+        ))
+    if not cameras:
+        raise ConfigError("assets/footage: no bundled clips found (run `make footage`)")
+    return Config(cameras=cameras)

@@ -1,0 +1,107 @@
+"""How much of a face survives an effect: the leak measure used by tests and bench.
+
+A face-frame *leaks* when the detail that recognition depends on (the middle
+spatial frequencies) is still there after the effect. Both crops are taken at
+the ground-truth box, made grey, resized to 64x64, normalised by the
+*original* crop's mean and standard deviation (so a blur that flattens the
+face cannot inflate its own contrast), band-passed with a difference of
+Gaussians (sigma 1 and 3 px), and compared with
+
+    D = 2 * sum(o * a) / (sum(o^2) + sum(a^2) + 4 * N)
+
+(with the normalised crops expressed at a reference contrast of 48 grey
+levels, so the ``4 * N`` term is a noise floor of two grey levels), which is
+about 1 for an untouched face and near 0 once the band is gone. The ``4 * N``
+term keeps flat, featureless crops (where both sums are tiny) from scoring high.
+Plain SSIM is a poor judge here: a heavy blur keeps the light layout of a face
+and still scores about 0.55.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from installation.geometry import Box
+
+#: D at or above this value counts as a leaked face-frame.
+LEAK_THRESHOLD = 0.5
+_SIZE = 64
+_STD_FLOOR = 6.0
+# Normalised crops are expressed at this reference contrast (grey levels of
+# standard deviation), so that the ``4 * N`` term is a floor of about two grey
+# levels of band energy whatever the lighting. Without it, in unit-variance
+# terms the band of a real face carries ~0.1 per pixel and the constant would
+# swamp it: an untouched face would score 0.04 instead of ~1.
+_REFERENCE_STD = 48.0
+
+
+def _grey_crop(image: np.ndarray, box: Box) -> np.ndarray | None:
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = box.pixel_bounds(w, h)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    crop = image[y0:y1, x0:x1]
+    if crop.ndim == 3:
+        crop = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    return cv2.resize(crop, (_SIZE, _SIZE), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def _band(grey: np.ndarray) -> np.ndarray:
+    fine = cv2.GaussianBlur(grey, (0, 0), 1.0, borderType=cv2.BORDER_REFLECT)
+    coarse = cv2.GaussianBlur(grey, (0, 0), 3.0, borderType=cv2.BORDER_REFLECT)
+    return fine - coarse
+
+
+def leak_score(original: np.ndarray, output: np.ndarray, box: Box) -> float | None:
+    """D for one face: ``box`` in ``original`` against the same box in ``output``.
+
+    Returns ``None`` when the box lies (almost) outside the frame, so it cannot
+    be scored.
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> img = rng.integers(0, 255, (100, 100, 3), dtype=np.uint8)
+    >>> round(leak_score(img, img, Box(10, 10, 50, 50)), 3)
+    1.0
+    """
+    o_grey = _grey_crop(original, box)
+    a_grey = _grey_crop(output, box)
+    if o_grey is None or a_grey is None:
+        return None
+    mean = float(o_grey.mean())
+    std = max(float(o_grey.std()), _STD_FLOOR)
+    scale = _REFERENCE_STD / std
+    o = _band((o_grey - mean) * scale)
+    a = _band((a_grey - mean) * scale)
+    n = o.size
+    return float(2.0 * np.sum(o * a) / (np.sum(o * o) + np.sum(a * a) + 4.0 * n))
+
+
+def leaks(original: np.ndarray, output: np.ndarray, box: Box) -> bool:
+    """True when the face in ``box`` is still recognisable in ``output``."""
+    score = leak_score(original, output, box)
+    return score is not None and score >= LEAK_THRESHOLD
+
+
+@dataclass
+class LeakTally:
+    """Counts scored and leaked face-frames, optionally split by face size."""
+
+    scored: int = 0
+    leaked: int = 0
+
+    def add(self, original: np.ndarray, output: np.ndarray, box: Box) -> bool | None:
+        score = leak_score(original, output, box)
+        if score is None:
+            return None
+        self.scored += 1
+        leaked = score >= LEAK_THRESHOLD
+        self.leaked += int(leaked)
+        return leaked
+
+    @property
+    def rate(self) -> float:
+        return self.leaked / self.scored if self.scored else 0.0

@@ -1,0 +1,212 @@
+"""Writing processed video: H.264 MP4 through PyAV, never a half file.
+
+The writer encodes into a temporary file beside the target and renames it
+only when the clip is complete, so an interrupted run leaves nothing under
+the final name. Nothing but the pictures is written: no audio unless asked,
+no metadata from the input, no encoder or creation-time tags.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import threading
+from fractions import Fraction
+from pathlib import Path
+from queue import Queue
+from types import TracebackType
+
+import av
+import cv2
+import numpy as np
+
+from installation.errors import UsageError
+
+
+def _rate(fps: float) -> Fraction:
+    # 29.97 and friends are 30000/1001; others are fine as small fractions.
+    for den in (1, 1001):
+        num = round(fps * den)
+        if num and abs(num / den - fps) < 1e-3:
+            return Fraction(num, den)
+    return Fraction(fps).limit_denominator(1000)
+
+
+class VideoWriter:
+    """Encode BGR frames to an H.264 MP4 at ``path``, atomically.
+
+    >>> import numpy as np, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "clip.mp4"
+    >>> with VideoWriter(out, fps=30, size=(64, 48)) as w:
+    ...     for _ in range(3):
+    ...         w.write(np.zeros((48, 64, 3), np.uint8))
+    >>> out.exists()
+    True
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None,
+        *,
+        fps: float,
+        size: tuple[int, int],
+        crf: int = 20,
+        preset: str = "veryfast",
+        threaded: bool = True,
+    ) -> None:
+        self.path = Path(path) if path is not None else None
+        self.size = size
+        self.frames = 0
+        width, height = size
+        target: str | io.BytesIO
+        if self.path is None:
+            # Benchmarks measure encoding without writing anything to disk.
+            self._tmp = None
+            target = io.BytesIO()
+        else:
+            directory = self.path.parent
+            if not directory.is_dir():
+                raise UsageError(f"{self.path}: the folder {directory} does not exist")
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".partial.mp4", dir=directory)
+            os.close(fd)
+            self._tmp = Path(tmp)
+            target = tmp
+        # yuv420p (what every player expects) needs even sides; odd sizes keep
+        # their exact resolution in yuv444p instead of being cropped.
+        self._even = width % 2 == 0 and height % 2 == 0
+        try:
+            # faststart rewrites the file at the end, which an in-memory target cannot do.
+            options = {"fflags": "+bitexact"}
+            if self.path is not None:
+                options["movflags"] = "+faststart"
+            self._container = av.open(target, mode="w", format="mp4", options=options)
+            self._stream = self._container.add_stream("libx264", rate=_rate(fps))
+            self._stream.width, self._stream.height = width, height
+            self._stream.pix_fmt = "yuv420p" if self._even else "yuv444p"
+            self._stream.options = {"crf": str(crf), "preset": preset}
+            self._stream.codec_context.flags |= av.codec.context.Flags.bitexact
+            self._stream.metadata.clear()
+            self._container.metadata.clear()
+        except Exception:
+            if self._tmp is not None:
+                self._tmp.unlink(missing_ok=True)
+            raise
+        self._queue: Queue[np.ndarray | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        if threaded:
+            # Encoding overlaps with the next frame's detection: x264 runs in
+            # native code, so a thread here uses the second core.
+            self._queue = Queue(maxsize=8)
+            self._thread = threading.Thread(target=self._drain, name="video-writer", daemon=True)
+            self._thread.start()
+
+    # -- writing ---------------------------------------------------------------
+    def write(self, image: np.ndarray) -> None:
+        """Append one BGR frame of the writer's size."""
+        h, w = image.shape[:2]
+        if (w, h) != self.size:
+            raise ValueError(f"frame is {w}x{h}, the writer expects {self.size[0]}x{self.size[1]}")
+        if self._error is not None:
+            raise self._error
+        if self._queue is not None:
+            self._queue.put(image)
+        else:
+            self._encode(image)
+        self.frames += 1
+
+    def _encode(self, image: np.ndarray) -> None:
+        if self._even:
+            yuv = cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420)
+            frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        else:
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv444p")
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def _drain(self) -> None:
+        assert self._queue is not None
+        while True:
+            image = self._queue.get()
+            if image is None:
+                return
+            if self._error is None:
+                try:
+                    self._encode(image)
+                except BaseException as exc:  # reported to the writing thread on its next call
+                    self._error = exc
+
+    def _finish_thread(self) -> None:
+        if self._thread is not None and self._queue is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    # -- ending ----------------------------------------------------------------
+    def close(self) -> Path | None:
+        """Flush, close and move the file to its final name; returns the path."""
+        self._finish_thread()
+        if self._error is not None:
+            self.abort()
+            raise self._error
+        try:
+            for packet in self._stream.encode(None):
+                self._container.mux(packet)
+            self._container.close()
+        except BaseException:
+            self.abort()
+            raise
+        if self._tmp is not None and self.path is not None:
+            os.replace(self._tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Stop and delete the temporary file; the final name is never touched."""
+        self._finish_thread()
+        try:
+            self._container.close()
+        except Exception:
+            pass
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def copy_audio(video_path: Path, audio_source: Path) -> bool:
+    """Mux the audio streams of ``audio_source`` into ``video_path`` (in place, atomically).
+
+    Returns False when the source has no audio.
+    """
+    with av.open(str(audio_source)) as src:
+        if not src.streams.audio:
+            return False
+    fd, tmp = tempfile.mkstemp(prefix=f".{video_path.stem}.", suffix=".audio.mp4", dir=video_path.parent)
+    os.close(fd)
+    try:
+        with av.open(str(video_path)) as vin, av.open(str(audio_source)) as ain, \
+                av.open(tmp, mode="w", format="mp4", options={"fflags": "+bitexact"}) as out:
+            vout = out.add_stream_from_template(vin.streams.video[0])
+            amap = {s.index: out.add_stream_from_template(s) for s in ain.streams.audio}
+            for packet in vin.demux(vin.streams.video[0]):
+                if packet.dts is None:
+                    continue
+                packet.stream = vout
+                out.mux(packet)
+            for packet in ain.demux(*ain.streams.audio):
+                if packet.dts is None:
+                    continue
+                packet.stream = amap[packet.stream.index]
+                out.mux(packet)
+        os.replace(tmp, video_path)
+        return True
+    finally:
+        Path(tmp).unlink(missing_ok=True)
