@@ -64,8 +64,8 @@ def leak_score(original: np.ndarray, output: np.ndarray, box: Box) -> float | No
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> img = rng.integers(0, 255, (100, 100, 3), dtype=np.uint8)
-    >>> round(leak_score(img, img, Box(10, 10, 50, 50)), 3)
-    1.0
+    >>> leak_score(img, img, Box(10, 10, 50, 50)) > 0.99  # an untouched crop
+    True
     """
     o_grey = _grey_crop(original, box)
     a_grey = _grey_crop(output, box)

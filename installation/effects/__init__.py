@@ -25,4 +25,8 @@ class MaskShape(str, Enum):
     BOX = "box"
 
 
-__all__ = ["Effect", "MaskShape"]
+# Imported after the enums, which the effect modules themselves import from here.
+from installation.effects.apply import apply_effect, hide_everything  # noqa: E402
+from installation.effects.mask import MaskGeometry, mask_geometry  # noqa: E402
+
+__all__ = ["Effect", "MaskGeometry", "MaskShape", "apply_effect", "hide_everything", "mask_geometry"]

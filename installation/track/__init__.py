@@ -1,0 +1,7 @@
+"""Face tracking: stable ids across frames, and faces kept hidden through detector misses."""
+
+from __future__ import annotations
+
+from installation.track.tracker import TrackedFace, Tracker
+
+__all__ = ["TrackedFace", "Tracker"]

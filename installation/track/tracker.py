@@ -1,0 +1,335 @@
+"""Face tracks across frames: stable ids, smoothed boxes, and hiding through detector misses.
+
+A detector misses faces now and then (a turned head, motion blur, a frame it
+did not run on). Every miss would otherwise show a face for a frame, so the
+tracker carries each face forward: it predicts where the face has gone
+(constant velocity, damped so that a face that stopped is not flung across the
+frame), widens the box it hands to the effect while it is unsure, and lets go
+once ``hold_seconds`` have passed without a sighting or the box has left the
+frame. A detection is hidden from the first frame it appears in;
+``confirmed`` only decides whether it counts as a person in statistics.
+
+Times are the frames' own timestamps (seconds), not frame counts, so the hold
+means the same at 15 and at 60 frames per second and across dropped frames.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from installation.geometry import Box, Detection
+
+#: Time constant (s) with which a predicted velocity dies away while a face is unseen.
+DAMPING_SECONDS = 0.5
+#: Steady-state alpha-beta gains for position and velocity (Benedict-Bordner pair).
+POSITION_GAIN = 0.5
+VELOCITY_GAIN = POSITION_GAIN**2 / (2 - POSITION_GAIN)
+#: Gain with which box sizes follow the detections.
+SIZE_GAIN = 0.4
+#: Speeds above this many face widths per second are taken for a bad match and capped.
+MAX_SPEED_WIDTHS = 16.0
+#: The hidden region reaches at most this many face widths ahead of the last sighting.
+MAX_SWEEP_WIDTHS = 3.0
+#: How much faster a box widens while its face's speed is not yet known.
+UNKNOWN_SPEED_GROWTH = 5.0
+#: A detection within this many pixels of the frame edge is taken to be cut off by it.
+EDGE_PIXELS = 1.0
+
+
+@dataclass
+class TrackedFace:
+    """One face as the tracker sees it on the current frame.
+
+    ``box`` is the region to hide: the predicted face box, grown while the
+    face is unseen. ``misses`` counts consecutive updates without a matching
+    detection (0: seen on this frame), ``age`` the updates since the track
+    began, ``confirmed`` whether it was seen often enough to count as a person.
+    """
+
+    track_id: int
+    box: Box
+    score: float
+    misses: int
+    age: int
+    confirmed: bool
+
+
+class _Track:
+    """Filter state of one face: centre and velocity per axis, smoothed size."""
+
+    def __init__(self, track_id: int, detection: Detection, timestamp: float) -> None:
+        box = detection.box
+        self.track_id = track_id
+        self.cx, self.cy = box.cx, box.cy
+        self.vx = self.vy = 0.0
+        self.w, self.h = box.w, box.h
+        self.seen_at = timestamp
+        self.seen_box = box
+        self.score = detection.score
+        self.misses = 0
+        self.age = 1
+        self.hits = 1
+        self.confirmed = False
+
+    def correct(self, box: Box, score: float, timestamp: float) -> None:
+        """Fold in a matching detection (``box`` already corrected for the frame edge)."""
+        dt = timestamp - self.seen_at
+        self.hits += 1
+        n = self.hits
+        # Growing-memory gains for the first few sightings (a least-squares
+        # line through them), then the steady pair: a new track learns its
+        # velocity from two sightings instead of creeping up to it.
+        alpha = max(POSITION_GAIN, 2 * (2 * n - 1) / (n * (n + 1)))
+        beta = max(VELOCITY_GAIN, 6 / (n * (n + 1)))
+        px, py = self.cx + self.vx * dt, self.cy + self.vy * dt
+        rx, ry = box.cx - px, box.cy - py
+        self.cx, self.cy = px + alpha * rx, py + alpha * ry
+        if dt > 1e-6:
+            self.vx += beta * rx / dt
+            self.vy += beta * ry / dt
+        limit = MAX_SPEED_WIDTHS * max(self.w, self.h)
+        speed = math.hypot(self.vx, self.vy)
+        if speed > limit:
+            self.vx, self.vy = self.vx * limit / speed, self.vy * limit / speed
+        size_gain = max(SIZE_GAIN, 1.0 / n)
+        self.w += size_gain * (box.w - self.w)
+        self.h += size_gain * (box.h - self.h)
+        filtered = Box.from_centre(self.cx, self.cy, self.w, self.h)
+        self.seen_box = _union(filtered, box)
+        self.seen_at = timestamp
+        self.score = score
+        self.misses = 0
+
+    def hidden_box(self, timestamp: float, growth_per_second: float, max_growth: float) -> Box:
+        """Where to hide the face at ``timestamp``, given what was seen at ``seen_at``."""
+        elapsed = max(0.0, timestamp - self.seen_at)
+        if elapsed == 0.0:
+            return self.seen_box
+        # Cover every place between where the face was last seen and where it
+        # would be had it kept its speed: it may have stopped, slowed or gone on.
+        if self.hits < 3:
+            # Two sightings or fewer say little about the speed: widen faster.
+            growth_per_second *= UNKNOWN_SPEED_GROWTH
+        grow = min(max_growth, 1.0 + growth_per_second * elapsed)
+        base = self.seen_box
+        w, h = base.w * grow, base.h * grow
+        dx, dy = self.vx * elapsed, self.vy * elapsed
+        reach = MAX_SWEEP_WIDTHS * max(base.w, base.h)
+        distance = math.hypot(dx, dy)
+        if distance > reach:
+            dx, dy = dx * reach / distance, dy * reach / distance
+        seen = Box.from_centre(base.cx, base.cy, w, h)
+        ahead = Box.from_centre(base.cx + dx, base.cy + dy, w, h)
+        return _union(seen, ahead)
+
+    def likely_box(self, timestamp: float) -> Box:
+        """The single most likely face box: constant velocity, dying away while unseen."""
+        elapsed = max(0.0, timestamp - self.seen_at)
+        damped = DAMPING_SECONDS * (1.0 - math.exp(-elapsed / DAMPING_SECONDS))
+        base = self.seen_box
+        return Box.from_centre(base.cx + self.vx * damped, base.cy + self.vy * damped, base.w, base.h)
+
+    def view(self, box: Box) -> TrackedFace:
+        return TrackedFace(self.track_id, box, self.score, self.misses, self.age, self.confirmed)
+
+
+class Tracker:
+    """Associates detections across frames and says which regions to hide.
+
+    Call :meth:`update` with the detections of every frame the detector ran
+    on, and :meth:`predict` on frames it did not; both return the faces to
+    hide on that frame, ordered by id.
+
+    >>> from installation.geometry import Box, Detection
+    >>> tracker = Tracker(hold_seconds=0.5)
+    >>> [f.track_id for f in tracker.update([Detection(Box(100, 80, 40, 40), 0.9)], 0.0, (640, 360))]
+    [1]
+    >>> face, = tracker.update([], 0.1, (640, 360))   # missed: still hidden, box grown
+    >>> face.misses, face.box.w > 40
+    (1, True)
+    >>> tracker.update([], 0.7, (640, 360))            # gone for longer than the hold
+    []
+    >>> tracker.tracks_started
+    1
+    """
+
+    def __init__(
+        self,
+        *,
+        hold_seconds: float = 1.0,
+        iou_threshold: float = 0.2,
+        growth_per_second: float = 0.5,
+        max_growth: float = 1.6,
+        confirm_hits: int = 3,
+    ) -> None:
+        if not hold_seconds >= 0:
+            raise ValueError(f"tracker: hold_seconds must be 0 or more, got {hold_seconds}")
+        if not 0 <= iou_threshold <= 1:
+            raise ValueError(f"tracker: iou_threshold must be within [0, 1], got {iou_threshold}")
+        if not growth_per_second >= 0 or not max_growth >= 1:
+            raise ValueError(
+                f"tracker: growth_per_second must be 0 or more and max_growth 1 or more, "
+                f"got {growth_per_second} and {max_growth}"
+            )
+        self.hold_seconds = float(hold_seconds)
+        self.iou_threshold = float(iou_threshold)
+        self.growth_per_second = float(growth_per_second)
+        self.max_growth = float(max_growth)
+        self.confirm_hits = max(1, int(confirm_hits))
+        #: Tracks started since the tracker was made (faces seen), kept across :meth:`reset`.
+        self.tracks_started = 0
+        self._tracks: list[_Track] = []
+        self._next_id = 1
+        self._now: float | None = None
+
+    def reset(self) -> None:
+        """Forget every track (a new camera, a jump in the footage); ids and ``tracks_started`` go on."""
+        self._tracks.clear()
+        self._now = None
+
+    def update(
+        self, detections: Sequence[Detection], timestamp: float, frame_size: tuple[int, int]
+    ) -> list[TrackedFace]:
+        """Fold in the detections of a frame (``frame_size`` is ``(width, height)``); the faces to hide."""
+        timestamp = self._advance(timestamp)
+        width, height = frame_size
+        predicted = [t.hidden_box(timestamp, self.growth_per_second, self.max_growth) for t in self._tracks]
+        matches = self._associate(predicted, detections, timestamp)
+        matched_tracks = set()
+        matched_detections = set()
+        shown: dict[int, Box] = {}
+        for ti, di in matches:
+            track, detection = self._tracks[ti], detections[di]
+            box = _uncut(detection.box, track.w, track.h, width, height)
+            track.correct(box, detection.score, timestamp)
+            # What the detector saw this frame is always hidden, whatever the filter thinks.
+            track.seen_box = _union(track.seen_box, detection.box)
+            track.age += 1
+            if track.hits >= self.confirm_hits:
+                track.confirmed = True
+            matched_tracks.add(ti)
+            matched_detections.add(di)
+            shown[track.track_id] = track.seen_box
+        for ti, track in enumerate(self._tracks):
+            if ti not in matched_tracks:
+                track.misses += 1
+                track.age += 1
+                shown[track.track_id] = predicted[ti]
+        for di, detection in enumerate(detections):
+            if di in matched_detections or not _usable(detection.box):
+                continue
+            track = _Track(self._next_id, detection, timestamp)
+            track.confirmed = self.confirm_hits <= 1
+            self._next_id += 1
+            self.tracks_started += 1
+            self._tracks.append(track)
+            shown[track.track_id] = detection.box
+        return self._keep(shown, timestamp, width, height)
+
+    def predict(self, timestamp: float, frame_size: tuple[int, int]) -> list[TrackedFace]:
+        """The faces to hide on a frame the detector did not run on (counters are left as they are)."""
+        timestamp = self._advance(timestamp)
+        width, height = frame_size
+        shown = {
+            t.track_id: t.hidden_box(timestamp, self.growth_per_second, self.max_growth) for t in self._tracks
+        }
+        return self._keep(shown, timestamp, width, height)
+
+    # -- internals ---------------------------------------------------------
+
+    def _advance(self, timestamp: float) -> float:
+        timestamp = float(timestamp)
+        if not math.isfinite(timestamp):
+            raise ValueError(f"tracker: frame timestamp must be a finite number of seconds, got {timestamp}")
+        if self._now is not None and timestamp < self._now:
+            # The clock went backwards (footage looped, a camera restarted its
+            # clock): treat it as no time passing, so holds neither freeze nor
+            # end early.
+            shift = timestamp - self._now
+            for track in self._tracks:
+                track.seen_at += shift
+        self._now = timestamp
+        return timestamp
+
+    def _associate(
+        self, predicted: list[Box], detections: Sequence[Detection], timestamp: float
+    ) -> list[tuple[int, int]]:
+        """Greedy one-to-one matching, cheapest pair first, of tracks to detections."""
+        pairs = []
+        for ti, (track, region) in enumerate(zip(self._tracks, predicted, strict=True)):
+            size = max(track.w, track.h, 1.0)
+            likely = track.likely_box(timestamp)
+            for di, detection in enumerate(detections):
+                box = detection.box
+                if not _usable(box):
+                    continue
+                ratio = max(box.w, box.h, 1.0) / size
+                if not 0.5 <= ratio <= 2.0:
+                    continue
+                iou = region.iou(box)
+                inside = (
+                    region.x <= box.cx <= region.x + region.w and region.y <= box.cy <= region.y + region.h
+                )
+                if iou < self.iou_threshold and not inside:
+                    continue
+                distance = math.hypot(box.cx - likely.cx, box.cy - likely.cy) / size
+                pairs.append((1.0 - iou + distance, ti, di))
+        pairs.sort()
+        used_t: set[int] = set()
+        used_d: set[int] = set()
+        matches = []
+        for _, ti, di in pairs:
+            if ti in used_t or di in used_d:
+                continue
+            used_t.add(ti)
+            used_d.add(di)
+            matches.append((ti, di))
+        return matches
+
+    def _keep(self, shown: dict[int, Box], timestamp: float, width: int, height: int) -> list[TrackedFace]:
+        kept: list[_Track] = []
+        faces = []
+        for track in self._tracks:
+            box = shown[track.track_id]
+            expired = timestamp - track.seen_at > self.hold_seconds
+            # Out of the frame: nothing left to hide, or (unseen) most likely walked out.
+            gone = box.clipped(width, height).area <= 0.0 or (
+                track.misses > 0 and track.likely_box(timestamp).clipped(width, height).area <= 0.0
+            )
+            if expired or gone:
+                continue
+            kept.append(track)
+            faces.append(track.view(box))
+        self._tracks = kept
+        faces.sort(key=lambda f: f.track_id)
+        return faces
+
+
+def _union(a: Box, b: Box) -> Box:
+    x0, y0 = min(a.x, b.x), min(a.y, b.y)
+    x1, y1 = max(a.x + a.w, b.x + b.w), max(a.y + a.h, b.y + b.h)
+    return Box(x0, y0, x1 - x0, y1 - y0)
+
+
+def _usable(box: Box) -> bool:
+    values = (box.x, box.y, box.w, box.h)
+    return all(math.isfinite(v) for v in values) and box.w > 0 and box.h > 0
+
+
+def _uncut(box: Box, w: float, h: float, width: int, height: int) -> Box:
+    """A detection cut off by the frame edge, restored to the track's size along the cut axis.
+
+    Detectors clip boxes to the frame, so a face leaving it seems to shrink and
+    slow down; measuring from the edge that is still inside keeps its speed.
+    """
+    x, bw = box.x, box.w
+    left_cut, right_cut = box.x <= EDGE_PIXELS, box.x + box.w >= width - EDGE_PIXELS
+    if bw < w and left_cut != right_cut:
+        x, bw = (box.x + box.w - w, w) if left_cut else (box.x, w)
+    y, bh = box.y, box.h
+    top_cut, bottom_cut = box.y <= EDGE_PIXELS, box.y + box.h >= height - EDGE_PIXELS
+    if bh < h and top_cut != bottom_cut:
+        y, bh = (box.y + box.h - h, h) if top_cut else (box.y, h)
+    return Box(x, y, bw, bh)
