@@ -1,0 +1,164 @@
+"""BlazeFace detectors: a whole-frame pass, and tiles on top of it for small faces.
+
+Both take BGR ``uint8`` frames (OpenCV's order) and return
+:class:`~installation.geometry.Detection` boxes in that frame's pixels, merged
+and clipped to the frame, strongest first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from types import TracebackType
+
+import cv2
+import numpy as np
+
+from installation.detect.engines import Engine, Raw
+from installation.detect.nms import clip_all, suppress
+from installation.errors import ConfigError
+from installation.geometry import Box, Detection
+
+#: The score the models are built with; the live threshold filters above it.
+MIN_SCORE = 0.1
+
+
+class BlazeFaceDetector:
+    """Runs one model over the whole frame.
+
+    The frame is first shrunk by ``input_scale`` and then halved (2x2 box
+    averaging: cheap, and it does not alias) while it is more than twice the
+    model's input size, or four times for an engine that reports whole pixels
+    (short range), so that the model's own bilinear resize never has to skip
+    pixels. Colour is converted once, on the small image. ``threshold`` may be
+    changed at any time, from any thread; it applies from the next frame.
+    Values below ``MIN_SCORE`` act as ``MIN_SCORE``.
+
+    >>> from installation.detect.engines import GraphFullRange
+    >>> from installation.detect.models import resolve_model
+    >>> with BlazeFaceDetector(GraphFullRange(resolve_model("full"), min_score=MIN_SCORE)) as detector:
+    ...     detector.detect(np.zeros((720, 1280, 3), np.uint8))
+    []
+    """
+
+    def __init__(
+        self, engine: Engine, *, threshold: float = 0.5, input_scale: float = 1.0, squares: bool = False
+    ) -> None:
+        self._engine = engine
+        # The square model letterboxes a 16:9 frame, showing faces at 56 % of
+        # the size a square window of the frame's height gives; overlapping
+        # square windows reach faces that much smaller, at one run per window.
+        self._squares = squares
+        self._closed = False
+        self._threshold = valid_threshold(threshold)
+        self._input_scale = valid_input_scale(input_scale)
+        # With whole-pixel results the image the model gets is left larger so the rounding stays small.
+        self._keep = 2.0 if engine.whole_pixels else 1.0
+
+    @property
+    def threshold(self) -> float:
+        """Scores below this are not reported; set it at any time (``MIN_SCORE`` to 1)."""
+        return self._threshold
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        self._threshold = valid_threshold(value)
+
+    @property
+    def input_scale(self) -> float:
+        return self._input_scale
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        """The faces in a BGR ``uint8`` frame, in its pixels, strongest first."""
+        height, width = _check_image(image)
+        scaled, fx, fy = self._scaled(image)
+        return self._finish(self._whole_frame(scaled, fx, fy), width, height)
+
+    def close(self) -> None:
+        """Release the model; closing twice is harmless."""
+        if not self._closed:
+            self._closed = True
+            self._engine.close()
+
+    def __enter__(self) -> BlazeFaceDetector:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _scaled(self, image: np.ndarray) -> tuple[np.ndarray, float, float]:
+        """The frame at ``input_scale``, with frame pixels per scaled pixel across and down."""
+        if self._input_scale == 1.0:
+            return image, 1.0, 1.0
+        height, width = image.shape[:2]
+        size = (max(1, round(width * self._input_scale)), max(1, round(height * self._input_scale)))
+        return cv2.resize(image, size, interpolation=cv2.INTER_AREA), width / size[0], height / size[1]
+
+    def _whole_frame(self, small: np.ndarray, fx: float, fy: float) -> list[Detection]:
+        """The model over the whole of ``small``, a frame shrunk by ``fx`` across and ``fy`` down."""
+        tensor_w, tensor_h = self._engine.input_size
+        while True:
+            h, w = small.shape[:2]
+            side_w = min(w, h) if self._squares else w
+            if max(side_w / tensor_w, h / tensor_h) < 2 * self._keep:
+                break
+            # Even sides keep this an exact 2x2 average (OpenCV's fast path). Dropping an odd last
+            # row or column leaves every kept pixel where it was, so the scale is exactly 2.
+            even = small[: h - h % 2, : w - w % 2]
+            small = cv2.resize(even, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+            fx, fy = fx * 2, fy * 2
+        rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+        h, w = small.shape[:2]
+        if self._squares and w > 1.25 * h:
+            count = math.ceil(w / h)
+            step = (w - h) / (count - 1)
+            windows = [Box(round(i * step), 0, h, h) for i in range(count)]
+            found: list[Detection] = []
+            for raws in self._engine.run(rgb, windows):
+                found.extend(_to_frame(raws, fx, fy))
+            return found
+        return _to_frame(self._engine.run(rgb)[0], fx, fy)
+
+    def _finish(self, detections: Sequence[Detection], width: int, height: int) -> list[Detection]:
+        threshold = self._threshold
+        kept = [d for d in detections if d.score >= threshold]
+        return suppress(clip_all(kept, width, height))
+
+
+def valid_threshold(value: float) -> float:
+    """``value`` as a float if it is a usable score threshold, else a ``ConfigError``.
+
+    >>> valid_threshold(1.5)
+    Traceback (most recent call last):
+    ...
+    installation.errors.ConfigError: detector threshold 1.5: must be between 0 and 1
+    """
+    if not 0.0 <= float(value) <= 1.0:
+        raise ConfigError(f"detector threshold {value}: must be between 0 and 1")
+    return float(value)
+
+
+def valid_input_scale(value: float) -> float:
+    """``value`` as a float if it is a usable input scale (above 0, at most 1), else a ``ConfigError``."""
+    if not 0.0 < float(value) <= 1.0:
+        raise ConfigError(f"detector input_scale {value}: must be above 0 and at most 1")
+    return float(value)
+
+
+def _to_frame(raws: Sequence[Raw], sx: float, sy: float) -> list[Detection]:
+    return [Detection(Box(x * sx, y * sy, w * sx, h * sy), score) for x, y, w, h, score in raws]
+
+
+def _check_image(image: np.ndarray) -> tuple[int, int]:
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        shape = getattr(image, "shape", None)
+        dtype = getattr(image, "dtype", type(image).__name__)
+        raise ValueError(
+            f"face detector: expected a BGR uint8 image of shape (height, width, 3), got {dtype} {shape}"
+        )
+    return int(image.shape[0]), int(image.shape[1])

@@ -1,0 +1,250 @@
+"""The two ways a BlazeFace model is run: the only module that talks to mediapipe.
+
+* Short range goes through the Tasks API (``mediapipe.tasks.python.vision.
+  FaceDetector``). Its results are whole pixels of the image it was given, cut
+  towards zero, so callers should not hand it an image much smaller than they
+  need boxes for.
+* Full range cannot: in mediapipe 0.10.21 the Tasks face detector expects the
+  short-range model's 896 anchors and stops on the full-range model's 2304
+  with a tensor-shape check. The legacy ``mp.solutions.face_detection`` graph
+  runs it, but that graph's model path is fixed inside its ``.binarypb`` (a
+  ``model_path`` passed through its options is ignored). So full range runs a
+  graph of our own around mediapipe's ``FaceDetection`` subgraph, which is what
+  the solution graph wraps: it honours ``model_path``, reports boxes as
+  fractions (no rounding), and takes a region of interest, so that tiles of one
+  frame need no cropping or copying in Python.
+
+Both engines report raw candidates as ``(x, y, w, h, score)`` in pixels of the
+RGB image they were given, down to the ``min_score`` they were built with;
+callers filter by their own threshold.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from installation.errors import ModelError
+from installation.geometry import Box
+
+#: One candidate: ``(x, y, w, h, score)`` in pixels of the image the model was given.
+Raw = tuple[float, float, float, float, float]
+
+
+class Engine(Protocol):
+    """A loaded model. ``run`` returns one list of candidates per region (or one for the whole image)."""
+
+    #: ``(width, height)`` of the model's input tensor.
+    input_size: tuple[int, int]
+    #: Whether boxes come back in whole pixels of the given image (so it should stay well above the
+    #: tensor size) rather than as exact fractions.
+    whole_pixels: bool
+
+    def run(self, rgb: np.ndarray, regions: Sequence[Box] | None = None) -> list[list[Raw]]: ...
+
+    def close(self) -> None: ...
+
+
+class TasksShortRange:
+    """The short-range model through ``mediapipe.tasks.python.vision.FaceDetector`` (IMAGE mode).
+
+    VIDEO mode was measured too: it only adds a timestamp check (the face
+    detector keeps no state between frames) and ran no faster.
+
+    >>> from installation.detect.models import resolve_model
+    >>> engine = TasksShortRange(resolve_model("short"), min_score=0.2)
+    >>> engine.run(np.zeros((72, 128, 3), np.uint8))
+    [[]]
+    >>> engine.close()
+    """
+
+    input_size = (128, 128)
+    whole_pixels = True
+
+    def __init__(self, path: Path, *, min_score: float) -> None:
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        options = vision.FaceDetectorOptions(
+            base_options=BaseOptions(model_asset_path=str(path)),
+            running_mode=vision.RunningMode.IMAGE,
+            min_detection_confidence=min_score,
+        )
+        self._path = path
+        try:
+            self._detector = vision.FaceDetector.create_from_options(options)
+            self._run(np.zeros((128, 128, 3), np.uint8), None)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(
+                f"short-range face model {path}: cannot load it as the short-range BlazeFace model "
+                f"({_reason(exc)})"
+            ) from exc
+
+    def run(self, rgb: np.ndarray, regions: Sequence[Box] | None = None) -> list[list[Raw]]:
+        try:
+            return self._run(rgb, regions)
+        except RuntimeError as exc:
+            reason = _reason(exc)
+            raise ModelError(f"short-range face model {self._path}: failed on a frame ({reason})") from exc
+
+    def _run(self, rgb: np.ndarray, regions: Sequence[Box] | None) -> list[list[Raw]]:
+        import mediapipe as mp
+
+        out: list[list[Raw]] = []
+        height, width = rgb.shape[:2]
+        for region in regions if regions is not None else [Box(0, 0, width, height)]:
+            x0, y0, x1, y1 = region.pixel_bounds(width, height)
+            crop = rgb if (x0, y0, x1, y1) == (0, 0, width, height) else rgb[y0:y1, x0:x1]
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(crop))
+            found: list[Raw] = []
+            for detection in self._detector.detect(image).detections:
+                box = detection.bounding_box
+                # The Tasks API cuts fractions towards zero (and an edge beyond the image to 0), so
+                # the far edges may lie up to a pixel further out: take the pixel, to hide rather than show.
+                found.append((
+                    x0 + box.origin_x,
+                    y0 + box.origin_y,
+                    box.width + 1.0,
+                    box.height + 1.0,
+                    float(detection.categories[0].score),
+                ))
+            out.append(found)
+        return out
+
+    def close(self) -> None:
+        self._detector.close()
+
+
+class GraphFullRange:
+    """The full-range model through mediapipe's ``FaceDetection`` subgraph, regions of interest included.
+
+    ``threads`` is XNNPACK's thread count: 1 leaves the second core to the rest
+    of the pipeline (2 threads cut a call from about 3.6 to 2.6 ms on the
+    reference machine but keep 1.6 cores busy).
+
+    >>> from installation.detect.models import resolve_model
+    >>> engine = GraphFullRange(resolve_model("full"), min_score=0.2)
+    >>> engine.run(np.zeros((108, 192, 3), np.uint8), [Box(0, 0, 96, 96), Box(96, 0, 96, 96)])
+    [[], []]
+    >>> engine.close()
+    """
+
+    input_size = (192, 192)
+    whole_pixels = False
+
+    def __init__(self, path: Path, *, min_score: float, threads: int = 1) -> None:
+        import mediapipe as mp
+        from mediapipe.framework import calculator_pb2
+        from mediapipe.modules.face_detection import face_detection_pb2
+
+        # The values of mediapipe's own face_detection_full_range.pbtxt, with our path and floor.
+        options = face_detection_pb2.FaceDetectionOptions(
+            model_path=str(path),
+            tensor_width=192,
+            tensor_height=192,
+            num_layers=1,
+            strides=[4],
+            interpolated_scale_aspect_ratio=0.0,
+            num_boxes=2304,
+            x_scale=192.0,
+            y_scale=192.0,
+            w_scale=192.0,
+            h_scale=192.0,
+            min_score_thresh=min_score,
+        )
+        # Without an explicit delegate the subgraph asks for a GPU service.
+        options.delegate.xnnpack.num_threads = threads
+        config = calculator_pb2.CalculatorGraphConfig(
+            input_stream=["image", "roi"], output_stream=["detections"]
+        )
+        node = config.node.add(
+            calculator="FaceDetection",
+            input_stream=["IMAGE:image", "ROI:roi"],
+            output_stream=["DETECTIONS:detections"],
+        )
+        node.node_options.add().Pack(options)
+
+        self._mp = mp
+        self._path = path
+        self._results: dict[int, list] = {}
+        self._lock = threading.Lock()
+        self._timestamp = 0
+        try:
+            self._graph = mp.CalculatorGraph(graph_config=config)
+            self._graph.observe_output_stream("detections", self._collect)
+            self._graph.start_run()
+            self._run(np.zeros((192, 192, 3), np.uint8), None)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(
+                f"full-range face model {path}: cannot load it as the full-range BlazeFace model "
+                f"({_reason(exc)})"
+            ) from exc
+
+    def _collect(self, stream: str, packet: object) -> None:
+        from mediapipe.python import packet_getter
+
+        with self._lock:
+            self._results[packet.timestamp.value] = packet_getter.get_proto_list(packet)  # type: ignore[attr-defined]
+
+    def run(self, rgb: np.ndarray, regions: Sequence[Box] | None = None) -> list[list[Raw]]:
+        try:
+            return self._run(rgb, regions)
+        except RuntimeError as exc:
+            reason = _reason(exc)
+            raise ModelError(f"full-range face model {self._path}: failed on a frame ({reason})") from exc
+
+    def _run(self, rgb: np.ndarray, regions: Sequence[Box] | None) -> list[list[Raw]]:
+        from mediapipe.framework.formats import rect_pb2
+        from mediapipe.python import packet_creator
+
+        height, width = rgb.shape[:2]
+        # One copy of the image into the graph, shared by every region.
+        image = packet_creator.create_image_frame(
+            image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)
+        )
+        stamps = []
+        for region in regions if regions is not None else [Box(0, 0, width, height)]:
+            self._timestamp += 1
+            roi = rect_pb2.NormalizedRect(
+                x_center=region.cx / width, y_center=region.cy / height,
+                width=region.w / width, height=region.h / height,
+            )
+            stamp = self._timestamp
+            self._graph.add_packet_to_input_stream("image", image.at(stamp))
+            self._graph.add_packet_to_input_stream("roi", packet_creator.create_proto(roi).at(stamp))
+            stamps.append(stamp)
+        self._graph.wait_until_idle()
+        with self._lock:
+            found = [self._results.pop(stamp, []) for stamp in stamps]
+        return [
+            [
+                (
+                    d.location_data.relative_bounding_box.xmin * width,
+                    d.location_data.relative_bounding_box.ymin * height,
+                    d.location_data.relative_bounding_box.width * width,
+                    d.location_data.relative_bounding_box.height * height,
+                    float(d.score[0]),
+                )
+                for d in detections
+            ]
+            for detections in found
+        ]
+
+    def close(self) -> None:
+        try:
+            self._graph.close()
+        except RuntimeError:
+            pass
+
+
+def _reason(exc: BaseException) -> str:
+    """mediapipe's last error line without its calculator and source-file prefixes, kept short."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = lines[-1] if lines else type(exc).__name__
+    text = re.sub(r"^.*RET_CHECK failure \([^)]*\)\s*", "", text)
+    text = re.sub(r'^Calculator::\w+\(\) for node "[^"]*" failed:\s*;?\s*', "", text)
+    return text if len(text) <= 120 else text[:117] + "..."

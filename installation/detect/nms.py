@@ -1,0 +1,68 @@
+"""Merging overlapping detections and keeping boxes inside the frame."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from installation.geometry import Detection
+
+#: Two boxes overlapping this much (intersection over union) are one face.
+IOU_THRESHOLD = 0.3
+#: A box this much inside a stronger one adds nothing to what is hidden.
+INSIDE_THRESHOLD = 0.8
+
+
+def suppress(
+    detections: Iterable[Detection],
+    *,
+    iou: float = IOU_THRESHOLD,
+    inside: float = INSIDE_THRESHOLD,
+) -> list[Detection]:
+    """Greedy non-maximum suppression: strongest first, dropping what a kept box already covers.
+
+    A candidate goes when its IoU with a kept box reaches ``iou`` or when
+    ``inside`` of its own area lies within a kept box (a face cut by a tile
+    edge next to the whole face from a neighbouring tile). A weaker box that
+    reaches well beyond a stronger one and overlaps it little is kept: when in
+    doubt, hide more.
+
+    >>> from installation.geometry import Box
+    >>> face = Detection(Box(100, 100, 50, 50), 0.9)
+    >>> echo = Detection(Box(104, 102, 50, 50), 0.6)
+    >>> half = Detection(Box(100, 100, 25, 50), 0.7)
+    >>> other = Detection(Box(400, 100, 50, 50), 0.8)
+    >>> [d.score for d in suppress([echo, half, face, other])]
+    [0.9, 0.8]
+    """
+    kept: list[Detection] = []
+    for candidate in sorted(detections, key=lambda d: d.score, reverse=True):
+        box = candidate.box
+        if box.area <= 0:
+            continue
+        for strong in kept:
+            overlap = box.intersection(strong.box)
+            if overlap <= 0:
+                continue
+            union = box.area + strong.box.area - overlap
+            if overlap >= iou * union or overlap >= inside * box.area:
+                break
+        else:
+            kept.append(candidate)
+    return kept
+
+
+def clip_all(detections: Iterable[Detection], width: int, height: int) -> list[Detection]:
+    """Each box cut to the ``width`` x ``height`` frame; boxes left empty are dropped.
+
+    >>> from installation.geometry import Box
+    >>> half_out = Detection(Box(-10.0, 5.0, 30.0, 20.0), 0.9)
+    >>> all_out = Detection(Box(700.0, 5.0, 30.0, 20.0), 0.8)
+    >>> clip_all([half_out, all_out], 640, 360)
+    [Detection(box=Box(x=0.0, y=5.0, w=20.0, h=20.0), score=0.9)]
+    """
+    out = []
+    for detection in detections:
+        box = detection.box.clipped(width, height)
+        if box.w > 0 and box.h > 0:
+            out.append(Detection(box, detection.score))
+    return out

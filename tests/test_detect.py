@@ -1,0 +1,313 @@
+"""Face detection: real faces found where they are, nothing where there is none."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import matplotlib.cbook
+import numpy as np
+import pytest
+import skimage.data
+
+from installation.detect import (
+    MIN_SCORE,
+    MODEL_FILES,
+    BlazeFaceDetector,
+    FaceDetector,
+    TiledDetector,
+    create_detector,
+    model_dir,
+    tile_grid,
+)
+from installation.errors import ConfigError, ModelError
+from installation.geometry import Box, Detection
+
+# Face boxes (x, y, w, h) found by eye on each portrait: brow line to chin, cheek to cheek.
+ASTRONAUT_FACE = Box(180, 80, 90, 98)
+HOPPER_FACE = Box(170, 140, 190, 192)
+ROOM = (1280, 720)
+
+
+def astronaut() -> np.ndarray:
+    return cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR)
+
+
+def hopper() -> np.ndarray:
+    image = cv2.imread(str(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
+    assert image is not None
+    return image
+
+
+def garage() -> np.ndarray:
+    """A face-free indoor scene: scikit-image's garage photograph, 741x500."""
+    return cv2.cvtColor(skimage.data.stereo_motorcycle()[0], cv2.COLOR_RGB2BGR)
+
+
+def room_with_face(
+    photo: np.ndarray, face: Box, centre: tuple[int, int], height: float
+) -> tuple[np.ndarray, Box]:
+    """The garage at 1280x720 with the head and shoulders of ``photo`` blended in, face ``height`` px high."""
+    frame = cv2.resize(garage()[40:457], ROOM, interpolation=cv2.INTER_LINEAR)
+    k = height / face.h
+    x0, y0 = int(face.x - 0.7 * face.w), max(0, int(face.y - 0.6 * face.h))
+    crop = photo[y0 : int(face.y + 2.0 * face.h), x0 : int(face.x + 1.7 * face.w)]
+    patch = cv2.resize(crop, None, fx=k, fy=k, interpolation=cv2.INTER_AREA).astype(np.float32)
+    ph, pw = patch.shape[:2]
+    left = round(centre[0] - (face.x - x0 + face.w / 2) * k)
+    top = round(centre[1] - (face.y - y0 + face.h / 2) * k)
+    yy, xx = np.mgrid[0:ph, 0:pw]
+    oval = ((xx - pw / 2) / (pw / 2)) ** 2 + ((yy - ph / 2) / (ph / 2)) ** 2
+    alpha = np.clip((1.0 - oval) / 0.3, 0.0, 1.0)[..., None]
+    region = frame[top : top + ph, left : left + pw].astype(np.float32)
+    frame[top : top + ph, left : left + pw] = (alpha * patch + (1 - alpha) * region).astype(np.uint8)
+    return frame, Box(left + (face.x - x0) * k, top + (face.y - y0) * k, face.w * k, face.h * k)
+
+
+def best_iou(found: list[Detection], truth: Box) -> float:
+    return max((d.box.iou(truth) for d in found), default=0.0)
+
+
+@pytest.fixture(scope="module")
+def short() -> Iterator[BlazeFaceDetector]:
+    with create_detector("short") as detector:
+        yield detector
+
+
+@pytest.fixture(scope="module")
+def full() -> Iterator[BlazeFaceDetector]:
+    with create_detector("full") as detector:
+        yield detector
+
+
+@pytest.fixture(scope="module")
+def tiled() -> Iterator[BlazeFaceDetector]:
+    with create_detector("full", small_faces=True) as detector:
+        yield detector
+
+
+@pytest.fixture(params=["short", "full"])
+def detector(request: pytest.FixtureRequest) -> BlazeFaceDetector:
+    found: BlazeFaceDetector = request.getfixturevalue(request.param)
+    found.threshold = 0.5
+    return found
+
+
+@pytest.mark.parametrize(("photo", "face"), [(astronaut, ASTRONAUT_FACE), (hopper, HOPPER_FACE)])
+def test_finds_the_face_in_a_portrait(detector: BlazeFaceDetector, photo, face: Box) -> None:  # type: ignore[no-untyped-def]
+    found = detector.detect(photo())
+    assert len(found) == 1
+    assert found[0].box.iou(face) >= 0.5
+    assert 0.5 <= found[0].score <= 1.0
+
+
+def test_is_a_face_detector(detector: BlazeFaceDetector) -> None:
+    assert isinstance(detector, FaceDetector)
+
+
+@pytest.mark.parametrize("scene", [skimage.data.coffee, lambda: skimage.data.stereo_motorcycle()[0]],
+                         ids=["coffee", "garage"])
+def test_reports_nothing_where_there_is_no_face(detector: BlazeFaceDetector, scene) -> None:  # type: ignore[no-untyped-def]
+    assert detector.detect(cv2.cvtColor(scene(), cv2.COLOR_RGB2BGR)) == []
+
+
+def test_boxes_are_in_the_frames_pixels_whatever_its_size(detector: BlazeFaceDetector) -> None:
+    photo = hopper()
+    big = cv2.resize(photo, None, fx=2.5, fy=2.5, interpolation=cv2.INTER_LINEAR)
+    found = detector.detect(big)
+    face = HOPPER_FACE
+    assert best_iou(found, Box(face.x * 2.5, face.y * 2.5, face.w * 2.5, face.h * 2.5)) >= 0.5
+
+
+@pytest.mark.parametrize("centre", [(120, 170), (700, 140)])
+def test_a_24_pixel_face_in_a_room_is_found_only_with_small_faces(
+    full: BlazeFaceDetector, tiled: BlazeFaceDetector, centre: tuple[int, int]
+) -> None:
+    full.threshold = tiled.threshold = 0.5
+    frame, face = room_with_face(astronaut(), ASTRONAUT_FACE, centre, 24)
+    assert round(face.h) == 24 and frame.shape == (720, 1280, 3)
+    assert best_iou(tiled.detect(frame), face) >= 0.4
+    # The whole-frame pass sees this face at about 4 pixels: too small for the model.
+    assert best_iou(full.detect(frame), face) < 0.4
+
+
+def test_small_faces_keeps_finding_large_faces(tiled: BlazeFaceDetector) -> None:
+    tiled.threshold = 0.5
+    frame, face = room_with_face(hopper(), HOPPER_FACE, (640, 360), 220)
+    found = tiled.detect(frame)
+    assert best_iou(found, face) >= 0.5
+    # Tiles cut this face into pieces; what is left after merging is one box on it.
+    assert sum(1 for d in found if d.box.intersection(face) > 0) == 1
+
+
+def test_rotating_tiles_cover_the_frame_and_remember_what_they_found(tiled: BlazeFaceDetector) -> None:
+    assert isinstance(tiled, TiledDetector)
+    tiled.threshold = 0.5
+    frame, face = room_with_face(hopper(), HOPPER_FACE, (1100, 560), 24)
+    tiles = tiled.tiles(*ROOM)
+    covered = np.zeros((720, 1280), bool)
+    for t in tiles:
+        x0, y0, x1, y1 = t.pixel_bounds(*ROOM)
+        covered[y0:y1, x0:x1] = True
+    assert covered.all()
+
+    sweep = tiled.sweep_length(*ROOM)
+    assert sweep == -(-len(tiles) // tiled.tiles_per_step)
+    seen = [best_iou(tiled.detect_step(frame), face) >= 0.4 for _ in range(2 * sweep)]
+    first = seen.index(True)
+    assert first < sweep
+    assert all(seen[first:])
+
+
+def test_threshold_can_be_moved_live(detector: BlazeFaceDetector) -> None:
+    # Two real faces of different sizes, both large enough for the short-range model.
+    pair = np.hstack([astronaut()[0:300, 75:375], hopper()[90:390, 115:415]])
+    detector.threshold = MIN_SCORE
+    everything = detector.detect(pair)
+    scores = sorted(d.score for d in everything)
+    assert len(scores) >= 2
+    detector.threshold = (scores[0] + scores[-1]) / 2
+    some = detector.detect(pair)
+    assert 0 < len(some) < len(everything)
+    assert all(d.score >= detector.threshold for d in some)
+    detector.threshold = min(1.0, scores[-1] + 0.01)
+    assert detector.detect(pair) == []
+    detector.threshold = 0.5
+    assert len(detector.detect(pair)) == 2
+    with pytest.raises(ConfigError, match="threshold 1.5"):
+        detector.threshold = 1.5
+    assert detector.threshold == 0.5
+
+
+def test_overlapping_boxes_are_merged(short: BlazeFaceDetector) -> None:
+    short.threshold = MIN_SCORE
+    try:
+        found = short.detect(astronaut())
+    finally:
+        short.threshold = 0.5
+    assert len(found) >= 2
+    for i, a in enumerate(found):
+        for b in found[i + 1 :]:
+            assert a.box.iou(b.box) < 0.3
+    assert [d.score for d in found] == sorted((d.score for d in found), reverse=True)
+
+
+@pytest.mark.parametrize("cut", ["left", "top"])
+def test_boxes_are_clipped_to_the_frame(detector: BlazeFaceDetector, cut: str) -> None:
+    # The portrait cut through the face, so the face runs off the frame's edge.
+    photo = hopper()[:, 250:] if cut == "left" else hopper()[200:, :]
+    photo = np.ascontiguousarray(photo)
+    found = detector.detect(photo)
+    assert found, "half a face is still a face"
+    height, width = photo.shape[:2]
+    for d in found:
+        assert 0 <= d.box.x and 0 <= d.box.y
+        assert d.box.x + d.box.w <= width and d.box.y + d.box.h <= height
+    assert min(d.box.x if cut == "left" else d.box.y for d in found) == 0
+
+
+@pytest.mark.parametrize("range_", ["short", "full"])
+def test_input_scale_maps_boxes_back_to_the_full_frame(range_: str, request: pytest.FixtureRequest) -> None:
+    unscaled: BlazeFaceDetector = request.getfixturevalue(range_)
+    unscaled.threshold = 0.5
+    frame, _ = room_with_face(hopper(), HOPPER_FACE, (500, 330), 260)
+    reference = unscaled.detect(frame)
+    assert len(reference) == 1
+    with create_detector(range_, input_scale=0.5) as scaled:
+        found = scaled.detect(frame)
+    assert len(found) == 1
+    assert found[0].box.iou(reference[0].box) >= 0.8
+
+
+def test_input_scale_applies_to_tiles_too() -> None:
+    with create_detector("full", small_faces=True, input_scale=0.5) as detector:
+        assert isinstance(detector, TiledDetector)
+        tiles = detector.tiles(*ROOM)
+        # Tiles of the half-size frame stand for twice as many frame pixels each.
+        assert len(tiles) < len(tile_grid(1280, 720, 288, 48))
+        frame, face = room_with_face(astronaut(), ASTRONAUT_FACE, (640, 300), 48)
+        assert best_iou(detector.detect(frame), face) >= 0.4
+
+
+@pytest.mark.parametrize("range_", ["short", "full"])
+def test_a_missing_model_file_is_named(range_: str, tmp_path: Path) -> None:
+    missing = tmp_path / "models" / "face.tflite"
+    with pytest.raises(ModelError, match=str(missing)):
+        create_detector(range_, model_path=missing)
+
+
+@pytest.mark.parametrize("range_", ["short", "full"])
+def test_the_model_path_override_is_the_file_loaded(range_: str, tmp_path: Path) -> None:
+    name = MODEL_FILES[range_]
+    copy = tmp_path / "copy.tflite"
+    shutil.copyfile(model_dir() / name, copy)
+    with create_detector(range_, model_path=copy) as detector:
+        assert best_iou(detector.detect(hopper()), HOPPER_FACE) >= 0.5
+    # A broken file at the same place must fail, so the override really is what gets read.
+    copy.write_bytes(b"not a model" * 100)
+    with pytest.raises(ModelError, match=str(copy)):
+        create_detector(range_, model_path=copy)
+
+
+def test_the_wrong_model_for_the_range_is_refused() -> None:
+    short_model = model_dir() / "face_detection_short_range.tflite"
+    with pytest.raises(ModelError, match="full-range"):
+        create_detector("full", model_path=short_model)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"range": "far"}, "range 'far'"),
+        ({"threshold": -0.1}, "threshold -0.1"),
+        ({"input_scale": 0.0}, "input_scale 0.0"),
+        ({"input_scale": 2.0}, "input_scale 2.0"),
+    ],
+)
+def test_bad_settings_are_config_errors(kwargs: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        create_detector(**kwargs)
+
+
+def test_a_frame_that_is_not_bgr_uint8_is_refused(short: BlazeFaceDetector) -> None:
+    with pytest.raises(ValueError, match="BGR uint8"):
+        short.detect(np.zeros((720, 1280), np.uint8))
+    with pytest.raises(ValueError, match="BGR uint8"):
+        short.detect(np.zeros((720, 1280, 3), np.float32))
+
+
+def test_tile_grid_overlaps_by_at_least_the_overlap() -> None:
+    tiles = tile_grid(1280, 720, 288, 48)
+    xs = sorted({t.x for t in tiles})
+    ys = sorted({t.y for t in tiles})
+    assert xs[0] == 0 and xs[-1] + 288 == 1280 and ys[0] == 0 and ys[-1] + 288 == 720
+    assert all(b - a <= 288 - 48 for a, b in zip(xs, xs[1:], strict=False))
+    assert all(b - a <= 288 - 48 for a, b in zip(ys, ys[1:], strict=False))
+    with pytest.raises(ConfigError, match="overlap 300"):
+        tile_grid(1280, 720, 288, 300)
+
+
+def test_a_step_without_the_whole_frame_pass_reports_what_it_last_found(tiled: BlazeFaceDetector) -> None:
+    assert isinstance(tiled, TiledDetector)
+    tiled.threshold = 0.5
+    frame, face = room_with_face(hopper(), HOPPER_FACE, (640, 360), 220)
+    assert best_iou(tiled.detect_step(frame, 0), face) >= 0.5
+    empty = np.zeros_like(frame)
+    assert best_iou(tiled.detect_step(empty, 0, whole_frame=False), face) >= 0.5
+    assert best_iou(tiled.detect_step(empty, 0), face) == 0.0
+
+
+def test_a_focus_tile_finds_a_small_face_without_waiting_for_the_rotation(tiled: BlazeFaceDetector) -> None:
+    assert isinstance(tiled, TiledDetector)
+    tiled.threshold = 0.5
+    frame, face = room_with_face(astronaut(), ASTRONAUT_FACE, (1000, 150), 24)
+    blank = cv2.resize(garage()[40:457], ROOM, interpolation=cv2.INTER_LINEAR)
+    tiled.detect(blank)  # every tile has looked and found no face there
+    assert best_iou(tiled.detect_step(frame, 0), face) < 0.4
+    # Where a tracker last saw it, slightly off: the focus tile still holds the face.
+    hint = Box(face.x + 10, face.y - 8, face.w, face.h)
+    assert best_iou(tiled.detect_step(frame, 0, focus=[hint]), face) >= 0.4
+    # Focus findings are fresh only: they are not remembered for the next call.
+    assert best_iou(tiled.detect_step(frame, 0), face) < 0.4
