@@ -221,6 +221,12 @@ def _check_sources(config: Config, base: Path) -> None:
         if not source:
             raise ConfigError(f"cameras[{i}].source: expected a source string, got an empty one")
         if source.startswith(_SCHEMES) or re.match(r"^[a-z]+://", source):
+            from installation.sources import parse_spec
+
+            try:
+                parse_spec(source)
+            except ConfigError as exc:
+                raise ConfigError(f"cameras[{i}].source: {exc}") from None
             cam.source = source
             continue
         path = Path(source).expanduser()

@@ -61,6 +61,7 @@ rotate = 180
     [
         ('[[cameras]]\nsource = "nope.mp4"\n', "cameras[0].source: no such file 'nope.mp4'"),
         ('[[cameras]]\nsource = "pattern:bars"\nrange = "far"\n', "cameras[0].range: expected one of 'short', 'full'"),
+        ('[[cameras]]\nsource = "camera:0?size=big"\n', "cameras[0].source: camera:0?size=big: "),
         ('[[cameras]]\nsource = "pattern:bars"\nthreshold = 2\n', "cameras[0].threshold: expected a value from"),
         ('[[cameras]]\nsource = "pattern:bars"\nmirror = "yes"\n', "cameras[0].mirror: expected true or false"),
         ('[[cameras]]\nsource = "pattern:bars"\nsorce = "x"\n', "cameras[0].sorce: unknown key"),

@@ -48,6 +48,8 @@ class BlazeFaceDetector:
         # The square model letterboxes a 16:9 frame, showing faces at 56 % of
         # the size a square window of the frame's height gives; overlapping
         # square windows reach faces that much smaller, at one run per window.
+        # Frames squarer than 16:10 lose little to the letterbox and are run
+        # whole: every extra window is another chance of a false face.
         self._squares = squares
         self._closed = False
         self._threshold = valid_threshold(threshold)
@@ -114,7 +116,7 @@ class BlazeFaceDetector:
             fx, fy = fx * 2, fy * 2
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         h, w = small.shape[:2]
-        if self._squares and w > 1.25 * h:
+        if self._squares and w >= 1.6 * h:
             count = math.ceil(w / h)
             step = (w - h) / (count - 1)
             windows = [Box(round(i * step), 0, h, h) for i in range(count)]

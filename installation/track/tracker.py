@@ -237,6 +237,14 @@ class Tracker:
         }
         return self._keep(shown, timestamp, width, height)
 
+    def likely_boxes(self, timestamp: float) -> list[Box]:
+        """Where each face most likely is at ``timestamp`` (no growth), for focusing a detector.
+
+        Reads the tracks without changing them.
+        """
+        now = self._now if self._now is not None and timestamp < self._now else timestamp
+        return [t.likely_box(now) for t in self._tracks]
+
     # -- internals ---------------------------------------------------------
 
     def _advance(self, timestamp: float) -> float:

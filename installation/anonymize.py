@@ -1,0 +1,271 @@
+"""``installation anonymize``: the live pipeline applied to recorded footage.
+
+For facilitators preparing demo clips. Every frame is read in order, detected,
+tracked and hidden, and written as H.264 at the input's resolution and frame
+rate. Audio and metadata are dropped unless ``--keep-audio`` is given. The
+output appears under its final name only when complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from installation.detect import create_detector
+from installation.effects import Effect, MaskShape
+from installation.errors import InstallationError, SourceError, UsageError
+from installation.output import VideoWriter, copy_audio
+from installation.pipeline import Processed, Processor
+from installation.sources import open_source
+from installation.track import Tracker
+
+log = logging.getLogger(__name__)
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi", ".m4v", ".webm", ".mpg", ".mpeg", ".wmv"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "anonymize",
+        help="hide faces in recorded video files (H.264 MP4 out)",
+        description="Hide every face in recorded footage with the installation's pipeline. "
+        "Writes H.264 MP4 at the input's resolution and frame rate; audio and metadata are dropped.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files (several: OUTPUT is a folder)")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="output file, or folder for several inputs")
+    p.add_argument("--effect", choices=[e.value for e in Effect if e.hides], default="blur")
+    p.add_argument("--strength", type=float, default=0.5, help="0 just hides, 1 is heavy (default 0.5)")
+    p.add_argument("--mask-scale", type=float, default=1.3, help="grow face boxes by this (default 1.3)")
+    p.add_argument("--mask", choices=[m.value for m in MaskShape], default="ellipse")
+    p.add_argument("--range", choices=["short", "full"], default="full",
+                   help="detector range: short (faces within ~2 m) or full (default)")
+    p.add_argument("--threshold", type=float, default=0.5, help="detection confidence threshold (default 0.5)")
+    p.add_argument("--no-small-faces", dest="small_faces", action="store_false",
+                   help="skip the tiled search for small distant faces (faster)")
+    p.add_argument("--hold", type=float, default=1.0, help="seconds a face stays hidden after it was last seen")
+    p.add_argument("--boxes-json", metavar="PATH", help="write the hidden boxes per frame as JSON")
+    p.add_argument("--keep-audio", action="store_true", help="copy the input's audio into the output")
+    p.add_argument("--crf", type=int, default=20, help="H.264 quality, lower is better (default 20)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def _check_args(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]]:
+    if not 0.0 <= args.strength <= 1.0:
+        raise UsageError(f"--strength: expected a value from 0 to 1, got {args.strength}")
+    if not 1.0 <= args.mask_scale <= 3.0:
+        raise UsageError(f"--mask-scale: expected a value from 1 to 3, got {args.mask_scale}")
+    if not 0.05 <= args.threshold <= 0.99:
+        raise UsageError(f"--threshold: expected a value from 0.05 to 0.99, got {args.threshold}")
+    if not 0.0 <= args.hold <= 10.0:
+        raise UsageError(f"--hold: expected seconds from 0 to 10, got {args.hold}")
+    inputs = [Path(p) for p in args.inputs]
+    for path in inputs:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+        if not os.access(path, os.R_OK):
+            raise UsageError(f"{path}: not readable")
+    output = Path(args.output)
+    jobs: list[tuple[Path, Path, Path | None]] = []
+    if len(inputs) == 1 and not output.is_dir():
+        if output.suffix.lower() != ".mp4":
+            raise UsageError(f"{output}: the output must be an .mp4 file (or a folder)")
+        boxes = Path(args.boxes_json) if args.boxes_json else None
+        jobs.append((inputs[0], output, boxes))
+    else:
+        if not output.is_dir():
+            raise UsageError(f"{output}: with several inputs the output must be an existing folder")
+        boxes_dir = Path(args.boxes_json) if args.boxes_json else None
+        if boxes_dir is not None and not boxes_dir.is_dir():
+            raise UsageError(f"{boxes_dir}: with several inputs --boxes-json must be an existing folder")
+        for path in inputs:
+            boxes = boxes_dir / f"{path.stem}.boxes.json" if boxes_dir else None
+            jobs.append((path, output / f"{path.stem}.mp4", boxes))
+    for src, dst, _ in jobs:
+        if dst.exists() and dst.resolve() == src.resolve():
+            raise UsageError(f"{dst}: refusing to overwrite the input")
+        if not dst.parent.is_dir():
+            raise UsageError(f"{dst}: the folder {dst.parent} does not exist")
+    return jobs
+
+
+class BoxesWriter:
+    """Streams the per-frame hidden boxes to JSON, renamed into place when done.
+
+    Format::
+
+        {"version": 1, "input": "clip.mp4", "width": 1280, "height": 720, "fps": 30.0,
+         "mask_scale": 1.3, "frames": [
+            {"frame": 0, "time": 0.0, "hidden_all": false,
+             "faces": [{"track": 1, "box": [x, y, w, h], "score": 0.91, "missed": 0}]},
+            ...]}
+
+    ``box`` is the tracked face box in pixels (top-left x, y, width, height)
+    before ``mask_scale`` grows it; ``missed`` counts frames since the detector
+    last confirmed it (0: seen in this frame, more: held by the tracker).
+    """
+
+    def __init__(self, path: Path, header: dict[str, Any]) -> None:
+        self.path = path
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".partial.json", dir=path.parent)
+        self._tmp = Path(tmp)
+        self._file: TextIO = os.fdopen(fd, "w", encoding="utf-8")
+        head = json.dumps({"version": 1, **header})
+        self._file.write(head[:-1] + ', "frames": [\n')
+        self._first = True
+
+    def add(self, result: Processed) -> None:
+        entry = {
+            "frame": result.frame.index,
+            "time": round(result.frame.timestamp, 4),
+            "hidden_all": result.hidden_all,
+            "faces": [
+                {"track": f.track_id, "box": [round(v, 1) for v in (f.box.x, f.box.y, f.box.w, f.box.h)],
+                 "score": round(f.score, 3), "missed": f.misses}
+                for f in result.faces
+            ],
+        }
+        self._file.write(("" if self._first else ",\n") + json.dumps(entry))
+        self._first = False
+
+    def close(self) -> None:
+        self._file.write("\n]}\n")
+        self._file.close()
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        self._file.close()
+        self._tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    # A supervisor's SIGTERM must clean up like Ctrl-C does.
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def anonymize_file(
+    src: Path,
+    dst: Path,
+    *,
+    effect: Effect = Effect.BLUR,
+    strength: float = 0.5,
+    mask_scale: float = 1.3,
+    mask: MaskShape = MaskShape.ELLIPSE,
+    detector_range: str = "full",
+    threshold: float = 0.5,
+    small_faces: bool = True,
+    hold: float = 1.0,
+    boxes_json: Path | None = None,
+    keep_audio: bool = False,
+    crf: int = 20,
+    progress: bool = True,
+    on_frame: Any = None,
+) -> dict[str, float]:
+    """Hide the faces in ``src`` and write ``dst``; returns counts and timings.
+
+    ``on_frame(result)`` is called for each processed frame (tests and bench
+    use it to score leaks against ground truth).
+    """
+    try:
+        source = open_source(str(src))
+    except SourceError as exc:
+        raise UsageError(f"{src}: cannot read video: {exc}") from None
+    detector = create_detector(detector_range, threshold=threshold, small_faces=small_faces)
+    processor = Processor(detector, Tracker(hold_seconds=hold), mask_shape=mask, mask_scale=mask_scale,
+                          name=src.name)
+    writer: VideoWriter | None = None
+    boxes: BoxesWriter | None = None
+    bar = None
+    frames = 0
+    start = time.perf_counter()
+    try:
+        first = source.read()
+        if first is None:
+            raise UsageError(f"{src}: no video frames could be decoded")
+        width, height = first.width, first.height
+        writer = VideoWriter(dst, fps=source.fps, size=(width, height), crf=crf)
+        if boxes_json is not None:
+            boxes = BoxesWriter(boxes_json, {"input": src.name, "width": width, "height": height,
+                                             "fps": source.fps, "mask_scale": mask_scale})
+        if progress:
+            from tqdm import tqdm
+
+            total = getattr(source, "frame_count", None) or None
+            bar = tqdm(total=total, unit="frame", desc=src.name, file=sys.stderr, dynamic_ncols=True)
+        frame = first
+        while frame is not None:
+            result = processor.process(frame, effect, strength)
+            writer.write(result.image)
+            if boxes is not None:
+                boxes.add(result)
+            if on_frame is not None:
+                on_frame(result)
+            frames += 1
+            if bar is not None:
+                bar.update(1)
+            try:
+                frame = source.read()
+            except SourceError as exc:
+                raise UsageError(f"{src}: decoding failed at frame {frames}: {exc}") from None
+        writer.close()
+        if boxes is not None:
+            boxes.close()
+            boxes = None
+        if keep_audio:
+            copy_audio(dst, src)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        if boxes is not None:
+            boxes.abort()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+        source.close()
+        detector.close()
+    elapsed = time.perf_counter() - start
+    return {"frames": frames, "seconds": elapsed, "fps": frames / elapsed if elapsed else 0.0}
+
+
+def run(args: argparse.Namespace) -> int:
+    jobs = _check_args(args)
+    with _sigterm_as_interrupt():
+        for src, dst, boxes in jobs:
+            try:
+                stats = anonymize_file(
+                    src, dst,
+                    effect=Effect(args.effect), strength=args.strength, mask_scale=args.mask_scale,
+                    mask=MaskShape(args.mask), detector_range=args.range, threshold=args.threshold,
+                    small_faces=args.small_faces, hold=args.hold, boxes_json=boxes,
+                    keep_audio=args.keep_audio, crf=args.crf, progress=not args.no_progress,
+                )
+            except InstallationError:
+                raise
+            except (OSError, ValueError) as exc:
+                raise UsageError(f"{src}: {exc}") from None
+            print(f"{dst}: {stats['frames']} frames in {stats['seconds']:.1f} s ({stats['fps']:.1f} fps)",
+                  file=sys.stderr)
+    return 0

@@ -1,0 +1,225 @@
+"""``installation bench``: speed, memory and leak rate on the bundled footage.
+
+Runs the same pipeline as the installation, headless, over every frame of the
+bundled clips and reports, per stage, the median and 95th percentile time,
+end-to-end frames per second, peak memory and the leak rate against ground
+truth. Nothing is written to disk: encoding is measured into memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+
+from installation.effects import Effect
+from installation.output import VideoWriter
+from installation.pipeline import Processor
+from installation.scoring import FootageScore
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="measure speed, memory and leak rate on the bundled footage",
+                       description=__doc__.split("\n\n")[1] if __doc__ else None)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--clips", nargs="*", metavar="CLIP", help="bundled clip names (default: all)")
+    p.add_argument("--frames", type=int, default=0, help="at most this many frames per clip (default: all)")
+    p.add_argument("--effect", choices=[e.value for e in Effect if e.hides], default="blur")
+    p.add_argument("--strength", type=float, default=0.0, help="effect strength (default 0: the lightest)")
+    p.add_argument("--display", action="store_true", help="measure the display instead (dummy video driver)")
+    p.add_argument("--soak", type=float, metavar="SECONDS", help="run the demo this long and watch resources")
+    p.set_defaults(func=run)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(values, q)) if len(values) else 0.0
+
+
+class PeakMemory:
+    """Samples the process's resident memory in a thread; ``peak`` in MiB."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self._proc = psutil.Process()
+        self.peak = self._proc.memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="peak-memory", daemon=True)
+        self.interval = interval
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, self._proc.memory_info().rss)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._proc.memory_info().rss)
+
+    @property
+    def peak_mib(self) -> float:
+        return self.peak / 2**20
+
+
+@dataclass
+class ClipResult:
+    clip: str
+    mode: str
+    frames: int = 0
+    stages: dict[str, list[float]] = field(default_factory=dict)
+    live_fps: float = 0.0
+    anonymize_fps: float = 0.0
+    score: FootageScore = field(default_factory=FootageScore)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "clip": self.clip,
+            "mode": self.mode,
+            "frames": self.frames,
+            "stages_ms": {
+                name: {"p50": round(percentile(v, 50), 3), "p95": round(percentile(v, 95), 3)}
+                for name, v in self.stages.items()
+            },
+            "live_fps": round(self.live_fps, 1),
+            "anonymize_fps": round(self.anonymize_fps, 1),
+            "score": {k: round(v, 4) if isinstance(v, float) else v for k, v in self.score.summary().items()},
+        }
+
+
+def bench_clip(path: Path, *, max_frames: int = 0, effect: Effect = Effect.BLUR, strength: float = 0.0) -> ClipResult:
+    """Time each stage over one clip and score it against its ground truth."""
+    from installation.config import demo_config
+    from installation.detect import create_detector
+    from installation.groundtruth import load_ground_truth
+    from installation.sources import open_source
+    from installation.track import Tracker
+
+    truth = load_ground_truth(path)
+    camera = next((c for c in demo_config().cameras if Path(c.source) == path), None)
+    small = camera.small_faces if camera else truth.range == "full"
+    mode = f"{truth.range}{' + small faces' if small else ''}"
+    result = ClipResult(clip=path.stem, mode=mode)
+    stages: dict[str, list[float]] = {k: [] for k in ("decode", "detect", "track", "effect", "encode")}
+
+    # Pass 1: each stage timed on its own, frame by frame, and scored.
+    source = open_source(str(path))
+    fps, size = source.fps, source.size
+    detector = create_detector(truth.range, small_faces=small)
+    processor = Processor(detector, Tracker(), name=path.stem)
+    writer = VideoWriter(None, fps=fps, size=size, threaded=False)
+    count = 0
+    while not max_frames or count < max_frames:
+        t = time.perf_counter()
+        frame = source.read()
+        if frame is None:
+            break
+        stages["decode"].append((time.perf_counter() - t) * 1000)
+        out = processor.process(frame, effect, strength)
+        for key in ("detect", "track", "effect"):
+            stages[key].append(out.timings.get(key, 0.0))
+        t = time.perf_counter()
+        writer.write(out.image)
+        stages["encode"].append((time.perf_counter() - t) * 1000)
+        faces = [(f.track_id, f.box) for f in truth.frames[frame.index]] if frame.index < len(truth.frames) else []
+        result.score.add(frame.index, frame.image, out.image, faces, out.hidden_boxes,
+                         hidden_all=out.hidden_all, guarded=out.guarded)
+        count += 1
+    writer.close()
+    source.close()
+    result.frames = count
+    result.stages = stages
+
+    # Pass 2: the live path end to end (decode -> detect -> track -> effect), as the room runs it.
+    processor.reset()
+    source = open_source(str(path))
+    n = 0
+    t0 = time.perf_counter()
+    while (frame := source.read()) is not None and (not max_frames or n < max_frames):
+        processor.process(frame, effect, strength)
+        n += 1
+    result.live_fps = n / (time.perf_counter() - t0)
+    source.close()
+
+    # Pass 3: what `installation anonymize` does, with the threaded encoder.
+    processor.reset()
+    source = open_source(str(path))
+    writer = VideoWriter(None, fps=fps, size=size)
+    n = 0
+    t0 = time.perf_counter()
+    while (frame := source.read()) is not None and (not max_frames or n < max_frames):
+        writer.write(processor.process(frame, effect, strength).image)
+        n += 1
+    writer.close()
+    result.anonymize_fps = n / (time.perf_counter() - t0)
+    source.close()
+    detector.close()
+    return result
+
+
+def format_table(results: list[ClipResult], peak_mib: float) -> str:
+    lines = []
+    for r in results:
+        d = r.as_dict()
+        lines.append(f"{r.clip} ({r.mode}), {r.frames} frames at 1280x720")
+        lines.append("  stage      p50 ms   p95 ms")
+        for name, v in d["stages_ms"].items():
+            lines.append(f"  {name:<9} {v['p50']:>7.2f}  {v['p95']:>7.2f}")
+        s = d["score"]
+        lines.append(f"  live pipeline (decode+detect+track+effect): {r.live_fps:.1f} fps")
+        lines.append(f"  anonymize (… + H.264 encode):                {r.anonymize_fps:.1f} fps")
+        lines.append(
+            f"  leaks: {s['leaked_large']}/{s['face_frames_large']} face-frames >= 48 px "
+            f"({100 * s['leak_rate_large']:.2f} %), {s['leaked_small']}/{s['face_frames_small']} smaller "
+            f"({100 * s['leak_rate_small']:.2f} %)"
+        )
+        lines.append(
+            f"  falsely hidden: {100 * s['false_hidden_fraction']:.2f} % of the frame; "
+            f"hidden/true face area {s['hidden_to_true_ratio']:.2f}"
+        )
+    lines.append(f"peak memory: {peak_mib:.0f} MiB")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.display:
+        from installation.display.bench import main as display_bench
+
+        return int(display_bench(args) or 0)
+    if args.soak:
+        from installation.soak import main as soak
+
+        return int(soak(args) or 0)
+    from installation.errors import UsageError
+    from installation.groundtruth import bundled_clips
+
+    clips = bundled_clips()
+    if args.clips:
+        wanted = set(args.clips)
+        clips = [c for c in clips if c.stem in wanted]
+        missing = wanted - {c.stem for c in clips}
+        if missing:
+            raise UsageError(f"--clips: no bundled clip named {', '.join(sorted(missing))}")
+    results = []
+    with PeakMemory() as memory:
+        for clip in clips:
+            if not args.json:
+                print(f"measuring {clip.name} …", file=sys.stderr)
+            results.append(bench_clip(clip, max_frames=args.frames, effect=Effect(args.effect),
+                                      strength=args.strength))
+    if args.json:
+        print(json.dumps({"clips": [r.as_dict() for r in results], "peak_memory_mib": round(memory.peak_mib, 1),
+                          "cpu_count": psutil.cpu_count()}, indent=2))
+    else:
+        print(format_table(results, memory.peak_mib))
+    return 0

@@ -1,0 +1,369 @@
+"""One camera's processing: detector -> tracker -> effect, and its live worker.
+
+``Processor.process`` turns a source frame into what may be shown: the effect
+is applied to every face the tracker holds, including faces the detector
+missed in this frame. Anything that makes the faces uncertain (detection
+failing, no detection yet) hides the whole frame instead: the pipeline fails
+closed.
+
+``CameraWorker`` runs a ``LiveSource`` and a ``Processor`` in a thread and
+keeps only the newest result, so the display never waits on detection and
+never shows a frame that has not been through the effect.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from installation.config import CameraConfig, Config
+from installation.detect import FaceDetector
+from installation.effects import Effect, MaskShape, apply_effect, hide_everything
+from installation.geometry import Box, Detection, Frame
+from installation.track import TrackedFace, Tracker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Processed:
+    """The result for one frame.
+
+    ``image`` is the only thing that may be shown or written: the effect is
+    applied. ``frame`` is the original and must never leave the process.
+    """
+
+    frame: Frame
+    image: np.ndarray
+    effect: Effect
+    detections: list[Detection]
+    faces: list[TrackedFace]
+    hidden_all: bool = False
+    status: str = ""
+    guarded: list[Box] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    detected: bool = True
+
+    @property
+    def exposed(self) -> bool:
+        """True when a face is on screen unhidden (the red light)."""
+        return bool(self.faces) and not self.effect.hides and not self.hidden_all
+
+    @property
+    def hidden_boxes(self) -> list[Box]:
+        return [f.box for f in self.faces]
+
+
+class MotionGuard:
+    """Hides what moves where the detector cannot vouch for it yet.
+
+    Two places need it. At the frame's left and right edges, a person walking
+    in shows part of a face that no detector recognises until most of it is
+    inside: anything in the foreground (against a slowly adapting background
+    model) that touches an edge band and is not a tracked face is hidden there
+    until it is. (Top and bottom are left alone: a visitor's shoulders rest on
+    the bottom edge of a kiosk camera all day.) And
+    when detection runs only every Nth frame, anything that changed since the
+    last detected frame and is not a tracked face is hidden until the next
+    detection has looked at it.
+
+    Works on a small grey copy of the frame (an eighth of each side), so it
+    costs a fraction of a millisecond.
+    """
+
+    #: Width of the edge bands as a fraction of the frame's width.
+    EDGE = 0.1
+
+    def __init__(self, scale: int = 8, threshold: int = 18, min_area: int = 3) -> None:
+        self.scale = scale
+        self.threshold = threshold
+        self.min_area = min_area
+        self._reference: np.ndarray | None = None
+        # About ten seconds of history at 30 fps: someone who stops at the edge
+        # stays hidden that long before becoming background.
+        self._background = cv2.createBackgroundSubtractorMOG2(history=300, varThreshold=24, detectShadows=False)
+        self._small: np.ndarray | None = None
+
+    def observe(self, image: np.ndarray, *, detected: bool) -> None:
+        """Feed every frame, saying whether the detector looked at it."""
+        h, w = image.shape[:2]
+        small = cv2.resize(image, (max(1, w // self.scale), max(1, h // self.scale)), interpolation=cv2.INTER_AREA)
+        self._small = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+        first = self._reference is None and not hasattr(self, "_foreground")
+        self._foreground = self._background.apply(self._small)
+        if first:
+            # Nothing to compare the first frame with: it is the background.
+            self._foreground[:] = 0
+        elif cv2.countNonZero(self._foreground) > 0.4 * self._foreground.size:
+            # The light changed, not the people: learn the new light at once
+            # rather than hiding the whole room until it fades in.
+            self._foreground = self._background.apply(self._small, learningRate=1.0)
+        if detected:
+            self._reference = self._small
+
+    def _boxes(self, mask: np.ndarray, covered: list[Box], shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+        s = self.scale
+        mask = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=2)
+        for box in covered:
+            x0, y0, x1, y1 = box.pixel_bounds(shape[1], shape[0])
+            mask[y0 // s : (y1 + s - 1) // s, x0 // s : (x1 + s - 1) // s] = 0
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        return [tuple(int(v) for v in stats[i]) for i in range(1, n) if stats[i][4] >= self.min_area]
+
+    def regions(self, image: np.ndarray, covered: list[Box], *, since_detection: bool) -> list[Box]:
+        """Boxes (frame pixels) to hide on the frame last observed."""
+        assert self._small is not None, "observe() the frame first"
+        h, w = image.shape[:2]
+        s = self.scale
+        boxes: list[Box] = []
+        if since_detection:
+            if self._reference is None or self._reference.shape != self._small.shape:
+                return [Box(0, 0, w, h)]
+            diff = cv2.absdiff(self._small, self._reference)
+            _, changed = cv2.threshold(diff, self.threshold, 255, cv2.THRESH_BINARY)
+            for x, y, bw, bh, _ in self._boxes(changed, covered, image.shape):
+                boxes.append(Box(float(x * s), float(y * s), float(bw * s), float(bh * s)))
+        sh, sw = self._small.shape
+        band = max(1, round(sw * self.EDGE))
+        for x, y, bw, bh, _ in self._boxes(self._foreground.copy(), covered, image.shape):
+            left, right = x <= band, x + bw >= sw - band
+            if not (left or right):
+                continue
+            # Only the part near the edge: a whole body that has walked in is
+            # not hidden, its face is the detector's (and tracker's) job.
+            x0, x1 = x, x + bw
+            if left and not right:
+                x1 = min(x1, 2 * band)
+            elif right and not left:
+                x0 = max(x0, sw - 2 * band)
+            boxes.append(Box(float(x0 * s), float(y * s), float((x1 - x0) * s), float(bh * s)))
+        return boxes
+
+
+class Processor:
+    """Detector -> tracker -> effect for one camera, one frame at a time.
+
+    >>> from installation.detect import create_detector       # doctest: +SKIP
+    >>> p = Processor(create_detector("short"), Tracker())     # doctest: +SKIP
+    >>> out = p.process(frame, Effect.BLUR, 0.5)               # doctest: +SKIP
+    >>> out.image  # the frame with every tracked face blurred  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        detector: FaceDetector,
+        tracker: Tracker,
+        *,
+        detect_every: int = 1,
+        mask_shape: MaskShape = MaskShape.ELLIPSE,
+        mask_scale: float = 1.3,
+        name: str = "",
+    ) -> None:
+        self.detector = detector
+        self.tracker = tracker
+        self.detect_every = max(1, int(detect_every))
+        self.mask_shape = mask_shape
+        self.mask_scale = mask_scale
+        self.name = name
+        self._since_detection = self.detect_every  # detect on the first frame
+        self._failing = ""
+        self._guard = MotionGuard()
+        self._focus_turn = 0
+        self._swept = False
+
+    #: Faces smaller than this (pixels high) are only found by tiles; the
+    #: tiled detector is told where they were so their tile runs every frame.
+    FOCUS_BELOW_PX = 100.0
+    #: At most this many focus tiles per frame, taken in turn (each costs one model run).
+    MAX_FOCUS = 2
+
+    def _detect(self, image: np.ndarray, timestamp: float) -> list[Detection]:
+        step = getattr(self.detector, "detect_step", None)
+        if step is None or not self._swept:
+            # The first frame of a source gets every tile: no face starts out unseen.
+            self._swept = True
+            return self.detector.detect(image)
+        small = [b for b in self.tracker.likely_boxes(timestamp) if b.h < self.FOCUS_BELOW_PX]
+        if len(small) > self.MAX_FOCUS:
+            start = self._focus_turn % len(small)
+            small = (small[start:] + small[:start])[: self.MAX_FOCUS]
+            self._focus_turn += self.MAX_FOCUS
+        return step(image, focus=small, remember=False)
+
+    def reset(self) -> None:
+        """Forget all tracks (a new clip or a source that came back)."""
+        self.tracker.reset()
+        self._swept = False
+        self._since_detection = self.detect_every
+        self._guard = MotionGuard()
+
+    def process(self, frame: Frame, effect: Effect, strength: float) -> Processed:
+        size = (frame.width, frame.height)
+        timings: dict[str, float] = {}
+        detections: list[Detection] = []
+        detected = self._since_detection >= self.detect_every
+        t0 = time.perf_counter()
+        if detected:
+            try:
+                detections = self._detect(frame.image, frame.timestamp)
+            except Exception as exc:  # any failure inside native detection code: fail closed
+                if not self._failing:
+                    log.error("%s: detection failed, hiding the whole frame: %s", self.name, exc)
+                self._failing = f"detection failed: {exc}"
+                faces = self.tracker.predict(frame.timestamp, size)
+                return Processed(
+                    frame, hide_everything(frame.image), effect, [], faces,
+                    hidden_all=True, status=self._failing, detected=False,
+                    timings={"detect": (time.perf_counter() - t0) * 1000},
+                )
+            if self._failing:
+                log.info("%s: detection works again", self.name)
+                self._failing = ""
+            self._since_detection = 1
+        else:
+            self._since_detection += 1
+        t1 = time.perf_counter()
+        if detected:
+            faces = self.tracker.update(detections, frame.timestamp, size)
+        else:
+            faces = self.tracker.predict(frame.timestamp, size)
+        self._guard.observe(frame.image, detected=detected)
+        guarded: list[Box] = []
+        if effect.hides:
+            guarded = self._guard.regions(frame.image, [f.box.scaled(self.mask_scale) for f in faces],
+                                          since_detection=not detected)
+        t2 = time.perf_counter()
+        boxes = [f.box for f in faces]
+        if effect.hides:
+            image = apply_effect(frame.image, boxes, effect, strength, shape=self.mask_shape, mask_scale=self.mask_scale)
+        else:
+            image = frame.image.copy()
+        if guarded:
+            # Unverified motion is hidden with the box mask: its shape is unknown.
+            image = apply_effect(image, guarded, effect, 1.0, shape=MaskShape.BOX, mask_scale=1.0)
+        t3 = time.perf_counter()
+        timings.update(detect=(t1 - t0) * 1000, track=(t2 - t1) * 1000, effect=(t3 - t2) * 1000)
+        return Processed(frame, image, effect, detections, faces, guarded=guarded, timings=timings, detected=detected)
+
+
+class CameraWorker:
+    """A live source and its processor in one thread; the newest result wins.
+
+    ``controls`` is called once per frame and returns ``(effect, strength)``;
+    reading the visitors' current choice there means a change shows on the
+    next processed frame.
+    """
+
+    def __init__(
+        self,
+        source: object,
+        processor: Processor,
+        controls: Callable[[], tuple[Effect, float]],
+        *,
+        transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> None:
+        self.source = source
+        self.processor = processor
+        self.controls = controls
+        self.transform = transform
+        #: At most this many frames a second are processed (None: as many as
+        #: arrive). The room lowers it for cameras shown as thumbnails, so the
+        #: large monitor gets the processor time on a small machine.
+        self.max_fps: float | None = None
+        self._latest: Processed | None = None
+        self._seq = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def name(self) -> str:
+        return self.processor.name
+
+    def start(self) -> None:
+        self.source.start()  # type: ignore[attr-defined]
+        self._thread = threading.Thread(target=self._run, name=f"camera-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.source.stop()  # type: ignore[attr-defined]
+        close = getattr(self.processor.detector, "close", None)
+        if close is not None:
+            close()
+
+    def latest(self) -> tuple[int, Processed | None]:
+        """``(sequence number, newest result)``; the number grows with each new result."""
+        with self._lock:
+            return self._seq, self._latest
+
+    @property
+    def status(self) -> object:
+        return self.source.status  # type: ignore[attr-defined]
+
+    def _run(self) -> None:
+        last = -1
+        was_ok = True
+        while not self._stop.is_set():
+            frame = self.source.wait(last, timeout=0.1)  # type: ignore[attr-defined]
+            ok = bool(self.source.status.ok)  # type: ignore[attr-defined]
+            if ok and not was_ok:
+                self.processor.reset()
+            was_ok = ok
+            if frame is None:
+                continue
+            last = frame.index
+            began = time.monotonic()
+            if self.transform is not None:
+                frame.image = self.transform(frame.image)
+            effect, strength = self.controls()
+            result = self.processor.process(frame, effect, strength)
+            result.timings["latency"] = (time.monotonic() - frame.captured) * 1000 if frame.captured else 0.0
+            with self._lock:
+                self._latest = result
+                self._seq += 1
+            limit = self.max_fps
+            if limit:
+                self._stop.wait(max(0.0, began + 1.0 / limit - time.monotonic()))
+
+
+def build_processor(camera: CameraConfig, config: Config) -> Processor:
+    """The detector, tracker and effect settings one camera's config asks for."""
+    from installation.detect import create_detector
+
+    model = config.detection.full_range_model if camera.range == "full" else config.detection.short_range_model
+    detector = create_detector(
+        camera.range, threshold=camera.threshold, input_scale=min(1.0, camera.input_scale),
+        small_faces=camera.small_faces, model_path=model or None,
+    )
+    return Processor(
+        detector, Tracker(hold_seconds=config.tracking.hold_seconds), detect_every=camera.detect_every,
+        mask_shape=config.effect.mask, mask_scale=config.effect.mask_scale, name=camera.name,
+    )
+
+
+def build_workers(config: Config, controls: Callable[[], tuple[Effect, float]]) -> list[CameraWorker]:
+    """One live worker per configured camera (not yet started).
+
+    A camera whose orientation is set gets its image turned before detection,
+    so faces are found upright.
+    """
+    from installation.sources import LiveSource, transform_image
+
+    workers = []
+    for camera in config.cameras:
+        transform = None
+        if camera.mirror or camera.flip or camera.rotate:
+            def transform(image: np.ndarray, c: CameraConfig = camera) -> np.ndarray:
+                return transform_image(image, c.mirror, c.flip, c.rotate)
+        source = LiveSource(camera.source, name=camera.name)
+        workers.append(CameraWorker(source, build_processor(camera, config), controls, transform=transform))
+    return workers

@@ -1,0 +1,66 @@
+"""Shared fixtures: real face photos that ship inside installed packages, pasted into scenes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+import cv2
+import matplotlib.cbook
+import numpy as np
+import pytest
+from skimage import data
+
+from installation.geometry import Box
+
+# Known face boxes in the original photos (checked by eye and by the detector tests).
+ASTRONAUT_FACE = Box(174, 68, 104, 104)
+HOPPER_FACE = Box(166, 128, 200, 200)
+
+
+@cache
+def _photo(name: str) -> tuple[np.ndarray, Box]:
+    if name == "astronaut":
+        return cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), ASTRONAUT_FACE
+    path = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+    return cv2.imread(str(path)), HOPPER_FACE
+
+
+@cache
+def _room(width: int, height: int) -> np.ndarray:
+    gravel = data.gravel()
+    reps = (height // gravel.shape[0] + 1, width // gravel.shape[1] + 1)
+    tiled = np.tile(gravel, reps)[:height, :width]
+    room = cv2.merge([tiled // 3 + 50, tiled // 3 + 60, tiled // 3 + 55])
+    room.setflags(write=False)
+    return room
+
+
+def paste_face(frame: np.ndarray, name: str, face: Box) -> np.ndarray:
+    """Paste head and shoulders of photo ``name`` into ``frame`` so its face fills ``face`` (in place)."""
+    image, known = _photo(name)
+    x0, y0, x1, y1 = known.scaled(1.8).pixel_bounds(image.shape[1], image.shape[0])
+    factor = face.w / known.w
+    sprite = cv2.resize(image[y0:y1, x0:x1], None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    ox = round(face.x - (known.x - x0) * factor)
+    oy = round(face.y - (known.y - y0) * factor)
+    h, w = frame.shape[:2]
+    sx0, sy0 = max(0, -ox), max(0, -oy)
+    dx0, dy0 = max(0, ox), max(0, oy)
+    dx1, dy1 = min(w, ox + sprite.shape[1]), min(h, oy + sprite.shape[0])
+    if dx1 > dx0 and dy1 > dy0:
+        frame[dy0:dy1, dx0:dx1] = sprite[sy0 : sy0 + dy1 - dy0, sx0 : sx0 + dx1 - dx0]
+    return frame
+
+
+@pytest.fixture
+def scene() -> Callable[..., np.ndarray]:
+    """``scene((name, box), ..., size=(w, h))``: a textured room with faces pasted at the boxes."""
+
+    def make(*faces: tuple[str, Box], size: tuple[int, int] = (1280, 720)) -> np.ndarray:
+        frame = _room(*size).copy()
+        for name, box in faces:
+            paste_face(frame, name, box)
+        return frame
+
+    return make

@@ -1,0 +1,140 @@
+"""``installation anonymize`` end to end on the bundled footage and on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from installation.cli import main
+from installation.groundtruth import bundled_clips, load_ground_truth
+from installation.geometry import Box
+from installation.scoring import FootageScore
+
+CLIPS = {clip.stem: clip for clip in bundled_clips()}
+
+
+def score_output(original: Path, output: Path, boxes_json: Path) -> FootageScore:
+    """Decode both files and score every ground-truth face in the written output."""
+    truth = load_ground_truth(original)
+    hidden = json.loads(boxes_json.read_text())
+    score = FootageScore()
+    a, b = cv2.VideoCapture(str(original)), cv2.VideoCapture(str(output))
+    for index, entry in enumerate(hidden["frames"]):
+        ok_a, frame_a = a.read()
+        ok_b, frame_b = b.read()
+        assert ok_a and ok_b, f"frame {index} missing"
+        boxes = [Box(*f["box"]) for f in entry["faces"]]
+        faces = [(f.track_id, f.box) for f in truth.frames[index]]
+        score.add(index, frame_a, frame_b, faces, boxes, mask_scale=hidden["mask_scale"],
+                  hidden_all=entry["hidden_all"])
+    return score
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CLIPS))
+def test_bundled_clip_has_no_leaked_face_at_48_px_or_more(
+    name: str, tmp_path: Path, record_property: pytest.RecordProperty, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clip = CLIPS[name]
+    truth = load_ground_truth(clip)
+    out, boxes = tmp_path / f"{name}.mp4", tmp_path / f"{name}.json"
+    args = [str(clip), "-o", str(out), "--boxes-json", str(boxes), "--strength", "0", "--no-progress"]
+    if truth.range == "short":
+        args += ["--range", "short", "--no-small-faces"]
+    assert main(["anonymize", *args]) == 0
+    capture = cv2.VideoCapture(str(out))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == len(truth.frames)
+    assert (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))) == (
+        truth.width, truth.height)
+    assert abs(capture.get(cv2.CAP_PROP_FPS) - truth.fps) < 0.01
+    capture.release()
+    score = score_output(clip, out, boxes)
+    summary = score.summary()
+    for key, value in summary.items():
+        record_property(key, value)
+    with capsys.disabled():
+        print(f"\n{name}: {summary['leaked_large']}/{summary['face_frames_large']} large face-frames leaked, "
+              f"{summary['leaked_small']}/{summary['face_frames_small']} small "
+              f"({100 * summary['leak_rate_small']:.1f} %), falsely hidden "
+              f"{100 * summary['false_hidden_fraction']:.2f} % of the frame")
+    assert summary["face_frames_large"] > 0 or summary["face_frames_small"] > 0
+    assert summary["leaked_large"] == 0, f"leaked (frame, track, height): {score.leaked_examples[:10]}"
+    # What is hidden without a face behind it stays a small part of the picture.
+    assert summary["false_hidden_fraction"] < 0.10
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "installation", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: [str(d / "absent.mp4"), "-o", str(d / "out.mp4")], "absent.mp4: no such file"),
+        (lambda d: [str(d / "junk.mp4"), "-o", str(d / "out.mp4")], "junk.mp4: cannot read video"),
+        (lambda d: [str(d / "clip.avi"), "-o", str(d / "clip.avi")], "must be an .mp4"),
+        (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--strength", "3"], "--strength"),
+        (lambda d: [str(d / "clip.avi"), str(d / "clip.avi"), "-o", str(d / "out.mp4")], "must be an existing folder"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "junk.mp4").write_bytes(os.urandom(5000))
+    writer = cv2.VideoWriter(str(tmp_path / "clip.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+    for _ in range(3):
+        writer.write(np.zeros((48, 64, 3), np.uint8))
+    writer.release()
+    proc = run_cli("anonymize", *make(tmp_path))
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("installation")]
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(CLIPS["kiosk"].read_bytes())
+    proc = run_cli("anonymize", str(clip), "-o", str(clip))
+    assert proc.returncode == 2 and "refusing to overwrite the input" in proc.stderr
+    assert clip.read_bytes() == CLIPS["kiosk"].read_bytes()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_run_leaves_no_file_at_the_output_path(tmp_path: Path, sig: signal.Signals) -> None:
+    out = tmp_path / "out.mp4"
+    proc = subprocess.Popen([sys.executable, "-m", "installation", "anonymize", str(CLIPS["hall"]), "-o", str(out),
+                             "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    # Wait until encoding has begun (the temporary file is there), then interrupt.
+    while time.monotonic() < deadline and not any(p.name.endswith(".partial.mp4") for p in tmp_path.iterdir()):
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.communicate()
+    time.sleep(0.5)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert "interrupted" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_boxes_json_documents_every_frame(tmp_path: Path) -> None:
+    out, boxes = tmp_path / "kiosk.mp4", tmp_path / "boxes.json"
+    truth = load_ground_truth(CLIPS["kiosk"])
+    assert main(["anonymize", str(CLIPS["kiosk"]), "-o", str(out), "--boxes-json", str(boxes), "--range", "short",
+                 "--no-small-faces", "--no-progress"]) == 0
+    data = json.loads(boxes.read_text())
+    assert data["version"] == 1 and data["width"] == 1280 and data["fps"] == 30
+    assert [f["frame"] for f in data["frames"]] == list(range(len(truth.frames)))
+    tracked = {face["track"] for entry in data["frames"] for face in entry["faces"]}
+    assert len(tracked) >= len(truth.track_ids())
+    sample = next(f for entry in data["frames"] for f in entry["faces"])
+    assert set(sample) == {"track", "box", "score", "missed"} and len(sample["box"]) == 4
