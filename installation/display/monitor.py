@@ -1,0 +1,285 @@
+"""One monitor on the wall: bezel, picture, label bar, and the cards shown instead.
+
+Only ``Processed.image`` (the frame with the effect applied) is ever drawn.
+A feed that is down shows a "signal lost" card with moving noise; a feed
+that has not yet produced a processed frame shows a "starting" card.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+import pygame
+from pygame import Rect
+
+from installation.display.fonts import Fonts
+from installation.display.layout import fit, label_height
+from installation.display.text import faces_text, text
+from installation.display.widgets import (
+    AMBER,
+    BACKGROUND,
+    BEZEL,
+    BEZEL_DARK,
+    CYAN,
+    DIM,
+    INK,
+    LABEL,
+    MUTED,
+    RED,
+    TEXT,
+    blit_centred,
+    disc,
+)
+from installation.geometry import Box
+
+if TYPE_CHECKING:
+    from installation.pipeline import Processed
+
+
+@dataclass
+class FeedView:
+    """What the wall knows about one camera this frame."""
+
+    index: int
+    name: str
+    processed: Processed | None = None
+    seq: int = 0
+    ok: bool = True
+    reason: str = ""
+    #: The source has not delivered its first frame yet (shows "starting", not "signal lost").
+    starting: bool = False
+
+
+def to_surface(image: np.ndarray, size: tuple[int, int]) -> tuple[pygame.Surface, np.ndarray]:
+    """A BGR image scaled to ``size`` as a surface (and the array the surface shares).
+
+    Scaling is done by OpenCV and the pixels are handed to pygame without a
+    per-pixel copy in Python; the array must stay alive as long as the surface.
+
+    >>> import numpy as np
+    >>> surface, _ = to_surface(np.zeros((48, 64, 3), np.uint8), (32, 24))
+    >>> surface.get_size()
+    (32, 24)
+    """
+    h, w = image.shape[:2]
+    if (w, h) != size:
+        shrinking = size[0] < w or size[1] < h
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    image = np.ascontiguousarray(image)
+    return pygame.image.frombuffer(image.data, size, "BGR"), image
+
+
+def box_to_screen(box: Box, image_size: tuple[int, int], picture: Rect) -> Rect:
+    """A box in frame pixels mapped onto the picture rect it is shown in.
+
+    >>> from pygame import Rect
+    >>> box_to_screen(Box(100, 50, 200, 100), (1000, 500), Rect(10, 20, 500, 250))
+    <rect(60, 45, 100, 50)>
+    """
+    sx = picture.width / max(1, image_size[0])
+    sy = picture.height / max(1, image_size[1])
+    x0 = picture.left + box.x * sx
+    y0 = picture.top + box.y * sy
+    x1 = picture.left + (box.x + box.w) * sx
+    y1 = picture.top + (box.y + box.h) * sy
+    return Rect(
+        math.floor(x0),
+        math.floor(y0),
+        max(1, math.ceil(x1) - math.floor(x0)),
+        max(1, math.ceil(y1) - math.floor(y0)),
+    )
+
+
+@dataclass
+class _Scaled:
+    seq: int
+    size: tuple[int, int]
+    surface: pygame.Surface
+    pixels: np.ndarray
+
+
+@dataclass
+class MonitorPainter:
+    """Draws monitors, keeping each feed's scaled picture until a new frame arrives."""
+
+    fonts: Fonts
+    _scaled: dict[tuple[int, tuple[int, int]], _Scaled] = field(default_factory=dict)
+    _noise: dict[tuple[int, int], list[pygame.Surface]] = field(default_factory=dict)
+    _rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(7))
+
+    def picture(self, feed: FeedView, size: tuple[int, int]) -> pygame.Surface:
+        assert feed.processed is not None
+        key = (feed.index, size)
+        cached = self._scaled.get(key)
+        if cached is None or cached.seq != feed.seq:
+            surface, pixels = to_surface(feed.processed.image, size)
+            cached = _Scaled(feed.seq, size, surface, pixels)
+            self._scaled[key] = cached
+        return cached.surface
+
+    def forget(self, keep: set[tuple[int, tuple[int, int]]]) -> None:
+        """Drop scaled pictures for monitors no longer on screen."""
+        for key in list(self._scaled):
+            if key not in keep:
+                del self._scaled[key]
+
+    def draw(
+        self,
+        surface: pygame.Surface,
+        rect: Rect,
+        feed: FeedView,
+        now: float,
+        *,
+        language: str,
+        tally: bool,
+        show_boxes: bool,
+        large: bool,
+    ) -> tuple[Rect, Rect | None]:
+        """Draw a monitor in ``rect``; returns ``(screen area, picture rect or None)``."""
+        fonts = self.fonts
+        bezel = max(2, fonts.px(4) if large else fonts.px(3))
+        pygame.draw.rect(surface, BEZEL_DARK, rect, border_radius=max(2, fonts.px(6)))
+        pygame.draw.rect(
+            surface,
+            AMBER if tally else BEZEL,
+            rect,
+            max(1, fonts.px(3) if tally else 1),
+            border_radius=max(2, fonts.px(6)),
+        )
+        inner = rect.inflate(-2 * bezel, -2 * bezel)
+        lab_h = label_height(rect.width, fonts.scale)
+        screen = Rect(inner.left, inner.top, inner.width, max(1, inner.height - lab_h))
+        label = Rect(inner.left, screen.bottom, inner.width, inner.bottom - screen.bottom)
+        surface.fill(INK, screen)
+        picture: Rect | None = None
+        p = feed.processed
+        if not feed.ok and not feed.starting:
+            self._signal_lost(surface, screen, feed, now, language)
+        elif p is None or not feed.ok:
+            self._starting(surface, screen, now, language)
+        else:
+            h, w = p.image.shape[:2]
+            picture = fit(w, h, screen)
+            surface.blit(self.picture(feed, picture.size), picture)
+            if show_boxes:
+                self._boxes(surface, p, picture)
+            if p.hidden_all:
+                note = fonts.text(text("all_hidden", language), 18 if large else 13, TEXT, bold=True)
+                band = note.get_rect(midtop=(screen.centerx, screen.top + fonts.px(8))).inflate(
+                    fonts.px(16), fonts.px(6)
+                )
+                surface.fill(BEZEL_DARK, band)
+                blit_centred(surface, note, band.center)
+        self._label(surface, label, feed, now, language, live=feed.ok and p is not None)
+        return screen, picture
+
+    # -- parts -------------------------------------------------------------------
+    def _label(
+        self, surface: pygame.Surface, rect: Rect, feed: FeedView, now: float, language: str, live: bool
+    ) -> None:
+        fonts = self.fonts
+        surface.fill(LABEL, rect)
+        size = rect.height / max(fonts.scale, 1e-6) * 0.58
+        pad = max(3, rect.height // 4)
+        x = rect.left + pad
+        number = fonts.text(str(feed.index + 1), size, INK, mono=True)
+        tag = Rect(x, rect.top + 2, number.get_width() + pad, rect.height - 4)
+        pygame.draw.rect(surface, TEXT, tag, border_radius=2)
+        blit_centred(surface, number, tag.center)
+        x = tag.right + pad
+        name = fonts.text(feed.name.upper(), size, TEXT, bold=True)
+        surface.blit(name, name.get_rect(midleft=(x, rect.centery)))
+        right = rect.right - pad
+        clock = fonts.text(time.strftime("%H:%M:%S", time.localtime(time.time())), size, TEXT, mono=True)
+        crect = clock.get_rect(midright=(right, rect.centery))
+        items_left = crect.left
+        surface.blit(clock, crect)
+        r = max(3, rect.height // 6)
+        live_word = fonts.text(
+            text("live" if live else "off_air", language), size * 0.9, RED if live else MUTED, bold=True
+        )
+        lrect = live_word.get_rect(midright=(crect.left - 2 * pad, rect.centery))
+        dot = (lrect.left - r - pad // 2, rect.centery)
+        if name.get_width() + tag.width + 2 * pad < lrect.left - 2 * r - rect.left - pad:
+            surface.blit(live_word, lrect)
+            if live and (now % 1.0) < 0.6:
+                disc(surface, RED, dot, r)
+            elif live:
+                disc(surface, (90, 20, 20), dot, r)
+            items_left = dot[0] - r
+        if feed.processed is not None and feed.ok:
+            count = fonts.text(faces_text(len(feed.processed.faces), language), size * 0.9, MUTED, bold=True)
+            frect = count.get_rect(midright=(items_left - 2 * pad, rect.centery))
+            if frect.left > x + name.get_width() + pad:
+                surface.blit(count, frect)
+
+    def _boxes(self, surface: pygame.Surface, p: Processed, picture: Rect) -> None:
+        fonts = self.fonts
+        size = (p.image.shape[1], p.image.shape[0])
+        for face in p.faces:
+            r = box_to_screen(face.box, size, picture).clip(picture)
+            if r.width <= 1 or r.height <= 1:
+                continue
+            pygame.draw.rect(surface, CYAN, r, 1)
+            score = fonts.text(f"{face.score:.2f}", 14, CYAN, mono=True)
+            surface.blit(score, (r.left, max(picture.top, r.top - score.get_height())))
+
+    def _noise_frames(self, size: tuple[int, int]) -> list[pygame.Surface]:
+        frames = self._noise.get(size)
+        if frames is None:
+            w, h = size
+            small = (max(2, w // 3), max(2, h // 3))
+            frames = []
+            for _ in range(6):
+                grain = self._rng.integers(10, 120, (small[1], small[0]), dtype=np.uint8)
+                grain[::2] = (grain[::2] * 0.6).astype(np.uint8)  # scan lines
+                big = cv2.resize(grain, (w, h), interpolation=cv2.INTER_NEAREST)
+                rgb = np.ascontiguousarray(np.repeat(big[:, :, None], 3, axis=2))
+                frames.append(pygame.image.frombuffer(rgb.data, (w, h), "RGB").copy())
+            if len(self._noise) > 24:
+                self._noise.clear()
+            self._noise[size] = frames
+        return frames
+
+    def _signal_lost(
+        self, surface: pygame.Surface, screen: Rect, feed: FeedView, now: float, language: str
+    ) -> None:
+        fonts = self.fonts
+        frames = self._noise_frames(screen.size)
+        surface.blit(frames[int(now * 14) % len(frames)], screen)
+        small = screen.height < fonts.px(300)
+        title = fonts.text(text("signal_lost", language), 22 if small else 40, TEXT, bold=True)
+        other = "zh" if language == "en" else "en"
+        sub = fonts.text(text("signal_lost", other), 14 if small else 22, TEXT, bold=True)
+        reason = feed.reason or text("reconnecting", language)
+        lines = [title, sub]
+        if not small or screen.height > fonts.px(140):
+            lines.append(fonts.text(reason[:90], 12 if small else 17, MUTED, mono=True))
+            if feed.reason:
+                lines.append(fonts.text(text("reconnecting", language), 12 if small else 17, MUTED))
+        gap = fonts.px(6)
+        height = sum(s.get_height() for s in lines) + gap * (len(lines) - 1)
+        width = max(s.get_width() for s in lines)
+        card = Rect(0, 0, min(screen.width - 4, width + fonts.px(40)), height + fonts.px(28))
+        card.center = screen.center
+        surface.fill(BACKGROUND, card)
+        pygame.draw.rect(surface, BEZEL, card, 1)
+        y = card.top + fonts.px(14)
+        for s in lines:
+            surface.blit(s, s.get_rect(midtop=(card.centerx, y)))
+            y += s.get_height() + gap
+
+    def _starting(self, surface: pygame.Surface, screen: Rect, now: float, language: str) -> None:
+        fonts = self.fonts
+        small = screen.height < fonts.px(300)
+        title = fonts.text(text("starting", language), 20 if small else 32, MUTED, bold=True)
+        rect = blit_centred(surface, title, (screen.centerx, screen.centery - fonts.px(8)))
+        r = max(2, fonts.px(4))
+        for i in range(3):
+            on = int(now * 2) % 3 == i
+            disc(surface, TEXT if on else DIM, (screen.centerx + (i - 1) * 4 * r, rect.bottom + 3 * r), r)

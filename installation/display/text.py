@@ -1,0 +1,82 @@
+"""Every word the room shows outside the captions, in English and Simplified Chinese.
+
+Kept as data in one place so that the font subset script can collect the
+characters it must keep (``assets/fonts/make_subset.py``) and the tests can
+check that each one has a glyph in the shipped font.
+"""
+
+from __future__ import annotations
+
+#: key -> {language: text}. ``{n}`` is filled in with a number.
+STRINGS: dict[str, dict[str, str]] = {
+    "title": {"en": "MONITORING ROOM", "zh": "监控室"},
+    "effect.blur": {"en": "BLUR", "zh": "模糊"},
+    "effect.pixelate": {"en": "PIXELATE", "zh": "马赛克"},
+    "effect.solid": {"en": "SOLID", "zh": "遮挡"},
+    "effect.exposed": {"en": "EXPOSED", "zh": "暴露"},
+    "strength": {"en": "STRENGTH", "zh": "强度"},
+    "boxes": {"en": "MACHINE VIEW", "zh": "机器视角"},
+    "camera": {"en": "CAMERA", "zh": "镜头"},
+    "effect": {"en": "EFFECT", "zh": "效果"},
+    "lamp.hidden": {"en": "HIDDEN", "zh": "隐藏"},
+    "lamp.exposed": {"en": "EXPOSED", "zh": "暴露"},
+    "live": {"en": "LIVE", "zh": "直播"},
+    "off_air": {"en": "OFF AIR", "zh": "无信号"},
+    "faces": {"en": "{n} FACES", "zh": "{n} 张脸"},
+    "face": {"en": "1 FACE", "zh": "1 张脸"},
+    "no_faces": {"en": "NO FACES", "zh": "没有人脸"},
+    "tally": {"en": "ON THE BIG SCREEN", "zh": "大屏画面"},
+    "signal_lost": {"en": "SIGNAL LOST", "zh": "信号中断"},
+    "reconnecting": {"en": "trying again by itself", "zh": "正在自动重连"},
+    "starting": {"en": "STARTING", "zh": "正在启动"},
+    "all_hidden": {"en": "WHOLE PICTURE HIDDEN", "zh": "整幅画面已隐藏"},
+    "nothing_recorded": {
+        "en": "Nothing here is recorded, stored or sent anywhere.",
+        "zh": "这里的画面不录制、不保存、不外传。",
+    },
+    "attract.title": {"en": "Step closer. The cameras are watching.", "zh": "走近一点。摄像头正在看着。"},
+    "attract.sub": {
+        "en": "Touch the buttons to decide what they see.",
+        "zh": "触摸按钮，决定它们能看到什么。",
+    },
+    "evasion": {"en": "The machine lost you.", "zh": "机器看不见你了。"},
+    "board.connected": {"en": "board connected", "zh": "面板已连接"},
+    "board.none": {"en": "no board", "zh": "未连接面板"},
+    "panel": {"en": "INDICATOR PANEL", "zh": "指示面板"},
+    "language": {"en": "EN", "zh": "中文"},
+}
+
+#: Characters the shipped fonts must carry beyond the strings: printable ASCII
+#: and the symbols the interface draws as text.
+EXTRA_CHARACTERS = "".join(chr(c) for c in range(0x20, 0x7F)) + "·•…—–‹›°×±"
+
+
+def text(key: str, language: str, **values: object) -> str:
+    """The string ``key`` in ``language`` (English when missing), with ``{n}`` filled.
+
+    >>> text("faces", "zh", n=3)
+    '3 张脸'
+    >>> text("evasion", "en")
+    'The machine lost you.'
+    """
+    entry = STRINGS[key]
+    s = entry.get(language) or entry["en"]
+    return s.format(**values) if values else s
+
+
+def faces_text(n: int, language: str) -> str:
+    """The face count as a label: ``NO FACES``, ``1 FACE``, ``3 FACES``.
+
+    >>> faces_text(1, "en"), faces_text(0, "zh")
+    ('1 FACE', '没有人脸')
+    """
+    if n == 0:
+        return text("no_faces", language)
+    if n == 1:
+        return text("face", language)
+    return text("faces", language, n=n)
+
+
+def all_strings() -> list[str]:
+    """Every interface string in every language (for the font subset and its test)."""
+    return [s for entry in STRINGS.values() for s in entry.values()] + [EXTRA_CHARACTERS]

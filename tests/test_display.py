@@ -1,0 +1,580 @@
+"""The monitoring room's screen, drawn headless: layouts, controls, panel, cards, fonts."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pygame
+import pytest
+
+from installation.display.assets import MONO, SANS_BOLD, SANS_REGULAR
+from installation.display.captions import Caption, CaptionRotator, load_captions
+from installation.display.layout import Layout, fit, monitor_rects, screen_regions
+from installation.display.monitor import box_to_screen
+from installation.display.renderer import Renderer
+from installation.display.room import Presence
+from installation.display.screen import ScreenTransform
+from installation.display.text import EXTRA_CHARACTERS, STRINGS, all_strings
+from installation.display.widgets import GREEN, RED
+from installation.effects import Effect
+from installation.errors import ConfigError
+from installation.geometry import Box, Frame
+from installation.leak import leak_score
+from installation.state import ControlState, InputKind, PanelEvent, drain_panel_events
+
+SIZE = (960, 540)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def video() -> None:
+    pygame.display.init()
+    pygame.font.init()
+    yield
+    pygame.display.quit()
+
+
+# -- fonts and words ----------------------------------------------------------------
+
+
+def _missing(path: Path, characters: set[str]) -> list[str]:
+    """Characters without a glyph in the font: its cmap read by fontTools, or FreeType without it."""
+    try:
+        from fontTools.ttLib import TTFont
+    except ImportError:
+        import pygame.freetype
+
+        pygame.freetype.init()
+        font = pygame.freetype.Font(str(path), 20)
+        return sorted(ch for ch in characters if font.get_metrics(ch)[0] is None)
+    cmap = TTFont(path).getBestCmap()
+    return sorted(ch for ch in characters if ord(ch) not in cmap)
+
+
+@pytest.mark.parametrize("path", [SANS_REGULAR, SANS_BOLD], ids=["regular", "bold"])
+def test_every_caption_and_interface_character_has_a_glyph(path: Path) -> None:
+    texts = all_strings() + [c.en for c in load_captions()] + [c.zh for c in load_captions()]
+    missing = _missing(path, {ch for s in texts for ch in s})
+    assert not missing, f"{path.name} lacks {''.join(missing)!r}: run assets/fonts/make_subset.py"
+
+
+def test_a_character_outside_the_subset_is_reported_missing() -> None:
+    assert _missing(SANS_REGULAR, {"龍", "A"}) == ["龍"]
+
+
+def test_monospaced_font_has_clock_and_number_characters() -> None:
+    assert not _missing(MONO, set("0123456789:./% -" + EXTRA_CHARACTERS))
+
+
+def test_the_fonts_ship_with_their_licence() -> None:
+    licence = (SANS_REGULAR.parent / "OFL.txt").read_text(encoding="utf-8")
+    assert "SIL OPEN FONT LICENSE Version 1.1" in licence
+    assert (SANS_REGULAR.parent / "make_subset.py").is_file()
+
+
+def test_every_interface_string_exists_in_english_and_chinese() -> None:
+    for key, entry in STRINGS.items():
+        assert entry.get("en") and entry.get("zh"), key
+
+
+def test_chinese_renders_with_real_glyphs_not_boxes() -> None:
+    font = pygame.font.Font(str(SANS_REGULAR), 40)
+    # distinct characters must give distinct pictures (a missing glyph draws the same box)
+    a = pygame.surfarray.array3d(font.render("隐", True, (255, 255, 255), (0, 0, 0)))
+    b = pygame.surfarray.array3d(font.render("暴", True, (255, 255, 255), (0, 0, 0)))
+    assert a.shape == b.shape and np.abs(a.astype(int) - b.astype(int)).sum() > 0
+
+
+# -- captions ----------------------------------------------------------------------
+
+
+def test_every_number_in_a_caption_is_stated_by_its_source() -> None:
+    captions = load_captions()
+    assert len(captions) >= 10
+    for caption in captions:
+        for number in caption.numbers():
+            assert number in caption.source, (caption.en, number)
+
+
+def test_a_caption_with_an_unsourced_number_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "captions.toml"
+    path.write_text(
+        '[[caption]]\nen = "In 2031 nothing happened."\nzh = "2031年什么也没发生。"\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"captions.toml: caption\[0\]: the number\(s\) 2031"):
+        load_captions(path)
+
+
+def test_captions_rotate_slowly_and_fade_between() -> None:
+    r = CaptionRotator([Caption("one", "一"), Caption("two", "二")], seconds=12, fade=1.2)
+    assert r.at(6.0) == (Caption("one", "一"), 1.0)
+    assert r.at(18.0)[0] == Caption("two", "二")
+    assert r.at(24.0 + 6.0)[0] == Caption("one", "一")  # and round again
+    assert 0.0 < r.at(11.7)[1] < 0.5
+
+
+# -- layouts -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (960, 540), (1024, 768), (3840, 2160)])
+@pytest.mark.parametrize("n", [1, 2, 4, 5, 9])
+def test_grid_monitors_fit_the_wall_without_overlapping(size: tuple[int, int], n: int) -> None:
+    reg = screen_regions(*size)
+    rects = [r for _, r in monitor_rects(reg.wall, n, Layout.GRID, 0, reg.unit)]
+    assert len(rects) == n
+    for i, a in enumerate(rects):
+        assert reg.wall.contains(a) and a.width > 0
+        assert not any(a.colliderect(b) for b in rects[i + 1 :])
+    if n > 1:  # narrow, even gaps between neighbours
+        gaps = {b.left - a.right for a, b in zip(rects, rects[1:], strict=False) if a.top == b.top}
+        gaps |= {b.top - a.bottom for a, b in zip(rects, rects[1:], strict=False) if a.left == b.left}
+        assert len(gaps) == 1 and 0 < gaps.pop() <= 12 * reg.unit + 1
+
+
+def test_focus_puts_the_selected_camera_large_and_the_others_as_thumbnails() -> None:
+    reg = screen_regions(1920, 1080)
+    monitors = monitor_rects(reg.wall, 5, Layout.FOCUS, 3, reg.unit)
+    assert [i for i, _ in monitors] == [3, 0, 1, 2, 4]
+    big = monitors[0][1]
+    assert all(big.width > 2 * r.width for _, r in monitors[1:])
+    assert monitor_rects(reg.wall, 5, Layout.SINGLE, 3, reg.unit)[0][0] == 3
+
+
+def test_the_controls_are_touch_sized_at_1080p() -> None:
+    reg = screen_regions(1920, 1080)
+    assert reg.controls.height >= 64
+    renderer = Renderer([], ControlState(cameras=2), size=(1920, 1080))
+    canvas = pygame.Surface((1920, 1080))
+    renderer.draw(canvas, now=0.0)
+    for spot in renderer.pointer.hotspots:
+        if spot.name.startswith(("effect.", "strength", "boxes", "camera", "language.", "panel.")):
+            assert spot.rect.height >= 64 and spot.rect.width >= 64, spot.name
+
+
+def test_letterboxing_keeps_the_aspect_ratio() -> None:
+    r = fit(640, 480, pygame.Rect(0, 0, 1600, 900))
+    assert abs(r.width / r.height - 4 / 3) < 0.01 and r.height == 900 and r.centerx == 800
+
+
+def test_projection_transform_maps_touches_back_onto_the_canvas() -> None:
+    for t in (
+        ScreenTransform(mirror=True),
+        ScreenTransform(flip=True, rotate=90),
+        ScreenTransform(rotate=270),
+    ):
+        canvas = pygame.Surface(t.canvas_size((120, 80)))
+        canvas.fill((0, 0, 0))
+        canvas.set_at((17, 9), (255, 0, 0))
+        screen = pygame.Surface((120, 80))
+        t.present(canvas, screen)
+        red = np.argwhere(pygame.surfarray.array3d(screen)[:, :, 0] == 255)
+        assert len(red) == 1
+        assert t.to_canvas(tuple(red[0]), (120, 80)) == (17, 9)
+
+
+# -- the room with feeds -------------------------------------------------------------
+
+
+def _astronaut() -> tuple[np.ndarray, Box]:
+    from skimage import data
+
+    image = np.ascontiguousarray(data.astronaut()[:, :, ::-1])  # RGB -> BGR
+    image = cv2.resize(image, (640, 480), interpolation=cv2.INTER_AREA)
+    return image, Box(195, 25, 135, 170)  # her face, in these pixels
+
+
+@dataclass
+class _Status:
+    ok: bool = True
+    reason: str = ""
+    since: float = 0.0
+    frames: int = 1
+    fps: float = 30.0
+
+
+class StillFeed:
+    """A camera that keeps showing one picture with one tracked face, through the real effect."""
+
+    def __init__(self, name: str, controls: ControlState, *, faces: bool = True) -> None:
+        from installation.effects.apply import apply_effect
+        from installation.pipeline import Processed
+        from installation.track import TrackedFace
+
+        self.name = name
+        self.controls = controls
+        self.status = _Status()
+        self.image, self.box = _astronaut()
+        self.faces = (
+            [TrackedFace(track_id=1, box=self.box, score=0.93, misses=0, age=10, confirmed=True)]
+            if faces
+            else []
+        )
+        self._apply = apply_effect
+        self._processed = Processed
+        self.seq = 0
+
+    def latest(self) -> tuple[int, object]:
+        self.seq += 1
+        effect, strength = self.controls.effect, self.controls.strength
+        frame = Frame(self.image, self.seq, self.seq / 30, self.name, captured=time.monotonic())
+        boxes = [f.box for f in self.faces]
+        image = self._apply(self.image, boxes, effect, strength) if effect.hides else self.image.copy()
+        return self.seq, self._processed(frame, image, effect, [], list(self.faces))
+
+
+def _room(cameras: int = 2, **kwargs: object) -> tuple[Renderer, ControlState, pygame.Surface]:
+    controls = ControlState(cameras=cameras, allow_exposed=bool(kwargs.pop("allow_exposed", True)))
+    feeds = [StillFeed(f"Cam {i + 1}", controls) for i in range(cameras)]
+    renderer = Renderer(feeds, controls, size=SIZE, captions=load_captions(), started=0.0, **kwargs)  # type: ignore[arg-type]
+    return renderer, controls, pygame.Surface(SIZE)
+
+
+def _frame(renderer: Renderer, canvas: pygame.Surface, now: float = 1.0) -> np.ndarray:
+    renderer.update(now)
+    renderer.draw(canvas, now)
+    renderer.presented(now)
+    return pygame.surfarray.array3d(canvas).swapaxes(0, 1)[:, :, ::-1].copy()  # as BGR rows
+
+
+def _click(renderer: Renderer, name: str, at: float = 0.5) -> None:
+    spot = renderer.pointer.find(name)
+    assert spot is not None, name
+    pos = (spot.rect.left + round(spot.rect.width * at), spot.rect.centery)
+    renderer.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1), lambda p: p, SIZE)
+    renderer.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1), lambda p: p, SIZE)
+
+
+def _key(renderer: Renderer, key: int) -> None:
+    renderer.handle(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=""), lambda p: p, SIZE)
+
+
+def _lamp_colour(renderer: Renderer, screen: np.ndarray) -> str:
+    panel = renderer.regions.panel
+    top = screen[panel.top : panel.top + panel.height * 2 // 5, panel.left : panel.right].reshape(-1, 3)[
+        :, ::-1
+    ]
+    red = int((np.abs(top.astype(int) - RED).sum(axis=1) < 40).sum())
+    green = int((np.abs(top.astype(int) - GREEN).sum(axis=1) < 40).sum())
+    return "red" if red > 3 * green else "green" if green > 3 * red else "unclear"
+
+
+def _screen_leak(renderer: Renderer, screen: np.ndarray, camera: int) -> float:
+    """Leak score of the face as the screen shows it, against the original frame drawn the same size."""
+    processed, picture = renderer.shown[camera]
+    original = cv2.resize(processed.frame.image, picture.size, interpolation=cv2.INTER_AREA)
+    on_screen = screen[picture.top : picture.bottom, picture.left : picture.right]
+    face = processed.faces[0].box
+    r = box_to_screen(face, (processed.image.shape[1], processed.image.shape[0]), picture)
+    box = Box(r.left - picture.left, r.top - picture.top, r.width, r.height)
+    score = leak_score(original, on_screen, box)
+    assert score is not None
+    return score
+
+
+def test_touching_an_effect_button_changes_the_effect_and_the_lamp_in_one_frame() -> None:
+    renderer, controls, canvas = _room()
+    screen = _frame(renderer, canvas)
+    assert _lamp_colour(renderer, screen) == "green"
+    _click(renderer, "effect.exposed")
+    assert controls.effect is Effect.EXPOSED
+    screen = _frame(renderer, canvas)
+    assert _lamp_colour(renderer, screen) == "red"
+    assert renderer.indicator.exposed and renderer.any_face_exposed
+    _click(renderer, "effect.pixelate")
+    screen = _frame(renderer, canvas)
+    assert controls.effect is Effect.PIXELATE and _lamp_colour(renderer, screen) == "green"
+
+
+def test_the_face_on_screen_leaks_when_exposed_and_not_when_blurred() -> None:
+    renderer, controls, canvas = _room()
+    controls.set_effect(Effect.EXPOSED, InputKind.TOUCH)
+    screen = _frame(renderer, canvas)
+    assert _screen_leak(renderer, screen, 0) >= 0.5
+    controls.set_effect(Effect.BLUR, InputKind.TOUCH)
+    controls.set_strength(0.0, InputKind.TOUCH)  # the lightest blur still hides
+    screen = _frame(renderer, canvas)
+    assert _screen_leak(renderer, screen, 0) < 0.5
+
+
+def test_dragging_the_slider_sets_the_strength() -> None:
+    renderer, controls, canvas = _room()
+    _frame(renderer, canvas)
+    spot = renderer.pointer.find("strength")
+    assert spot is not None
+    y = spot.rect.centery
+    renderer.handle(
+        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(spot.rect.left + 5, y), button=1), lambda p: p, SIZE
+    )
+    assert controls.strength == 0.0
+    renderer.handle(
+        pygame.event.Event(pygame.MOUSEMOTION, pos=(spot.rect.centerx, y), rel=(0, 0), buttons=(1, 0, 0)),
+        lambda p: p,
+        SIZE,
+    )
+    assert 0.4 < controls.strength < 0.6
+    renderer.handle(
+        pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(spot.rect.right + 200, y), button=1), lambda p: p, SIZE
+    )
+    assert controls.strength == 1.0
+    before = controls.strength  # moving after release changes nothing
+    renderer.handle(
+        pygame.event.Event(pygame.MOUSEMOTION, pos=(spot.rect.left, y), rel=(0, 0), buttons=(0, 0, 0)),
+        lambda p: p,
+        SIZE,
+    )
+    assert controls.strength == before
+
+
+def test_a_finger_works_like_the_mouse() -> None:
+    renderer, controls, canvas = _room()
+    _frame(renderer, canvas)
+    spot = renderer.pointer.find("effect.solid")
+    assert spot is not None
+    x, y = spot.rect.center
+    renderer.handle(
+        pygame.event.Event(
+            pygame.FINGERDOWN, x=x / SIZE[0], y=y / SIZE[1], dx=0, dy=0, touch_id=1, finger_id=0, pressure=1.0
+        ),
+        lambda p: p,
+        SIZE,
+    )
+    # SDL also sends a mouse copy of each touch; it must not act twice
+    renderer.handle(
+        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x, y), button=1, touch=True), lambda p: p, SIZE
+    )
+    assert controls.effect is Effect.SOLID
+
+
+def test_keys_mirror_the_controls() -> None:
+    renderer, controls, canvas = _room(cameras=3)
+    _frame(renderer, canvas)
+    _key(renderer, pygame.K_3)
+    assert controls.selected == 2
+    _key(renderer, pygame.K_p)
+    assert controls.effect is Effect.PIXELATE
+    start = controls.strength
+    _key(renderer, pygame.K_UP)
+    assert controls.strength > start
+    _key(renderer, pygame.K_d)
+    assert controls.show_boxes
+    _key(renderer, pygame.K_l)
+    assert controls.language == "zh"
+    _key(renderer, pygame.K_g)
+    assert renderer.layout is not Layout.FOCUS
+    _key(renderer, pygame.K_f)
+    assert renderer.show_overlay
+
+
+def test_touching_a_thumbnail_puts_that_camera_on_the_big_monitor() -> None:
+    renderer, controls, canvas = _room(cameras=4)
+    _frame(renderer, canvas)
+    _click(renderer, "monitor.2")
+    assert controls.selected == 2
+    _frame(renderer, canvas)
+    big = max(renderer.shown.items(), key=lambda kv: kv[1][1].width)
+    assert big[0] == 2
+
+
+def test_the_on_screen_panel_buttons_and_knob_work_like_the_real_ones() -> None:
+    renderer, controls, canvas = _room(cameras=3)
+    _frame(renderer, canvas)
+    _click(renderer, "panel.effect")
+    assert controls.effect is Effect.PIXELATE
+    _click(renderer, "panel.camera")
+    assert controls.selected == 1
+    _click(renderer, "panel.tally.2")
+    assert controls.selected == 2
+    knob = renderer.pointer.find("panel.knob")
+    assert knob is not None
+    cx, cy = knob.rect.center
+    renderer.handle(
+        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(cx, cy - 30), button=1), lambda p: p, SIZE
+    )
+    assert abs(controls.strength - 0.5) < 0.02  # straight up is half way round
+    renderer.handle(
+        pygame.event.Event(pygame.MOUSEMOTION, pos=(cx + 30, cy), rel=(0, 0), buttons=(1, 0, 0)),
+        lambda p: p,
+        SIZE,
+    )
+    assert 0.7 < controls.strength < 0.9
+
+
+def test_with_exposed_disabled_no_input_can_select_it() -> None:
+    renderer, controls, canvas = _room(allow_exposed=False)
+    _frame(renderer, canvas)
+    assert renderer.pointer.find("effect.exposed") is None
+    assert renderer.pointer.find("effect.blur") is not None
+    seen = set()
+    events: object = __import__("queue").SimpleQueue()
+    for _ in range(8):
+        _click(renderer, "panel.effect")
+        seen.add(controls.effect)
+        _key(renderer, pygame.K_SPACE)
+        seen.add(controls.effect)
+        _key(renderer, pygame.K_e)
+        seen.add(controls.effect)
+        events.put(PanelEvent("effect"))  # type: ignore[attr-defined]
+        drain_panel_events(events, controls)  # type: ignore[arg-type]
+        seen.add(controls.effect)
+        _frame(renderer, canvas)
+    assert Effect.EXPOSED not in seen and {Effect.BLUR, Effect.PIXELATE, Effect.SOLID} <= seen
+
+
+def test_machine_view_draws_thin_cyan_boxes_around_the_faces() -> None:
+    renderer, controls, canvas = _room()
+    off = _frame(renderer, canvas)
+    _click(renderer, "boxes")
+    assert controls.show_boxes
+    on = _frame(renderer, canvas)
+    processed, picture = renderer.shown[0]
+    r = box_to_screen(processed.faces[0].box, (640, 480), picture)
+    edge = on[r.top + r.height // 2, r.left - 1 : r.left + 2]
+    assert any(tuple(px[::-1]) == (0, 229, 255) for px in edge)
+    assert not any(
+        tuple(px[::-1]) == (0, 229, 255) for px in off[r.top + r.height // 2, r.left - 1 : r.left + 2]
+    )
+
+
+def test_each_layout_draws_and_saves_a_screenshot(tmp_path: Path) -> None:
+    renderer, controls, canvas = _room(cameras=4)
+    pictures = {}
+    for layout in Layout:
+        renderer.layout = layout
+        screen = _frame(renderer, canvas)
+        path = tmp_path / f"{layout.value}.png"
+        pygame.image.save(canvas, str(path))
+        assert path.stat().st_size > 10_000
+        pictures[layout] = screen
+        assert len(renderer.shown) == (1 if layout is Layout.SINGLE else 4)
+    assert not np.array_equal(pictures[Layout.GRID], pictures[Layout.FOCUS])
+
+
+def test_the_room_invites_visitors_after_idling_and_stops_at_a_touch() -> None:
+    controls = ControlState(cameras=1)
+    feed = StillFeed("Empty", controls, faces=False)
+    renderer = Renderer([feed], controls, size=SIZE, idle_seconds=10, started=0.0)
+    canvas = pygame.Surface(SIZE)
+    busy = _frame(renderer, canvas, now=2.0)
+    wall = renderer.regions.wall
+    idle = _frame(renderer, canvas, now=12.0)
+    assert renderer.presence.idle(12.0)
+    # the invitation dims the wall
+    assert (
+        idle[wall.top : wall.bottom, wall.left : wall.right].mean()
+        < busy[wall.top : wall.bottom, wall.left : wall.right].mean() * 0.7
+    )
+    renderer.handle(
+        pygame.event.Event(pygame.KEYDOWN, key=pygame.K_b, mod=0, unicode="b"), lambda p: p, SIZE, now=12.5
+    )
+    back = _frame(renderer, canvas, now=12.6)
+    assert not renderer.presence.idle(12.6)
+    assert (
+        np.abs(
+            back[wall.top : wall.bottom, wall.left : wall.right].astype(int)
+            - busy[wall.top : wall.bottom, wall.left : wall.right]
+        ).mean()
+        < 3
+    )
+
+
+def test_a_face_arriving_ends_the_invitation() -> None:
+    p = Presence(idle_seconds=10, started=0.0)
+    assert p.idle(20.0)
+    p.faces_seen(20.1, {("cam", 4)})
+    assert not p.idle(20.2)
+
+
+def test_losing_a_followed_face_while_playing_says_the_machine_lost_you() -> None:
+    p = Presence(idle_seconds=45, started=0.0)
+    p.faces_seen(1.0, {(0, 1)})
+    p.faces_seen(2.0, set())  # gone, but nobody was touching anything
+    assert not p.evading(2.1)
+    p.faces_seen(3.0, {(0, 2)})
+    p.touched(4.0)
+    p.faces_seen(5.0, set())
+    assert p.evading(5.5) and not p.evading(9.5)
+    p.faces_seen(6.0, {(0, 3)})  # found again: the message goes
+    assert not p.evading(6.1)
+
+
+class _Flaky:
+    """A feed whose source is down between ``down`` and ``up`` seconds."""
+
+    def __init__(self, feed: StillFeed, down: float, up: float) -> None:
+        self.feed, self.down, self.up = feed, down, up
+        self.name = feed.name
+        self.now = 0.0
+
+    @property
+    def status(self) -> _Status:
+        if self.down <= self.now < self.up:
+            return _Status(
+                ok=False, reason=f"{self.name}: camera stopped sending (unplugged?)", frames=5, fps=0.0
+            )
+        return _Status()
+
+    def latest(self) -> tuple[int, object]:
+        return self.feed.latest()
+
+
+def test_a_feed_that_goes_down_shows_moving_noise_and_comes_back() -> None:
+    controls = ControlState(cameras=1)
+    flaky = _Flaky(StillFeed("Door", controls), down=1.0, up=2.0)
+    renderer = Renderer([flaky], controls, size=SIZE, started=0.0)
+    canvas = pygame.Surface(SIZE)
+    _frame(renderer, canvas, now=0.5)
+    assert 0 in renderer.shown
+    wall = renderer.regions.wall
+    flaky.now = 1.2
+    lost_a = _frame(renderer, canvas, now=1.2)
+    assert 0 not in renderer.shown and not renderer.indicator.live
+    flaky.now = 1.35
+    lost_b = _frame(renderer, canvas, now=1.35)
+    assert (
+        np.abs(
+            lost_a[wall.top : wall.bottom, wall.left : wall.right].astype(int)
+            - lost_b[wall.top : wall.bottom, wall.left : wall.right]
+        ).mean()
+        > 5
+    )  # the noise moves
+    flaky.now = 2.5
+    _frame(renderer, canvas, now=2.5)
+    assert 0 in renderer.shown and renderer.indicator.live
+
+
+def test_the_privacy_line_and_both_languages_are_on_screen() -> None:
+    renderer, controls, canvas = _room()
+    en = _frame(renderer, canvas)
+    _click(renderer, "language.zh")
+    assert controls.language == "zh"
+    zh = _frame(renderer, canvas)
+    header = renderer.regions.header
+    assert np.abs(en[header.top : header.bottom].astype(int) - zh[header.top : header.bottom]).sum() > 0
+
+
+class _NotYet:
+    """A camera that is still opening: no frame yet, the way LiveSource reports it."""
+
+    name = "Door"
+    status = _Status(ok=False, reason="Door: starting", frames=0, fps=0.0)
+
+    def latest(self) -> tuple[int, object]:
+        return 0, None
+
+
+def test_before_the_first_processed_frame_the_monitor_shows_starting() -> None:
+    controls = ControlState(cameras=1)
+    renderer = Renderer([_NotYet()], controls, size=SIZE, started=0.0)
+    canvas = pygame.Surface(SIZE)
+    screen = _frame(renderer, canvas, now=0.3)
+    assert renderer.views[0].starting and 0 not in renderer.shown
+    wall = renderer.regions.wall
+    # a calm card, not the busy noise of a lost signal
+    assert screen[wall.top : wall.bottom, wall.left : wall.right].std() < 25
