@@ -16,7 +16,7 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from installation.config import Config
     from installation.display.renderer import Feed, Renderer
     from installation.display.screen import ScreenTransform
-    from installation.state import ControlState, PanelEvent
+    from installation.state import ControlState, IndicatorState, PanelEvent
 
 log = logging.getLogger(__name__)
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # keep the command's output to our own lines
@@ -159,6 +159,12 @@ class App:
         self._clock: Any = None
         self._running = False
         self._last_failure = -1e9
+        #: Called once per frame as ``observer(app, state, now)`` after the screen
+        #: is drawn (statistics, watchdog, workshop timers). An observer that
+        #: raises is logged and dropped; it never stops the room.
+        self.observers: list[Callable[[App, IndicatorState, float], None]] = []
+        #: Called once when the room closes (flush statistics, release locks).
+        self.closers: list[Callable[[App], None]] = []
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
@@ -273,6 +279,12 @@ class App:
                 except Exception as exc:  # noqa: BLE001 - the board must never stop the room
                     log.debug("indicator panel: %s", exc)
             self._present()
+            for observer in list(self.observers):
+                try:
+                    observer(self, state, now)
+                except Exception:  # noqa: BLE001 - an observer must never stop the room
+                    log.exception("%r failed and is removed", observer)
+                    self.observers.remove(observer)
         except Exception:  # a kiosk runs for weeks: log, show a blank screen, try again next frame
             if now - self._last_failure > 10.0:
                 log.exception("drawing the room failed; showing a blank screen until it works again")
@@ -323,6 +335,11 @@ class App:
         import pygame
 
         self._running = False
+        for closer in self.closers:
+            try:
+                closer(self)
+            except Exception:  # noqa: BLE001 - keep closing the rest
+                log.exception("%r failed while closing", closer)
         for feed in self.feeds:
             stop = getattr(feed, "stop", None)
             if stop is not None:
