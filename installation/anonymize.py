@@ -26,7 +26,8 @@ from installation.effects import Effect, MaskShape
 from installation.errors import InstallationError, SourceError, UsageError
 from installation.output import VideoWriter, copy_audio
 from installation.pipeline import Processed, Processor
-from installation.sources import open_source
+from installation.geometry import Frame
+from installation.sources import open_source, read_ahead
 from installation.track import Tracker
 
 log = logging.getLogger(__name__)
@@ -199,6 +200,7 @@ def anonymize_file(
     boxes: BoxesWriter | None = None
     bar = None
     frames = 0
+    frames_in: Iterator[Frame] | None = None
     start = time.perf_counter()
     try:
         first = source.read()
@@ -214,7 +216,8 @@ def anonymize_file(
 
             total = getattr(source, "frame_count", None) or None
             bar = tqdm(total=total, unit="frame", desc=src.name, file=sys.stderr, dynamic_ncols=True)
-        frame = first
+        frames_in = read_ahead(source)
+        frame: Frame | None = first
         while frame is not None:
             result = processor.process(frame, effect, strength)
             writer.write(result.image)
@@ -226,7 +229,7 @@ def anonymize_file(
             if bar is not None:
                 bar.update(1)
             try:
-                frame = source.read()
+                frame = next(frames_in, None)
             except SourceError as exc:
                 raise UsageError(f"{src}: decoding failed at frame {frames}: {exc}") from None
         writer.close()
@@ -242,6 +245,8 @@ def anonymize_file(
             boxes.abort()
         raise
     finally:
+        if frames_in is not None:
+            frames_in.close()  # type: ignore[attr-defined]
         if bar is not None:
             bar.close()
         source.close()

@@ -165,6 +165,12 @@ class App:
         self.observers: list[Callable[[App, IndicatorState, float], None]] = []
         #: Called once when the room closes (flush statistics, release locks).
         self.closers: list[Callable[[App], None]] = []
+        #: See each input event before the room does, as ``handler(app, event, now)``;
+        #: one that returns True has used the event up (the kiosk's facilitator panel).
+        self.input_handlers: list[Callable[[App, pygame.event.Event, float], bool]] = []
+        #: Called as ``painter(app, canvas, now)`` after the room is drawn, before
+        #: it is shown (the kiosk's facilitator panel and aiming labels).
+        self.painters: list[Callable[[App, pygame.Surface, float], None]] = []
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
@@ -245,6 +251,8 @@ class App:
 
         assert self.renderer is not None and self.canvas is not None and self.screen is not None
         self.renderer.draw(self.canvas)
+        for painter in self.painters:
+            painter(self, self.canvas, time.monotonic())
         if self.canvas is not self.screen:
             assert self.transform is not None
             self.transform.present(self.canvas, self.screen)
@@ -266,7 +274,7 @@ class App:
             elif event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
                 self.screen = pygame.display.get_surface()
                 self._make_canvas()
-            else:
+            elif not any(handler(self, event, now) for handler in self.input_handlers):
                 r.handle(event, self._to_canvas, self.screen.get_size(), now)
         if drain_panel_events(self.events, self.controls):
             r.presence.touched(now)
@@ -330,8 +338,8 @@ class App:
         log.info("screenshot saved to %s", path)
         return path
 
-    def close(self) -> None:
-        """Stop the cameras and the board link, then close the screen."""
+    def close(self, *, keep_screen: bool = False) -> None:
+        """Stop the cameras and the board link, then close the screen (unless ``keep_screen``)."""
         import pygame
 
         self._running = False
@@ -353,7 +361,8 @@ class App:
             except Exception as exc:  # noqa: BLE001
                 log.warning("indicator panel: %s while stopping", exc)
             self.link = None
-        pygame.display.quit()
+        if not keep_screen:
+            pygame.display.quit()
 
     def run(self) -> int:
         """Start, loop until quit (or ``--frames``), save ``--screenshot``, close."""

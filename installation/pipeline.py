@@ -180,8 +180,9 @@ class Processor:
     #: Faces smaller than this (pixels high) are only found by tiles; the
     #: tiled detector is told where they were so their tile runs every frame.
     FOCUS_BELOW_PX = 100.0
-    #: At most this many focus tiles per frame, taken in turn (each costs one model run).
-    MAX_FOCUS = 2
+    #: At most this many focus tiles per frame, taken in turn (each costs one model
+    #: run); between its turns a small face is carried by the tracker.
+    MAX_FOCUS = 1
 
     def _detect(self, image: np.ndarray, timestamp: float) -> list[Detection]:
         step = getattr(self.detector, "detect_step", None)

@@ -17,10 +17,12 @@ from installation.sources.base import FrameSource
 from installation.sources.factory import open_source
 from installation.sources.live import LiveSource, SourceStatus, retry_delay
 from installation.sources.orientation import check_rotate, transform_image
+from installation.sources.readahead import read_ahead
 from installation.sources.spec import SourceSpec, SourceSpecError, parse_spec, redact
 from installation.sources.video import VIDEO_EXTENSIONS, list_clips
 
 __all__ = [
+    "read_ahead",
     "FrameSource",
     "LiveSource",
     "SourceSpec",
