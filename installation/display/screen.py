@@ -113,6 +113,15 @@ def open_screen(
             f"display: cannot start video ({exc}); check that a screen is attached and the session "
             "can use it, or run with --headless"
         ) from None
+    if not headless and pygame.display.get_driver() in ("offscreen", "dummy"):
+        # SDL falls back to drawing nowhere when no screen can be reached;
+        # a room that runs invisibly is worse than a clear error.
+        driver = pygame.display.get_driver()
+        pygame.display.quit()
+        raise DisplayError(
+            f"display: no screen found (SDL chose its '{driver}' driver); start it from the desktop "
+            "session, set DISPLAY or WAYLAND_DISPLAY, or run with --headless"
+        )
     pygame.font.init()
     pygame.display.set_caption(title)
     sizes = pygame.display.get_desktop_sizes() or [(1280, 720)]
