@@ -400,16 +400,22 @@ def _options(args: argparse.Namespace, live: bool) -> RoomOptions:
 
 def run_command(args: argparse.Namespace) -> int:
     from installation.config import load_config
+    from installation.stats import attach_stats
 
     options = _options(args, live=True)
-    return App(load_config(args.config), options).run()
+    app = App(load_config(args.config), options)
+    attach_stats(app)
+    return app.run()
 
 
 def demo_command(args: argparse.Namespace) -> int:
     from installation.config import demo_config
+    from installation.stats import attach_stats
 
     options = _options(args, live=False)
-    return App(demo_config(), options).run()
+    app = App(demo_config(), options)
+    attach_stats(app)
+    return app.run()
 
 
 def register(subparsers: Any) -> None:

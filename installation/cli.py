@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from installation.errors import InstallationError
+from installation.logs import LOGGED_COMMANDS, log_crash, log_to_file, setup_logging, stop_logging
 
 # Modules that each add one or more subcommands through ``register(sub)``.
 COMMANDS = (
@@ -16,6 +17,12 @@ COMMANDS = (
     "installation.anonymize",
     "installation.bench",
     "installation.hardware.command",
+    "installation.workshop",
+    "installation.stats",
+    "installation.record",
+    "installation.kiosk",
+    "installation.doctor",
+    "installation.configtool",
 )
 
 
@@ -39,11 +46,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logged = args.command in LOGGED_COMMANDS and setup_logging() is not None
     try:
         return int(args.func(args) or 0)
     except InstallationError as exc:
         print(f"installation {args.command}: {exc}", file=sys.stderr)
+        if logged:
+            log_to_file(f"installation {args.command}: {exc} (exit code {exc.exit_code})")
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"installation {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if logged:
+            log_crash(exc, f"installation {args.command}")
+        raise
+    finally:
+        if logged:
+            stop_logging()

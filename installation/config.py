@@ -16,6 +16,7 @@ Without a file, ``demo_config()`` serves the bundled footage.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import re
 import tomllib
 import types
@@ -29,6 +30,24 @@ from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError
 
 _SCHEMES = ("camera:", "pattern:", "rtsp://", "rtsps://", "http://", "https://", "/dev/")
+
+#: The name of the installation's folders (config, logs, runtime files) on every platform.
+APP_NAME = "monitoring-room"
+#: The config file's name inside the user's config folder.
+CONFIG_NAME = "monitoring.toml"
+
+
+def default_config_path() -> Path:
+    """Where the installation looks for its config when no ``--config`` is given.
+
+    ``~/.config/monitoring-room/monitoring.toml`` on Linux (``$XDG_CONFIG_HOME`` is honoured).
+
+    >>> default_config_path().name
+    'monitoring.toml'
+    """
+    import platformdirs
+
+    return platformdirs.user_config_path(APP_NAME) / CONFIG_NAME
 
 
 def _meta(doc: str, **checks: Any) -> dict[str, Any]:
@@ -80,12 +99,16 @@ class DetectionConfig:
 
 @dataclass
 class TrackingConfig:
+    """How long a face stays hidden after the detector loses it."""
+
     hold_seconds: float = field(default=1.0, metadata=_meta(
         "keep hiding a face this long after the detector last saw it", min=0.1, max=10.0))
 
 
 @dataclass
 class DisplayConfig:
+    """The screen or projector the room is shown on."""
+
     index: int = field(default=0, metadata=_meta("which display (0 is the first)", min=0, max=16))
     fullscreen: bool = field(default=True, metadata=_meta("fullscreen (false: a window)"))
     size: str = field(default="", metadata=_meta("window size WxH, empty for the display's size",
@@ -107,6 +130,8 @@ class DisplayConfig:
 
 @dataclass
 class RoomConfig:
+    """Captions, languages and the invitation shown when nobody is there."""
+
     idle_seconds: float = field(default=45.0, metadata=_meta(
         "seconds with no face and no touch before the invitation shows", min=5.0, max=3600.0))
     language: str = field(default="en", metadata=_meta("language at start", choices=("en", "zh")))
@@ -118,8 +143,54 @@ class RoomConfig:
 
 @dataclass
 class HardwareConfig:
+    """The Arduino indicator and control panel."""
+
     port: str = field(default="none", metadata=_meta(
         "none, auto (find an Arduino by USB id), a device path, serial:NUMBER, or a pyserial URL"))
+
+
+_HOURS_DOC = (
+    'open hours, e.g. "10:00-18:00" or "10:00-13:00, 14:00-18:00"; "always" (day and night) or "closed"'
+)
+
+
+@dataclass
+class HoursConfig:
+    """Opening hours (local time): outside them the screen is dark, the panel's lights are off
+    and the cameras are released."""
+
+    monday: str = field(default="always", metadata=_meta(_HOURS_DOC))
+    tuesday: str = field(default="always", metadata=_meta(_HOURS_DOC))
+    wednesday: str = field(default="always", metadata=_meta(_HOURS_DOC))
+    thursday: str = field(default="always", metadata=_meta(_HOURS_DOC))
+    friday: str = field(default="always", metadata=_meta(_HOURS_DOC))
+    saturday: str = field(default="always", metadata=_meta(_HOURS_DOC))
+    sunday: str = field(default="always", metadata=_meta(_HOURS_DOC))
+    closed_dates: list[str] = field(default_factory=list, metadata=_meta(
+        'dates closed all day: "2025-12-25", or a span "2025-12-24..2025-12-26"', date=True))
+
+
+@dataclass
+class KioskConfig:
+    """The unattended gallery kiosk (`installation kiosk`)."""
+
+    pin: str = field(default="0000", metadata=_meta(
+        "facilitator PIN (4 to 8 digits, in quotes), asked before the facilitator panel opens "
+        "(hold the top-left corner for 3 s, or press Ctrl+Alt+F); change it from 0000",
+        pattern=r"^\d{4,8}$", expected="4 to 8 digits in quotes, such as \"2580\""))
+    aim_seconds: float = field(default=20.0, metadata=_meta(
+        "aiming mode at start: seconds the cameras' views show with detection boxes (0: none)",
+        min=0.0, max=600.0))
+    watchdog_seconds: float = field(default=10.0, metadata=_meta(
+        "exit for a restart when no frame has reached the screen for this long", min=3.0, max=300.0))
+
+
+@dataclass
+class StatsConfig:
+    """Anonymous statistics (`installation stats`): counts only, never a picture or a position."""
+
+    enabled: bool = field(default=True, metadata=_meta(
+        "count faces seen, exposed and hidden time and controls used, per camera and minute, into stats.csv"))
 
 
 @dataclass
@@ -131,6 +202,9 @@ class Config:
     display: DisplayConfig = field(default_factory=DisplayConfig)
     room: RoomConfig = field(default_factory=RoomConfig)
     hardware: HardwareConfig = field(default_factory=HardwareConfig)
+    hours: HoursConfig = field(default_factory=HoursConfig)
+    kiosk: KioskConfig = field(default_factory=KioskConfig)
+    stats: StatsConfig = field(default_factory=StatsConfig)
     #: The file it came from, or None for built-in defaults.
     path: Path | None = field(default=None, metadata=_meta("", internal=True))
 
@@ -146,7 +220,7 @@ def _describe(tp: Any) -> str:
     if tp is float:
         return "a number"
     if tp is str:
-        return "a string"
+        return "a string (in quotes)"
     if isinstance(tp, type) and issubclass(tp, Enum):
         return "one of " + ", ".join(repr(m.value) for m in tp)
     return str(tp)
@@ -179,6 +253,8 @@ def _convert(value: Any, tp: Any, where: str, meta: dict[str, Any]) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
     elif tp is bool or tp is str:
+        if tp is str and meta.get("date") and type(value) is datetime.date:
+            value = value.isoformat()  # a TOML date written without quotes
         if not isinstance(value, tp):
             raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
     choices = meta.get("choices")
@@ -187,7 +263,7 @@ def _convert(value: Any, tp: Any, where: str, meta: dict[str, Any]) -> Any:
     if "min" in meta and value < meta["min"] or "max" in meta and value > meta["max"]:
         raise ConfigError(f"{where}: expected a value from {meta['min']} to {meta['max']}, got {value!r}")
     if "pattern" in meta and not re.match(meta["pattern"], value):
-        raise ConfigError(f"{where}: expected {meta['doc']}, got {value!r}")
+        raise ConfigError(f"{where}: expected {meta.get('expected') or meta['doc']}, got {value!r}")
     return value
 
 
@@ -207,7 +283,7 @@ def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
     return cls(**kwargs)
 
 
-def _check_sources(config: Config, base: Path) -> None:
+def _check_sources(config: Config, base: Path, check_files: bool = True) -> None:
     if len(config.cameras) > 9:
         raise ConfigError(f"cameras: expected at most 9 cameras, got {len(config.cameras)}")
     seen: set[str] = set()
@@ -232,7 +308,7 @@ def _check_sources(config: Config, base: Path) -> None:
         path = Path(source).expanduser()
         if not path.is_absolute():
             path = base / path
-        if not path.exists():
+        if check_files and not path.exists():
             raise ConfigError(f"cameras[{i}].source: no such file {source!r}")
         cam.source = str(path)
     for key in ("short_range_model", "full_range_model"):
@@ -241,32 +317,111 @@ def _check_sources(config: Config, base: Path) -> None:
             path = Path(value).expanduser()
             if not path.is_absolute():
                 path = base / path
-            if not path.is_file():
+            if check_files and not path.is_file():
                 raise ConfigError(f"detection.{key}: no such file {value!r}")
             setattr(config.detection, key, str(path))
     if config.room.language not in config.room.languages:
         raise ConfigError(f"room.language: {config.room.language!r} is not in room.languages")
     if not config.effect.allow_exposed and config.effect.kind is Effect.EXPOSED:
         raise ConfigError("effect.kind: 'exposed' is not allowed while effect.allow_exposed is false")
+    from installation.schedule import check_hours
+
+    check_hours(config.hours)
 
 
-def parse_config(text: str, filename: str = "<config>", base: Path | None = None) -> Config:
-    """Parse TOML ``text``; every error message starts with ``filename``."""
+_KEY_PATH = re.compile(r"^[A-Za-z_][\w-]*(\[\d+\])?(\.[A-Za-z_][\w-]*(\[\d+\])?)*$")
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
+_ASSIGN = re.compile(r"^\s*([A-Za-z0-9_.\-\"' ]+?)\s*=")
+
+
+def _path_parts(key: str) -> list[tuple[str, int | None]]:
+    parts = []
+    for part in key.split("."):
+        name, _, index = part.partition("[")
+        parts.append((name, int(index.rstrip("]")) if index else None))
+    return parts
+
+
+def line_of(text: str, key: str) -> int | None:
+    """The line (from 1) of ``text`` where the key path ``key`` is set, or its table begins.
+
+    Best effort: it follows ``[table]`` and ``[[array]]`` headers and
+    ``key = value`` lines, which is how config files are written.
+
+    >>> line_of('[[cameras]]\\nsource = "a"\\n\\n[[cameras]]\\nsource = "b"\\n', "cameras[1].source")
+    5
+    >>> line_of('[display]\\nfps = 30\\n', "display.size")  # not set: where its table starts
+    1
+    """
+    if not _KEY_PATH.match(key):
+        return None
+    target = _path_parts(key)
+    if target[-1][1] is not None and len(target) > 1:
+        target[-1] = (target[-1][0], None)  # an item of a list value is on the list's line
+    header: list[tuple[str, int | None]] = []
+    counts: dict[str, int] = {}
+    best: tuple[int, int] | None = None  # (how much of the path matched, line)
+    for number, line in enumerate(text.splitlines(), start=1):
+        head = _HEADER.match(line)
+        if head:
+            names = [n.strip().strip('"\'') for n in head.group(2).split(".")]
+            header = [(n, None) for n in names]
+            if head.group(1) == "[[":
+                dotted = ".".join(names)
+                counts[dotted] = counts.get(dotted, -1) + 1
+                header[-1] = (names[-1], counts[dotted])
+            candidates = [header]
+        else:
+            assign = _ASSIGN.match(line)
+            if not assign:
+                continue
+            names = [n.strip().strip('"\'') for n in assign.group(1).split(".")]
+            candidates = [header + [(n, None) for n in names]]
+        for path in candidates:
+            if len(path) <= len(target) and path == target[: len(path)] and path:
+                if best is None or len(path) > best[0]:
+                    best = (len(path), number)
+    if best is None:
+        return None
+    return best[1]
+
+
+def _located(exc: ConfigError, text: str) -> str:
+    """The error's message with the line of the key it names added, where that can be found."""
+    message = str(exc)
+    key = message.split(": ", 1)[0]
+    line = line_of(text, key) if ": " in message else None
+    return f"{message} (line {line})" if line is not None else message
+
+
+def parse_config(
+    text: str, filename: str = "<config>", base: Path | None = None, *, check_files: bool = True
+) -> Config:
+    """Parse TOML ``text``; every error message starts with ``filename`` and ends with the line.
+
+    ``check_files=False`` skips checking that camera and model files exist
+    (``installation doctor`` reports those itself).
+
+    >>> parse_config('[[cameras]]\\nsource = "pattern:bars"\\n[display]\\nfps = 1\\n', "a.toml")
+    Traceback (most recent call last):
+    ...
+    installation.errors.ConfigError: a.toml: display.fps: expected a value from 5 to 240, got 1 (line 4)
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{filename}: not valid TOML: {exc}") from None
     try:
         config: Config = _build(Config, data, "")
-        _check_sources(config, base or Path.cwd())
+        _check_sources(config, base or Path.cwd(), check_files)
     except ConfigError as exc:
-        raise ConfigError(f"{filename}: {exc}") from None
+        raise ConfigError(f"{filename}: {_located(exc, text)}") from None
     if not config.cameras:
         raise ConfigError(f"{filename}: cameras: expected at least one [[cameras]] table")
     return config
 
 
-def load_config(path: str | Path | None) -> Config:
+def load_config(path: str | Path | None, *, check_files: bool = True) -> Config:
     """Load and check a config file; ``None`` gives the demo configuration."""
     if path is None:
         return demo_config()
@@ -277,7 +432,7 @@ def load_config(path: str | Path | None) -> Config:
         raise ConfigError(f"{path}: no such config file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    config = parse_config(text, str(path), path.parent)
+    config = parse_config(text, str(path), path.parent, check_files=check_files)
     config.path = path.resolve()
     return config
 

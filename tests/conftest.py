@@ -53,6 +53,12 @@ def paste_face(frame: np.ndarray, name: str, face: Box) -> np.ndarray:
     return frame
 
 
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Statistics from test runs go to a temporary folder, never the user's data folder."""
+    monkeypatch.setenv("MONITORING_ROOM_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
 @pytest.fixture
 def scene() -> Callable[..., np.ndarray]:
     """``scene((name, box), ..., size=(w, h))``: a textured room with faces pasted at the boxes."""

@@ -41,6 +41,10 @@ def characters() -> str:
     for caption in load_captions():
         chars.update(caption.en)
         chars.update(caption.zh)
+    from installation.workshop import load_explanation  # the workshop screen's texts (assets/explain)
+
+    for s in load_explanation().strings():
+        chars.update(s)
     chars.discard("\n")
     return "".join(sorted(chars))
 

@@ -44,6 +44,38 @@ STRINGS: dict[str, dict[str, str]] = {
     "board.none": {"en": "no board", "zh": "未连接面板"},
     "panel": {"en": "INDICATOR PANEL", "zh": "指示面板"},
     "language": {"en": "EN", "zh": "中文"},
+    # the gallery kiosk: facilitator panel, aiming mode, closed hours
+    "kiosk.pin": {"en": "FACILITATOR PIN", "zh": "管理员密码"},
+    "kiosk.wrong_pin": {"en": "Wrong PIN", "zh": "密码错误"},
+    "kiosk.locked": {"en": "Too many tries: wait {n} s", "zh": "尝试次数过多：请等 {n} 秒"},
+    "kiosk.delete": {"en": "DEL", "zh": "删除"},
+    "kiosk.ok": {"en": "OK", "zh": "确定"},
+    "kiosk.cancel": {"en": "CANCEL", "zh": "取消"},
+    "kiosk.panel": {"en": "FACILITATOR", "zh": "管理员"},
+    "kiosk.aim": {"en": "AIM CAMERAS", "zh": "校准镜头"},
+    "kiosk.reload": {"en": "RELOAD CONFIG", "zh": "重新载入设置"},
+    "kiosk.quit": {"en": "QUIT", "zh": "退出"},
+    "kiosk.confirm_quit": {"en": "QUIT? TAP AGAIN", "zh": "确认退出？再按一次"},
+    "kiosk.close": {"en": "CLOSE", "zh": "关闭"},
+    "kiosk.reloaded": {"en": "Config reloaded.", "zh": "设置已重新载入。"},
+    "kiosk.reload_failed": {
+        "en": "The config has an error; the old one keeps running:",
+        "zh": "设置有错误，继续使用原来的设置：",
+    },
+    "kiosk.closed": {"en": "CLOSED", "zh": "闭馆"},
+    "kiosk.opens": {"en": "Opens {t}", "zh": "开放时间：{t}"},
+    "kiosk.tomorrow": {"en": "tomorrow", "zh": "明天"},
+    "kiosk.aiming": {"en": "AIMING", "zh": "校准镜头"},
+    "kiosk.aiming_help": {
+        "en": "Point each camera so that every visitor's face gets a cyan box. Faces stay hidden.",
+        "zh": "调整每个镜头，让每位观众的脸都出现青色框。人脸仍然隐藏。",
+    },
+    "kiosk.light_ok": {"en": "light OK", "zh": "光线正常"},
+    "kiosk.too_dark": {"en": "too dark", "zh": "太暗"},
+    "kiosk.too_bright": {"en": "too bright", "zh": "太亮"},
+    "kiosk.backlit": {"en": "faces backlit", "zh": "人脸逆光"},
+    "kiosk.weekdays": {"en": "Mon Tue Wed Thu Fri Sat Sun", "zh": "周一 周二 周三 周四 周五 周六 周日"},
+    "kiosk.date": {"en": "{day} {month}", "zh": "{month}月{day}日"},
 }
 
 #: Characters the shipped fonts must carry beyond the strings: printable ASCII

@@ -1,0 +1,287 @@
+"""``installation record``: a short clip from one camera, on purpose, for use as demo footage.
+
+The room itself never writes a frame. This command does, and only when a
+facilitator runs it: one named camera, for a given number of seconds, through
+the same detector, tracker and effect as the room, so faces are hidden
+(blurred unless another effect is chosen). While it runs a red "recording"
+mark is on screen (or, with ``--headless``, a log line every second).
+
+An unblurred recording needs ``--unblurred`` and, after a consent reminder,
+the typed words ``yes, they agreed`` at a terminal; without a terminal to
+type them at, it is refused. The clip is H.264 with no audio and no
+metadata, written under a temporary name and renamed when complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import numpy as np
+
+from installation.effects import Effect
+from installation.errors import SourceError, UsageError
+
+if TYPE_CHECKING:
+    from installation.config import CameraConfig, Config
+
+log = logging.getLogger(__name__)
+
+#: What has to be typed to record faces unblurred.
+CONSENT_PHRASE = "yes, they agreed"
+CONSENT_REMINDER = (
+    "An unblurred recording keeps the face of everyone the camera sees.\n"
+    "Record only people who have each agreed to it, knowing what the clip is for and where it will\n"
+    "be shown.\n"
+    "Stop (Esc or Ctrl-C) if anyone comes into view who has not agreed.\n"
+    "The file is then yours to look after: keep it safe and delete it when it is no longer needed."
+)
+MAX_SECONDS = 600.0
+
+
+def confirm_unblurred(stdin: TextIO | None = None, stderr: TextIO | None = None) -> None:
+    """Ask for the typed consent confirmation; a ``UsageError`` unless it is given at a terminal.
+
+    >>> import io
+    >>> confirm_unblurred(io.StringIO("yes, they agreed\\n"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    installation.errors.UsageError: --unblurred: refused, ... at a terminal ...; nothing was recorded
+    """
+    stdin = sys.stdin if stdin is None else stdin
+    stderr = sys.stderr if stderr is None else stderr
+    if stdin is None or not stdin.isatty():
+        raise UsageError("--unblurred: refused, the consent confirmation must be typed at a terminal and "
+                         "input is not one; nothing was recorded")
+    print(CONSENT_REMINDER, file=stderr)
+    prompt = f'Type "{CONSENT_PHRASE}" to record unblurred, anything else to stop: '
+    print(prompt, end="", file=stderr, flush=True)
+    answer = stdin.readline()
+    if answer.strip().lower().rstrip(".!") != CONSENT_PHRASE:
+        raise UsageError("--unblurred: not confirmed; nothing was recorded")
+
+
+def find_camera(config: Config, name: str) -> CameraConfig:
+    """The camera called ``name`` (case does not matter); a ``UsageError`` listing the names otherwise.
+
+    >>> from installation.config import demo_config
+    >>> find_camera(demo_config(), "kiosk").name
+    'Kiosk'
+    >>> find_camera(demo_config(), "Door")
+    Traceback (most recent call last):
+    ...
+    installation.errors.UsageError: --camera Door: no such camera (cameras: Corridor, Hall, Kiosk, Lobby)
+    """
+    for camera in config.cameras:
+        if camera.name.lower() == name.strip().lower():
+            return camera
+    names = ", ".join(c.name for c in config.cameras)
+    raise UsageError(f"--camera {name}: no such camera (cameras: {names})")
+
+
+class RecordingScreen:
+    """A window showing what is being recorded, with the red recording mark. Esc or closing it stops.
+
+    ``headless`` draws into pygame's dummy driver (tests, screenshots).
+    """
+
+    def __init__(self, label: str, *, size: tuple[int, int] | None = None, headless: bool = False) -> None:
+        import pygame
+
+        from installation.display.fonts import Fonts
+        from installation.display.screen import open_screen
+
+        self.label = label
+        self.screen = open_screen(window=True, size=size or (960, 540), headless=headless,
+                                  title="Monitoring Room: recording")
+        self.fonts = Fonts(self.screen.get_height() / 1080 * 1.6)
+        self.cancelled = False
+        self._pygame = pygame
+
+    def show(self, image: np.ndarray, elapsed: float, total: float) -> bool:
+        """Draw one recorded picture; False once the facilitator asked to stop."""
+        from installation.display.layout import fit
+        from installation.display.monitor import to_surface
+        from installation.display.widgets import BACKGROUND
+        from installation.display.workshop import draw_recording_mark
+
+        pygame = self._pygame
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT or (
+                event.type == pygame.KEYDOWN and event.key in (pygame.K_ESCAPE, pygame.K_q)
+            ):
+                self.cancelled = True
+        screen = self.screen
+        screen.fill(BACKGROUND)
+        h, w = image.shape[:2]
+        rect = fit(w, h, screen.get_rect())
+        surface, _pixels = to_surface(image, rect.size)
+        screen.blit(surface, rect)
+        draw_recording_mark(screen, self.fonts, self.label, elapsed, total, time.monotonic())
+        pygame.display.flip()
+        return not self.cancelled
+
+    def close(self) -> None:
+        self._pygame.display.quit()
+
+
+@dataclass
+class Recorded:
+    """What a recording produced."""
+
+    path: Path
+    frames: int
+    seconds: float
+    effect: Effect
+
+
+def record_clip(
+    camera: CameraConfig,
+    config: Config,
+    output: Path,
+    *,
+    seconds: float,
+    effect: Effect,
+    strength: float,
+    show: Callable[[np.ndarray, float, float], bool] | None = None,
+    progress: Callable[[float, float], None] | None = None,
+) -> Recorded:
+    """Record ``seconds`` of ``camera`` through the room's pipeline with ``effect`` into ``output``.
+
+    Every frame is processed (none skipped). A live camera that delivers
+    fewer frames than its rate while the pipeline works has its last picture
+    repeated, so the clip keeps real time. ``show`` (the recording screen)
+    returns False to stop: the clip is then discarded. Nothing appears under
+    ``output`` unless the recording completed.
+    """
+    from installation.output import VideoWriter
+    from installation.pipeline import build_processor
+    from installation.sources import open_source, transform_image
+
+    try:
+        source = open_source(camera.source, name=camera.name)
+    except SourceError as exc:
+        raise UsageError(f"--camera {camera.name}: cannot open {camera.source}: {exc}") from None
+    processor = build_processor(camera, config)
+    turned = camera.mirror or camera.flip or camera.rotate
+    writer: VideoWriter | None = None
+    written = 0
+    try:
+        frame = source.read()
+        if frame is None:
+            raise UsageError(f"--camera {camera.name}: no frames from {camera.source}")
+        fps = source.fps
+        total = max(1, round(seconds * fps))
+        start = frame.timestamp
+        last_report = -1
+        while frame is not None and written < total:
+            if turned:
+                frame.image = transform_image(frame.image, camera.mirror, camera.flip, camera.rotate)
+            if writer is None:
+                writer = VideoWriter(output, fps=fps, size=(frame.width, frame.height))
+            result = processor.process(frame, effect, strength)
+            due = min(total, max(written + 1, round((frame.timestamp - start) * fps) + 1))
+            while written < due:
+                writer.write(result.image)
+                written += 1
+            if show is not None and not show(result.image, written / fps, total / fps):
+                raise KeyboardInterrupt
+            if progress is not None and written >= fps and int(written / fps) != last_report:
+                last_report = int(written / fps)
+                progress(written / fps, total / fps)
+            frame = source.read() if written < total else None
+        if written < total:
+            log.warning("%s: the source ended after %.1f s of the %.1f asked for", camera.name, written / fps,
+                        total / fps)
+        assert writer is not None
+        writer.close()
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    finally:
+        source.close()
+        processor.detector.close()
+    return Recorded(output, written, written / fps, effect)
+
+
+def record_command(args: argparse.Namespace) -> int:
+    from installation.config import load_config
+    from installation.display.screen import parse_size
+
+    if not 0 < args.seconds <= MAX_SECONDS:
+        raise UsageError(f"--seconds: expected more than 0 and at most {MAX_SECONDS:.0f}, got {args.seconds}")
+    if not 0.0 <= args.strength <= 1.0:
+        raise UsageError(f"--strength: expected a value from 0 to 1, got {args.strength}")
+    output = Path(args.output)
+    if output.suffix.lower() != ".mp4":
+        raise UsageError(f"{output}: the output must be an .mp4 file")
+    if output.is_dir() or not output.parent.is_dir():
+        raise UsageError(f"{output}: the folder {output.parent} does not exist" if not output.parent.is_dir()
+                         else f"{output}: is a folder")
+    if args.unblurred and args.effect:
+        raise UsageError("--unblurred and --effect: choose one")
+    config = load_config(args.config)
+    camera = find_camera(config, args.camera)
+    if args.unblurred:
+        confirm_unblurred()
+        effect = Effect.EXPOSED
+    else:
+        effect = Effect(args.effect) if args.effect else config.effect.kind
+        if not effect.hides:
+            effect = Effect.BLUR
+    how = "UNBLURRED" if effect is Effect.EXPOSED else f"faces hidden ({effect.value})"
+    from installation.workshop import load_explanation
+
+    words = load_explanation()
+    label = f"{words.label('recording', 'en')}  {words.label('recording', 'zh')}"
+    screen: RecordingScreen | None = None
+    if not args.headless:
+        screen = RecordingScreen(label, size=parse_size(args.size) if args.size else None)
+    log.info("RECORDING %s for %.1f s into %s, %s", camera.name, args.seconds, output, how)
+
+    def progress(done: float, total: float) -> None:
+        log.info("RECORDING %s: %.0f of %.0f s", camera.name, done, total)
+
+    try:
+        result = record_clip(camera, config, output, seconds=args.seconds, effect=effect,
+                             strength=args.strength, show=screen.show if screen is not None else None,
+                             progress=progress)
+    except KeyboardInterrupt:
+        raise UsageError("recording stopped before the end; nothing was kept") from None
+    finally:
+        if screen is not None:
+            screen.close()
+    print(f"{result.path}: {result.frames} frames, {result.seconds:.1f} s of {camera.name}, {how}; "
+          "no audio, no metadata", file=sys.stderr)
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``record`` to the ``installation`` command's sub-parsers."""
+    summary = "record a short clip from one camera, faces hidden, for use as demo footage"
+    p = subparsers.add_parser(
+        "record", help=summary,
+        description=summary + ". A red mark is on screen while it records. --unblurred needs consent typed "
+        "at a terminal.",
+    )
+    p.add_argument("--camera", required=True, metavar="NAME", help="the camera's name in the config")
+    p.add_argument("--seconds", required=True, type=float, metavar="N", help="how long to record")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the .mp4 to write")
+    p.add_argument("--config", type=Path, default=None, metavar="FILE",
+                   help="the installation's TOML config (default: the bundled demo footage as cameras)")
+    p.add_argument("--effect", choices=[e.value for e in Effect if e.hides], default=None,
+                   help="how faces are hidden (default: the config's effect, else blur)")
+    p.add_argument("--strength", type=float, default=0.5, help="0 just hides, 1 is heavy (default 0.5)")
+    p.add_argument("--unblurred", action="store_true",
+                   help="keep faces visible; asks for typed consent confirmation at a terminal")
+    p.add_argument("--headless", action="store_true",
+                   help="no window: log lines instead of the on-screen mark")
+    p.add_argument("--size", default=None, metavar="WxH", help="window size, e.g. 960x540")
+    p.set_defaults(func=record_command)

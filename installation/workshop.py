@@ -1,0 +1,442 @@
+"""``installation workshop``: the room opened up for a group and a facilitator.
+
+Beside the feed the screen shows what the face model is actually given (the
+frame shrunk to the model's small square input), the boxes it finds with
+their scores, and the detection threshold as a slider that changes the live
+detector, so a group can watch faces appear and disappear as it moves. An
+evasion challenge times how long the visitor in front of the camera stays
+unseen by the detector, and a short explanation panel says how detection
+works, why the blur can fail and what the installation keeps.
+
+This module holds the logic (explanation texts, the challenge timer, the
+model's input geometry, the command); ``installation.display.workshop`` draws.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import numpy as np
+import tomllib
+
+from installation.app import App, RoomOptions
+from installation.errors import ConfigError, UsageError
+from installation.geometry import Box, Detection
+
+if TYPE_CHECKING:
+    from installation.config import Config
+    from installation.state import IndicatorState
+    from installation.track import TrackedFace
+
+log = logging.getLogger(__name__)
+
+EXPLAIN_FILE = Path(__file__).resolve().parent.parent / "assets" / "explain" / "explain.toml"
+LANGUAGES = ("en", "zh")
+
+# -- the explanation panel ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    """One card of the explanation panel: a title and a few lines, per language."""
+
+    key: str
+    title: dict[str, str]
+    body: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The explanation panel's cards and the workshop screen's labels."""
+
+    sections: tuple[Section, ...]
+    labels: dict[str, dict[str, str]]
+
+    def label(self, key: str, language: str, **values: object) -> str:
+        """Label ``key`` in ``language`` (English when missing), with ``{n}`` etc. filled in.
+
+        >>> load_explanation().label("model_size", "zh", w=128, h=128)
+        '128 × 128 像素'
+        """
+        entry = self.labels[key]
+        s = entry.get(language) or entry["en"]
+        return s.format(**values) if values else s
+
+    def strings(self) -> list[str]:
+        """Every text in every language (for the font subset and its test)."""
+        out = [s for entry in self.labels.values() for s in entry.values()]
+        for section in self.sections:
+            out += list(section.title.values()) + list(section.body.values())
+        return out
+
+
+def load_explanation(path: Path = EXPLAIN_FILE) -> Explanation:
+    """Read the workshop's texts; anything missing is a ``ConfigError`` naming the file and the entry.
+
+    >>> [s.key for s in load_explanation().sections]
+    ['how', 'fail', 'keeps']
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the workshop texts: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+    def both(value: object, where: str) -> dict[str, str]:
+        if not isinstance(value, dict) or not all(
+            isinstance(value.get(lang), str) and value[lang].strip() for lang in LANGUAGES
+        ):
+            raise ConfigError(f"{path}: {where}: needs both an 'en' and a 'zh' text")
+        return {lang: value[lang].strip() for lang in LANGUAGES}
+
+    sections = []
+    for i, entry in enumerate(data.get("section", [])):
+        where = f"section[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+            raise ConfigError(f"{path}: {where}: needs a 'key'")
+        title = {lang: entry.get(lang, {}).get("title") for lang in LANGUAGES}
+        body = {lang: entry.get(lang, {}).get("body") for lang in LANGUAGES}
+        sections.append(Section(entry["key"], both(title, f"{where}.title"), both(body, f"{where}.body")))
+    if not sections:
+        raise ConfigError(f"{path}: no [[section]] for the explanation panel")
+    labels_doc = data.get("labels", {})
+    labels = {key: both(value, f"labels.{key}") for key, value in labels_doc.items()}
+    needed = {
+        "workshop", "model_title", "model_size", "model_windows", "model_tiles", "model_found", "threshold",
+        "challenge_title", "challenge_hint", "challenge_waiting", "challenge_seen", "challenge_unseen",
+        "challenge_last", "challenge_best", "recording",
+    }
+    missing = sorted(needed - set(labels))
+    if missing:
+        raise ConfigError(f"{path}: labels.{missing[0]}: missing")
+    return Explanation(tuple(sections), labels)
+
+
+# -- the evasion challenge -------------------------------------------------------
+
+
+class EvasionTimer:
+    """How long the visitor in front of the camera has stayed unseen by the detector.
+
+    Feed it the tracked faces of the watched camera with the time. A run
+    starts when the tracker lets go of the last confirmed face, counted from
+    the last frame the detector saw it (the tracker holds a face for a moment
+    after a miss, so a single missed frame is no escape); it stops when the
+    detector sees a confirmed face again. The longest finished run is the
+    session's best; it lives in memory only. A run longer than ``max_run``
+    seconds is dropped without a record: the visitor has most likely left.
+
+    >>> from installation.track import TrackedFace
+    >>> from installation.geometry import Box
+    >>> face = TrackedFace(1, Box(0, 0, 50, 50), 0.9, misses=0, age=5, confirmed=True)
+    >>> timer = EvasionTimer()
+    >>> timer.observe([face], 10.0)
+    >>> timer.observe([], 11.5)      # the tracker let go: unseen since 10.0
+    >>> timer.running, timer.elapsed(12.0)
+    (True, 2.0)
+    >>> timer.observe([face], 14.0)  # seen again
+    >>> timer.running, timer.last, timer.best
+    (False, 4.0, 4.0)
+    """
+
+    def __init__(self, *, max_run: float = 120.0) -> None:
+        self.max_run = max_run
+        self.best: float | None = None
+        self.last: float | None = None
+        self._present = False
+        self._last_seen: float | None = None
+        self._since: float | None = None
+
+    @property
+    def running(self) -> bool:
+        """True while a visitor is unseen (a run is being timed)."""
+        return self._since is not None
+
+    @property
+    def present(self) -> bool:
+        """True while the tracker follows a confirmed face."""
+        return self._present
+
+    def elapsed(self, now: float) -> float:
+        """Seconds of the current run (0 when none runs)."""
+        return max(0.0, now - self._since) if self._since is not None else 0.0
+
+    def observe(self, faces: Sequence[TrackedFace], now: float) -> None:
+        """Fold in the faces the tracker holds on the watched camera at ``now``."""
+        confirmed = [f for f in faces if f.confirmed]
+        if any(f.misses == 0 for f in confirmed):
+            if self._since is not None:
+                run = max(0.0, now - self._since)
+                self.last = run
+                self.best = run if self.best is None else max(self.best, run)
+                self._since = None
+            self._last_seen = now
+            self._present = True
+        elif not confirmed:
+            if self._present and self._since is None:
+                self._since = self._last_seen if self._last_seen is not None else now
+            self._present = False
+        if self._since is not None and now - self._since > self.max_run:
+            self._since = None
+
+    def reset(self) -> None:
+        """Forget the current visitor (another camera, a new visitor); the best time stays."""
+        self._present = False
+        self._last_seen = None
+        self._since = None
+
+
+# -- what the model is given -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """How a frame reaches the face model.
+
+    ``windows`` are the parts of the frame (in its pixels) the model is run
+    on, each shrunk and letterboxed to ``tensor`` (the model's input,
+    width and height). ``tiles`` counts extra full-detail tiles a small-face
+    detector also runs.
+    """
+
+    tensor: tuple[int, int]
+    windows: tuple[Box, ...]
+    tiles: int = 0
+
+
+def model_input(detector: object, width: int, height: int) -> ModelInput:
+    """Where and at what size ``detector`` looks at a ``width`` x ``height`` frame.
+
+    The short-range detector runs overlapping square windows over a wide
+    frame (its model is square); the full-range one letterboxes the whole
+    frame.
+
+    >>> from installation.detect import create_detector
+    >>> with create_detector("short") as d:
+    ...     m = model_input(d, 1280, 720)
+    >>> m.tensor, [(b.x, b.w) for b in m.windows]
+    ((128, 128), [(0.0, 720.0), (560.0, 720.0)])
+    """
+    engine = getattr(detector, "_engine", None)
+    tensor = tuple(getattr(engine, "input_size", (128, 128)))
+    squares = bool(getattr(detector, "_squares", False))
+    if squares and width >= 1.6 * height:
+        # The same windows BlazeFaceDetector runs (there on the frame halved a few times).
+        count = math.ceil(width / height)
+        step = (width - height) / (count - 1)
+        windows = tuple(Box(float(round(i * step)), 0.0, float(height), float(height)) for i in range(count))
+    else:
+        windows = (Box(0.0, 0.0, float(width), float(height)),)
+    tiles_of = getattr(detector, "tiles", None)
+    tiles = len(tiles_of(width, height)) if callable(tiles_of) else 0
+    return ModelInput((int(tensor[0]), int(tensor[1])), windows, tiles)
+
+
+def _letterbox(window: Box, tensor: tuple[int, int]) -> tuple[float, float, float]:
+    """Scale and offset that put ``window`` inside ``tensor``, aspect kept."""
+    scale = min(tensor[0] / window.w, tensor[1] / window.h)
+    return scale, (tensor[0] - window.w * scale) / 2, (tensor[1] - window.h * scale) / 2
+
+
+def model_view(image: np.ndarray, model: ModelInput) -> list[np.ndarray]:
+    """``image`` as the model gets it: one tensor-sized BGR picture per window, letterboxed in black.
+
+    Give it the picture with the effect applied (``Processed.image``): the
+    view then keeps hidden whatever the feed hides.
+
+    >>> grey = np.full((720, 1280, 3), 200, np.uint8)
+    >>> view = model_view(grey, ModelInput((192, 192), (Box(0, 0, 1280, 720),)))
+    >>> view[0].shape, int(view[0][0, 0, 0]), int(view[0][96, 96, 0])
+    ((192, 192, 3), 0, 200)
+    """
+    tw, th = model.tensor
+    out = []
+    for window in model.windows:
+        x0, y0, x1, y1 = window.pixel_bounds(image.shape[1], image.shape[0])
+        crop = image[y0:y1, x0:x1]
+        scale, ox, oy = _letterbox(window, model.tensor)
+        w, h = max(1, round(window.w * scale)), max(1, round(window.h * scale))
+        canvas = np.zeros((th, tw, 3), np.uint8)
+        small = cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA)
+        left, top = round(ox), round(oy)
+        canvas[top : top + h, left : left + w] = small[: th - top, : tw - left]
+        out.append(canvas)
+    return out
+
+
+def in_model(detections: Sequence[Detection], window: Box, tensor: tuple[int, int]) -> list[Detection]:
+    """The detections that fall in ``window``, in the model picture's pixels (clipped to it).
+
+    >>> d = Detection(Box(600, 100, 100, 100), 0.9)
+    >>> [(round(r.box.x, 2), round(r.box.w, 2)) for r in in_model([d], Box(560, 0, 720, 720), (128, 128))]
+    [(7.11, 17.78)]
+    """
+    scale, ox, oy = _letterbox(window, tensor)
+    out = []
+    for d in detections:
+        clipped = _intersect(d.box, window)
+        if clipped is None or clipped.w * clipped.h < 0.5 * d.box.w * d.box.h:
+            continue  # mostly in another window: drawn there
+        box = Box(ox + (clipped.x - window.x) * scale, oy + (clipped.y - window.y) * scale,
+                  clipped.w * scale, clipped.h * scale)
+        out.append(Detection(box, d.score))
+    return out
+
+
+def _intersect(a: Box, b: Box) -> Box | None:
+    x0, y0 = max(a.x, b.x), max(a.y, b.y)
+    x1, y1 = min(a.x + a.w, b.x + b.w), min(a.y + a.h, b.y + b.h)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return Box(x0, y0, x1 - x0, y1 - y0)
+
+
+# -- the live threshold ------------------------------------------------------------
+
+
+def feed_detector(feed: object) -> Any | None:
+    """The live detector behind a feed (a ``CameraWorker``'s processor's), or None."""
+    return getattr(getattr(feed, "processor", None), "detector", None)
+
+
+class Workshop:
+    """What the workshop screen keeps between frames: its texts, the challenge, the threshold.
+
+    The threshold slider sets the ``threshold`` of the watched camera's own
+    detector, which applies from its next frame. Raising it makes the
+    detector miss faces, which are then shown: where faces must never be
+    shown (``allow_raise`` false, from ``effect.allow_exposed = false``) the
+    slider only goes down from each camera's configured threshold.
+    """
+
+    #: The lowest threshold the slider reaches: the models report nothing weaker.
+    LOWEST = 0.1
+
+    def __init__(self, explanation: Explanation | None = None, timer: EvasionTimer | None = None, *,
+                 allow_raise: bool = True) -> None:
+        self.explanation = explanation or load_explanation()
+        self.timer = timer or EvasionTimer()
+        self.allow_raise = allow_raise
+        self._configured: dict[int, float] = {}
+        self._camera: int | None = None
+        self._seq: int | None = None
+
+    def threshold(self, feed: object) -> float | None:
+        detector = feed_detector(feed)
+        return None if detector is None else float(detector.threshold)
+
+    def set_threshold(self, feed: object, value: float) -> None:
+        """Set the feed's live detection threshold (kept within ``LOWEST`` .. 1)."""
+        detector = feed_detector(feed)
+        if detector is None:
+            return
+        configured = self._configured.setdefault(id(detector), float(detector.threshold))
+        highest = 1.0 if self.allow_raise else max(self.LOWEST, configured)
+        detector.threshold = min(highest, max(self.LOWEST, float(value)))
+
+    def observe(self, camera: int, seq: int, faces: Sequence[TrackedFace] | None, now: float) -> None:
+        """Each drawn frame: the watched camera, its newest result's number and faces (None: no picture)."""
+        if camera != self._camera:
+            self.timer.reset()
+            self._camera, self._seq = camera, None
+        if faces is None:
+            self.timer.reset()
+            return
+        if seq != self._seq:
+            self._seq = seq
+            self.timer.observe(faces, now)
+
+
+# -- the command -------------------------------------------------------------------
+
+
+class WorkshopApp(App):
+    """The room with the workshop screen instead of the wall.
+
+    >>> from installation.config import demo_config                          # doctest: +SKIP
+    >>> WorkshopApp(demo_config(), RoomOptions(headless=True, frames=60)).run()  # doctest: +SKIP
+    0
+    """
+
+    def __init__(self, config: Config, options: RoomOptions, *, workshop: Workshop | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(config, options, **kwargs)
+        self.workshop = workshop or Workshop(allow_raise=config.effect.allow_exposed)
+        self.observers.append(self._observe)
+
+    def start(self) -> None:
+        from installation.display.workshop import WorkshopRenderer
+        from installation.state import InputKind
+
+        super().start()
+        assert self.canvas is not None and self.renderer is not None
+        base = self.renderer
+        self.renderer = WorkshopRenderer(
+            self.feeds, self.controls, workshop=self.workshop, size=self.canvas.get_size(),
+            board=base.board, target_fps=base.target_fps, started=self.started,
+            idle_seconds=self.config.room.idle_seconds,
+        )
+        # The feed shows the tracker's boxes: the machine's view is the point here.
+        self.controls.set_show_boxes(True, InputKind.SYSTEM)
+        self._present()
+
+    def _observe(self, app: App, state: IndicatorState, now: float) -> None:
+        assert self.renderer is not None
+        index = self.controls.selected
+        if not 0 <= index < len(self.renderer.views):
+            return
+        view = self.renderer.views[index]
+        faces = view.processed.faces if view.ok and view.processed is not None else None
+        self.workshop.observe(index, view.seq, faces, now)
+
+
+def workshop_command(args: argparse.Namespace) -> int:
+    from installation.config import load_config
+    from installation.display.screen import parse_size
+
+    if args.frames is not None and args.frames < 1:
+        raise UsageError(f"--frames: expected a positive number, got {args.frames}")
+    if args.display is not None and args.display < 0:
+        raise UsageError(f"--display: expected 0 or more, got {args.display}")
+    config = load_config(args.config)
+    options = RoomOptions(
+        window=not args.fullscreen,
+        display=args.display,
+        size=parse_size(args.size) if args.size else None,
+        headless=args.headless,
+        frames=args.frames,
+        screenshot=args.screenshot,
+        live=args.config is not None,
+    )
+    app = WorkshopApp(config, options)
+    if not args.no_stats:
+        from installation.stats import attach_stats
+
+        attach_stats(app)
+    return app.run()
+
+
+def register(subparsers: Any) -> None:
+    """Add ``workshop`` to the ``installation`` command's sub-parsers."""
+    summary = "open the workshop screen: what the model sees, a live threshold, the evasion challenge"
+    p = subparsers.add_parser("workshop", help=summary,
+                              description=summary + ". Windowed unless --fullscreen.")
+    p.add_argument("--config", type=Path, default=None, metavar="FILE",
+                   help="the installation's TOML config (default: the bundled demo footage)")
+    p.add_argument("--fullscreen", action="store_true", help="fullscreen instead of a window")
+    p.add_argument("--display", type=int, default=None, metavar="N", help="which display, counting from 0")
+    p.add_argument("--size", default=None, metavar="WxH", help="window size, e.g. 1280x720")
+    p.add_argument("--headless", action="store_true", help="draw without any screen (tests, benchmarks)")
+    p.add_argument("--frames", type=int, default=None, metavar="N", help="stop after N frames")
+    p.add_argument("--screenshot", type=Path, default=None, metavar="PNG",
+                   help="save the last frame as PNG (on live cameras: refused while a face is exposed)")
+    p.add_argument("--no-stats", action="store_true", help="do not count anonymous statistics for this run")
+    p.set_defaults(func=workshop_command)

@@ -1,0 +1,312 @@
+"""The workshop screen: what the model sees, the live threshold, the evasion challenge, the texts."""
+
+from __future__ import annotations
+
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pygame
+import pytest
+
+from installation.app import RoomOptions
+from installation.cli import build_parser
+from installation.config import CameraConfig, Config
+from installation.detect import create_detector
+from installation.display.assets import SANS_BOLD, SANS_REGULAR
+from installation.display.widgets import AMBER, CYAN, slider_track
+from installation.display.workshop import WorkshopRenderer, workshop_regions
+from installation.effects import Effect, apply_effect
+from installation.errors import ConfigError
+from installation.geometry import Box, Frame
+from installation.leak import leak_score
+from installation.output import VideoWriter
+from installation.pipeline import Processor
+from installation.state import ControlState
+from installation.track import TrackedFace, Tracker
+from installation.workshop import (
+    EXPLAIN_FILE,
+    EvasionTimer,
+    ModelInput,
+    Workshop,
+    WorkshopApp,
+    load_explanation,
+    model_input,
+    model_view,
+)
+
+SIZE = (1280, 720)
+FPS = 30.0
+# Two clear faces, one half-hearted one and some face-like texture: scores spread from 0.1 to 0.9.
+GROUP = (("astronaut", Box(150, 250, 150, 150)), ("grace", Box(560, 250, 110, 110)),
+         ("astronaut", Box(950, 300, 80, 80)))
+
+
+@pytest.fixture(scope="module")
+def short() -> Iterator[object]:
+    with create_detector("short") as detector:
+        yield detector
+
+
+def _screen(surface: pygame.Surface) -> np.ndarray:
+    return pygame.surfarray.array3d(surface).swapaxes(0, 1)[:, :, ::-1].copy()  # BGR rows
+
+
+def _count(image: np.ndarray, colour: tuple[int, int, int], rect: pygame.Rect) -> int:
+    part = image[rect.top:rect.bottom, rect.left:rect.right].astype(int)
+    return int((np.abs(part - colour[::-1]).sum(axis=2) < 40).sum())
+
+
+def _group_clip(tmp_path: Path, scene: Callable[..., np.ndarray]) -> Path:
+    path = tmp_path / "group.mp4"
+    with VideoWriter(path, fps=FPS, size=SIZE, threaded=False) as writer:
+        image = scene(*GROUP)
+        for _ in range(10):
+            writer.write(image)
+    return path
+
+
+# -- the threshold ----------------------------------------------------------------------
+
+
+def test_moving_the_threshold_slider_changes_the_number_of_detections(
+    tmp_path: Path, scene: Callable[..., np.ndarray]
+) -> None:
+    config = Config(cameras=[CameraConfig(source=str(_group_clip(tmp_path, scene)), name="Group")])
+    config.display.fps = 240  # as fast as the machine goes: the test counts frames, not seconds
+    app = WorkshopApp(config, RoomOptions(headless=True, size=SIZE, live=False))
+    app.start()
+    try:
+        renderer = app.renderer
+        assert isinstance(renderer, WorkshopRenderer)
+        detector = app.feeds[0].processor.detector
+
+        def settle() -> int:
+            """Step until three results made after now are in; how many faces the newest has."""
+            start = renderer.views[0].seq
+            for _ in range(2000):
+                app.step()
+                if renderer.views[0].seq >= start + 3 and renderer._model is not None:
+                    if renderer._model.key[1] == renderer.views[0].seq:
+                        break
+            else:
+                pytest.fail("no new processed frame arrived")
+            processed = renderer.views[0].processed
+            # Every detection is drawn on the model's view (a face where the squares overlap, on both).
+            drawn = {d.score for boxes in renderer._model.boxes for d in boxes}
+            assert drawn == {d.score for d in processed.detections}
+            return len(processed.detections)
+
+        settle()
+        counts, cyan = [], []
+        for value in (0.12, 0.3, 0.6, 0.95):
+            spot = renderer.pointer.find("threshold")
+            assert spot is not None
+            track = slider_track(spot.rect)
+            pos = (track.left + round(value * track.width), track.centery)
+            pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
+            pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1))
+            app.step()
+            assert detector.threshold == pytest.approx(value, abs=0.01)
+            counts.append(settle())
+            cyan.append(_count(_screen(app.screen), CYAN, renderer.wregions.model))
+        # Faces (and face-like texture) disappear one by one as the threshold rises.
+        assert counts[0] >= 3 and counts[-1] == 0
+        assert all(a > b for a, b in zip(counts, counts[1:], strict=False)), counts
+        assert cyan[0] > cyan[-1]
+    finally:
+        app.close()
+
+
+def test_threshold_keys_move_the_live_detector(short: object) -> None:
+    class Feed:
+        name = "Door"
+        status = None
+        processor = Processor(short, Tracker())  # type: ignore[arg-type]
+
+        def latest(self) -> tuple[int, None]:
+            return 0, None
+
+    feed = Feed()
+    short.threshold = 0.5  # type: ignore[attr-defined]
+    renderer = WorkshopRenderer([feed], ControlState(), workshop=Workshop(), size=SIZE)
+    renderer.key(pygame.K_PERIOD)
+    assert short.threshold == pytest.approx(0.55)  # type: ignore[attr-defined]
+    for _ in range(30):
+        renderer.key(pygame.K_COMMA)
+    assert short.threshold == pytest.approx(Workshop.LOWEST)  # type: ignore[attr-defined]
+    short.threshold = 0.5  # type: ignore[attr-defined]
+
+
+def test_where_faces_must_never_be_shown_the_threshold_only_goes_down(short: object) -> None:
+    class Feed:
+        processor = Processor(short, Tracker())  # type: ignore[arg-type]
+
+    short.threshold = 0.5  # type: ignore[attr-defined]
+    workshop = Workshop(allow_raise=False)
+    workshop.set_threshold(Feed(), 0.95)
+    assert short.threshold == pytest.approx(0.5)  # type: ignore[attr-defined]
+    workshop.set_threshold(Feed(), 0.2)
+    assert short.threshold == pytest.approx(0.2)  # type: ignore[attr-defined]
+    workshop.set_threshold(Feed(), 0.7)
+    assert short.threshold == pytest.approx(0.5)  # type: ignore[attr-defined]
+    config = Config(cameras=[CameraConfig(source="pattern:bars", name="Bars")])
+    config.effect.allow_exposed = False
+    assert not WorkshopApp(config, RoomOptions(headless=True)).workshop.allow_raise
+
+
+# -- what the model sees ------------------------------------------------------------------
+
+
+def test_model_input_matches_how_each_detector_looks_at_a_frame(short: object) -> None:
+    wide = model_input(short, 1280, 720)
+    assert wide.tensor == (128, 128) and len(wide.windows) == 2 and wide.tiles == 0
+    assert wide.windows[0].x == 0 and wide.windows[-1].x + wide.windows[-1].w == 1280
+    assert len(model_input(short, 640, 480).windows) == 1  # squarer frames are run whole
+    with create_detector("full", small_faces=True) as full:
+        room = model_input(full, 1280, 720)
+    assert room.tensor == (192, 192) and len(room.windows) == 1 and room.tiles > 0
+
+
+def test_model_view_keeps_hidden_what_the_feed_hides(scene: Callable[..., np.ndarray]) -> None:
+    face = Box(500, 150, 320, 320)
+    original = scene(("astronaut", face))
+    model = ModelInput((192, 192), (Box(0, 0, 1280, 720),))
+    scale = 192 / 1280
+    small_face = Box(face.x * scale, face.y * scale + (192 - 720 * scale) / 2, face.w * scale, face.h * scale)
+    (seen,) = model_view(original, model)
+    blurred = apply_effect(original, [face], Effect.BLUR, 0.5)
+    (hidden,) = model_view(blurred, model)
+    assert leak_score(seen, seen, small_face) > 0.9
+    shown = leak_score(seen, hidden, small_face)
+    assert shown is not None and shown < 0.5
+
+
+# -- the evasion challenge ------------------------------------------------------------------
+
+
+def test_evasion_timer_starts_when_the_tracked_face_disappears_and_stops_when_it_returns(
+    short: object, scene: Callable[..., np.ndarray]
+) -> None:
+    """A real detector and tracker on a face that is there, then gone for three seconds, then back.
+
+    The clock is the frames' timestamps, handed to the timer.
+    """
+    face_scene, empty = scene(("astronaut", Box(540, 200, 200, 200))), scene()
+    processor = Processor(short, Tracker(hold_seconds=1.0))  # type: ignore[arg-type]
+    timer = EvasionTimer()
+    last_seen = started = stopped = None
+    running = []
+    for i in range(180):
+        t = i / FPS
+        image = empty if 30 <= i < 120 else face_scene
+        out = processor.process(Frame(image, i, t, "kiosk"), Effect.BLUR, 0.5)
+        timer.observe(out.faces, t)
+        running.append(timer.running)
+        if any(f.misses == 0 and f.confirmed for f in out.faces):
+            if started is None:
+                last_seen = t
+            elif stopped is None:
+                stopped = t
+        if timer.running and started is None:
+            started = t
+            assert not out.faces  # it starts the moment the tracker lets go of the face ...
+            assert timer.elapsed(t) == pytest.approx(t - last_seen)  # ... counted from the last sighting
+    assert last_seen == pytest.approx(29 / FPS)
+    assert not any(running[:30])  # seen
+    assert started is not None and 1.0 <= started < 2.2  # held for the tracker's hold, then lost
+    assert stopped is not None and 4.0 <= stopped < 4.2  # found again within a few frames
+    assert not timer.running and not any(running[round(stopped * FPS):])
+    assert timer.last == pytest.approx(stopped - last_seen)
+    assert timer.best == timer.last
+    # A shorter escape later does not beat the best; the best stays for the session.
+    face = TrackedFace(9, Box(0, 0, 99, 99), 0.9, misses=0, age=5, confirmed=True)
+    timer.observe([face], 10.0)
+    timer.observe([], 11.0)
+    timer.observe([face], 11.5)
+    assert timer.last == pytest.approx(1.5) and timer.best == pytest.approx(stopped - last_seen)
+
+
+def test_a_visitor_who_never_comes_back_sets_no_record() -> None:
+    face = TrackedFace(1, Box(0, 0, 99, 99), 0.9, misses=0, age=5, confirmed=True)
+    timer = EvasionTimer(max_run=60.0)
+    timer.observe([face], 0.0)
+    timer.observe([], 1.0)
+    assert timer.running
+    timer.observe([], 70.0)  # gone for longer than any escape: they left
+    assert not timer.running
+    timer.observe([face], 400.0)  # someone else arrives
+    assert timer.best is None and timer.last is None
+
+
+def test_the_challenge_shows_the_running_clock_and_switching_camera_starts_over(short: object) -> None:
+    workshop = Workshop()
+    face = TrackedFace(1, Box(0, 0, 99, 99), 0.9, misses=0, age=5, confirmed=True)
+    workshop.observe(0, 1, [face], 10.0)
+    workshop.observe(0, 2, [], 11.0)
+    renderer = WorkshopRenderer([], ControlState(cameras=2), workshop=workshop, size=SIZE)
+    canvas = pygame.Surface(SIZE)
+    renderer.update(12.0)
+    renderer.draw(canvas, 12.0)
+    assert workshop.timer.running and workshop.timer.elapsed(12.0) == pytest.approx(2.0)
+    assert _count(_screen(canvas), AMBER, renderer.wregions.challenge) > 200
+    workshop.observe(1, 1, [], 12.5)  # the facilitator switched camera: another visitor
+    assert not workshop.timer.running
+    renderer.draw(canvas, 13.0)
+    assert _count(_screen(canvas), AMBER, renderer.wregions.challenge) == 0
+
+
+# -- the texts --------------------------------------------------------------------------------
+
+
+def _missing(path: Path, characters: set[str]) -> list[str]:
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(path).getBestCmap()
+    return sorted(ch for ch in characters if ord(ch) not in cmap and ch not in "\n")
+
+
+@pytest.mark.parametrize("path", [SANS_REGULAR, SANS_BOLD], ids=["regular", "bold"])
+def test_every_workshop_character_has_a_glyph(path: Path) -> None:
+    missing = _missing(path, {ch for s in load_explanation().strings() for ch in s})
+    assert not missing, f"{path.name} lacks {''.join(missing)!r}: run assets/fonts/make_subset.py"
+
+
+def test_the_explanation_covers_detection_failure_and_what_is_kept_in_both_languages() -> None:
+    words = load_explanation()
+    assert [s.key for s in words.sections] == ["how", "fail", "keeps"]
+    for section in words.sections:
+        assert section.body["en"] != section.body["zh"]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in section.body["zh"])
+
+
+def test_an_explanation_file_missing_a_language_names_the_file_and_entry(tmp_path: Path) -> None:
+    broken = tmp_path / "explain.toml"
+    broken.write_text(EXPLAIN_FILE.read_text(encoding="utf-8").replace('zh.body = "不保存', 'xx = "不保存'),
+                      encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"explain.toml: section\[2\].body: needs both"):
+        load_explanation(broken)
+
+
+# -- the whole screen ---------------------------------------------------------------------------
+
+
+def test_workshop_command_draws_the_screen_in_the_chosen_language(tmp_path: Path) -> None:
+    config = tmp_path / "room.toml"
+    config.write_text('[room]\nlanguage = "zh"\n'
+                      '[[cameras]]\nname = "Bars"\nsource = "pattern:bars?size=640x360"\n', encoding="utf-8")
+    shot = tmp_path / "workshop.png"
+    # Parsed as the command line does, run without the room's log file (a test writes none).
+    args = build_parser().parse_args(["workshop", "--config", str(config), "--headless", "--size", "960x540",
+                                      "--frames", "20", "--screenshot", str(shot), "--no-stats"])
+    assert args.func(args) == 0
+    image = cv2.imread(str(shot))
+    assert image.shape == (540, 960, 3)
+    # The explanation panel under the feed carries text (not an empty band).
+    r = workshop_regions(960, 540).explain
+    assert image[r.top:r.bottom, r.left:r.right].std() > 10
