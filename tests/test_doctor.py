@@ -1,0 +1,145 @@
+"""``installation doctor``: one line per check, OK / WARN / FAIL with what to do; non-zero on FAIL."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from installation.cli import main
+from installation.display import text as interface_text
+from installation.kiosk import InstanceLock, lock_path
+
+LINE = re.compile(r"^(OK|WARN|FAIL) {1,3} [a-z]+: .+")
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "run").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def silent_port() -> Iterator[str]:
+    """A serial device with nothing on the other end: a pty whose master never answers."""
+    master, slave = os.openpty()
+    try:
+        yield os.ttyname(slave)
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+def write_config(
+    home: Path, *, port: str = "none", model: str = "", source: str = "pattern:bars?size=320x180"
+) -> Path:
+    path = home / "monitoring.toml"
+    path.write_text(
+        f'[[cameras]]\nname = "Door"\nsource = "{source}"\n\n'
+        f'[detection]\nshort_range_model = "{model}"\n\n'
+        f'[hardware]\nport = "{port}"\n\n[kiosk]\npin = "2580"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def doctor(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
+    code = main(["doctor", "--timeout", "0.5", *args])
+    lines = capsys.readouterr().out.splitlines()
+    assert all(LINE.match(line) for line in lines[:-1]), lines
+    return code, lines
+
+
+def lines_of(lines: list[str], status: str, topic: str) -> list[str]:
+    return [line for line in lines if line.startswith(f"{status} ") and f" {topic}: " in line]
+
+
+def test_a_missing_model_file_fails_and_the_exit_is_non_zero(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(home, model="models/missing.tflite")
+    code, lines = doctor(capsys, "--config", str(config))
+    assert code == 1
+    (model,) = lines_of(lines, "FAIL", "model")
+    assert str(home / "models" / "missing.tflite") in model and "detection.short_range_model" in model
+    (bad,) = lines_of(lines, "FAIL", "config")
+    assert "detection.short_range_model: no such file 'models/missing.tflite' (line 6)" in bad
+    # the rest is still checked
+    assert lines_of(lines, "OK", "camera") and lines_of(lines, "OK", "fonts")
+    assert lines[-1].startswith("2 failed, ")
+
+
+def test_a_port_that_does_not_answer_is_a_warning(
+    home: Path, capsys: pytest.CaptureFixture[str], silent_port: str
+) -> None:
+    code, lines = doctor(capsys, "--config", str(write_config(home, port=silent_port)))
+    (panel,) = lines_of(lines, "WARN", "panel")
+    assert panel.startswith(f"WARN  panel: {silent_port} does not answer the handshake")
+    assert "make -C hardware upload" in panel
+    assert not [line for line in lines if line.startswith("FAIL")], lines
+    assert code == 0
+
+
+def test_a_port_that_answers_is_ok_with_its_firmware(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, lines = doctor(capsys, "--config", str(write_config(home, port="mock")))
+    (panel,) = lines_of(lines, "OK", "panel")
+    assert "mock answers: firmware mock" in panel
+
+
+def test_cameras_report_resolution_and_rate_and_one_that_does_not_open_fails(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, lines = doctor(capsys, "--config", str(write_config(home)))
+    (camera,) = lines_of(lines, "OK", "camera")
+    assert camera == "OK    camera: Door (pattern:bars?size=320x180): 320x180 at 30 fps"
+    code, lines = doctor(capsys, "--config", str(write_config(home, source="/dev/video99")))
+    (camera,) = lines_of(lines, "FAIL", "camera")
+    assert "Door (/dev/video99) does not open" in camera and code == 1
+
+
+def test_without_a_display_it_warns_and_says_what_to_do(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, lines = doctor(capsys, "--config", str(write_config(home)))
+    (display,) = lines_of(lines, "WARN", "display")
+    assert "DISPLAY and WAYLAND_DISPLAY are not set" in display and "; run the kiosk" in display
+
+
+def test_a_caption_language_without_glyphs_fails(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    strings = dict(interface_text.STRINGS)
+    strings["test.rare"] = {"en": "rare", "zh": "龘"}  # not in the shipped subset
+    monkeypatch.setattr(interface_text, "STRINGS", strings)
+    code, lines = doctor(capsys, "--config", str(write_config(home)))
+    (fonts,) = lines_of(lines, "FAIL", "fonts")
+    assert fonts.startswith("FAIL  fonts: zh: no glyph for '龘'") and "make_subset.py" in fonts
+    assert lines_of(lines, "OK", "fonts")[0].startswith("OK    fonts: en:")
+    assert code == 1
+
+
+def test_with_a_kiosk_running_its_cameras_are_left_alone(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with InstanceLock(lock_path()):
+        _, lines = doctor(capsys, "--config", str(write_config(home)))
+    (kiosk,) = lines_of(lines, "WARN", "kiosk")
+    assert f"running (pid {os.getpid()}), but no heartbeat" in kiosk
+    (camera,) = lines_of(lines, "WARN", "camera")
+    assert "not probed: a kiosk is running" in camera
+
+
+def test_no_config_at_all_is_a_warning_not_a_failure(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines = doctor(capsys)
+    (config,) = lines_of(lines, "WARN", "config")
+    assert "installation config init" in config
+    assert code == 0, lines
