@@ -13,6 +13,7 @@ the frame rate should hold.
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import logging
 import os
@@ -173,6 +174,24 @@ def verdict(summary: dict[str, Any]) -> list[tuple[str, bool]]:
     ]
 
 
+#: Descriptor snapshots taken (a second apart) at the end of warm-up and at the end of the run.
+SNAPSHOTS = 3
+
+
+def opened_since(before: list[dict[str, int]], after: list[dict[str, int]]) -> dict[str, int]:
+    """What is open in every snapshot ``after`` beyond what any snapshot ``before`` had, with counts.
+
+    >>> clip, font = "hall.mp4", "font.otf"
+    >>> opened_since([{clip: 1}, {}], [{clip: 1, font: 2}, {font: 1}])  # the clip reopened meanwhile
+    {'font.otf': 1}
+    """
+    if not before or not after:
+        return {}
+    had = {t: max(s.get(t, 0) for s in before) for snap in before for t in snap}
+    has = {t: min(s.get(t, 0) for s in after) for snap in after for t in snap}
+    return {t: n - had.get(t, 0) for t, n in sorted(has.items()) if n > had.get(t, 0)}
+
+
 def default_warmup(seconds: float) -> float:
     """The first 20 % of a run, but at least 10 s and at most 5 minutes.
 
@@ -264,7 +283,10 @@ def soak(
         app.start()
         sampler = Sampler(app, started)
         sampler.take(time.monotonic())
-        at_warmup: dict[str, int] | None = None
+        # Descriptors at the end of warm-up and at the end of the run, each over a few seconds: a
+        # clip that loops is closed and reopened, and one snapshot may fall in between.
+        first: list[dict[str, int]] = []
+        last: collections.deque[dict[str, int]] = collections.deque(maxlen=SNAPSHOTS)
         due = time.monotonic() + interval
         end = started + seconds
         while app.step():
@@ -273,18 +295,17 @@ def soak(
                 due = max(due + interval, now)  # a long stall is one late sample, not a burst
                 sample = sampler.take(now)
                 if sample is not None:
-                    if at_warmup is None and sample.t >= result.warmup:
-                        at_warmup = sampler.descriptors()
+                    if sample.t >= result.warmup:
+                        snapshot = sampler.descriptors()
+                        if len(first) < SNAPSHOTS:
+                            first.append(snapshot)
+                        last.append(snapshot)
                     result.samples.append(sample)
                     if on_sample is not None:
                         on_sample(sample)
             if now >= end:
                 break
-        if at_warmup is not None:
-            now_open = sampler.descriptors()
-            result.opened_after_warmup = {
-                t: n - at_warmup.get(t, 0) for t, n in sorted(now_open.items()) if n > at_warmup.get(t, 0)
-            }
+        result.opened_after_warmup = opened_since(first, list(last))
     finally:
         app.close()
     result.seconds = round(time.monotonic() - started, 1)
