@@ -577,12 +577,6 @@ def test_local_sockets_are_not_counted_as_network() -> None:
 # -- the real runs ---------------------------------------------------------------------------------------
 
 
-def _kiosk_available() -> bool:
-    from installation.cli import COMMANDS
-
-    return "installation.kiosk" in COMMANDS
-
-
 def _kiosk_config(sandbox: Path) -> None:
     """The config an installer would leave at the default place: the bundled clips as four cameras."""
     from installation.config import demo_config
@@ -607,8 +601,6 @@ RUNS = {
 def watched(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WatchedRun]:
     """One real run of the installation, sandboxed and watched (strace too, when it can run here)."""
     name = request.param
-    if name == "kiosk" and not _kiosk_available():
-        pytest.skip("`installation kiosk` is not registered in installation.cli.COMMANDS")
     base = tmp_path_factory.mktemp(name)
     if name == "kiosk":
         _kiosk_config(base / "sandbox")
