@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--display", action="store_true", help="measure the display instead (dummy video driver)")
     p.add_argument("--soak", type=float, metavar="SECONDS", help="run the demo this long and watch resources")
     p.add_argument("--warmup", type=float, metavar="SECONDS",
-                   help="with --soak: seconds left out of the trend (default: 20 %% of the run, 10 s to 5 min)")
+                   help="with --soak: seconds left out of the trend (default: 20 %% of it, 10 s to 5 min)")
     p.set_defaults(func=run)
 
 
