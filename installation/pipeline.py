@@ -89,13 +89,14 @@ class MotionGuard:
         # stays hidden that long before becoming background.
         self._background = cv2.createBackgroundSubtractorMOG2(history=300, varThreshold=24, detectShadows=False)
         self._small: np.ndarray | None = None
+        self._foreground: np.ndarray | None = None
 
     def observe(self, image: np.ndarray, *, detected: bool) -> None:
         """Feed every frame, saying whether the detector looked at it."""
         h, w = image.shape[:2]
         small = cv2.resize(image, (max(1, w // self.scale), max(1, h // self.scale)), interpolation=cv2.INTER_AREA)
         self._small = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
-        first = self._reference is None and not hasattr(self, "_foreground")
+        first = self._foreground is None
         self._foreground = self._background.apply(self._small)
         if first:
             # Nothing to compare the first frame with: it is the background.
@@ -131,7 +132,9 @@ class MotionGuard:
                 boxes.append(Box(float(x * s), float(y * s), float(bw * s), float(bh * s)))
         sh, sw = self._small.shape
         band = max(1, round(sw * self.EDGE))
-        for x, y, bw, bh, _ in self._boxes(self._foreground.copy(), covered, image.shape):
+        assert self._foreground is not None
+        # _boxes dilates into a new array before clearing covered faces, so no copy is needed.
+        for x, y, bw, bh, _ in self._boxes(self._foreground, covered, image.shape):
             left, right = x <= band, x + bw >= sw - band
             if not (left or right):
                 continue
