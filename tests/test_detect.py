@@ -17,9 +17,11 @@ from installation.detect import (
     MODEL_FILES,
     BlazeFaceDetector,
     FaceDetector,
+    GraphFullRange,
     TiledDetector,
     create_detector,
     model_dir,
+    resolve_model,
     tile_grid,
 )
 from installation.errors import ConfigError, ModelError
@@ -159,6 +161,31 @@ def test_rotating_tiles_cover_the_frame_and_remember_what_they_found(tiled: Blaz
     first = seen.index(True)
     assert first < sweep
     assert all(seen[first:])
+
+
+def test_lanes_run_regions_side_by_side_with_the_same_findings() -> None:
+    # Two images, one with a large face run whole, one with a 24 px face cut
+    # into regions, dealt out over three lanes: every region's findings come
+    # back in its own place, as with one lane.
+    near, large = room_with_face(hopper(), HOPPER_FACE, (300, 360), 200)
+    far, small = room_with_face(astronaut(), ASTRONAUT_FACE, (1000, 200), 24)
+    regions = [Box(x, y, 288, 288) for x in (0, 330, 660, 992) for y in (0, 216, 432)]
+    near_rgb = cv2.resize(cv2.cvtColor(near, cv2.COLOR_BGR2RGB), (320, 180), interpolation=cv2.INTER_AREA)
+    jobs = [(near_rgb, None), (cv2.cvtColor(far, cv2.COLOR_BGR2RGB), regions)]
+    model = resolve_model("full")
+    one, three = GraphFullRange(model, min_score=0.5, lanes=1), GraphFullRange(model, min_score=0.5, lanes=3)
+    try:
+        expected, got = one.run_many(jobs), three.run_many(jobs)
+    finally:
+        one.close()
+        three.close()
+    assert three.lanes == 3
+    assert [len(r) for r in got] == [1, len(regions)]
+    assert got == expected
+    found = [raw for job in got[1:] for raws in job for raw in raws]
+    assert any(Box(*raw[:4]).iou(small) >= 0.4 for raw in found)
+    # The whole-frame job (a quarter-size image) finds the large face.
+    assert any(Box(*(4 * v for v in raw[:4])).iou(large) >= 0.5 for raw in got[0][0])
 
 
 def test_threshold_can_be_moved_live(detector: BlazeFaceDetector) -> None:

@@ -14,7 +14,7 @@ from types import TracebackType
 import cv2
 import numpy as np
 
-from installation.detect.engines import Engine, Raw
+from installation.detect.engines import Engine, Job, Raw
 from installation.detect.nms import clip_all, suppress
 from installation.errors import ConfigError
 from installation.geometry import Box, Detection
@@ -103,6 +103,11 @@ class BlazeFaceDetector:
 
     def _whole_frame(self, small: np.ndarray, fx: float, fy: float) -> list[Detection]:
         """The model over the whole of ``small``, a frame shrunk by ``fx`` across and ``fy`` down."""
+        job, fx, fy = self._whole_frame_job(small, fx, fy)
+        return self._whole_frame_found(self._engine.run(*job), fx, fy)
+
+    def _whole_frame_job(self, small: np.ndarray, fx: float, fy: float) -> tuple[Job, float, float]:
+        """What the engine runs for the whole-frame pass, and the scale of its image to the frame's."""
         tensor_w, tensor_h = self._engine.input_size
         while True:
             h, w = small.shape[:2]
@@ -116,15 +121,19 @@ class BlazeFaceDetector:
             fx, fy = fx * 2, fy * 2
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         h, w = small.shape[:2]
+        windows = None
         if self._squares and w >= 1.6 * h:
             count = math.ceil(w / h)
             step = (w - h) / (count - 1)
             windows = [Box(round(i * step), 0, h, h) for i in range(count)]
-            found: list[Detection] = []
-            for raws in self._engine.run(rgb, windows):
-                found.extend(_to_frame(raws, fx, fy))
-            return found
-        return _to_frame(self._engine.run(rgb)[0], fx, fy)
+        return (rgb, windows), fx, fy
+
+    @staticmethod
+    def _whole_frame_found(results: list[list[Raw]], fx: float, fy: float) -> list[Detection]:
+        found: list[Detection] = []
+        for raws in results:
+            found.extend(_to_frame(raws, fx, fy))
+        return found
 
     def _finish(self, detections: Sequence[Detection], width: int, height: int) -> list[Detection]:
         threshold = self._threshold

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from installation.detect.blazeface import BlazeFaceDetector, _check_image, _to_frame
-from installation.detect.engines import Engine
+from installation.detect.engines import Engine, Job
 from installation.errors import ConfigError
 from installation.geometry import Box, Detection
 
@@ -185,12 +185,20 @@ class TiledDetector(BlazeFaceDetector):
         found: list[Detection] = []
         if whole_frame or chosen or focus:
             scaled, fx, fy = self._scaled(image)
+        # The whole-frame pass and the tiles go to the engine together, so that
+        # an engine with several lanes runs them side by side.
+        jobs: list[Job] = []
         if whole_frame:
-            self._whole_memory = self._whole_frame(scaled, fx, fy)
+            whole_job, whole_fx, whole_fy = self._whole_frame_job(scaled, fx, fy)
+            jobs.append(whole_job)
         if chosen or focus:
             rgb = cv2.cvtColor(scaled, cv2.COLOR_BGR2RGB)
-            regions = [self._grid[i] for i in chosen] + self._focus_tiles(focus, width, height)
-            results = self._engine.run(rgb, regions)
+            jobs.append((rgb, [self._grid[i] for i in chosen] + self._focus_tiles(focus, width, height)))
+        outputs = self._engine.run_many(jobs) if jobs else []
+        if whole_frame:
+            self._whole_memory = self._whole_frame_found(outputs.pop(0), whole_fx, whole_fy)
+        if chosen or focus:
+            results = outputs.pop(0)
             for index, raws in zip(chosen, results, strict=False):
                 self._memory[index] = _to_frame(raws, fx, fy)
                 if not remember:
