@@ -25,6 +25,7 @@ from installation.detect import create_detector
 from installation.effects import Effect, MaskShape
 from installation.errors import InstallationError, SourceError, UsageError
 from installation.output import VideoWriter, copy_audio
+from installation.lookahead import Lookahead
 from installation.pipeline import Processed, Processor
 from installation.geometry import Frame
 from installation.sources import open_source, read_ahead
@@ -53,7 +54,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threshold", type=float, default=0.5, help="detection confidence threshold (default 0.5)")
     p.add_argument("--no-small-faces", dest="small_faces", action="store_false",
                    help="skip the tiled search for small distant faces (faster)")
-    p.add_argument("--hold", type=float, default=1.0, help="seconds a face stays hidden after it was last seen")
+    p.add_argument("--hold", type=float, default=1.0,
+                   help="seconds a face stays hidden before it is first and after it is last seen (default 1)")
+    p.add_argument("--detect-every", type=int, default=2, metavar="N",
+                   help="run the detector on every Nth frame (default 2; 1 also catches a face "
+                        "seen on one frame only)")
     p.add_argument("--boxes-json", metavar="PATH", help="write the hidden boxes per frame as JSON")
     p.add_argument("--keep-audio", action="store_true", help="copy the input's audio into the output")
     p.add_argument("--crf", type=int, default=20, help="H.264 quality, lower is better (default 20)")
@@ -70,6 +75,8 @@ def _check_args(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]
         raise UsageError(f"--threshold: expected a value from 0.05 to 0.99, got {args.threshold}")
     if not 0.0 <= args.hold <= 10.0:
         raise UsageError(f"--hold: expected seconds from 0 to 10, got {args.hold}")
+    if not 1 <= args.detect_every <= 4:
+        raise UsageError(f"--detect-every: expected 1 to 4, got {args.detect_every}")
     inputs = [Path(p) for p in args.inputs]
     for path in inputs:
         if not path.is_file():
@@ -108,12 +115,16 @@ class BoxesWriter:
         {"version": 1, "input": "clip.mp4", "width": 1280, "height": 720, "fps": 30.0,
          "mask_scale": 1.3, "frames": [
             {"frame": 0, "time": 0.0, "hidden_all": false,
-             "faces": [{"track": 1, "box": [x, y, w, h], "score": 0.91, "missed": 0}]},
+             "faces": [{"track": 1, "box": [x, y, w, h], "score": 0.91, "missed": 0, "ahead": false}]},
             ...]}
 
     ``box`` is the tracked face box in pixels (top-left x, y, width, height)
-    before ``mask_scale`` grows it; ``missed`` counts frames since the detector
-    last confirmed it (0: seen in this frame, more: held by the tracker).
+    before ``mask_scale`` grows it; ``missed`` counts the detector's runs since
+    it last confirmed the face (0: seen in this frame, more: held by the
+    tracker). Entries with ``"ahead": true`` are held *before* a later
+    sighting: where the face was on its way to where it was next seen
+    (``missed`` then counts the detector's runs until that sighting). A track
+    may have both kinds of entry on one frame, between two sightings.
     """
 
     def __init__(self, path: Path, header: dict[str, Any]) -> None:
@@ -132,8 +143,9 @@ class BoxesWriter:
             "hidden_all": result.hidden_all,
             "faces": [
                 {"track": f.track_id, "box": [round(v, 1) for v in (f.box.x, f.box.y, f.box.w, f.box.h)],
-                 "score": round(f.score, 3), "missed": f.misses}
-                for f in result.faces
+                 "score": round(f.score, 3), "missed": f.misses, "ahead": ahead}
+                for faces, ahead in ((result.faces, False), (result.ahead, True))
+                for f in faces
             ],
         }
         self._file.write(("" if self._first else ",\n") + json.dumps(entry))
@@ -166,9 +178,18 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _frames(src: Path) -> Iterator[Frame]:
+    """Every frame of ``src`` in order, decoded on its own thread; the file is closed when done."""
+    source = open_source(str(src))
+    try:
+        yield from read_ahead(source)
+    finally:
+        source.close()
+
+
 def anonymize_file(
     src: Path,
-    dst: Path,
+    dst: Path | None,
     *,
     effect: Effect = Effect.BLUR,
     strength: float = 0.5,
@@ -178,48 +199,62 @@ def anonymize_file(
     threshold: float = 0.5,
     small_faces: bool = True,
     hold: float = 1.0,
+    detect_every: int = 2,
     boxes_json: Path | None = None,
     keep_audio: bool = False,
     crf: int = 20,
     progress: bool = True,
     on_frame: Any = None,
+    max_frames: int = 0,
 ) -> dict[str, float]:
-    """Hide the faces in ``src`` and write ``dst``; returns counts and timings.
+    """Hide the faces in ``src`` and write ``dst`` (``None``: encode into memory); returns counts and timings.
 
-    ``on_frame(result)`` is called for each processed frame (tests and bench
-    use it to score leaks against ground truth).
+    Detection runs ahead of the output (:mod:`installation.lookahead`), on
+    every ``detect_every``-th frame. ``on_frame(result)`` is called for each
+    processed frame (tests and bench use it to score leaks against ground truth);
+    ``max_frames`` (bench) stops after that many.
     """
     try:
-        source = open_source(str(src))
+        probe = open_source(str(src))
     except SourceError as exc:
         raise UsageError(f"{src}: cannot read video: {exc}") from None
+    try:
+        first = probe.read()
+        fps, total = probe.fps, getattr(probe, "frame_count", None) or None
+    except SourceError as exc:
+        raise UsageError(f"{src}: cannot read video: {exc}") from None
+    finally:
+        probe.close()
+    if first is None:
+        raise UsageError(f"{src}: no video frames could be decoded")
+    width, height = first.width, first.height
     detector = create_detector(detector_range, threshold=threshold, small_faces=small_faces)
     processor = Processor(detector, Tracker(hold_seconds=hold), mask_shape=mask, mask_scale=mask_scale,
                           name=src.name)
+    lookahead = Lookahead(processor, detect_every=detect_every, fps=fps)
     writer: VideoWriter | None = None
     boxes: BoxesWriter | None = None
     bar = None
     frames = 0
-    frames_in: Iterator[Frame] | None = None
+    results: Iterator[Processed] | None = None
     start = time.perf_counter()
     try:
-        first = source.read()
-        if first is None:
-            raise UsageError(f"{src}: no video frames could be decoded")
-        width, height = first.width, first.height
-        writer = VideoWriter(dst, fps=source.fps, size=(width, height), crf=crf)
+        writer = VideoWriter(dst, fps=fps, size=(width, height), crf=crf)
         if boxes_json is not None:
             boxes = BoxesWriter(boxes_json, {"input": src.name, "width": width, "height": height,
-                                             "fps": source.fps, "mask_scale": mask_scale})
+                                             "fps": fps, "mask_scale": mask_scale})
         if progress:
             from tqdm import tqdm
 
-            total = getattr(source, "frame_count", None) or None
             bar = tqdm(total=total, unit="frame", desc=src.name, file=sys.stderr, dynamic_ncols=True)
-        frames_in = read_ahead(source)
-        frame: Frame | None = first
-        while frame is not None:
-            result = processor.process(frame, effect, strength)
+        results = lookahead.run(lambda: _frames(src), effect, strength)
+        while not max_frames or frames < max_frames:
+            try:
+                result = next(results, None)
+            except SourceError as exc:
+                raise UsageError(f"{src}: decoding failed at frame {frames}: {exc}") from None
+            if result is None:
+                break
             writer.write(result.image)
             if boxes is not None:
                 boxes.add(result)
@@ -228,15 +263,11 @@ def anonymize_file(
             frames += 1
             if bar is not None:
                 bar.update(1)
-            try:
-                frame = next(frames_in, None)
-            except SourceError as exc:
-                raise UsageError(f"{src}: decoding failed at frame {frames}: {exc}") from None
         writer.close()
         if boxes is not None:
             boxes.close()
             boxes = None
-        if keep_audio:
+        if keep_audio and dst is not None:
             copy_audio(dst, src)
     except BaseException:
         if writer is not None:
@@ -245,11 +276,10 @@ def anonymize_file(
             boxes.abort()
         raise
     finally:
-        if frames_in is not None:
-            frames_in.close()  # type: ignore[attr-defined]
+        if results is not None:
+            results.close()  # type: ignore[attr-defined]
         if bar is not None:
             bar.close()
-        source.close()
         detector.close()
     elapsed = time.perf_counter() - start
     return {"frames": frames, "seconds": elapsed, "fps": frames / elapsed if elapsed else 0.0}
@@ -264,7 +294,8 @@ def run(args: argparse.Namespace) -> int:
                     src, dst,
                     effect=Effect(args.effect), strength=args.strength, mask_scale=args.mask_scale,
                     mask=MaskShape(args.mask), detector_range=args.range, threshold=args.threshold,
-                    small_faces=args.small_faces, hold=args.hold, boxes_json=boxes,
+                    small_faces=args.small_faces, hold=args.hold, detect_every=args.detect_every,
+                    boxes_json=boxes,
                     keep_audio=args.keep_audio, crf=args.crf, progress=not args.no_progress,
                 )
             except InstallationError:

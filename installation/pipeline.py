@@ -37,6 +37,8 @@ class Processed:
 
     ``image`` is the only thing that may be shown or written: the effect is
     applied. ``frame`` is the original and must never leave the process.
+    ``ahead`` (recorded footage only) are faces hidden before the tracker
+    reached them: where a face seen in a later frame was before it was seen.
     """
 
     frame: Frame
@@ -49,6 +51,7 @@ class Processed:
     guarded: list[Box] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     detected: bool = True
+    ahead: list[TrackedFace] = field(default_factory=list)
 
     @property
     def exposed(self) -> bool:
@@ -57,7 +60,21 @@ class Processed:
 
     @property
     def hidden_boxes(self) -> list[Box]:
-        return [f.box for f in self.faces]
+        return [f.box for f in self.faces] + [f.box for f in self.ahead]
+
+
+@dataclass
+class Found:
+    """What detection and tracking make of one frame.
+
+    ``detections`` is None when the detector did not run (or failed: then
+    ``failure`` says why); ``faces`` are the tracker's faces to hide.
+    """
+
+    detections: list[Detection] | None
+    faces: list[TrackedFace]
+    failure: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class MotionGuard:
@@ -207,53 +224,71 @@ class Processor:
         self._since_detection = self.detect_every
         self._guard = MotionGuard()
 
-    def process(self, frame: Frame, effect: Effect, strength: float) -> Processed:
+    def find(self, frame: Frame, *, detect: bool) -> Found:
+        """Detection (when ``detect``) and tracking for one frame, without the effect.
+
+        A detection error is reported in ``failure`` (logged once per run of
+        failures); the tracker then only predicts.
+        """
         size = (frame.width, frame.height)
-        timings: dict[str, float] = {}
-        detections: list[Detection] = []
-        detected = self._since_detection >= self.detect_every
         t0 = time.perf_counter()
-        if detected:
+        detections: list[Detection] | None = None
+        failure = ""
+        if detect:
             try:
                 detections = self._detect(frame.image, frame.timestamp)
             except Exception as exc:  # any failure inside native detection code: fail closed
                 if not self._failing:
                     log.error("%s: detection failed, hiding the whole frame: %s", self.name, exc)
-                self._failing = f"detection failed: {exc}"
-                faces = self.tracker.predict(frame.timestamp, size)
-                return Processed(
-                    frame, hide_everything(frame.image), effect, [], faces,
-                    hidden_all=True, status=self._failing, detected=False,
-                    timings={"detect": (time.perf_counter() - t0) * 1000},
-                )
-            if self._failing:
-                log.info("%s: detection works again", self.name)
-                self._failing = ""
-            self._since_detection = 1
-        else:
-            self._since_detection += 1
+                self._failing = failure = f"detection failed: {exc}"
+            else:
+                if self._failing:
+                    log.info("%s: detection works again", self.name)
+                    self._failing = ""
         t1 = time.perf_counter()
-        if detected:
+        if detections is not None:
             faces = self.tracker.update(detections, frame.timestamp, size)
         else:
             faces = self.tracker.predict(frame.timestamp, size)
-        self._guard.observe(frame.image, detected=detected)
+        t2 = time.perf_counter()
+        return Found(detections, faces, failure, {"detect": (t1 - t0) * 1000, "track": (t2 - t1) * 1000})
+
+    def process(self, frame: Frame, effect: Effect, strength: float) -> Processed:
+        detect = self._since_detection >= self.detect_every
+        found = self.find(frame, detect=detect)
+        if found.failure:
+            return Processed(
+                frame, hide_everything(frame.image), effect, [], found.faces,
+                hidden_all=True, status=found.failure, detected=False, timings={"detect": found.timings["detect"]},
+            )
+        self._since_detection = 1 if detect else self._since_detection + 1
+        timings = dict(found.timings)
+        t1 = time.perf_counter()
+        faces = found.faces
+        self._guard.observe(frame.image, detected=detect)
         guarded: list[Box] = []
         if effect.hides:
             guarded = self._guard.regions(frame.image, [f.box.scaled(self.mask_scale) for f in faces],
-                                          since_detection=not detected)
+                                          since_detection=not detect)
         t2 = time.perf_counter()
-        boxes = [f.box for f in faces]
+        image = self.hide(frame.image, [f.box for f in faces], guarded, effect, strength)
+        t3 = time.perf_counter()
+        timings["track"] += (t2 - t1) * 1000
+        timings["effect"] = (t3 - t2) * 1000
+        return Processed(frame, image, effect, found.detections or [], faces, guarded=guarded, timings=timings,
+                         detected=detect)
+
+    def hide(self, image: np.ndarray, boxes: list[Box], guarded: list[Box], effect: Effect,
+             strength: float) -> np.ndarray:
+        """``image`` with the effect on every face box and on the guarded regions (a new array)."""
         if effect.hides:
-            image = apply_effect(frame.image, boxes, effect, strength, shape=self.mask_shape, mask_scale=self.mask_scale)
+            out = apply_effect(image, boxes, effect, strength, shape=self.mask_shape, mask_scale=self.mask_scale)
         else:
-            image = frame.image.copy()
+            out = image.copy()
         if guarded:
             # Unverified motion is hidden with the box mask: its shape is unknown.
-            image = apply_effect(image, guarded, effect, 1.0, shape=MaskShape.BOX, mask_scale=1.0)
-        t3 = time.perf_counter()
-        timings.update(detect=(t1 - t0) * 1000, track=(t2 - t1) * 1000, effect=(t3 - t2) * 1000)
-        return Processed(frame, image, effect, detections, faces, guarded=guarded, timings=timings, detected=detected)
+            out = apply_effect(out, guarded, effect, 1.0, shape=MaskShape.BOX, mask_scale=1.0)
+        return out
 
 
 class CameraWorker:

@@ -137,4 +137,4 @@ def test_boxes_json_documents_every_frame(tmp_path: Path) -> None:
     tracked = {face["track"] for entry in data["frames"] for face in entry["faces"]}
     assert len(tracked) >= len(truth.track_ids())
     sample = next(f for entry in data["frames"] for f in entry["faces"])
-    assert set(sample) == {"track", "box", "score", "missed"} and len(sample["box"]) == 4
+    assert set(sample) == {"track", "box", "score", "missed", "ahead"} and len(sample["box"]) == 4

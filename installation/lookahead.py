@@ -1,0 +1,198 @@
+"""Recorded footage: detection runs ahead of the output, so faces are hidden before their first sighting too.
+
+Live, the pipeline can only look back: a face is hidden from the frame it is
+first detected in, and the tracker holds it for a while after it was last
+seen. A recording can be read twice instead. One reader (the *finder*, on
+its own thread) detects and tracks; the other reads the same frames about
+two holds behind it and hides them. Before a stretch of frames is hidden, a
+second tracker runs *backwards in time* over the detections the finder has
+made up to a hold beyond that stretch: it holds each face for the hold
+*before* its first sighting, moving back along its path, just as the forward
+tracker holds it after its last. So on recorded footage a face is hidden
+from a hold before it is first detected to a hold after it is last.
+
+Two things follow. A small face that the rotating tiles reach some frames
+after it came into view is hidden in those frames too. And detection can run
+on every other frame (``detect_every=2``): each frame between two detected
+ones gets its faces from the frame before (the forward tracker) and the frame
+after (the backward one), a frame away from each, which halves the
+detector's work. The one case this cannot see is a face visible on a single
+skipped frame and on neither neighbour; ``detect_every=1`` rules that out
+too, at twice the detector's cost.
+
+The edge guard of :class:`~installation.pipeline.MotionGuard` still runs on
+every frame: a face half outside the frame, walking in, is found by no
+detector until it is inside.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from installation.effects import Effect, hide_everything
+from installation.geometry import Detection, Frame
+from installation.pipeline import MotionGuard, Processed, Processor
+from installation.track import TrackedFace, Tracker
+
+
+@dataclass
+class Sighting:
+    """What the finder made of one frame."""
+
+    index: int
+    timestamp: float
+    size: tuple[int, int]
+    #: None where the detector did not run (or failed).
+    detections: list[Detection] | None
+    #: The forward tracker's faces to hide.
+    faces: list[TrackedFace]
+    failure: str
+    detect_ms: float
+
+
+class _Ended(Exception):
+    """The finder stopped before the frame asked for (its reader gave out early)."""
+
+
+class Lookahead:
+    """Hides faces in recorded footage with detection running ahead of the output.
+
+    ``open_frames`` is called twice and must yield the same frames, in the
+    same order, each time (two readers of one file). :meth:`run` yields a
+    :class:`~installation.pipeline.Processed` for every frame, in order; the
+    processor's detector and tracker belong to the finder while it runs.
+
+    >>> from installation.detect import create_detector                        # doctest: +SKIP
+    >>> lookahead = Lookahead(Processor(create_detector("full"), Tracker()))  # doctest: +SKIP
+    >>> for out in lookahead.run(lambda: read_frames(path), Effect.BLUR, 0.5):  # doctest: +SKIP
+    ...     writer.write(out.image)
+    """
+
+    def __init__(self, processor: Processor, *, detect_every: int = 2, fps: float = 30.0) -> None:
+        if detect_every < 1:
+            raise ValueError(f"detect_every must be 1 or more, got {detect_every}")
+        self.processor = processor
+        self.detect_every = int(detect_every)
+        hold = processor.tracker.hold_seconds
+        # Frames a hold spans, with room for footage whose frame times wander.
+        self.window = math.ceil(1.5 * hold * max(1.0, fps)) + 2
+        self._sightings: list[Sighting | None] = []
+        self._done = False
+        self._error: BaseException | None = None
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+        self._ahead: dict[int, list[TrackedFace]] = {}
+
+    # -- the finder ----------------------------------------------------------
+
+    def _find(self, open_frames: Callable[[], Iterator[Frame]]) -> None:
+        frames = open_frames()
+        try:
+            retry = False
+            for i, frame in enumerate(frames):
+                if self._stop.is_set():
+                    break
+                found = self.processor.find(frame, detect=retry or i % self.detect_every == 0)
+                retry = bool(found.failure)
+                sighting = Sighting(frame.index, frame.timestamp, (frame.width, frame.height), found.detections,
+                                    found.faces, found.failure, found.timings.get("detect", 0.0))
+                with self._changed:
+                    self._sightings.append(sighting)
+                    self._changed.notify_all()
+        except BaseException as exc:  # handed to the reader of the output, raised there
+            self._error = exc
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()
+            with self._changed:
+                self._done = True
+                self._changed.notify_all()
+
+    def _wait_for(self, last: int) -> int:
+        """Block until sighting ``last`` exists or the finder is done; how many sightings exist."""
+        with self._changed:
+            while len(self._sightings) <= last and not self._done:
+                self._changed.wait(0.2)
+            if self._error is not None:
+                raise self._error
+            return len(self._sightings)
+
+    # -- looking back from later frames --------------------------------------
+
+    def _backward(self, start: int, known: int) -> None:
+        """Faces held before their next sighting, for frames ``start`` to ``start + window - 1``.
+
+        A fresh tracker runs from ``start + 2 * window - 1`` (or the last
+        sighting) back to ``start``: every sighting that can reach back into
+        the stretch within a hold lies in that range.
+        """
+        stop = min(known, start + self.window)
+        end = min(known, start + 2 * self.window) - 1
+        tracker = Tracker(hold_seconds=self.processor.tracker.hold_seconds)
+        ids: dict[int, int] = {}
+        for i in range(end, start - 1, -1):
+            sighting = self._sightings[i]
+            assert sighting is not None
+            if sighting.detections is not None:
+                faces = tracker.update(sighting.detections, -sighting.timestamp, sighting.size)
+            else:
+                faces = tracker.predict(-sighting.timestamp, sighting.size)
+            extra = []
+            for face in faces:
+                if sighting.detections is not None and face.misses == 0:
+                    # Seen on this frame: the forward tracker holds the same face; take its id.
+                    twin = max(sighting.faces, key=lambda f: f.box.iou(face.box), default=None)
+                    if twin is not None and twin.box.iou(face.box) > 0:
+                        ids[face.track_id] = twin.track_id
+                elif i < stop:
+                    extra.append(TrackedFace(ids.get(face.track_id, -face.track_id), face.box, face.score,
+                                             face.misses, face.age, face.confirmed))
+            if i < stop:
+                self._ahead[i] = extra
+
+    # -- the output ----------------------------------------------------------
+
+    def run(self, open_frames: Callable[[], Iterator[Frame]], effect: Effect, strength: float) -> Iterator[Processed]:
+        """Every frame of the footage, hidden, in order."""
+        finder = threading.Thread(target=self._find, args=(open_frames,), name="lookahead-finder", daemon=True)
+        finder.start()
+        frames = open_frames()
+        guard = MotionGuard()
+        processor = self.processor
+        try:
+            for j, frame in enumerate(frames):
+                known = self._wait_for(j + 2 * self.window - 1)
+                if j >= known:
+                    # The finder's reader ended early: nothing vouches for this frame.
+                    yield Processed(frame, hide_everything(frame.image), effect, [], [], hidden_all=True,
+                                    status="no detection for this frame", detected=False)
+                    continue
+                if j % self.window == 0 or j not in self._ahead:
+                    self._backward(j, known)
+                sighting = self._sightings[j]
+                assert sighting is not None and sighting.index == frame.index, "the two readers disagree"
+                ahead = self._ahead.pop(j, [])
+                # Later stretches look back only as far as their own start.
+                self._sightings[j] = None
+                timings = {"detect": sighting.detect_ms}
+                if sighting.failure:
+                    yield Processed(frame, hide_everything(frame.image), effect, [], sighting.faces,
+                                    hidden_all=True, status=sighting.failure, detected=False, timings=timings)
+                    continue
+                boxes = [f.box for f in sighting.faces] + [f.box for f in ahead]
+                guard.observe(frame.image, detected=True)
+                guarded = (guard.regions(frame.image, [b.scaled(processor.mask_scale) for b in boxes],
+                                         since_detection=False) if effect.hides else [])
+                image = processor.hide(frame.image, boxes, guarded, effect, strength)
+                yield Processed(frame, image, effect, sighting.detections or [], sighting.faces, guarded=guarded,
+                                timings=timings, detected=sighting.detections is not None, ahead=ahead)
+        finally:
+            self._stop.set()
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()
+            finder.join(timeout=10)
