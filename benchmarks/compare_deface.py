@@ -1,9 +1,10 @@
 """Side by side: ``installation anonymize`` against ``deface`` on the bundled footage.
 
-For each clip, runs our command and deface (default settings, and with
-``--scale 640x360``) in one run on the same machine, times each as a whole
-command, and scores every output against the clip's ground truth with the
-same leak measure (installation/leak.py).
+Runs our command and deface (default settings, and with ``--scale 640x360``)
+in one run on the same machine, each tool once over all the clips (as it
+would be run on a folder of footage), times each as a whole command, and
+scores every output against its clip's ground truth with the same leak
+measure (installation/leak.py).
 
 deface needs numpy 2 and opencv-python, which clash with mediapipe, so it
 lives in its own virtualenv (benchmarks/.deface-venv, created on first use).
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,46 +85,60 @@ def main() -> int:
     args = parser.parse_args()
     clips = [c for c in bundled_clips() if not args.clips or c.stem in args.clips]
     deface = deface_command()
-    ours = [str(ROOT / ".venv" / "bin" / "installation"), "anonymize", "--no-progress"]
-    rows = []
+    frames = {clip.stem: len(load_ground_truth(clip).frames) for clip in clips}
+    total_frames = sum(frames.values())
+    rows, totals = [], []
     with tempfile.TemporaryDirectory(prefix="compare-deface-") as tmp:
+        inputs = Path(tmp) / "in"
+        inputs.mkdir()
         for clip in clips:
-            truth = load_ground_truth(clip)
-            n = len(truth.frames)
-            runs = {
-                "installation anonymize": ours + [str(clip), "-o", f"{tmp}/{clip.stem}.ours.mp4"],
-                "deface": [str(deface), str(clip), "-o", f"{tmp}/{clip.stem}.deface.mp4"],
-                "deface --scale 640x360": [str(deface), str(clip), "--scale", "640x360",
-                                           "-o", f"{tmp}/{clip.stem}.deface360.mp4"],
-            }
-            for name, cmd in runs.items():
-                print(f"{clip.stem}: {name} …", file=sys.stderr)
-                seconds = timed(cmd)
-                s = score(clip, Path(cmd[cmd.index("-o") + 1])).summary()
-                rows.append({"clip": clip.stem, "tool": name, "frames": n, "seconds": round(seconds, 2),
-                             "fps": round(n / seconds, 1), **{k: round(v, 4) for k, v in s.items()}})
-                os.unlink(cmd[cmd.index("-o") + 1])
+            shutil.copy(clip, inputs / clip.name)
+        copies = [str(inputs / clip.name) for clip in clips]
+        # Each tool gets every clip in one command, as a facilitator would run it on a folder.
+        # deface writes <name>_anonymized.mp4 beside each input when given several.
+        tools = {
+            "installation anonymize": (
+                [str(ROOT / ".venv" / "bin" / "installation"), "anonymize", "--no-progress", *copies,
+                 "-o", f"{tmp}/ours"], lambda clip: Path(tmp) / "ours" / clip.name),
+            "deface": ([str(deface), *copies], lambda clip: inputs / f"{clip.stem}_anonymized.mp4"),
+            "deface --scale 640x360": ([str(deface), "--scale", "640x360", *copies],
+                                       lambda clip: inputs / f"{clip.stem}_anonymized.mp4"),
+        }
+        (Path(tmp) / "ours").mkdir()
+        for name, (cmd, output_of) in tools.items():
+            print(f"{name} on {len(clips)} clips ({total_frames} frames) …", file=sys.stderr)
+            seconds = timed(cmd)
+            sums = {"ll": 0, "lf": 0, "sl": 0, "sf": 0}
+            for clip in clips:
+                output = output_of(clip)
+                s = score(clip, output).summary()
+                output.unlink()
+                rows.append({"clip": clip.stem, "tool": name, "frames": frames[clip.stem],
+                             **{k: round(v, 4) for k, v in s.items()}})
+                sums["ll"] += s["leaked_large"]
+                sums["lf"] += s["face_frames_large"]
+                sums["sl"] += s["leaked_small"]
+                sums["sf"] += s["face_frames_small"]
+            totals.append({"tool": name, "frames": total_frames, "seconds": round(seconds, 2),
+                           "fps": round(total_frames / seconds, 1), "leaked_large": sums["ll"],
+                           "face_frames_large": sums["lf"], "leaked_small": sums["sl"],
+                           "face_frames_small": sums["sf"]})
+    ours = totals[0]["fps"]
+    for t in totals:
+        t["ours_times_faster"] = round(ours / t["fps"], 2)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"clips": rows, "tools": totals}, indent=2))
         return 0
-    print(f"{'clip':<8} {'tool':<24} {'fps':>6} {'leak >=48px':>12} {'leak <48px':>11} {'false hidden':>13}")
+    print(f"{'clip':<8} {'tool':<24} {'leak >=48px':>12} {'leak <48px':>11} {'false hidden':>13}")
     for r in rows:
-        print(f"{r['clip']:<8} {r['tool']:<24} {r['fps']:>6.1f} "
+        print(f"{r['clip']:<8} {r['tool']:<24} "
               f"{100 * r['leak_rate_large']:>11.2f}% {100 * r['leak_rate_small']:>10.2f}% "
               f"{100 * r['false_hidden_fraction']:>12.2f}%")
-    total = {}
-    for r in rows:
-        t = total.setdefault(r["tool"], {"frames": 0, "seconds": 0.0, "ll": 0, "sl": 0, "lf": 0, "sf": 0})
-        t["frames"] += r["frames"]
-        t["seconds"] += r["seconds"]
-        t["ll"] += r["leaked_large"]
-        t["lf"] += r["face_frames_large"]
-        t["sl"] += r["leaked_small"]
-        t["sf"] += r["face_frames_small"]
     print()
-    for tool, t in total.items():
-        print(f"all clips {tool:<24} {t['frames'] / t['seconds']:>6.1f} fps, "
-              f"leaks {t['ll']}/{t['lf']} >= 48 px, {t['sl']}/{t['sf']} smaller")
+    for t in totals:
+        print(f"{t['tool']:<24} {t['fps']:>6.1f} fps ({t['seconds']:.1f} s for {t['frames']} frames, "
+              f"ours x{t['ours_times_faster']:.1f}), leaks {t['leaked_large']}/{t['face_frames_large']} "
+              f">= 48 px, {t['leaked_small']}/{t['face_frames_small']} smaller")
     return 0
 
 

@@ -53,15 +53,14 @@ class Sighting:
     detect_ms: float
 
 
-class _Ended(Exception):
-    """The finder stopped before the frame asked for (its reader gave out early)."""
-
-
 class Lookahead:
     """Hides faces in recorded footage with detection running ahead of the output.
 
-    ``open_frames`` is called twice and must yield the same frames, in the
-    same order, each time (two readers of one file). :meth:`run` yields a
+    ``open_frames`` must yield the same frames in the same order each time it
+    is called. The finder reads them; the frames it has read wait in memory
+    for the output while that fits in ``buffer_bytes`` (about 110 MB for 720p
+    footage at 30 fps with a 1 s hold); otherwise (large frames, long holds)
+    a second reader decodes them again for the output. :meth:`run` yields a
     :class:`~installation.pipeline.Processed` for every frame, in order; the
     processor's detector and tracker belong to the finder while it runs.
 
@@ -71,20 +70,37 @@ class Lookahead:
     ...     writer.write(out.image)
     """
 
-    def __init__(self, processor: Processor, *, detect_every: int = 2, fps: float = 30.0) -> None:
+    #: Frames per backward pass: each pass covers this many frames and looks a hold beyond them.
+    STRETCH = 8
+
+    def __init__(
+        self, processor: Processor, *, detect_every: int = 2, fps: float = 30.0, buffer_bytes: int = 512 * 2**20
+    ) -> None:
         if detect_every < 1:
             raise ValueError(f"detect_every must be 1 or more, got {detect_every}")
         self.processor = processor
         self.detect_every = int(detect_every)
+        self.buffer_bytes = int(buffer_bytes)
         hold = processor.tracker.hold_seconds
-        # Frames a hold spans, with room for footage whose frame times wander.
-        self.window = math.ceil(1.5 * hold * max(1.0, fps)) + 2
-        self._sightings: list[Sighting | None] = []
+        # Frames a hold spans (file frame times are index / fps), and a frame to spare.
+        self.window = math.ceil(hold * max(1.0, fps)) + 1
+        #: How far the finder is ahead of the output at most.
+        self.lead = self.window + self.STRETCH + 2
+        self._sightings: dict[int, Sighting] = {}
+        self._images: dict[int, Frame] = {}
+        self._found = 0
+        self._shown = 0
+        self._buffered: bool | None = None
         self._done = False
         self._error: BaseException | None = None
         self._changed = threading.Condition()
         self._stop = threading.Event()
         self._ahead: dict[int, list[TrackedFace]] = {}
+
+    @property
+    def buffered(self) -> bool | None:
+        """Whether the output reuses the finder's frames (None until the first frame is read)."""
+        return self._buffered
 
     # -- the finder ----------------------------------------------------------
 
@@ -93,6 +109,13 @@ class Lookahead:
         try:
             retry = False
             for i, frame in enumerate(frames):
+                with self._changed:
+                    if self._buffered is None:
+                        self._buffered = frame.image.nbytes * (self.lead + 1) <= self.buffer_bytes
+                        self._changed.notify_all()
+                    # Never further ahead than the output needs: frames wait in memory.
+                    while i - self._shown >= self.lead and not self._stop.is_set():
+                        self._changed.wait(0.2)
                 if self._stop.is_set():
                     break
                 found = self.processor.find(frame, detect=retry or i % self.detect_every == 0)
@@ -100,7 +123,10 @@ class Lookahead:
                 sighting = Sighting(frame.index, frame.timestamp, (frame.width, frame.height), found.detections,
                                     found.faces, found.failure, found.timings.get("detect", 0.0))
                 with self._changed:
-                    self._sightings.append(sighting)
+                    self._sightings[i] = sighting
+                    if self._buffered:
+                        self._images[i] = frame
+                    self._found = i + 1
                     self._changed.notify_all()
         except BaseException as exc:  # handed to the reader of the output, raised there
             self._error = exc
@@ -115,28 +141,35 @@ class Lookahead:
     def _wait_for(self, last: int) -> int:
         """Block until sighting ``last`` exists or the finder is done; how many sightings exist."""
         with self._changed:
-            while len(self._sightings) <= last and not self._done:
+            while self._found <= last and not self._done:
                 self._changed.wait(0.2)
             if self._error is not None:
                 raise self._error
-            return len(self._sightings)
+            return self._found
+
+    def _wait_for_mode(self) -> bool:
+        with self._changed:
+            while self._buffered is None and not self._done:
+                self._changed.wait(0.2)
+            if self._error is not None:
+                raise self._error
+            return bool(self._buffered)
 
     # -- looking back from later frames --------------------------------------
 
     def _backward(self, start: int, known: int) -> None:
-        """Faces held before their next sighting, for frames ``start`` to ``start + window - 1``.
+        """Faces held before their next sighting, for the stretch of frames from ``start``.
 
-        A fresh tracker runs from ``start + 2 * window - 1`` (or the last
+        A fresh tracker runs from a hold beyond the stretch (or the last
         sighting) back to ``start``: every sighting that can reach back into
         the stretch within a hold lies in that range.
         """
-        stop = min(known, start + self.window)
-        end = min(known, start + 2 * self.window) - 1
+        stop = min(known, start + self.STRETCH)
+        end = min(known, stop + self.window) - 1
         tracker = Tracker(hold_seconds=self.processor.tracker.hold_seconds)
         ids: dict[int, int] = {}
         for i in range(end, start - 1, -1):
             sighting = self._sightings[i]
-            assert sighting is not None
             if sighting.detections is not None:
                 faces = tracker.update(sighting.detections, -sighting.timestamp, sighting.size)
             else:
@@ -160,39 +193,60 @@ class Lookahead:
         """Every frame of the footage, hidden, in order."""
         finder = threading.Thread(target=self._find, args=(open_frames,), name="lookahead-finder", daemon=True)
         finder.start()
-        frames = open_frames()
-        guard = MotionGuard()
-        processor = self.processor
+        frames: Iterator[Frame] | None = None
         try:
-            for j, frame in enumerate(frames):
-                known = self._wait_for(j + 2 * self.window - 1)
-                if j >= known:
-                    # The finder's reader ended early: nothing vouches for this frame.
-                    yield Processed(frame, hide_everything(frame.image), effect, [], [], hidden_all=True,
-                                    status="no detection for this frame", detected=False)
-                    continue
-                if j % self.window == 0 or j not in self._ahead:
-                    self._backward(j, known)
-                sighting = self._sightings[j]
-                assert sighting is not None and sighting.index == frame.index, "the two readers disagree"
-                ahead = self._ahead.pop(j, [])
-                # Later stretches look back only as far as their own start.
-                self._sightings[j] = None
-                timings = {"detect": sighting.detect_ms}
-                if sighting.failure:
-                    yield Processed(frame, hide_everything(frame.image), effect, [], sighting.faces,
-                                    hidden_all=True, status=sighting.failure, detected=False, timings=timings)
-                    continue
-                boxes = [f.box for f in sighting.faces] + [f.box for f in ahead]
-                guard.observe(frame.image, detected=True)
-                guarded = (guard.regions(frame.image, [b.scaled(processor.mask_scale) for b in boxes],
-                                         since_detection=False) if effect.hides else [])
-                image = processor.hide(frame.image, boxes, guarded, effect, strength)
-                yield Processed(frame, image, effect, sighting.detections or [], sighting.faces, guarded=guarded,
-                                timings=timings, detected=sighting.detections is not None, ahead=ahead)
+            if not self._wait_for_mode():
+                frames = open_frames()
+            yield from self._output(frames, effect, strength)
         finally:
             self._stop.set()
-            close = getattr(frames, "close", None)
-            if close is not None:
-                close()
+            with self._changed:
+                self._changed.notify_all()
+            if frames is not None:
+                close = getattr(frames, "close", None)
+                if close is not None:
+                    close()
             finder.join(timeout=10)
+
+    def _buffered_frames(self) -> Iterator[Frame]:
+        j = 0
+        while True:
+            if self._wait_for(j) <= j:
+                return
+            with self._changed:
+                frame = self._images.pop(j)
+            yield frame
+            j += 1
+
+    def _output(self, frames: Iterator[Frame] | None, effect: Effect, strength: float) -> Iterator[Processed]:
+        guard = MotionGuard()
+        processor = self.processor
+        for j, frame in enumerate(frames if frames is not None else self._buffered_frames()):
+            known = self._wait_for(j + self.lead - 3)
+            if j >= known:
+                # The finder's reader ended early: nothing vouches for this frame.
+                yield Processed(frame, hide_everything(frame.image), effect, [], [], hidden_all=True,
+                                status="no detection for this frame", detected=False)
+                continue
+            if j not in self._ahead:
+                self._backward(j, known)
+            with self._changed:
+                sighting = self._sightings[j]
+                # Later stretches look back only as far as their own start.
+                del self._sightings[j]
+                self._shown = j + 1
+                self._changed.notify_all()
+            assert sighting.index == frame.index, "the two readers disagree"
+            ahead = self._ahead.pop(j, [])
+            timings = {"detect": sighting.detect_ms}
+            if sighting.failure:
+                yield Processed(frame, hide_everything(frame.image), effect, [], sighting.faces,
+                                hidden_all=True, status=sighting.failure, detected=False, timings=timings)
+                continue
+            boxes = [f.box for f in sighting.faces] + [f.box for f in ahead]
+            guard.observe(frame.image, detected=True)
+            guarded = (guard.regions(frame.image, [b.scaled(processor.mask_scale) for b in boxes],
+                                     since_detection=False) if effect.hides else [])
+            image = processor.hide(frame.image, boxes, guarded, effect, strength)
+            yield Processed(frame, image, effect, sighting.detections or [], sighting.faces, guarded=guarded,
+                            timings=timings, detected=sighting.detections is not None, ahead=ahead)

@@ -287,7 +287,7 @@ class Processor:
             out = image.copy()
         if guarded:
             # Unverified motion is hidden with the box mask: its shape is unknown.
-            out = apply_effect(out, guarded, effect, 1.0, shape=MaskShape.BOX, mask_scale=1.0)
+            out = apply_effect(out, guarded, effect, 1.0, shape=MaskShape.BOX, mask_scale=1.0, in_place=True)
         return out
 
 

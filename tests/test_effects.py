@@ -215,6 +215,29 @@ def test_overlapping_faces_are_both_hidden(effect: Effect) -> None:
         assert leak(image, out, box) < LEAK_THRESHOLD
 
 
+@pytest.mark.parametrize("mask", list(MaskShape))
+@pytest.mark.parametrize("effect", HIDING)
+def test_one_face_held_twice_is_hidden_through_both_masks(effect: Effect, mask: MaskShape) -> None:
+    # Recorded footage holds a face where it was last seen and where it is next seen:
+    # two mostly overlapping boxes of different sizes.
+    image, face = scene("grace_hopper", 96)
+    before = face
+    after = Box(face.x + 12, face.y + 6, face.w * 1.15, face.h * 1.15)
+    # On noise every pixel of both cores changes, and none beyond both mask boxes.
+    grain = noise(*image.shape[:2], seed=2)
+    out = apply_effect(grain, [before, after], effect, 0.0, shape=mask)
+    for box in (before, after):
+        core = inside_core(grain.shape, box, 1.3, mask)
+        assert np.any(out != grain, axis=2)[core].all()
+    keep = outside_all(grain.shape, [before, after], 1.3)
+    assert np.array_equal(out[keep], grain[keep])
+    out = apply_effect(image, [before, after], effect, 0.0, shape=mask)
+    # At least as hidden as by the larger box alone.
+    alone = apply_effect(image, [after], effect, 0.0, shape=mask)
+    assert leak(image, out, face) <= leak(image, alone, face) + 0.02
+    assert leak(image, out, face) < LEAK_THRESHOLD
+
+
 @pytest.mark.parametrize("effect", HIDING)
 @pytest.mark.parametrize("side", ["left", "top", "right", "bottom"])
 def test_face_partly_outside_the_frame_is_hidden(effect: Effect, side: str) -> None:

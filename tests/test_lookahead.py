@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -68,16 +69,28 @@ def reader(images: list[np.ndarray], finder_gets: int | None = None) -> Callable
     return open_frames
 
 
-def run(detector: object, images: list[np.ndarray], *, detect_every: int = 1, **kwargs: object) -> list:
+#: The output either reuses the finder's frames (they fit in memory) or reads the footage again.
+MODES = {"buffered": 512 * 2**20, "two readers": 0}
+
+
+@pytest.fixture(params=sorted(MODES))
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def run(detector: object, images: list[np.ndarray], *, mode: str, detect_every: int = 1,
+        finder_gets: int | None = None) -> list:
     processor = Processor(detector, Tracker(hold_seconds=1.0))  # type: ignore[arg-type]
-    lookahead = Lookahead(processor, detect_every=detect_every, fps=FPS)
-    return list(lookahead.run(reader(images, **kwargs), Effect.BLUR, 0.0))  # type: ignore[arg-type]
+    lookahead = Lookahead(processor, detect_every=detect_every, fps=FPS, buffer_bytes=MODES[mode])
+    outs = list(lookahead.run(reader(images, finder_gets), Effect.BLUR, 0.0))
+    assert lookahead.buffered == (mode == "buffered")
+    return outs
 
 
-def test_a_face_found_late_is_hidden_in_the_frames_before_too(short: object, scene) -> None:  # type: ignore[no-untyped-def]
+def test_a_face_found_late_is_hidden_in_the_frames_before_too(short: object, scene, mode: str) -> None:  # type: ignore[no-untyped-def]
     images, boxes = walking_face(scene, 36, speed=6)
     # The detector misses the face for the first 20 frames (a turned head, a tile not yet reached).
-    outs = run(Blind(short, lambda call: call <= 20), images)
+    outs = run(Blind(short, lambda call: call <= 20), images, mode=mode)
     assert [o.frame.index for o in outs] == list(range(36))
     scores = [leak_score(images[i], outs[i].image, boxes[i]) for i in range(36)]
     assert max(scores) < 0.5, [round(s, 2) for s in scores]
@@ -92,17 +105,17 @@ def test_a_face_found_late_is_hidden_in_the_frames_before_too(short: object, sce
 def test_before_the_hold_nothing_is_hidden(short: object, scene) -> None:  # type: ignore[no-untyped-def]
     # A face first seen at frame 50 (1.7 s in) is held back one second, not to the start of the clip.
     images, _ = walking_face(scene, 60, speed=0)
-    outs = run(Blind(short, lambda call: call <= 50), images)
+    outs = run(Blind(short, lambda call: call <= 50), images, mode="buffered")
     assert all(not o.ahead and not o.faces for o in outs[:19])
     assert all(o.ahead for o in outs[21:50])
     assert all(np.array_equal(o.image, images[o.frame.index]) for o in outs[:19])
 
 
 @pytest.mark.parametrize("detect_every", [2, 3])
-def test_detecting_every_nth_frame_leaves_no_frame_bare(short: object, scene, detect_every: int) -> None:  # type: ignore[no-untyped-def]
+def test_detecting_every_nth_frame_leaves_no_frame_bare(short: object, scene, detect_every: int, mode: str) -> None:  # type: ignore[no-untyped-def]
     images, boxes = walking_face(scene, 30, speed=14)
     calls = Blind(short, lambda call: False)
-    outs = run(calls, images, detect_every=detect_every)
+    outs = run(calls, images, detect_every=detect_every, mode=mode)
     assert calls.calls == -(-30 // detect_every)
     skipped = [o for o in outs if not o.detected]
     assert len(skipped) == 30 - calls.calls
@@ -117,7 +130,7 @@ def test_detecting_every_nth_frame_leaves_no_frame_bare(short: object, scene, de
 def test_a_detection_failure_hides_that_frame_and_the_next_is_tried(short: object, scene) -> None:  # type: ignore[no-untyped-def]
     images, boxes = walking_face(scene, 12, speed=4)
     detector = Blind(short, lambda call: False, failing=frozenset({3}))
-    outs = run(detector, images, detect_every=2)
+    outs = run(detector, images, detect_every=2, mode="buffered")
     # Calls: frame 0, 2, 4 (fails), then 5 straight after the failure, then 6, 8, 10.
     assert [o.frame.index for o in outs if o.hidden_all] == [4]
     assert "detection failed" in outs[4].status
@@ -126,13 +139,27 @@ def test_a_detection_failure_hides_that_frame_and_the_next_is_tried(short: objec
 
 
 def test_frames_the_finder_never_reached_are_hidden_whole(short: object, scene) -> None:  # type: ignore[no-untyped-def]
+    # Only with two readers can the output get frames the finder never saw.
     images, _ = walking_face(scene, 10, speed=0)
-    outs = run(Blind(short, lambda call: False), images, finder_gets=6)
+    outs = run(Blind(short, lambda call: False), images, finder_gets=6, mode="two readers")
     assert len(outs) == 10
     assert [o.hidden_all for o in outs] == [False] * 6 + [True] * 4
 
 
-def test_an_error_in_the_finder_reaches_the_reader_of_the_output(short: object, scene) -> None:  # type: ignore[no-untyped-def]
+def test_the_finder_stays_a_bounded_distance_ahead(short: object, scene) -> None:  # type: ignore[no-untyped-def]
+    # Frames wait in memory for the output: however slow the output, only so many are held.
+    images, _ = walking_face(scene, 60, speed=0)
+    lookahead = Lookahead(Processor(Blind(short, lambda call: False), Tracker()), fps=FPS)  # type: ignore[arg-type]
+    held = []
+    for out in lookahead.run(reader(images), Effect.BLUR, 0.0):
+        time.sleep(0.005)
+        held.append(len(lookahead._images))
+    assert lookahead.buffered and len(held) == 60
+    assert max(held) <= lookahead.lead
+    assert lookahead.lead < 60
+
+
+def test_an_error_in_the_finder_reaches_the_reader_of_the_output(short: object, scene, mode: str) -> None:  # type: ignore[no-untyped-def]
     images, _ = walking_face(scene, 8, speed=0)
 
     def open_frames() -> Iterator[Frame]:
@@ -141,6 +168,6 @@ def test_an_error_in_the_finder_reaches_the_reader_of_the_output(short: object, 
                 raise OSError("disk read error")
             yield Frame(images[i].copy(), i, i / FPS, "test")
 
-    lookahead = Lookahead(Processor(short, Tracker()), fps=FPS)  # type: ignore[arg-type]
+    lookahead = Lookahead(Processor(short, Tracker()), fps=FPS, buffer_bytes=MODES[mode])  # type: ignore[arg-type]
     with pytest.raises(OSError, match="disk read error"):
         list(lookahead.run(open_frames, Effect.BLUR, 0.0))

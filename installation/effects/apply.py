@@ -47,8 +47,10 @@ def apply_effect(
     *,
     shape: MaskShape = MaskShape.ELLIPSE,
     mask_scale: float = 1.3,
+    in_place: bool = False,
 ) -> np.ndarray:
-    """A new image with every face in ``boxes`` hidden by ``effect``; ``image`` is left as it was.
+    """A new image with every face in ``boxes`` hidden by ``effect``; ``image`` is left as it was
+    (unless ``in_place``: then ``image`` itself is changed and returned).
 
     ``image`` is BGR ``uint8`` (H x W x 3), ``boxes`` are face boxes in its
     pixels (they may overlap or reach outside the frame), ``strength`` is
@@ -64,7 +66,7 @@ def apply_effect(
     """
     _check_image(image)
     effect, shape = Effect(effect), MaskShape(shape)
-    out = image.copy()
+    out = image if in_place else image.copy()
     if effect is Effect.EXPOSED:
         return out
     strength = _clamp_strength(strength)
