@@ -231,7 +231,8 @@ def anonymize_file(
     detector = create_detector(detector_range, threshold=threshold, small_faces=small_faces)
     processor = Processor(detector, Tracker(hold_seconds=hold), mask_shape=mask, mask_scale=mask_scale,
                           name=src.name)
-    lookahead = Lookahead(processor, detect_every=detect_every, fps=fps)
+    # Only a caller that compares input and output needs the decoded frames kept as they were.
+    lookahead = Lookahead(processor, detect_every=detect_every, fps=fps, keep_originals=on_frame is not None)
     writer: VideoWriter | None = None
     boxes: BoxesWriter | None = None
     bar = None

@@ -63,6 +63,9 @@ class Lookahead:
     a second reader decodes them again for the output. :meth:`run` yields a
     :class:`~installation.pipeline.Processed` for every frame, in order; the
     processor's detector and tracker belong to the finder while it runs.
+    With ``keep_originals=False`` the effect is drawn on the decoded frames
+    themselves (no copy): the result's ``frame.image`` is then the hidden
+    picture too.
 
     >>> from installation.detect import create_detector                        # doctest: +SKIP
     >>> lookahead = Lookahead(Processor(create_detector("full"), Tracker()))  # doctest: +SKIP
@@ -71,21 +74,33 @@ class Lookahead:
     """
 
     #: Frames per backward pass: each pass covers this many frames and looks a hold beyond them.
-    STRETCH = 8
+    STRETCH = 16
+    #: Frames the finder may run ahead of what the output needs, so neither waits on the other's
+    #: every hiccup.
+    SLACK = 16
 
     def __init__(
-        self, processor: Processor, *, detect_every: int = 2, fps: float = 30.0, buffer_bytes: int = 512 * 2**20
+        self,
+        processor: Processor,
+        *,
+        detect_every: int = 2,
+        fps: float = 30.0,
+        buffer_bytes: int = 512 * 2**20,
+        keep_originals: bool = True,
     ) -> None:
         if detect_every < 1:
             raise ValueError(f"detect_every must be 1 or more, got {detect_every}")
         self.processor = processor
         self.detect_every = int(detect_every)
         self.buffer_bytes = int(buffer_bytes)
+        self.keep_originals = keep_originals
         hold = processor.tracker.hold_seconds
         # Frames a hold spans (file frame times are index / fps), and a frame to spare.
         self.window = math.ceil(hold * max(1.0, fps)) + 1
+        #: Sightings the output needs beyond the frame it hides.
+        self.needs = self.window + self.STRETCH - 1
         #: How far the finder is ahead of the output at most.
-        self.lead = self.window + self.STRETCH + 2
+        self.lead = self.needs + self.SLACK
         self._sightings: dict[int, Sighting] = {}
         self._images: dict[int, Frame] = {}
         self._found = 0
@@ -222,7 +237,7 @@ class Lookahead:
         guard = MotionGuard()
         processor = self.processor
         for j, frame in enumerate(frames if frames is not None else self._buffered_frames()):
-            known = self._wait_for(j + self.lead - 3)
+            known = self._wait_for(j + self.needs)
             if j >= known:
                 # The finder's reader ended early: nothing vouches for this frame.
                 yield Processed(frame, hide_everything(frame.image), effect, [], [], hidden_all=True,
@@ -247,6 +262,6 @@ class Lookahead:
             guard.observe(frame.image, detected=True)
             guarded = (guard.regions(frame.image, [b.scaled(processor.mask_scale) for b in boxes],
                                      since_detection=False) if effect.hides else [])
-            image = processor.hide(frame.image, boxes, guarded, effect, strength)
+            image = processor.hide(frame.image, boxes, guarded, effect, strength, in_place=not self.keep_originals)
             yield Processed(frame, image, effect, sighting.detections or [], sighting.faces, guarded=guarded,
                             timings=timings, detected=sighting.detections is not None, ahead=ahead)

@@ -279,12 +279,14 @@ class Processor:
                          detected=detect)
 
     def hide(self, image: np.ndarray, boxes: list[Box], guarded: list[Box], effect: Effect,
-             strength: float) -> np.ndarray:
-        """``image`` with the effect on every face box and on the guarded regions (a new array)."""
+             strength: float, *, in_place: bool = False) -> np.ndarray:
+        """``image`` with the effect on every face box and on the guarded regions (a new array, or
+        ``image`` itself changed if ``in_place``)."""
         if effect.hides:
-            out = apply_effect(image, boxes, effect, strength, shape=self.mask_shape, mask_scale=self.mask_scale)
+            out = apply_effect(image, boxes, effect, strength, shape=self.mask_shape, mask_scale=self.mask_scale,
+                               in_place=in_place)
         else:
-            out = image.copy()
+            out = image if in_place else image.copy()
         if guarded:
             # Unverified motion is hidden with the box mask: its shape is unknown.
             out = apply_effect(out, guarded, effect, 1.0, shape=MaskShape.BOX, mask_scale=1.0, in_place=True)

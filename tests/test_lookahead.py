@@ -171,3 +171,16 @@ def test_an_error_in_the_finder_reaches_the_reader_of_the_output(short: object, 
     lookahead = Lookahead(Processor(short, Tracker()), fps=FPS, buffer_bytes=MODES[mode])  # type: ignore[arg-type]
     with pytest.raises(OSError, match="disk read error"):
         list(lookahead.run(open_frames, Effect.BLUR, 0.0))
+
+
+def test_drawing_on_the_decoded_frames_gives_the_same_pictures(short: object, scene) -> None:  # type: ignore[no-untyped-def]
+    images, boxes = walking_face(scene, 12, speed=8)
+    pictures = {}
+    for keep in (True, False):
+        lookahead = Lookahead(Processor(short, Tracker()), fps=FPS, keep_originals=keep)  # type: ignore[arg-type]
+        outs = list(lookahead.run(reader(images), Effect.BLUR, 0.0))
+        pictures[keep] = [o.image for o in outs]
+        # Kept, the original is still there to compare with; not kept, it is the hidden picture.
+        assert all((o.frame.image is o.image) != keep for o in outs)
+    assert all(np.array_equal(a, b) for a, b in zip(pictures[True], pictures[False], strict=True))
+    assert all(leak_score(images[i], pictures[False][i], boxes[i]) < 0.5 for i in range(12))
