@@ -149,7 +149,8 @@ def test_frames_the_finder_never_reached_are_hidden_whole(short: object, scene) 
 def test_the_finder_stays_a_bounded_distance_ahead(short: object, scene) -> None:  # type: ignore[no-untyped-def]
     # Frames wait in memory for the output: however slow the output, only so many are held.
     images, _ = walking_face(scene, 60, speed=0)
-    lookahead = Lookahead(Processor(Blind(short, lambda call: False), Tracker()), fps=FPS)  # type: ignore[arg-type]
+    processor = Processor(Blind(short, lambda call: False), Tracker(hold_seconds=0.5))  # type: ignore[arg-type]
+    lookahead = Lookahead(processor, fps=FPS)
     held = []
     for out in lookahead.run(reader(images), Effect.BLUR, 0.0):
         time.sleep(0.005)
