@@ -110,6 +110,7 @@ class VideoWriter:
             if self._tmp is not None:
                 self._tmp.unlink(missing_ok=True)
             raise
+        self._yuv: np.ndarray | None = None
         self._queue: Queue[np.ndarray | None] | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -136,8 +137,12 @@ class VideoWriter:
 
     def _encode(self, image: np.ndarray) -> None:
         if self._even:
-            yuv = cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420)
-            frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+            # One I420 buffer for every frame, handed to the encoder without a copy: x264
+            # copies each picture in before encode() returns.
+            if self._yuv is None:
+                self._yuv = np.empty((image.shape[0] * 3 // 2, image.shape[1]), np.uint8)
+            cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420, dst=self._yuv)
+            frame = av.VideoFrame.from_numpy_buffer(self._yuv, format="yuv420p")
         else:
             frame = av.VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv444p")
         for packet in self._stream.encode(frame):
