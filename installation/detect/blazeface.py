@@ -109,20 +109,17 @@ class BlazeFaceDetector:
     def _whole_frame_job(self, small: np.ndarray, fx: float, fy: float) -> tuple[Job, float, float]:
         """What the engine runs for the whole-frame pass, and the scale of its image to the frame's."""
         tensor_w, tensor_h = self._engine.input_size
-        h, w = small.shape[:2]
-        side_w = min(w, h) if self._squares else w
-        # Halve while the image is at least twice the tensor (four times for whole-pixel engines).
-        halvings = 0
-        while max((side_w >> halvings) / tensor_w, (h >> halvings) / tensor_h) >= 2 * self._keep:
-            halvings += 1
-        if halvings:
-            # Even sides keep this an exact box average over 2^n x 2^n pixels (OpenCV's fast path,
-            # one call). Dropping the last rows or columns that do not fill a box leaves every kept
-            # pixel where it was, so the scale is exactly 2^n.
-            n = 1 << halvings
-            even = small[: h - h % n, : w - w % n]
-            small = cv2.resize(even, (w // n, h // n), interpolation=cv2.INTER_AREA)
-            fx, fy = fx * n, fy * n
+        while True:
+            h, w = small.shape[:2]
+            side_w = min(w, h) if self._squares else w
+            if max(side_w / tensor_w, h / tensor_h) < 2 * self._keep:
+                break
+            # Even sides keep this an exact 2x2 average (OpenCV's fast path: two halvings of a
+            # 720p frame take 0.4 ms, one 4:1 step 0.8). Dropping an odd last row or column
+            # leaves every kept pixel where it was, so the scale is exactly 2.
+            even = small[: h - h % 2, : w - w % 2]
+            small = cv2.resize(even, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+            fx, fy = fx * 2, fy * 2
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         h, w = small.shape[:2]
         windows = None
