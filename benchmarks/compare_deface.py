@@ -35,6 +35,8 @@ from installation.groundtruth import bundled_clips, load_ground_truth  # noqa: E
 from installation.scoring import FootageScore  # noqa: E402
 
 DEFACE_VENV = ROOT / "benchmarks" / ".deface-venv"
+#: Scores that need the hidden boxes, which neither tool's video output says.
+NOT_KNOWN = {"false_hidden_fraction", "hidden_to_true_ratio"}
 
 
 def deface_command() -> Path:
@@ -114,7 +116,7 @@ def main() -> int:
                 s = score(clip, output).summary()
                 output.unlink()
                 rows.append({"clip": clip.stem, "tool": name, "frames": frames[clip.stem],
-                             **{k: round(v, 4) for k, v in s.items()}})
+                             **{k: round(v, 4) for k, v in s.items() if k not in NOT_KNOWN}})
                 sums["ll"] += s["leaked_large"]
                 sums["lf"] += s["face_frames_large"]
                 sums["sl"] += s["leaked_small"]
@@ -129,11 +131,11 @@ def main() -> int:
     if args.json:
         print(json.dumps({"clips": rows, "tools": totals}, indent=2))
         return 0
-    print(f"{'clip':<8} {'tool':<24} {'leak >=48px':>12} {'leak <48px':>11} {'false hidden':>13}")
+    # Neither tool reports what it hid, so only leaks are compared (not falsely hidden area).
+    print(f"{'clip':<8} {'tool':<24} {'leak >=48px':>12} {'leak <48px':>11}")
     for r in rows:
         print(f"{r['clip']:<8} {r['tool']:<24} "
-              f"{100 * r['leak_rate_large']:>11.2f}% {100 * r['leak_rate_small']:>10.2f}% "
-              f"{100 * r['false_hidden_fraction']:>12.2f}%")
+              f"{100 * r['leak_rate_large']:>11.2f}% {100 * r['leak_rate_small']:>10.2f}%")
     print()
     for t in totals:
         print(f"{t['tool']:<24} {t['fps']:>6.1f} fps ({t['seconds']:.1f} s for {t['frames']} frames, "
