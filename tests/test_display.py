@@ -578,3 +578,16 @@ def test_before_the_first_processed_frame_the_monitor_shows_starting() -> None:
     wall = renderer.regions.wall
     # a calm card, not the busy noise of a lost signal
     assert screen[wall.top : wall.bottom, wall.left : wall.right].std() < 25
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to count open files")
+def test_text_in_every_size_and_face_keeps_no_font_file_open() -> None:
+    # A show runs for weeks: a size first drawn hours in must not look like a descriptor leak.
+    from installation.display.fonts import Fonts
+
+    fonts = Fonts(scale=0.7)
+    before = len(os.listdir("/proc/self/fd"))
+    for size in range(10, 90, 7):
+        for bold, mono in ((False, False), (True, False), (False, True)):
+            assert fonts.text("隐藏 hidden 12:00", size, (255, 255, 255), bold=bold, mono=mono).get_width() > 0
+    assert len(os.listdir("/proc/self/fd")) == before

@@ -6,6 +6,7 @@ numbers. Sizes are given at 1080 lines and scaled to the screen.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections import OrderedDict
 from pathlib import Path
@@ -117,9 +118,18 @@ def _tokens(s: str) -> list[str]:
     return glued
 
 
+_font_bytes: dict[Path, bytes] = {}
+
+
 def _load(path: Path, px: int) -> pygame.font.Font:
+    # From bytes read once, not from the path: a font opened from a path keeps
+    # its file open for as long as it lives, one descriptor per size, and a
+    # size first used hours into a show would look like a leak.
     try:
-        return pygame.font.Font(str(path), px)
-    except (OSError, FileNotFoundError) as exc:
+        data = _font_bytes.get(path)
+        if data is None:
+            data = _font_bytes[path] = path.read_bytes()
+        return pygame.font.Font(io.BytesIO(data), px)
+    except (OSError, FileNotFoundError, pygame.error) as exc:
         log.warning("%s: cannot load the shipped font (%s); Chinese text will not render", path, exc)
         return pygame.font.Font(None, px)
