@@ -22,7 +22,6 @@ from installation.soak import Sample, SoakResult, format_summary, main, verdict
 #: Measured: about 500-600 MiB at its peak on a 2-core machine (x86-64, Python 3.11, mediapipe 0.10.21).
 RSS_BOUND_MIB = 900.0
 #: Captions are fitted from 30 px down to 14 px in steps of 2: at most this many sizes opened late.
-FONT_SIZES = 9
 
 
 def _result(rss: list[float], fds: list[int] | None = None, threads: list[int] | None = None) -> SoakResult:
@@ -88,9 +87,7 @@ def test_a_minute_of_the_demo_keeps_descriptors_threads_and_memory_in_bounds() -
     # After warm-up nothing is started that does not end again (FFmpeg's decoder threads restart as a
     # clip loops: a dip in one sample, not a rise) ...
     assert s["threads"]["growth"] <= 0, s["threads"]
-    # ... and nothing is opened that is not closed again, except the text renderer's fonts: one open
-    # file per size, and a caption needing a new size first shows up to 18 x 12 s into the run.
-    fonts = {t: n for t, n in s["opened_after_warmup"].items() if "/assets/fonts/" in t}
-    assert s["fds"]["growth"] <= sum(fonts.values()) and fonts == s["opened_after_warmup"], s
-    assert s["fds"]["max"] - s["fds"]["min"] <= FONT_SIZES, s["fds"]
+    # ... and nothing is opened that is not closed again (fonts are read from memory, so a caption
+    # needing a new size, up to 18 x 12 s into the run, opens nothing either).
+    assert s["fds"]["growth"] <= 0 and not s["opened_after_warmup"], s
     assert s["rss_mib"]["peak_whole_run"] < RSS_BOUND_MIB, s["rss_mib"]
