@@ -84,6 +84,7 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         (lambda d: [str(d / "junk.mp4"), "-o", str(d / "out.mp4")], "junk.mp4: cannot read video"),
         (lambda d: [str(d / "clip.avi"), "-o", str(d / "clip.avi")], "must be an .mp4"),
         (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--strength", "3"], "--strength"),
+        (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--detect-every", "0"], "--detect-every"),
         (lambda d: [str(d / "clip.avi"), str(d / "clip.avi"), "-o", str(d / "out.mp4")], "must be an existing folder"),
     ],
 )
