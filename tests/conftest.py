@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 
 import cv2
@@ -68,5 +68,45 @@ def scene() -> Callable[..., np.ndarray]:
         for name, box in faces:
             paste_face(frame, name, box)
         return frame
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def short() -> Iterator[object]:
+    """The short-range detector, loaded once for the run."""
+    from installation.detect import create_detector
+
+    with create_detector("short") as detector:
+        yield detector
+
+
+class ScriptedDetector:
+    """A real detector that sees nothing on chosen calls (counted from 1) and raises on others."""
+
+    def __init__(self, real: object, blind: Callable[[int], bool], failing: frozenset[int]) -> None:
+        self.real, self.blind, self.failing = real, blind, failing
+        self.calls = 0
+        self.threshold = 0.5
+
+    def detect(self, image: np.ndarray) -> list[object]:
+        self.calls += 1
+        if self.calls in self.failing:
+            raise RuntimeError("inference crashed")
+        if self.blind(self.calls):
+            return []
+        return self.real.detect(image)  # type: ignore[attr-defined,no-any-return]
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def scripted(short: object) -> Callable[..., ScriptedDetector]:
+    """``scripted(blind=lambda call: ..., failing={call, ...})``: the short-range detector with misses and failures."""
+
+    def make(blind: Callable[[int], bool] = lambda call: False, failing: set[int] | frozenset[int] = frozenset()
+             ) -> ScriptedDetector:
+        return ScriptedDetector(short, blind, frozenset(failing))
 
     return make

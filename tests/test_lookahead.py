@@ -11,39 +11,13 @@ import pytest
 
 from installation.detect import create_detector
 from installation.effects import Effect
-from installation.geometry import Box, Detection, Frame
+from installation.geometry import Box, Frame
 from installation.leak import leak_score
 from installation.lookahead import Lookahead
 from installation.pipeline import Processor
 from installation.track import Tracker
 
 FPS = 30.0
-
-
-@pytest.fixture(scope="module")
-def short() -> Iterator[object]:
-    with create_detector("short") as detector:
-        yield detector
-
-
-class Blind:
-    """A real detector that sees nothing on chosen calls (counted from 1), or raises on others."""
-
-    def __init__(self, real: object, blind: Callable[[int], bool], failing: frozenset[int] = frozenset()) -> None:
-        self.real, self.blind, self.failing = real, blind, failing
-        self.calls = 0
-        self.threshold = 0.5
-
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        self.calls += 1
-        if self.calls in self.failing:
-            raise RuntimeError("inference crashed")
-        if self.blind(self.calls):
-            return []
-        return self.real.detect(image)  # type: ignore[attr-defined]
-
-    def close(self) -> None:
-        pass
 
 
 def walking_face(scene: Callable[..., np.ndarray], count: int, speed: float) -> tuple[list[np.ndarray], list[Box]]:
@@ -87,34 +61,34 @@ def run(detector: object, images: list[np.ndarray], *, mode: str, detect_every: 
     return outs
 
 
-def test_a_face_found_late_is_hidden_in_the_frames_before_too(short: object, scene, mode: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_face_found_late_is_hidden_in_the_frames_before_too(scripted, scene, mode: str) -> None:  # type: ignore[no-untyped-def]
     images, boxes = walking_face(scene, 36, speed=6)
     # The detector misses the face for the first 20 frames (a turned head, a tile not yet reached).
-    outs = run(Blind(short, lambda call: call <= 20), images, mode=mode)
+    outs = run(scripted(blind=lambda call: call <= 20), images, mode=mode)
     assert [o.frame.index for o in outs] == list(range(36))
     scores = [leak_score(images[i], outs[i].image, boxes[i]) for i in range(36)]
     assert max(scores) < 0.5, [round(s, 2) for s in scores]
     # The early frames are covered by boxes held back from the first sighting, moving with the face.
     assert all(outs[i].ahead and not outs[i].faces for i in range(20))
     # Live, with no look-ahead, the same detector leaves those frames bare: what the look-ahead adds.
-    live = Processor(Blind(short, lambda call: call <= 20), Tracker())  # type: ignore[arg-type]
+    live = Processor(scripted(blind=lambda call: call <= 20), Tracker())  # type: ignore[arg-type]
     shown = [live.process(Frame(images[i], i, i / FPS), Effect.BLUR, 0.0) for i in range(20)]
     assert all(leak_score(images[i], shown[i].image, boxes[i]) >= 0.5 for i in range(20))
 
 
-def test_before_the_hold_nothing_is_hidden(short: object, scene) -> None:  # type: ignore[no-untyped-def]
+def test_before_the_hold_nothing_is_hidden(scripted, scene) -> None:  # type: ignore[no-untyped-def]
     # A face first seen at frame 50 (1.7 s in) is held back one second, not to the start of the clip.
     images, _ = walking_face(scene, 60, speed=0)
-    outs = run(Blind(short, lambda call: call <= 50), images, mode="buffered")
+    outs = run(scripted(blind=lambda call: call <= 50), images, mode="buffered")
     assert all(not o.ahead and not o.faces for o in outs[:19])
     assert all(o.ahead for o in outs[21:50])
     assert all(np.array_equal(o.image, images[o.frame.index]) for o in outs[:19])
 
 
 @pytest.mark.parametrize("detect_every", [2, 3])
-def test_detecting_every_nth_frame_leaves_no_frame_bare(short: object, scene, detect_every: int, mode: str) -> None:  # type: ignore[no-untyped-def]
+def test_detecting_every_nth_frame_leaves_no_frame_bare(scripted, scene, detect_every: int, mode: str) -> None:  # type: ignore[no-untyped-def]
     images, boxes = walking_face(scene, 30, speed=14)
-    calls = Blind(short, lambda call: False)
+    calls = scripted(blind=lambda call: False)
     outs = run(calls, images, detect_every=detect_every, mode=mode)
     assert calls.calls == -(-30 // detect_every)
     skipped = [o for o in outs if not o.detected]
@@ -127,9 +101,9 @@ def test_detecting_every_nth_frame_leaves_no_frame_bare(short: object, scene, de
     assert max(scores) < 0.5, [round(s, 2) for s in scores]
 
 
-def test_a_detection_failure_hides_that_frame_and_the_next_is_tried(short: object, scene) -> None:  # type: ignore[no-untyped-def]
+def test_a_detection_failure_hides_that_frame_and_the_next_is_tried(scripted, scene) -> None:  # type: ignore[no-untyped-def]
     images, boxes = walking_face(scene, 12, speed=4)
-    detector = Blind(short, lambda call: False, failing=frozenset({3}))
+    detector = scripted(blind=lambda call: False, failing={3})
     outs = run(detector, images, detect_every=2, mode="buffered")
     # Calls: frame 0, 2, 4 (fails), then 5 straight after the failure, then 6, 8, 10.
     assert [o.frame.index for o in outs if o.hidden_all] == [4]
@@ -138,18 +112,18 @@ def test_a_detection_failure_hides_that_frame_and_the_next_is_tried(short: objec
     assert all(leak_score(images[i], outs[i].image, boxes[i]) < 0.5 for i in range(12))
 
 
-def test_frames_the_finder_never_reached_are_hidden_whole(short: object, scene) -> None:  # type: ignore[no-untyped-def]
+def test_frames_the_finder_never_reached_are_hidden_whole(scripted, scene) -> None:  # type: ignore[no-untyped-def]
     # Only with two readers can the output get frames the finder never saw.
     images, _ = walking_face(scene, 10, speed=0)
-    outs = run(Blind(short, lambda call: False), images, finder_gets=6, mode="two readers")
+    outs = run(scripted(blind=lambda call: False), images, finder_gets=6, mode="two readers")
     assert len(outs) == 10
     assert [o.hidden_all for o in outs] == [False] * 6 + [True] * 4
 
 
-def test_the_finder_stays_a_bounded_distance_ahead(short: object, scene) -> None:  # type: ignore[no-untyped-def]
+def test_the_finder_stays_a_bounded_distance_ahead(scripted, scene) -> None:  # type: ignore[no-untyped-def]
     # Frames wait in memory for the output: however slow the output, only so many are held.
     images, _ = walking_face(scene, 60, speed=0)
-    processor = Processor(Blind(short, lambda call: False), Tracker(hold_seconds=0.5))  # type: ignore[arg-type]
+    processor = Processor(scripted(blind=lambda call: False), Tracker(hold_seconds=0.5))  # type: ignore[arg-type]
     lookahead = Lookahead(processor, fps=FPS)
     held = []
     for out in lookahead.run(reader(images), Effect.BLUR, 0.0):

@@ -19,29 +19,6 @@ from installation.track import Tracker
 FPS = 30.0
 
 
-@pytest.fixture(scope="module")
-def short() -> Iterator[object]:
-    with create_detector("short") as detector:
-        yield detector
-
-
-class Flaky:
-    """A detector that raises on chosen calls and otherwise defers to a real one."""
-
-    def __init__(self, real: object, failing: set[int]) -> None:
-        self.real, self.failing, self.calls = real, failing, 0
-        self.threshold = 0.5
-
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        self.calls += 1
-        if self.calls in self.failing:
-            raise RuntimeError("inference crashed")
-        return self.real.detect(image)  # type: ignore[attr-defined]
-
-    def close(self) -> None:
-        pass
-
-
 def frame(image: np.ndarray, index: int) -> Frame:
     return Frame(image, index, index / FPS, "test")
 
@@ -59,18 +36,18 @@ def test_detected_face_is_hidden_and_reported(short: object, scene: Callable[...
 
 
 def test_detection_failure_hides_the_whole_frame_then_recovers(
-    short: object, scene: Callable[..., np.ndarray]
+    scripted: Callable[..., object], scene: Callable[..., np.ndarray]
 ) -> None:
     face = Box(560, 200, 160, 160)
     image = scene(("astronaut", face))
-    proc = Processor(Flaky(short, failing={2, 3}), Tracker(), name="door")  # type: ignore[arg-type]
+    proc = Processor(scripted(failing={2, 3}), Tracker(), name="door")  # type: ignore[arg-type]
     results = [proc.process(frame(image, i), Effect.BLUR, 0.0) for i in range(5)]
     assert [r.hidden_all for r in results] == [False, True, True, False, False]
     assert "detection failed" in results[1].status
     for r in results:
         assert leak_score(image, r.image, face) < 0.5
     # Even with the effect set to "exposed", a frame nobody could check is not shown.
-    proc = Processor(Flaky(short, failing={1}), Tracker())  # type: ignore[arg-type]
+    proc = Processor(scripted(failing={1}), Tracker())  # type: ignore[arg-type]
     first = proc.process(frame(image, 0), Effect.EXPOSED, 0.0)
     assert first.hidden_all and leak_score(image, first.image, face) < 0.5
 
