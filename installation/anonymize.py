@@ -253,7 +253,8 @@ def anonymize_file(
             try:
                 result = next(results, None)
             except SourceError as exc:
-                raise UsageError(f"{src}: decoding failed at frame {frames}: {exc}") from None
+                # The reader names the file and the frame it stopped at.
+                raise UsageError(str(exc)) from None
             if result is None:
                 break
             writer.write(result.image)

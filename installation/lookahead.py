@@ -111,6 +111,7 @@ class Lookahead:
         self._changed = threading.Condition()
         self._stop = threading.Event()
         self._ahead: dict[int, list[TrackedFace]] = {}
+        self._started = False
 
     @property
     def buffered(self) -> bool | None:
@@ -205,7 +206,10 @@ class Lookahead:
     # -- the output ----------------------------------------------------------
 
     def run(self, open_frames: Callable[[], Iterator[Frame]], effect: Effect, strength: float) -> Iterator[Processed]:
-        """Every frame of the footage, hidden, in order."""
+        """Every frame of the footage, hidden, in order (one run per ``Lookahead``)."""
+        if self._started:
+            raise RuntimeError("a Lookahead runs once; make a new one for the next footage")
+        self._started = True
         finder = threading.Thread(target=self._find, args=(open_frames,), name="lookahead-finder", daemon=True)
         finder.start()
         frames: Iterator[Frame] | None = None

@@ -22,13 +22,7 @@ import cv2
 import numpy as np
 
 from installation.errors import UsageError
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+from installation.machine import usable_cores
 
 
 def _rate(fps: float) -> Fraction:
@@ -103,7 +97,7 @@ class VideoWriter:
             # x264's own frame threads cost CPU to coordinate; with two cores or fewer the
             # detector needs the other one, and one encoding thread keeps up (about 5 ms a
             # 720p frame) at a seventh less CPU.
-            self._stream.codec_context.thread_count = max(1, _cores() // 2)
+            self._stream.codec_context.thread_count = max(1, usable_cores() // 2)
             self._stream.metadata.clear()
             self._container.metadata.clear()
         except Exception:

@@ -139,3 +139,26 @@ def test_boxes_json_documents_every_frame(tmp_path: Path) -> None:
     assert len(tracked) >= len(truth.track_ids())
     sample = next(f for entry in data["frames"] for f in entry["faces"])
     assert set(sample) == {"track", "box", "score", "missed", "ahead"} and len(sample["box"]) == 4
+
+
+def test_footage_cut_short_exits_2_naming_the_file_and_leaves_no_output(tmp_path: Path) -> None:
+    # A copy that ends partway (a transfer that stopped): its header still promises
+    # every frame, so decoding stops well before the end, after the output was begun.
+    whole = tmp_path / "whole.avi"
+    source = cv2.VideoCapture(str(CLIPS["hall"]))
+    writer = cv2.VideoWriter(str(whole), cv2.VideoWriter_fourcc(*"MJPG"), 30, (640, 360))
+    for _ in range(150):
+        ok, image = source.read()
+        assert ok
+        writer.write(cv2.resize(image, (640, 360), interpolation=cv2.INTER_AREA))
+    writer.release()
+    source.release()
+    clip = tmp_path / "cut.avi"
+    data = whole.read_bytes()
+    clip.write_bytes(data[: len(data) // 2])
+    whole.unlink()
+    proc = run_cli("anonymize", str(clip), "-o", str(tmp_path / "out.mp4"), "--no-progress")
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("installation")]
+    assert len(lines) == 1 and "cut.avi" in lines[0] and "cut short" in lines[0], proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["cut.avi"]

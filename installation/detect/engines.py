@@ -23,7 +23,6 @@ side by side.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Sequence
@@ -33,6 +32,7 @@ from typing import Protocol
 import numpy as np
 
 from installation.errors import ModelError
+from installation.machine import usable_cores
 from installation.geometry import Box
 
 #: One candidate: ``(x, y, w, h, score)`` in pixels of the image the model was given.
@@ -175,7 +175,7 @@ class GraphFullRange:
         )
         # Without an explicit delegate the subgraph asks for a GPU service.
         options.delegate.xnnpack.num_threads = threads
-        self.lanes = max(1, int(lanes if lanes is not None else min(4, _cores())))
+        self.lanes = max(1, int(lanes if lanes is not None else min(4, usable_cores())))
         config = calculator_pb2.CalculatorGraphConfig()
         for lane in range(self.lanes):
             config.input_stream.extend([f"image_{lane}", f"roi_{lane}"])
@@ -270,14 +270,6 @@ class GraphFullRange:
             self._graph.close()
         except RuntimeError:
             pass
-
-
-def _cores() -> int:
-    """Cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _reason(exc: BaseException) -> str:

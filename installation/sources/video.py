@@ -18,6 +18,7 @@ import numpy as np
 
 from installation.errors import SourceError
 from installation.geometry import Frame
+from installation.machine import usable_cores
 from installation.sources.base import SourceBase, as_bgr, log, usable_fps
 
 #: File name endings a playlist folder plays (compared case-insensitively).
@@ -26,18 +27,10 @@ VIDEO_EXTENSIONS = (
 )
 
 
-def _decode_threads() -> int:
-    # Several clips decode at once in the room, and beside the detector in batch work:
-    # one thread per file on a small machine costs less CPU than FFmpeg's
-    # per-core threads (1.6 against 1.8 ms a 720p frame on two cores).
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, cores // 2)
-
-
-_DECODE_THREADS = _decode_threads()
+#: Several clips decode at once in the room, and beside the detector in batch work:
+#: one thread per file on a small machine costs less CPU than FFmpeg's per-core
+#: threads (1.6 against 1.8 ms a 720p frame on two cores).
+_DECODE_THREADS = max(1, usable_cores() // 2)
 
 
 def _short_by(expected: int) -> int:
