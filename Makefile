@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test firmware footage bench clean
+.PHONY: setup demo test firmware footage bench devset clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,10 @@ footage: setup
 
 bench: setup
 	$(BIN)/installation bench
+
+# Third-party photos and videos for measuring, into a cache outside the repository.
+devset: setup
+	$(BIN)/python -m installation.devset.fetch
 
 clean:
 	rm -rf $(VENV) hardware/build-* .pytest_cache
