@@ -11,7 +11,16 @@ import cv2
 import pytest
 
 from installation.devset import labels as devset_labels
-from installation.devset.fetch import FetchError, Source, SourceFile, destination, fetch, file_sha256, load_sources, sha256
+from installation.devset.fetch import (
+    FetchError,
+    Source,
+    SourceFile,
+    destination,
+    fetch,
+    file_sha256,
+    load_sources,
+    sha256,
+)
 
 PHOTO = b"\xff\xd8 not really a jpeg, but bytes with a known hash"
 

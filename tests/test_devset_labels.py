@@ -48,7 +48,8 @@ def test_each_part_has_about_half_the_faces_group_photos_and_a_video_with_faces(
 def test_boxes_lie_inside_their_images_and_have_face_proportions() -> None:
     labels = load_labels()
     faces = [(p.id, p.width, p.height, f) for p in labels.photos.values() for f in p.faces]
-    faces += [(v.id, v.width, v.height, f) for v in labels.videos.values() for fs in v.frames.values() for f in fs]
+    for video in labels.videos.values():
+        faces += [(video.id, video.width, video.height, f) for fs in video.frames.values() for f in fs]
     assert len(faces) > 100
     for item, width, height, face in faces:
         clipped = face.box.clipped(width, height)

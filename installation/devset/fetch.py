@@ -101,7 +101,8 @@ def _run(command: list[str], cwd: Path, source: Source) -> None:
     try:
         done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
     except FileNotFoundError as exc:
-        raise FetchError(f"{source.id}: {command[0]} not found: install it to fetch {source.package}") from exc
+        message = f"{source.id}: {command[0]} not found: install it to fetch {source.package}"
+        raise FetchError(message) from exc
     if done.returncode != 0:
         last = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:] or ["no output"]
         hint = " (run `apt-get update` once)" if source.registry == "debian" else ""
@@ -178,7 +179,8 @@ def destination(source: Source, file: SourceFile, root: Path) -> Path:
 def present(source: Source, root: Path) -> bool:
     """Whether every file of ``source`` is in the cache with its pinned hash."""
     return all(
-        (path := destination(source, f, root)).is_file() and file_sha256(path) == f.sha256 for f in source.files
+        (path := destination(source, f, root)).is_file() and file_sha256(path) == f.sha256
+        for f in source.files
     )
 
 
@@ -194,7 +196,8 @@ def fetch_source(source: Source, root: Path, download: Downloader = download_wit
         got = file_sha256(artifact)
         if got != source.artifact_sha256:
             raise FetchError(
-                f"{source.id}: {artifact.name} has sha256 {got[:16]}…, expected {source.artifact_sha256[:16]}…"
+                f"{source.id}: {artifact.name} has sha256 {got[:16]}…, "
+                f"expected {source.artifact_sha256[:16]}…"
             )
         members = _members(artifact, {f.path for f in source.files}, source)
         for file in source.files:
@@ -202,7 +205,9 @@ def fetch_source(source: Source, root: Path, download: Downloader = download_wit
                 raise FetchError(f"{source.id}: {file.path} is not in {artifact.name}")
             got = sha256(members[file.path])
             if got != file.sha256:
-                raise FetchError(f"{source.id}: {file.path} has sha256 {got[:16]}…, expected {file.sha256[:16]}…")
+                raise FetchError(
+                    f"{source.id}: {file.path} has sha256 {got[:16]}…, expected {file.sha256[:16]}…"
+                )
         for file in source.files:
             _write_atomically(destination(source, file, root), members[file.path])
     return True
@@ -227,7 +232,9 @@ def fetch(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m installation.devset.fetch", description=__doc__)
     parser.add_argument("--only", nargs="+", metavar="ID", help="fetch only these sources")
-    parser.add_argument("--root", type=Path, help="cache folder (default: $MONITORING_ROOM_DEVSET or user cache)")
+    parser.add_argument(
+        "--root", type=Path, help="cache folder (default: $MONITORING_ROOM_DEVSET or the user cache folder)"
+    )
     args = parser.parse_args(argv)
     sources = load_sources()
     if args.only:

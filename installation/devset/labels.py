@@ -224,7 +224,11 @@ def _face(raw: dict[str, Any], where: str, width: int, height: int) -> Face:
     if not 0.0 <= occluded < 1.0:
         raise ConfigError(f"{where}: occluded must be in [0, 1), got {occluded}")
     return Face(
-        box, bool(raw.get("masked", False)), occluded, float(raw.get("yaw", 0.0)), bool(raw.get("printed", False))
+        box,
+        bool(raw.get("masked", False)),
+        occluded,
+        float(raw.get("yaw", 0.0)),
+        bool(raw.get("printed", False)),
     )
 
 
