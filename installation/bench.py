@@ -39,6 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--soak", type=float, metavar="SECONDS", help="run the demo this long and watch resources")
     p.add_argument("--warmup", type=float, metavar="SECONDS",
                    help="with --soak: seconds left out of the trend (default: 20 %% of it, 10 s to 5 min)")
+    p.add_argument("--devset", action="store_true",
+                   help="leaks per condition on the rendered development set instead of the bundled footage")
+    p.add_argument("--part", default="report",
+                   help="with --devset: report (default), tune (what to tune on) or sample")
+    p.add_argument("--paths", default="anonymize,live", help="with --devset: anonymize,live (default both)")
     p.set_defaults(func=run)
 
 
@@ -212,6 +217,11 @@ def run(args: argparse.Namespace) -> int:
         from installation.soak import main as soak
 
         return int(soak(args) or 0)
+    if args.devset:
+        from installation.devset.report import report
+
+        return report(args.part, [p for p in args.paths.split(",") if p], as_json=args.json,
+                      effect=Effect(args.effect), strength=args.strength)
     from installation.errors import UsageError
     from installation.groundtruth import bundled_clips
 

@@ -1,0 +1,421 @@
+"""Leaks per condition on the rendered development set, for both ways the installation hides faces.
+
+    python -m installation.devset.report [--part report] [--paths anonymize,live] [--json]
+    installation bench --devset [--part report] [--paths anonymize,live]
+
+Every rendered clip is run through two paths: ``anonymize`` (what
+``installation anonymize`` runs: detection ahead of the output, every other
+frame) and ``live`` (``Processor.process`` on every frame, built as the room
+builds a camera). Every face-frame is scored with the leak measure of
+:mod:`installation.leak` at its ground-truth box, and every frame for
+collateral damage. The figures are split by light (normal, dim,
+compressed), by camera motion, by face size band and by whether the face
+wears a mask.
+
+Columns:
+
+- *face-frames*: faces scored (some part in the frame), summed over frames.
+- *leaked*: of those, how many the output still shows (leak score at or
+  above the threshold), as a count and a percentage.
+- *worst run*: the longest run of consecutive leaked frames of one face, for
+  faces of 24 px and more: how long a face flashes through at worst.
+- *collateral*: the mean share of the picture outside every true face (each
+  face box grown 1.6 times) whose grey level, lightly smoothed, changed by
+  more than 8 grey levels; a frame hidden whole counts as 100 %.
+- *hidden whole*: the share of frames the pipeline hid whole (failing closed).
+- *fps*: frames per second of the path itself (decoding and encoding included
+  for ``anonymize``; the scoring is left out).
+
+Size-band and mask rows count faces, which a frame may hold several of, so
+their frame columns are left empty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from installation.devset.camera import BAND_NAMES, LIGHTS, MOTIONS, band_name
+from installation.effects import Effect
+from installation.errors import UsageError
+from installation.geometry import Box
+from installation.groundtruth import GroundTruth, load_ground_truth
+from installation.leak import LEAK_THRESHOLD, leak_score
+
+PATHS = ("anonymize", "live")
+#: True face boxes are grown by this before collateral is counted outside them.
+FACE_MARGIN = 1.6
+#: Grey levels a (smoothed) pixel must change by to count as damaged.
+COLLATERAL_LEVELS = 8
+COLLATERAL_SIGMA = 1.5
+#: Faces smaller than this are left out of the worst flash-through run.
+RUN_MIN_PX = 24.0
+
+
+@dataclass(frozen=True)
+class DetectorChoice:
+    """How both paths find faces: the one place to change when the detector settings grow.
+
+    ``range`` None takes each clip's own; ``small_faces`` None searches tiles
+    for small faces on full-range clips, as the demo's room cameras do.
+    """
+
+    range: str | None = None
+    small_faces: bool | None = None
+    threshold: float = 0.5
+
+    def settings(self, truth: GroundTruth) -> dict[str, Any]:
+        range_ = self.range or truth.range
+        small = self.small_faces if self.small_faces is not None else range_ == "full"
+        return {"range": range_, "small_faces": small, "threshold": self.threshold}
+
+    def camera(self, truth: GroundTruth, video: Path) -> Any:
+        """A room camera's config for the clip (for the live path)."""
+        from installation.config import CameraConfig
+
+        s = self.settings(truth)
+        return CameraConfig(source=str(video), name=truth.clip, range=s["range"], small_faces=s["small_faces"],
+                            threshold=s["threshold"])
+
+    def anonymize_options(self, truth: GroundTruth) -> dict[str, Any]:
+        """Keyword arguments of :func:`installation.anonymize.anonymize_file`."""
+        s = self.settings(truth)
+        return {"detector_range": s["range"], "small_faces": s["small_faces"], "threshold": s["threshold"]}
+
+
+@dataclass(frozen=True)
+class FaceFrame:
+    """One face in one frame, scored."""
+
+    clip: str
+    track: int
+    frame: int
+    height: float
+    leaked: bool
+    light: str
+    motion: str
+    masked: bool = False
+
+    @property
+    def band(self) -> str:
+        return band_name(self.height)
+
+
+@dataclass(frozen=True)
+class FrameScore:
+    """One frame, scored for collateral."""
+
+    clip: str
+    frame: int
+    collateral: float
+    hidden_all: bool
+    light: str
+    motion: str
+
+
+@dataclass
+class PathRun:
+    """Everything one path made of the clips."""
+
+    path: str
+    faces: list[FaceFrame] = field(default_factory=list)
+    frames: list[FrameScore] = field(default_factory=list)
+    #: Seconds the path itself took, per clip.
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def collateral(original: np.ndarray, output: np.ndarray, faces: Iterable[Box], *, hidden_all: bool = False) -> float:
+    """The share of pixels outside every true face (grown 1.6x) that the output changed visibly.
+
+    >>> img = np.full((40, 60, 3), 100, np.uint8)
+    >>> collateral(img, img, [Box(10, 10, 10, 10)]), collateral(img, img, [], hidden_all=True)
+    (0.0, 1.0)
+    """
+    if hidden_all:
+        return 1.0
+    h, w = original.shape[:2]
+    outside = np.ones((h, w), bool)
+    for box in faces:
+        x0, y0, x1, y1 = box.scaled(FACE_MARGIN).pixel_bounds(w, h)
+        outside[y0:y1, x0:x1] = False
+    total = int(outside.sum())
+    if total == 0:
+        return 0.0
+
+    def smooth(image: np.ndarray) -> np.ndarray:
+        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+        return cv2.GaussianBlur(grey.astype(np.float32), (0, 0), COLLATERAL_SIGMA)
+
+    changed = np.abs(smooth(original) - smooth(output)) > COLLATERAL_LEVELS
+    return float((changed & outside).sum()) / total
+
+
+def longest_leak_run(faces: Iterable[FaceFrame], min_px: float = RUN_MIN_PX) -> int:
+    """The longest run of consecutive frames in which one face (clip and track) leaked.
+
+    Only face-frames of at least ``min_px`` count; a frame where the face is
+    absent, smaller or hidden ends the run.
+
+    >>> rows = [FaceFrame("c", 1, i, 40, leaked, "normal", "still") for i, leaked in enumerate([1, 1, 0, 1, 1, 1])]
+    >>> longest_leak_run(rows)
+    3
+    """
+    by_face: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for f in faces:
+        if f.leaked and f.height >= min_px:
+            by_face[(f.clip, f.track)].append(f.frame)
+    best = 0
+    for frames in by_face.values():
+        frames.sort()
+        run = 0
+        for i, index in enumerate(frames):
+            run = run + 1 if i and index == frames[i - 1] + 1 else 1
+            best = max(best, run)
+    return best
+
+
+@dataclass
+class Row:
+    """One line of the report."""
+
+    group: str
+    value: str
+    face_frames: int
+    leaked: int
+    worst_run: int
+    collateral: float | None = None
+    hidden_whole: float | None = None
+    fps: float | None = None
+
+    @property
+    def leak_rate(self) -> float:
+        return self.leaked / self.face_frames if self.face_frames else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["leak_rate"] = round(self.leak_rate, 4)
+        for key in ("collateral", "hidden_whole", "fps"):
+            if d[key] is not None:
+                d[key] = round(d[key], 4)
+        return d
+
+
+def summarise(run: PathRun) -> list[Row]:
+    """The report's rows for one path: in total, then per light, motion, size band and mask."""
+    rows = []
+
+    def row(group: str, value: str, face_pred: Callable[[FaceFrame], bool],
+            frame_pred: Callable[[Any], bool] | None) -> None:
+        faces = [f for f in run.faces if face_pred(f)]
+        r = Row(group, value, len(faces), sum(f.leaked for f in faces), longest_leak_run(faces))
+        if frame_pred is not None:
+            frames = [f for f in run.frames if frame_pred(f)]
+            if not frames and not faces:
+                return
+            if frames:
+                r.collateral = float(np.mean([f.collateral for f in frames]))
+                r.hidden_whole = sum(f.hidden_all for f in frames) / len(frames)
+                clips = {f.clip for f in frames}
+                seconds = sum(run.seconds.get(c, 0.0) for c in clips)
+                count = sum(1 for f in run.frames if f.clip in clips)
+                r.fps = count / seconds if seconds > 0 else None
+        elif not faces:
+            return
+        rows.append(r)
+
+    row("total", "all", lambda f: True, lambda f: True)
+    for light in LIGHTS:
+        row("light", light, lambda f, v=light: f.light == v, lambda f, v=light: f.light == v)
+    for motion in MOTIONS:
+        row("motion", motion, lambda f, v=motion: f.motion == v, lambda f, v=motion: f.motion == v)
+    for band in BAND_NAMES:
+        row("size", band, lambda f, v=band: f.band == v, None)
+    for masked in (False, True):
+        row("masked", "yes" if masked else "no", lambda f, v=masked: f.masked == v, None)
+    return rows
+
+
+# -- running the paths ---------------------------------------------------------------------
+
+def clip_condition(video: Path) -> tuple[str, str, dict[int, bool]]:
+    """``(light, motion, masked per track)`` of a rendered clip, from its JSON.
+
+    The light is ``compressed`` when the clip was compressed, else its light.
+    """
+    doc = json.loads(video.with_suffix(".json").read_text(encoding="utf-8"))
+    cond = doc.get("condition", {})
+    light = "compressed" if cond.get("compression", "none") != "none" else str(cond.get("light", "normal"))
+    masked = {int(t["track"]): bool(t.get("masked", False)) for t in doc.get("tracks", []) if "track" in t}
+    return light, str(cond.get("motion", "still")), masked
+
+
+class _Scorer:
+    """Scores frames of one clip into a :class:`PathRun`, timing itself so paths can leave it out."""
+
+    def __init__(self, run: PathRun, truth: GroundTruth, video: Path) -> None:
+        self.run, self.truth = run, truth
+        self.light, self.motion, self.masked = clip_condition(video)
+        self.seconds = 0.0
+
+    def __call__(self, index: int, original: np.ndarray, output: np.ndarray, hidden_all: bool) -> None:
+        t0 = time.perf_counter()
+        faces = self.truth.faces(index)
+        for face in faces:
+            score = leak_score(original, output, face.box)
+            if score is None:
+                continue
+            self.run.faces.append(FaceFrame(self.truth.clip, face.track_id, index, face.box.h,
+                                            score >= LEAK_THRESHOLD, self.light, self.motion,
+                                            self.masked.get(face.track_id, False)))
+        self.run.frames.append(FrameScore(self.truth.clip, index,
+                                          collateral(original, output, [f.box for f in faces], hidden_all=hidden_all),
+                                          hidden_all, self.light, self.motion))
+        self.seconds += time.perf_counter() - t0
+
+
+def run_anonymize(video: Path, run: PathRun, choice: DetectorChoice, effect: Effect, strength: float) -> None:
+    """``installation anonymize`` on one clip (encoding into memory), every frame scored."""
+    from installation.anonymize import anonymize_file
+
+    truth = load_ground_truth(video)
+    scorer = _Scorer(run, truth, video)
+    stats = anonymize_file(video, None, effect=effect, strength=strength, progress=False,
+                           on_frame=lambda out: scorer(out.frame.index, out.frame.image, out.image, out.hidden_all),
+                           **choice.anonymize_options(truth))
+    run.seconds[truth.clip] = max(1e-9, stats["seconds"] - scorer.seconds)
+
+
+def run_live(video: Path, run: PathRun, choice: DetectorChoice, effect: Effect, strength: float) -> None:
+    """``Processor.process`` on every frame of one clip, the processor built as the room builds one."""
+    from installation.config import Config
+    from installation.pipeline import build_processor
+    from installation.sources import open_source, read_ahead
+
+    truth = load_ground_truth(video)
+    scorer = _Scorer(run, truth, video)
+    config = Config(cameras=[choice.camera(truth, video)])
+    processor = build_processor(config.cameras[0], config)
+    source = open_source(str(video))
+    busy = 0.0
+    try:
+        for frame in read_ahead(source):
+            t0 = time.perf_counter()
+            out = processor.process(frame, effect, strength)
+            busy += time.perf_counter() - t0
+            scorer(frame.index, frame.image, out.image, out.hidden_all)
+    finally:
+        source.close()
+        processor.detector.close()
+    run.seconds[truth.clip] = max(1e-9, busy)
+
+
+RUNNERS: dict[str, Callable[[Path, PathRun, DetectorChoice, Effect, float], None]] = {
+    "anonymize": run_anonymize, "live": run_live,
+}
+
+
+def rendered_clips(folder: Path) -> list[Path]:
+    """The clips in ``folder`` that have ground truth beside them."""
+    return sorted(p for p in folder.glob("*.mp4") if p.with_suffix(".json").is_file()) if folder.is_dir() else []
+
+
+def measure(clips: Sequence[Path], paths: Sequence[str] = PATHS, *, choice: DetectorChoice = DetectorChoice(),
+            effect: Effect = Effect.BLUR, strength: float = 0.0,
+            progress: Callable[[str], None] | None = None) -> dict[str, PathRun]:
+    """Run each path over every clip; the runs, by path."""
+    runs = {p: PathRun(p) for p in paths}
+    for video in clips:
+        for p in paths:
+            if progress is not None:
+                progress(f"{p}: {video.name}")
+            RUNNERS[p](video, runs[p], choice, effect, strength)
+    return runs
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f} %"
+
+
+def format_report(runs: dict[str, PathRun], title: str) -> str:
+    """A markdown table per path."""
+    lines = [f"## {title}", ""]
+    for name, run in runs.items():
+        lines += [f"### {name} ({len(run.seconds)} clips, {len(run.frames)} frames)", "",
+                  "| group | value | face-frames | leaked | leaked % | worst run | collateral | hidden whole | fps |",
+                  "|---|---|--:|--:|--:|--:|--:|--:|--:|"]
+        for r in summarise(run):
+            fps = "" if r.fps is None else f"{r.fps:.1f}"
+            lines.append(f"| {r.group} | {r.value} | {r.face_frames} | {r.leaked} | {_pct(r.leak_rate)} | "
+                         f"{r.worst_run} | {_pct(r.collateral)} | {_pct(r.hidden_whole)} | {fps} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def not_rendered(folder: Path, part: str) -> UsageError:
+    return UsageError(f"no rendered development set in {folder}: run `make devset` to fetch it, then "
+                      f"`python -m installation.devset.render --part {part}`")
+
+
+def report(part: str, paths: Sequence[str], *, as_json: bool = False, effect: Effect = Effect.BLUR,
+           strength: float = 0.0, choice: DetectorChoice = DetectorChoice(), folder: Path | None = None) -> int:
+    """Measure a rendered part and print the report (or JSON); the exit code."""
+    from installation.devset.render import clips_dir
+
+    unknown = [p for p in paths if p not in PATHS]
+    if unknown or not paths:
+        raise UsageError(f"--paths: expected some of {', '.join(PATHS)}, got {','.join(paths)}")
+    folder = folder or clips_dir(part)
+    clips = rendered_clips(folder)
+    if not clips:
+        raise not_rendered(folder, part)
+    print(f"development set, part '{part}' ({len(clips)} clips in {folder})"
+          + ("; the tune part is what to tune on" if part == "report" else ""), file=sys.stderr)
+    started = time.perf_counter()
+    runs = measure(clips, paths, choice=choice, effect=effect, strength=strength,
+                   progress=None if as_json else lambda msg: print(f"  {msg}", file=sys.stderr))
+    elapsed = time.perf_counter() - started
+    if as_json:
+        print(json.dumps({"part": part, "folder": str(folder), "clips": len(clips), "seconds": round(elapsed, 1),
+                          "effect": effect.value, "strength": strength,
+                          "paths": {n: [r.as_dict() for r in summarise(run)] for n, run in runs.items()}}, indent=2))
+    else:
+        print(format_report(runs, f"Leaks per condition: part '{part}', {effect.value} at strength {strength:g}"))
+        print(f"measured in {elapsed:.0f} s", file=sys.stderr)
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options ``installation bench --devset`` shares with this module."""
+    parser.add_argument("--part", default="report",
+                        help="which rendered part: report (default), tune, or sample (the two portraits)")
+    parser.add_argument("--paths", default=",".join(PATHS), help="comma-separated: anonymize,live (default both)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m installation.devset.report",
+                                     description=__doc__.split("\n\n")[0] if __doc__ else None)
+    add_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    parser.add_argument("--effect", choices=[e.value for e in Effect if e.hides], default="blur")
+    parser.add_argument("--strength", type=float, default=0.0, help="effect strength (default 0: the lightest)")
+    args = parser.parse_args(argv)
+    try:
+        return report(args.part, [p for p in args.paths.split(",") if p], as_json=args.json,
+                      effect=Effect(args.effect), strength=args.strength)
+    except UsageError as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

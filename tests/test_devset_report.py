@@ -1,0 +1,112 @@
+"""The per-condition leak report: its measures, and both paths end to end on a rendered clip."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from installation.devset.render import Plan, render_clip, sample_photos
+from installation.devset.report import (
+    FaceFrame,
+    FrameScore,
+    PathRun,
+    collateral,
+    format_report,
+    longest_leak_run,
+    measure,
+    report,
+    summarise,
+)
+from installation.errors import UsageError
+from installation.geometry import Box
+
+
+@pytest.fixture
+def room(scene: Callable[..., np.ndarray]) -> np.ndarray:
+    return scene(("astronaut", Box(300, 200, 100, 100)), size=(640, 360))
+
+
+def test_collateral_is_nothing_for_an_untouched_frame_and_everything_for_one_hidden_whole(room: np.ndarray) -> None:
+    face = [Box(300, 200, 100, 100)]
+    assert collateral(room, room.copy(), face) == 0.0
+    assert collateral(room, room.copy(), face, hidden_all=True) == 1.0
+
+
+def test_collateral_counts_only_pixels_outside_the_faces(room: np.ndarray) -> None:
+    face = Box(300, 200, 100, 100)
+    inside = room.copy()
+    inside[200:300, 300:400] = 0  # the face itself wiped out: no collateral
+    assert collateral(room, inside, [face]) == 0.0
+    outside = room.copy()
+    outside[:, :160] = 255 - outside[:, :160]  # a quarter of the picture, far from the face, inverted
+    share = collateral(room, outside, [face])
+    free = 640 * 360 - 160 * 160  # the face box grown 1.6x is left out of the count
+    assert share == pytest.approx(160 * 360 / free, abs=0.02)
+    # Faint changes (sensor-noise sized) are not damage.
+    noisy = np.clip(room.astype(int) + np.random.default_rng(0).integers(-3, 4, room.shape), 0, 255).astype(np.uint8)
+    assert collateral(room, noisy, [face]) < 0.01
+
+
+def test_worst_run_is_the_longest_consecutive_leak_of_one_face() -> None:
+    def rows(track: int, pattern: str, height: float = 40) -> list[FaceFrame]:
+        return [FaceFrame("c", track, i, height, ch == "x", "normal", "still") for i, ch in enumerate(pattern)
+                if ch != " "]
+
+    assert longest_leak_run(rows(1, "xx.xxx.x")) == 3
+    # A frame without the face breaks the run; two faces leaking at once do not add up.
+    assert longest_leak_run(rows(1, "xx xx") + rows(2, ".xx.")) == 2
+    # Faces under 24 px are left out.
+    assert longest_leak_run(rows(1, "xxxxx", height=20) + rows(2, "x.x")) == 1
+
+
+def test_leak_rate_per_band_and_condition_on_a_hand_made_run() -> None:
+    run = PathRun("live")
+    # Clip a (dim, pan): a 30 px face leaking in 2 of 4 frames; clip b (normal, still): 100 px, 1 of 4.
+    for i, leaked in enumerate([True, True, False, False]):
+        run.faces.append(FaceFrame("a", 1, i, 30, leaked, "dim", "pan"))
+        run.frames.append(FrameScore("a", i, 0.1, False, "dim", "pan"))
+    for i, leaked in enumerate([False, True, False, False]):
+        run.faces.append(FaceFrame("b", 1, i, 100, leaked, "normal", "still", masked=True))
+        run.frames.append(FrameScore("b", i, 0.0, i == 3, "normal", "still"))
+    run.seconds = {"a": 0.5, "b": 0.1}
+    rows = {(r.group, r.value): r for r in summarise(run)}
+    total = rows[("total", "all")]
+    assert (total.face_frames, total.leaked, total.worst_run) == (8, 3, 2)
+    assert total.leak_rate == pytest.approx(3 / 8)
+    assert total.collateral == pytest.approx(0.05) and total.hidden_whole == pytest.approx(1 / 8)
+    assert total.fps == pytest.approx(8 / 0.6)
+    assert rows[("size", "24-48")].leak_rate == pytest.approx(0.5)
+    assert rows[("size", "96-192")].leak_rate == pytest.approx(0.25)
+    assert ("size", "<24") not in rows
+    assert rows[("light", "dim")].leaked == 2 and rows[("motion", "still")].leaked == 1
+    assert rows[("light", "normal")].fps == pytest.approx(40.0)
+    assert rows[("masked", "yes")].face_frames == 4 and rows[("masked", "no")].leaked == 2
+    assert rows[("size", "24-48")].collateral is None  # frame columns only where frames belong to the row
+
+
+def test_missing_devset_says_what_to_run(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="make devset.*installation.devset.render --part report"):
+        report("report", ["live"], folder=tmp_path / "clips" / "report")
+
+
+@pytest.mark.slow
+def test_rendered_clip_through_both_paths(tmp_path: Path) -> None:
+    astronaut = sample_photos()[0]
+    video = render_clip(Plan("astro-still", astronaut, "still", "normal", 120.0, seed=3), tmp_path, "tune",
+                        seconds=2.0, size=(640, 360))
+    runs = measure([video], ("anonymize", "live"))
+    for name, run in runs.items():
+        rows = {(r.group, r.value): r for r in summarise(run)}
+        assert set(rows) == {("total", "all"), ("light", "normal"), ("motion", "still"), ("size", "96-192"),
+                             ("masked", "no")}, name
+        total = rows[("total", "all")]
+        assert total.face_frames == 60 and len(run.frames) == 60
+        # A still, well-lit 120 px face: the installation hides it throughout, and leaves the rest alone.
+        assert total.leaked == 0, name
+        assert total.collateral is not None and total.collateral < 0.05, name
+        assert total.fps is not None and total.fps > 0
+    text = format_report(runs, "t")
+    assert "### anonymize" in text and "### live" in text and "| size | 96-192 | 60 |" in text
