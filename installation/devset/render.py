@@ -31,7 +31,8 @@ import cv2
 import numpy as np
 
 from installation.devset.camera import LIGHTS, MOTIONS, SIZE_BANDS, Photo, PhotoFace, Shot
-from installation.errors import ConfigError, InstallationError, UsageError
+from installation.devset.labels import devset_root, load_labels, load_split
+from installation.errors import InstallationError, UsageError
 from installation.geometry import Box
 
 PARTS = ("tune", "report")
@@ -48,57 +49,29 @@ SAMPLE_FACES = {"astronaut": Box(179, 86, 90, 93), "grace_hopper": Box(180, 165,
 assert len(BAND_TARGETS) == len(SIZE_BANDS)
 
 
-def devset_root() -> Path:
-    """Where the development set lives: ``$MONITORING_ROOM_DEVSET`` or the user's cache folder."""
-    env = os.environ.get("MONITORING_ROOM_DEVSET")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("monitoring-room")) / "devset"
-
-
 def clips_dir(part: str, root: Path | None = None) -> Path:
     """The folder a part's rendered clips go to."""
     return (root or devset_root()) / "clips" / part
 
 
-def _package_file(name: str) -> Path:
-    return Path(__file__).resolve().parent / name
+def load_photos(part: str) -> list[Photo]:
+    """The labelled photos of one part of the split, read upright from the cache folder.
 
-
-def load_photos(part: str, root: Path | None = None, labels: Path | None = None,
-                split: Path | None = None) -> list[Photo]:
-    """The labelled photos of one part of the split, read from the cache folder.
-
-    ``split.json`` may list photo ids or source ids. A photo whose file is
-    missing is a :class:`UsageError` naming it (run the fetch first).
+    ``split.json`` may list photo ids or source ids. Faces in a picture inside
+    the picture (``printed``) are kept as faces: hiding a poster's face is
+    what the installation should do, so missing one counts against it. A photo
+    whose file is missing is a :class:`UsageError` naming it (run the fetch
+    first).
     """
-    root = root or devset_root()
-    labels = labels or _package_file("labels.json")
-    split = split or _package_file("split.json")
-    for path in (labels, split):
-        if not path.is_file():
-            raise UsageError(f"{path}: missing; the development set is not set up (run `make devset`)")
-    try:
-        photos_doc = json.loads(labels.read_text(encoding="utf-8"))["photos"]
-        wanted = set(json.loads(split.read_text(encoding="utf-8"))[part])
-    except (KeyError, TypeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{labels.name}/{split.name}: not in the expected format ({exc})") from None
+    labels, split = load_labels(), load_split()
+    wanted = set(split.tune if part == "tune" else split.report)
     photos = []
-    for photo_id, entry in sorted(photos_doc.items()):
-        if photo_id not in wanted and entry.get("source") not in wanted:
+    for photo_id, entry in sorted(labels.photos.items()):
+        if photo_id not in wanted and entry.source not in wanted:
             continue
-        faces = [PhotoFace(Box(*map(float, f["box"])), masked=bool(f.get("masked", False)),
-                           occluded=float(f.get("occluded", 0.0)), yaw=float(f.get("yaw", 0.0)))
-                 for f in entry.get("faces", [])]
-        if not faces:
-            continue
-        path = root / "files" / entry["source"] / entry["file"]
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if image is None:
-            raise UsageError(f"{path}: missing or unreadable; fetch the development set first (`make devset`)")
-        photos.append(Photo(photo_id, image, faces, source=entry["source"]))
+        faces = [PhotoFace(f.box, masked=f.masked, occluded=f.occluded, yaw=f.yaw) for f in entry.faces]
+        if faces:
+            photos.append(Photo(photo_id, entry.load(), faces, source=entry.source))
     return photos
 
 
