@@ -184,6 +184,11 @@ class MotionGuard:
             return np.zeros_like(self._small)
         old, since = self._past[0]
         changed, _ = self._compare(old, since)
+        if len(self._past) > 2:
+            # What the view revealed since the oldest frame has no past there; a nearer frame
+            # covers most of it (someone walking in at the leading edge of a pan).
+            near, _ = self._compare(*self._past[-2])
+            changed = cv2.bitwise_or(changed, near)
         return changed
 
     def _compare(self, old: np.ndarray, since: CameraMotion) -> tuple[np.ndarray, np.ndarray]:

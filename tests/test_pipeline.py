@@ -174,3 +174,27 @@ def test_a_moving_camera_does_not_blur_the_room(short: object, move: str, detect
         if i > 0:
             assert out.camera_motion is not None and out.camera_motion.moving
     assert np.mean(changed) <= 0.03, [round(c, 3) for c in changed]
+
+
+def test_face_walking_in_from_the_edge_while_the_camera_pans_is_hidden(
+    short: object, scene: Callable[..., np.ndarray]
+) -> None:
+    proc = Processor(short, Tracker())  # type: ignore[arg-type]
+    scored = 0
+    for i in range(60):
+        x0 = 6 * i  # the view moves right 6 px a frame: the room slides left
+        face = None
+        if i >= 30:
+            # From the right edge, walking left 8 px a frame through the room (14 px in the picture).
+            face = Box(1280 - 14 * (i - 30), 260, 150, 150)
+        people = [("astronaut", Box(face.x + x0, face.y, face.w, face.h))] if face else []
+        image = scene(*people, size=(2400, 720))[:, x0 : x0 + 1280].copy()
+        out = proc.process(frame(image, i), Effect.BLUR, 0.0)
+        if face is None:
+            continue
+        inside = face.clipped(1280, 720)
+        if inside.w >= 0.25 * face.w:
+            scored += 1
+            score = leak_score(image, out.image, inside)
+            assert score is not None and score < 0.5, f"step {i - 30}: face {inside} leaks ({score:.2f})"
+    assert scored > 15
