@@ -68,7 +68,7 @@ class CameraMotion:
     pixels taking a previous-frame point to the current frame. ``method``
     says how it was found: ``start`` (first frame, no motion), ``flow``
     (corners), ``phase`` (translation only, by phase correlation, when too
-    few corners), or, when it is not known, ``flat`` (nothing to follow) and
+    few corners), ``covered`` (people fill the view: taken for still), or, when it is not known, ``flat`` (nothing to follow) and
     ``lost`` (texture enough, but no match: a whip pan, a cut). ``confidence``
     is the share of corners that agree (1 for ``start``, the peak's strength
     for ``phase``, 0 when unknown).
@@ -231,8 +231,19 @@ class MotionEstimator:
             return CameraMotion.still()
         motion = self._flow(previous, grey, exclude, image.shape)
         if motion is None:
-            motion = self._phase(previous, grey)
+            motion = self._phase(previous, grey, self._mask(previous.shape, exclude, image.shape))
         return motion.measured(width, height)
+
+    def _mask(self, small: tuple[int, ...], exclude: Sequence[Box], shape: tuple[int, ...]) -> np.ndarray | None:
+        """255 outside the ``exclude`` boxes on the small copy (None: nothing excluded)."""
+        if not exclude:
+            return None
+        s = self.scale
+        mask = np.full(small[:2], 255, np.uint8)
+        for box in exclude:
+            x0, y0, x1, y1 = box.pixel_bounds(shape[1], shape[0])
+            mask[y0 // s : (y1 + s - 1) // s, x0 // s : (x1 + s - 1) // s] = 0
+        return mask
 
     def _corners(self, previous: np.ndarray, exclude: Sequence[Box], shape: tuple[int, ...]) -> np.ndarray | None:
         """Corners of the previous frame outside ``exclude``: those followed last time while enough
@@ -248,11 +259,7 @@ class MotionEstimator:
             carried = carried[keep]
         if carried is not None and len(carried) >= REFRESH_SHARE * self.max_corners:
             return carried
-        mask = None
-        if bounds:
-            mask = np.full(previous.shape, 255, np.uint8)
-            for x0, y0, x1, y1 in bounds:
-                mask[y0 // s : (y1 + s - 1) // s, x0 // s : (x1 + s - 1) // s] = 0
+        mask = self._mask(previous.shape, exclude, shape)
         return cv2.goodFeaturesToTrack(previous, self.max_corners, 0.01, 6, mask=mask, blockSize=5)
 
     def _flow(self, previous: np.ndarray, grey: np.ndarray, exclude: Sequence[Box],
@@ -294,7 +301,7 @@ class MotionEstimator:
             return CameraMotion((1.0, 0.0, 0.0, 0.0, 1.0, 0.0), "flow", count / len(corners), count)
         return CameraMotion(_six(_to_full(m, self.scale)), "flow", count / len(corners), count)
 
-    def _phase(self, previous: np.ndarray, grey: np.ndarray) -> CameraMotion:
+    def _phase(self, previous: np.ndarray, grey: np.ndarray, mask: np.ndarray | None) -> CameraMotion:
         """Too few corners, or corners that do not agree: a translation by phase correlation, or unknown.
 
         Unknown is ``lost`` only for a picture with clear structure (a whip pan,
@@ -305,6 +312,14 @@ class MotionEstimator:
         if contrast < FLAT_STD:
             return CameraMotion.unknown("flat")
         window = cv2.createHanningWindow(grey.shape[::-1], cv2.CV_32F)
+        if mask is not None:
+            # People are left out here too: a close visitor walking by is not a pan.
+            window[mask == 0] = 0
+            if float(window.sum()) < 0.1 * window.size * 0.25:
+                # People fill the view: nothing of the room is left to judge by. Taken for still
+                # (the room's cameras are fixed unless the room says otherwise), not a whole
+                # frame hidden for every close visitor.
+                return CameraMotion.still("covered")
         (dx, dy), response = cv2.phaseCorrelate(previous.astype(np.float32), grey.astype(np.float32), window)
         if not response >= MIN_PHASE_RESPONSE:
             return CameraMotion.unknown("lost" if contrast >= TEXTURED_STD else "flat")
