@@ -23,6 +23,13 @@ too, at twice the detector's cost.
 The edge guard of :class:`~installation.pipeline.MotionGuard` still runs on
 every frame: a face half outside the frame, walking in, is found by no
 detector until it is inside.
+
+When the camera moves, the finder's estimate of its motion is kept with
+each sighting. Forward, the tracker and the guard use it as they do live;
+backward, each step from a frame to the one before it is the inverse of
+the motion between them, so a face held before its first sighting moves
+with the view too. A frame where the view jumped (motion lost) is hidden
+whole, as live.
 """
 
 from __future__ import annotations
@@ -34,8 +41,8 @@ from dataclasses import dataclass
 
 from installation.effects import Effect, hide_everything
 from installation.geometry import Detection, Frame
-from installation.pipeline import MotionGuard, Processed, Processor
-from installation.track import TrackedFace, Tracker
+from installation.pipeline import LOST_STATUS, MotionGuard, Processed, Processor
+from installation.track import CameraMotion, TrackedFace, Tracker
 
 
 @dataclass
@@ -51,6 +58,8 @@ class Sighting:
     faces: list[TrackedFace]
     failure: str
     detect_ms: float
+    #: How the camera moved from the frame before to this one.
+    motion: CameraMotion | None = None
 
 
 class Lookahead:
@@ -137,7 +146,8 @@ class Lookahead:
                 found = self.processor.find(frame, detect=retry or i % self.detect_every == 0)
                 retry = bool(found.failure)
                 sighting = Sighting(frame.index, frame.timestamp, (frame.width, frame.height), found.detections,
-                                    found.faces, found.failure, found.timings.get("detect", 0.0))
+                                    found.faces, found.failure, found.timings.get("detect", 0.0),
+                                    found.camera_motion)
                 with self._changed:
                     self._sightings[i] = sighting
                     if self._buffered:
@@ -186,10 +196,13 @@ class Lookahead:
         ids: dict[int, int] = {}
         for i in range(end, start - 1, -1):
             sighting = self._sightings[i]
+            # Stepping back from frame i + 1 to frame i undoes the camera's motion between them.
+            later = self._sightings[i + 1].motion if i < end else None
+            back = later.inverse() if later is not None else None
             if sighting.detections is not None:
-                faces = tracker.update(sighting.detections, -sighting.timestamp, sighting.size)
+                faces = tracker.update(sighting.detections, -sighting.timestamp, sighting.size, back)
             else:
-                faces = tracker.predict(-sighting.timestamp, sighting.size)
+                faces = tracker.predict(-sighting.timestamp, sighting.size, back)
             extra = []
             for face in faces:
                 if sighting.detections is not None and face.misses == 0:
@@ -263,9 +276,16 @@ class Lookahead:
                                 hidden_all=True, status=sighting.failure, detected=False, timings=timings)
                 continue
             boxes = [f.box for f in sighting.faces] + [f.box for f in ahead]
-            guard.observe(frame.image, detected=True)
+            guard.observe(frame.image, detected=True, motion=sighting.motion)
+            if sighting.motion is not None and sighting.motion.lost and effect.hides:
+                yield Processed(frame, hide_everything(frame.image), effect, sighting.detections or [],
+                                sighting.faces, hidden_all=True, status=LOST_STATUS,
+                                detected=sighting.detections is not None, timings=timings, ahead=ahead,
+                                camera_motion=sighting.motion)
+                continue
             guarded = (guard.regions(frame.image, [b.scaled(processor.mask_scale) for b in boxes],
                                      since_detection=False) if effect.hides else [])
             image = processor.hide(frame.image, boxes, guarded, effect, strength, in_place=not self.keep_originals)
             yield Processed(frame, image, effect, sighting.detections or [], sighting.faces, guarded=guarded,
-                            timings=timings, detected=sighting.detections is not None, ahead=ahead)
+                            timings=timings, detected=sighting.detections is not None, ahead=ahead,
+                            camera_motion=sighting.motion)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,7 +27,8 @@ from installation.config import CameraConfig, Config
 from installation.detect import FaceDetector
 from installation.effects import Effect, MaskShape, apply_effect, hide_everything
 from installation.geometry import Box, Detection, Frame
-from installation.track import TrackedFace, Tracker
+from installation.track import CameraMotion, MotionEstimator, TrackedFace, Tracker
+from installation.track.motion import shrink, to_small
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,8 @@ class Processed:
     timings: dict[str, float] = field(default_factory=dict)
     detected: bool = True
     ahead: list[TrackedFace] = field(default_factory=list)
+    #: How the camera moved since the previous frame (None where nobody estimated it).
+    camera_motion: CameraMotion | None = None
 
     @property
     def exposed(self) -> bool:
@@ -68,13 +72,15 @@ class Found:
     """What detection and tracking make of one frame.
 
     ``detections`` is None when the detector did not run (or failed: then
-    ``failure`` says why); ``faces`` are the tracker's faces to hide.
+    ``failure`` says why); ``faces`` are the tracker's faces to hide;
+    ``camera_motion`` how the camera moved since the previous frame.
     """
 
     detections: list[Detection] | None
     faces: list[TrackedFace]
     failure: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    camera_motion: CameraMotion | None = None
 
 
 class MotionGuard:
@@ -90,12 +96,33 @@ class MotionGuard:
     last detected frame and is not a tracked face is hidden until the next
     detection has looked at it.
 
+    A camera that pans, zooms or shakes changes every pixel without anyone
+    moving. Given the camera's motion (``observe(..., motion=...)``), the
+    guard compares like with like: the earlier small frame is warped into
+    the current view before differencing, and a difference counts only where
+    it exceeds what the neighbouring pixels of the warped frame allow (the
+    small copy is 8 px to a pixel; the estimate and a warp are not exact to
+    that). The background model cannot be warped, so while the camera moves
+    it is re-learnt from each frame, and the edge bands are watched instead
+    against the frame :attr:`HISTORY` frames back, warped: a person walking
+    in moves against the room, the room does not. What the view newly
+    reveals has no past: since the last detection, that strip is hidden
+    (the detector has not looked at it); at the edges it is not (a pan
+    would hide its leading edge all along). Where the motion is unknown, no
+    warp is possible and every change counts, as on a still camera: the
+    guard fails closed.
+
     Works on a small grey copy of the frame (an eighth of each side), so it
     costs a fraction of a millisecond.
     """
 
     #: Width of the edge bands as a fraction of the frame's width.
     EDGE = 0.1
+    #: While the camera moves, the edges are compared with the frame this many frames back.
+    HISTORY = 5
+    #: A camera motion since the last detection that moves no frame corner further than
+    #: this (full-frame pixels) is compared without a warp, exactly as on a still camera.
+    STILL_PIXELS = 2.0
 
     def __init__(self, scale: int = 8, threshold: int = 18, min_area: int = 3) -> None:
         if scale < 1 or scale & (scale - 1):
@@ -109,28 +136,80 @@ class MotionGuard:
         self._background = cv2.createBackgroundSubtractorMOG2(history=300, varThreshold=24, detectShadows=False)
         self._small: np.ndarray | None = None
         self._foreground: np.ndarray | None = None
+        #: The camera's motion from the reference frame to now (None: never told of any).
+        self._since_reference: CameraMotion | None = None
+        #: Recent small frames, each with the camera's motion from it to now.
+        self._past: deque[tuple[np.ndarray, CameraMotion]] = deque(maxlen=self.HISTORY)
+        #: Frames left during which the edges are watched against the warped past.
+        self._compensating = 0
+        self._size = (0, 0)
 
-    def observe(self, image: np.ndarray, *, detected: bool) -> None:
-        """Feed every frame, saying whether the detector looked at it."""
-        small = image
-        for _ in range(max(0, self.scale.bit_length() - 1)):
-            # Halvings, each an exact 2x2 average (OpenCV's fast path): three of them take a
-            # third less time than one 8:1 step on a 720p frame.
-            h, w = small.shape[:2]
-            small = cv2.resize(small[: h - h % 2, : w - w % 2], (max(1, w // 2), max(1, h // 2)),
-                               interpolation=cv2.INTER_AREA)
-        self._small = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    def observe(self, image: np.ndarray, *, detected: bool, motion: CameraMotion | None = None) -> None:
+        """Feed every frame, saying whether the detector looked at it and how the camera moved
+        since the previous one (None: a still camera)."""
+        # Halvings, each an exact 2x2 average (OpenCV's fast path): three of them take a
+        # third less time than one 8:1 step on a 720p frame.
+        previous = self._small
+        self._small = cv2.cvtColor(shrink(image, self.scale), cv2.COLOR_BGR2GRAY)
+        self._size = (image.shape[1], image.shape[0])
+        moving = motion is not None and motion.moving
+        if motion is not None:
+            if self._since_reference is not None:
+                self._since_reference = self._since_reference.then(motion)
+            if previous is not None and previous.shape == self._small.shape:
+                self._past.append((previous, CameraMotion.still()))
+            self._past = deque(((old, since.then(motion)) for old, since in self._past if motion.known),
+                               maxlen=self.HISTORY)
+        self._compensating = self.HISTORY if moving else max(0, self._compensating - 1)
         first = self._foreground is None
-        self._foreground = self._background.apply(self._small)
-        if first:
+        # While the view moves, the background is the current frame: re-learnt at once.
+        self._foreground = self._background.apply(self._small, learningRate=1.0 if moving else -1.0)
+        if first or moving:
             # Nothing to compare the first frame with: it is the background.
             self._foreground[:] = 0
         elif cv2.countNonZero(self._foreground) > 0.4 * self._foreground.size:
             # The light changed, not the people: learn the new light at once
             # rather than hiding the whole room until it fades in.
             self._foreground = self._background.apply(self._small, learningRate=1.0)
+        if self._compensating and motion is not None:
+            self._foreground = self._edges_against_past()
         if detected:
             self._reference = self._small
+            self._since_reference = None if motion is None else CameraMotion.still()
+
+    def _edges_against_past(self) -> np.ndarray:
+        """What moved against the room since the oldest recent frame (nothing where unknown)."""
+        assert self._small is not None
+        if not self._past:
+            return np.zeros_like(self._small)
+        old, since = self._past[0]
+        changed, _ = self._compare(old, since)
+        if len(self._past) > 2:
+            # What the view revealed since the oldest frame has no past there; a nearer frame
+            # covers most of it (someone walking in at the leading edge of a pan).
+            near, _ = self._compare(*self._past[-2])
+            changed = cv2.bitwise_or(changed, near)
+        return changed
+
+    def _compare(self, old: np.ndarray, since: CameraMotion) -> tuple[np.ndarray, np.ndarray]:
+        """``(changed, unseen)`` masks: what differs from ``old`` warped by ``since`` into the
+        current view, and where the current view shows what ``old`` did not."""
+        current = self._small
+        assert current is not None
+        h, w = current.shape
+        m = to_small(since, self.scale)
+        warped = cv2.warpAffine(old, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        seen = cv2.warpAffine(np.full(old.shape, 255, np.uint8), m, (w, h), flags=cv2.INTER_NEAREST)
+        seen = cv2.erode(seen, _KERNEL)
+        # Differences beyond what the neighbours allow: a pixel's worth of misalignment is no motion.
+        diff = cv2.max(cv2.subtract(current, cv2.dilate(warped, _KERNEL)),
+                       cv2.subtract(cv2.erode(warped, _KERNEL), current))
+        _, changed = cv2.threshold(diff, self.threshold, 255, cv2.THRESH_BINARY)
+        changed = cv2.bitwise_and(changed, seen)
+        # A lone pixel is a warp's rounding at a sharp edge; anything that moves covers more.
+        company = cv2.boxFilter(changed, cv2.CV_16U, (3, 3), normalize=False)
+        changed[company < 2 * 255] = 0
+        return changed, cv2.bitwise_not(seen)
 
     def _boxes(self, mask: np.ndarray, covered: list[Box], shape: tuple[int, ...]) -> list[tuple[int, ...]]:
         s = self.scale
@@ -141,6 +220,20 @@ class MotionGuard:
         n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         return [tuple(int(v) for v in stats[i]) for i in range(1, n) if stats[i][4] >= self.min_area]
 
+    def _since_detection(self) -> tuple[np.ndarray, list[Box]]:
+        """What changed since the detected frame, and the strips (frame pixels) it did not show."""
+        assert self._small is not None and self._reference is not None
+        since = self._since_reference
+        if since is not None and since.known:
+            since = since.measured(*self._size)
+            if since.displacement > self.STILL_PIXELS:
+                changed, _ = self._compare(self._reference, since)
+                return changed, _border_strips(since, *self._size, margin=self.scale)
+        # A still camera, or one whose motion is unknown: every change counts.
+        diff = cv2.absdiff(self._small, self._reference)
+        _, changed = cv2.threshold(diff, self.threshold, 255, cv2.THRESH_BINARY)
+        return changed, []
+
     def regions(self, image: np.ndarray, covered: list[Box], *, since_detection: bool) -> list[Box]:
         """Boxes (frame pixels) to hide on the frame last observed."""
         assert self._small is not None, "observe() the frame first"
@@ -150,8 +243,7 @@ class MotionGuard:
         if since_detection:
             if self._reference is None or self._reference.shape != self._small.shape:
                 return [Box(0, 0, w, h)]
-            diff = cv2.absdiff(self._small, self._reference)
-            _, changed = cv2.threshold(diff, self.threshold, 255, cv2.THRESH_BINARY)
+            changed, boxes = self._since_detection()
             for x, y, bw, bh, _ in self._boxes(changed, covered, image.shape):
                 boxes.append(Box(float(x * s), float(y * s), float(bw * s), float(bh * s)))
         sh, sw = self._small.shape
@@ -171,6 +263,39 @@ class MotionGuard:
                 x0 = max(x0, sw - 2 * band)
             boxes.append(Box(float(x0 * s), float(y * s), float((x1 - x0) * s), float(bh * s)))
         return boxes
+
+
+_KERNEL = np.ones((3, 3), np.uint8)
+
+
+def _border_strips(since: CameraMotion, width: int, height: int, margin: float) -> list[Box]:
+    """Strips along the frame's sides that the view shows now but did not before ``since``.
+
+    The old view's edges, carried by the motion, run inside the new frame;
+    each side's strip reaches the deeper of its two corners (plus ``margin``),
+    so a roll's wedges are covered too. Strips, not boxes around the new
+    area: a shake reveals two sides at once, and one box around both would
+    be the whole frame.
+
+    >>> [tuple(b.__dict__.values()) for b in _border_strips(CameraMotion.translation(-20, 5), 640, 360, 0)]
+    [(620.0, 0.0, 20.0, 360.0), (0.0, 0.0, 640.0, 5.0)]
+    """
+    (x0, y0), (x1, y1) = since.apply(0, 0), since.apply(width, 0)
+    (x2, y2), (x3, y3) = since.apply(0, height), since.apply(width, height)
+    left, right = max(x0, x2), width - min(x1, x3)
+    top, bottom = max(y0, y1), height - min(y2, y3)
+    strips = []
+    if left > 0:
+        strips.append(Box(0.0, 0.0, min(width, left + margin), float(height)))
+    if right > 0:
+        depth = min(width, right + margin)
+        strips.append(Box(width - depth, 0.0, depth, float(height)))
+    if top > 0:
+        strips.append(Box(0.0, 0.0, float(width), min(height, top + margin)))
+    if bottom > 0:
+        depth = min(height, bottom + margin)
+        strips.append(Box(0.0, height - depth, float(width), depth))
+    return strips
 
 
 class Processor:
@@ -201,6 +326,8 @@ class Processor:
         self._since_detection = self.detect_every  # detect on the first frame
         self._failing = ""
         self._guard = MotionGuard()
+        self._motion = MotionEstimator()
+        self._people: list[Box] = []
         self._focus_turn = 0
         self._swept = False
 
@@ -230,14 +357,20 @@ class Processor:
         self._swept = False
         self._since_detection = self.detect_every
         self._guard = MotionGuard()
+        self._motion.reset()
+        self._people = []
 
     def find(self, frame: Frame, *, detect: bool) -> Found:
-        """Detection (when ``detect``) and tracking for one frame, without the effect.
+        """Camera motion, detection (when ``detect``) and tracking for one frame, without the effect.
 
         A detection error is reported in ``failure`` (logged once per run of
         failures); the tracker then only predicts.
         """
         size = (frame.width, frame.height)
+        tm = time.perf_counter()
+        # People are not the camera: corners on the faces of the previous frame and the
+        # bodies below them are left out of the estimate.
+        motion = self._motion.estimate(frame.image, exclude=self._people)
         t0 = time.perf_counter()
         detections: list[Detection] | None = None
         failure = ""
@@ -254,11 +387,13 @@ class Processor:
                     self._failing = ""
         t1 = time.perf_counter()
         if detections is not None:
-            faces = self.tracker.update(detections, frame.timestamp, size)
+            faces = self.tracker.update(detections, frame.timestamp, size, motion)
         else:
-            faces = self.tracker.predict(frame.timestamp, size)
+            faces = self.tracker.predict(frame.timestamp, size, motion)
+        self._people = [_person(f.box) for f in faces]
         t2 = time.perf_counter()
-        return Found(detections, faces, failure, {"detect": (t1 - t0) * 1000, "track": (t2 - t1) * 1000})
+        timings = {"detect": (t1 - t0) * 1000, "track": (t2 - t1 + t0 - tm) * 1000, "motion": (t0 - tm) * 1000}
+        return Found(detections, faces, failure, timings, motion)
 
     def process(self, frame: Frame, effect: Effect, strength: float) -> Processed:
         detect = self._since_detection >= self.detect_every
@@ -267,12 +402,19 @@ class Processor:
             return Processed(
                 frame, hide_everything(frame.image), effect, [], found.faces,
                 hidden_all=True, status=found.failure, detected=False, timings={"detect": found.timings["detect"]},
+                camera_motion=found.camera_motion,
             )
         self._since_detection = 1 if detect else self._since_detection + 1
         timings = dict(found.timings)
         t1 = time.perf_counter()
         faces = found.faces
-        self._guard.observe(frame.image, detected=detect)
+        motion = found.camera_motion
+        self._guard.observe(frame.image, detected=detect, motion=motion)
+        if motion is not None and motion.lost and effect.hides:
+            # The view jumped (a whip pan, a cut): nothing says where the faces went.
+            return Processed(frame, hide_everything(frame.image), effect, found.detections or [], faces,
+                             hidden_all=True, status=LOST_STATUS, detected=detect, timings=timings,
+                             camera_motion=motion)
         guarded: list[Box] = []
         if effect.hides:
             guarded = self._guard.regions(frame.image, [f.box.scaled(self.mask_scale) for f in faces],
@@ -283,7 +425,7 @@ class Processor:
         timings["track"] += (t2 - t1) * 1000
         timings["effect"] = (t3 - t2) * 1000
         return Processed(frame, image, effect, found.detections or [], faces, guarded=guarded, timings=timings,
-                         detected=detect)
+                         detected=detect, camera_motion=motion)
 
     def hide(self, image: np.ndarray, boxes: list[Box], guarded: list[Box], effect: Effect,
              strength: float, *, in_place: bool = False) -> np.ndarray:
@@ -298,6 +440,16 @@ class Processor:
             # Unverified motion is hidden with the box mask: its shape is unknown.
             out = apply_effect(out, guarded, effect, 1.0, shape=MaskShape.BOX, mask_scale=1.0, in_place=True)
         return out
+
+
+#: The status of a frame hidden whole because the camera's motion could not be followed.
+LOST_STATUS = "camera motion lost: the view jumped"
+
+
+def _person(face: Box) -> Box:
+    """Where the person with this face may be: shoulders and body below it, for leaving out of the
+    camera-motion estimate (a person walking is not the camera moving)."""
+    return Box(face.cx - 1.5 * face.w, face.y - 0.5 * face.h, 3.0 * face.w, 6.0 * face.h)
 
 
 class CameraWorker:

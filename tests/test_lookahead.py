@@ -159,3 +159,26 @@ def test_drawing_on_the_decoded_frames_gives_the_same_pictures(short: object, sc
         assert all((o.frame.image is o.image) != keep for o in outs)
     assert all(np.array_equal(a, b) for a, b in zip(pictures[True], pictures[False], strict=True))
     assert all(leak_score(images[i], pictures[False][i], boxes[i]) < 0.5 for i in range(12))
+
+
+def test_a_face_found_late_is_hidden_before_too_while_the_camera_pans(scripted, scene) -> None:  # type: ignore[no-untyped-def]
+    # The camera pans right 12 px a frame, then rests; the face stands still in the room and the
+    # detector finds it only once the camera rests (frame 20 on).
+    world = scene(("astronaut", Box(1100, 260, 150, 150)), size=(2000, 720))
+    pan = [12 * min(i, 20) for i in range(36)]
+    images = [world[:, x : x + 1280].copy() for x in pan]
+    boxes = [Box(1100 - x, 260, 150, 150) for x in pan]
+    scores = {}
+    for follow in (True, False):
+        processor = Processor(scripted(blind=lambda call: call <= 20), Tracker(hold_seconds=1.0))  # type: ignore[arg-type]
+        if not follow:
+            # As if the camera's motion were not known: what the look-ahead did before it was.
+            processor._motion.estimate = lambda image, exclude=(): None  # type: ignore[method-assign]
+        outs = list(Lookahead(processor, detect_every=1, fps=FPS).run(reader(images), Effect.BLUR, 0.0))
+        scores[follow] = [leak_score(images[i], outs[i].image, boxes[i]) for i in range(36)]
+        if follow:
+            assert all(outs[i].ahead and not outs[i].faces for i in range(20)), [(len(o.ahead), len(o.faces)) for o in outs]
+            assert all(o.camera_motion is not None and o.camera_motion.moving for o in outs[1:20])
+    assert max(scores[True]) < 0.5, [round(s, 2) for s in scores[True]]
+    # Held still in the picture, the box is left behind by the pan.
+    assert max(scores[False][:20]) >= 0.5

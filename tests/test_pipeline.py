@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from functools import cache
 
+import cv2
 import numpy as np
 import pytest
 
@@ -117,3 +119,84 @@ def test_worker_hands_over_only_processed_frames(tmp_path: object) -> None:
             assert "latency" in result.timings
         finally:
             worker.stop()
+
+
+# -- a moving camera --------------------------------------------------------------
+
+
+def collateral(original: np.ndarray, shown: np.ndarray) -> float:
+    """Share of the pixels whose grey level, lightly smoothed, changed by more than 8 (a scene
+    without faces: every changed pixel is collateral)."""
+    grey = [cv2.GaussianBlur(cv2.cvtColor(i, cv2.COLOR_BGR2GRAY), (5, 5), 1.0).astype(np.int16)
+            for i in (original, shown)]
+    return float(np.mean(np.abs(grey[0] - grey[1]) > 8))
+
+
+@cache
+def hall() -> np.ndarray:
+    """A large textured room without faces (a photo of a coffee cup over gravel), for a camera to move over."""
+    from skimage import data
+
+    cup = cv2.resize(cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR), (2400, 1600), interpolation=cv2.INTER_CUBIC)
+    gravel = cv2.cvtColor(np.tile(data.gravel(), (4, 5))[:1600, :2400], cv2.COLOR_GRAY2BGR)
+    image = cv2.addWeighted(cup, 0.7, gravel, 0.3, 0)
+    image.setflags(write=False)
+    return image
+
+
+def camera(move: str, i: int) -> np.ndarray:
+    """Frame ``i`` of a 720p camera looking at the hall while it pans, zooms, rolls or shakes."""
+    rng = np.random.default_rng(i)
+    x, y, scale, angle = 0.0, 0.0, 1.0, 0.0
+    if move == "pan":
+        x, y = 9.0 * i, 2.0 * i
+    elif move == "zoom":
+        scale = 1.012**i
+    elif move == "roll":
+        angle = 0.4 * i
+    elif move == "shake":
+        x, y = rng.normal(0, 6, 2)
+    m = cv2.getRotationMatrix2D((1200.0, 800.0), angle, scale)
+    m[:, 2] -= (1200 - 640 + x - 150, 800 - 360 + y)
+    return cv2.warpAffine(hall(), m, (1280, 720), flags=cv2.INTER_LINEAR)
+
+
+@pytest.mark.parametrize("detect_every", [1, 3])
+@pytest.mark.parametrize("move", ["pan", "zoom", "roll", "shake"])
+def test_a_moving_camera_does_not_blur_the_room(short: object, move: str, detect_every: int) -> None:
+    proc = Processor(short, Tracker(), detect_every=detect_every)  # type: ignore[arg-type]
+    changed = []
+    moving = 0
+    for i in range(30):
+        image = camera(move, i)
+        out = proc.process(frame(image, i), Effect.BLUR, 0.0)
+        assert not out.faces
+        changed.append(collateral(image, out.image))
+        assert out.camera_motion is not None
+        moving += out.camera_motion.moving
+    assert moving >= 25  # a shake rests now and then
+    assert np.mean(changed) <= 0.03, [round(c, 3) for c in changed]
+
+
+def test_face_walking_in_from_the_edge_while_the_camera_pans_is_hidden(
+    short: object, scene: Callable[..., np.ndarray]
+) -> None:
+    proc = Processor(short, Tracker())  # type: ignore[arg-type]
+    scored = 0
+    for i in range(60):
+        x0 = 6 * i  # the view moves right 6 px a frame: the room slides left
+        face = None
+        if i >= 30:
+            # From the right edge, walking left 8 px a frame through the room (14 px in the picture).
+            face = Box(1280 - 14 * (i - 30), 260, 150, 150)
+        people = [("astronaut", Box(face.x + x0, face.y, face.w, face.h))] if face else []
+        image = scene(*people, size=(2400, 720))[:, x0 : x0 + 1280].copy()
+        out = proc.process(frame(image, i), Effect.BLUR, 0.0)
+        if face is None:
+            continue
+        inside = face.clipped(1280, 720)
+        if inside.w >= 0.25 * face.w:
+            scored += 1
+            score = leak_score(image, out.image, inside)
+            assert score is not None and score < 0.5, f"step {i - 30}: face {inside} leaks ({score:.2f})"
+    assert scored > 15

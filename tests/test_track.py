@@ -307,3 +307,74 @@ def test_unusable_detections_are_ignored_and_bad_settings_refused() -> None:
         Tracker(hold_seconds=-1)
     with pytest.raises(ValueError, match="max_growth"):
         Tracker(max_growth=0.5)
+
+
+# -- a moving camera --------------------------------------------------------------
+
+
+def panning_view(pan: list[float], face: Box, width: int = 960) -> Iterator[tuple[np.ndarray, Box]]:
+    """The room with a face standing still in it, seen through a ``width``-wide view whose left edge
+    is at ``pan[i]`` on frame ``i``; with the face's box in the view."""
+    scene = render([("astronaut", face)])
+    for x in pan:
+        x0 = round(x)
+        yield scene[:, x0 : x0 + width], Box(face.x - x0, face.y, face.w, face.h)
+
+
+def test_a_still_face_is_followed_while_the_view_pans_and_the_detector_misses() -> None:
+    # The camera rests, then pans right at 16 px a frame; from the moment it starts moving the
+    # detector loses the face (motion blur) for ten frames.
+    from installation.track import MotionEstimator
+
+    pan = [0.0] * 5 + [16.0 * i for i in range(1, 12)]
+    rng = np.random.default_rng(8)
+    results = {}
+    for follow in (True, False):
+        estimator, tracker = MotionEstimator(), Tracker()
+        covered = []
+        for i, (view, truth) in enumerate(panning_view(pan, Box(500, 130, FACE, FACE))):
+            motion = estimator.estimate(view)
+            seen = [detect(truth, rng)] if i < 5 or i == len(pan) - 1 else []
+            faces = tracker.update(seen, i / FPS, (view.shape[1], view.shape[0]),
+                                   motion if follow else None)
+            out = apply_effect(view, [f.box for f in faces], Effect.BLUR, 0.0)
+            covered.append(leak(view, out, truth) < LEAK_THRESHOLD)
+            if follow and 5 <= i < len(pan) - 1:
+                assert motion.moving and motion.shift[0] == pytest.approx(-16, abs=1)
+        results[follow] = covered
+        if follow:
+            assert [f.track_id for f in faces] == [1], "the face was taken for a new one after the pan"
+    assert all(results[True]), results[True]
+    # Without the camera's motion the box stays where the face was in the picture: it leaks.
+    assert not all(results[False][5:15])
+
+
+def test_unknown_camera_motion_widens_the_boxes_fast() -> None:
+    from installation.track import CameraMotion
+
+    boxes = {}
+    for motion in (None, CameraMotion.unknown("lost")):
+        tracker = Tracker()
+        for i in range(5):
+            tracker.update([Detection(Box(600, 120, 80, 80), 0.9)], i / FPS, (WIDTH, HEIGHT))
+        for i in range(5, 8):
+            (face,) = tracker.update([], i / FPS, (WIDTH, HEIGHT), motion)
+        boxes[motion is None] = face.box
+    assert boxes[False].w >= 2 * boxes[True].w
+    assert boxes[False].intersection(boxes[True]) == pytest.approx(boxes[True].area)
+
+
+def test_a_zoom_carries_the_box_with_the_face() -> None:
+    from installation.track import CameraMotion
+
+    tracker = Tracker()
+    face = Box(800, 100, 80, 80)
+    for i in range(5):
+        tracker.update([Detection(face, 0.9)], i / FPS, (WIDTH, HEIGHT))
+    # Zooming in by 3 % a frame about the frame's centre: the face moves out and grows.
+    centre = (WIDTH / 2, HEIGHT / 2)
+    zoom = CameraMotion((1.03, 0.0, centre[0] * -0.03, 0.0, 1.03, centre[1] * -0.03)).measured(WIDTH, HEIGHT)
+    for i in range(5, 11):
+        face = zoom.apply_box(face)
+        (tracked,) = tracker.update([], i / FPS, (WIDTH, HEIGHT), zoom)
+        assert tracked.box.intersection(face) == pytest.approx(face.area), f"frame {i}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from installation.track.motion import CameraMotion, MotionEstimator
 from installation.track.tracker import TrackedFace, Tracker
 
-__all__ = ["TrackedFace", "Tracker"]
+__all__ = ["CameraMotion", "MotionEstimator", "TrackedFace", "Tracker"]

@@ -9,6 +9,14 @@ once ``hold_seconds`` have passed without a sighting or the box has left the
 frame. A detection is hidden from the first frame it appears in;
 ``confirmed`` only decides whether it counts as a person in statistics.
 
+When the camera moves (pan, zoom, roll, shake), each update is given the
+camera's motion since the previous frame (:mod:`installation.track.motion`):
+every track is first carried through it, so a face standing still in the
+room stays on its spot in the picture while the view slides past, and its
+velocity is its own, not the camera's. A motion that could not be known
+(a whip pan) widens every box quickly instead: the face may be anywhere
+near.
+
 Times are the frames' own timestamps (seconds), not frame counts, so the hold
 means the same at 15 and at 60 frames per second and across dropped frames.
 """
@@ -20,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from installation.geometry import Box, Detection
+from installation.track.motion import CameraMotion
 
 #: Time constant (s) with which a predicted velocity dies away while a face is unseen.
 DAMPING_SECONDS = 0.5
@@ -34,6 +43,10 @@ MAX_SPEED_WIDTHS = 16.0
 MAX_SWEEP_WIDTHS = 3.0
 #: How much faster a box widens while its face's speed is not yet known.
 UNKNOWN_SPEED_GROWTH = 5.0
+#: Each frame whose camera motion is unknown widens an unseen face's box by this share of its size.
+UNKNOWN_MOTION_GROWTH = 0.5
+#: Up to this many times the size (on top of the ordinary growth).
+MAX_UNKNOWN_GROWTH = 3.0
 #: A detection within this many pixels of the frame edge is taken to be cut off by it.
 EDGE_PIXELS = 1.0
 
@@ -72,6 +85,16 @@ class _Track:
         self.age = 1
         self.hits = 1
         self.confirmed = False
+        #: Extra growth from frames whose camera motion was unknown, since the last sighting.
+        self.spread = 1.0
+
+    def follow(self, motion: CameraMotion) -> None:
+        """Carry the state into the view after the camera moved by ``motion`` (a known one)."""
+        self.cx, self.cy = motion.apply(self.cx, self.cy)
+        self.vx, self.vy = motion.apply_vector(self.vx, self.vy)
+        scale = motion.scale
+        self.w, self.h = self.w * scale, self.h * scale
+        self.seen_box = motion.apply_box(self.seen_box)
 
     def correct(self, box: Box, score: float, timestamp: float) -> None:
         """Fold in a matching detection (``box`` already corrected for the frame edge)."""
@@ -101,6 +124,7 @@ class _Track:
         self.seen_at = timestamp
         self.score = score
         self.misses = 0
+        self.spread = 1.0
 
     def hidden_box(self, timestamp: float, growth_per_second: float, max_growth: float) -> Box:
         """Where to hide the face at ``timestamp``, given what was seen at ``seen_at``."""
@@ -112,7 +136,7 @@ class _Track:
         if self.hits < 3:
             # Two sightings or fewer say little about the speed: widen faster.
             growth_per_second *= UNKNOWN_SPEED_GROWTH
-        grow = min(max_growth, 1.0 + growth_per_second * elapsed)
+        grow = min(max_growth, 1.0 + growth_per_second * elapsed) * self.spread
         base = self.seen_box
         w, h = base.w * grow, base.h * grow
         dx, dy = self.vx * elapsed, self.vy * elapsed
@@ -190,10 +214,15 @@ class Tracker:
         self._now = None
 
     def update(
-        self, detections: Sequence[Detection], timestamp: float, frame_size: tuple[int, int]
+        self, detections: Sequence[Detection], timestamp: float, frame_size: tuple[int, int],
+        motion: CameraMotion | None = None,
     ) -> list[TrackedFace]:
-        """Fold in the detections of a frame (``frame_size`` is ``(width, height)``); the faces to hide."""
+        """Fold in the detections of a frame (``frame_size`` is ``(width, height)``); the faces to hide.
+
+        ``motion`` is the camera's motion since the previous frame (None: a still camera).
+        """
         timestamp = self._advance(timestamp)
+        self._follow(motion)
         width, height = frame_size
         predicted = [t.hidden_box(timestamp, self.growth_per_second, self.max_growth) for t in self._tracks]
         matches = self._associate(predicted, detections, timestamp)
@@ -228,9 +257,12 @@ class Tracker:
             shown[track.track_id] = detection.box
         return self._keep(shown, timestamp, width, height)
 
-    def predict(self, timestamp: float, frame_size: tuple[int, int]) -> list[TrackedFace]:
+    def predict(
+        self, timestamp: float, frame_size: tuple[int, int], motion: CameraMotion | None = None
+    ) -> list[TrackedFace]:
         """The faces to hide on a frame the detector did not run on (counters are left as they are)."""
         timestamp = self._advance(timestamp)
+        self._follow(motion)
         width, height = frame_size
         shown = {
             t.track_id: t.hidden_box(timestamp, self.growth_per_second, self.max_growth) for t in self._tracks
@@ -260,6 +292,17 @@ class Tracker:
                 track.seen_at += shift
         self._now = timestamp
         return timestamp
+
+    def _follow(self, motion: CameraMotion | None) -> None:
+        if motion is None:
+            return
+        if not motion.known:
+            # Where the view went is unknown: every face may be anywhere near, so each box widens fast.
+            for track in self._tracks:
+                track.spread = min(MAX_UNKNOWN_GROWTH, track.spread + UNKNOWN_MOTION_GROWTH)
+            return
+        for track in self._tracks:
+            track.follow(motion)
 
     def _associate(
         self, predicted: list[Box], detections: Sequence[Detection], timestamp: float

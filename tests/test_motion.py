@@ -1,0 +1,116 @@
+"""The camera's own motion: pans, zooms and rolls measured on a real photo; people are not the camera."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from installation.geometry import Box
+from installation.track import CameraMotion, MotionEstimator
+
+WIDTH, HEIGHT = 1280, 720
+
+
+@cache
+def world() -> np.ndarray:
+    """The astronaut photo, enlarged to 2048 px square: more than a 720p view can hold."""
+    image = cv2.resize(cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), (2048, 2048), interpolation=cv2.INTER_CUBIC)
+    image.setflags(write=False)
+    return image
+
+
+def view(scale: float = 1.0, angle: float = 0.0, x: float = 0.0, y: float = 0.0) -> np.ndarray:
+    """A 720p camera looking at the world's middle, zoomed by ``scale``, rolled by ``angle`` degrees
+    (counter-clockwise on screen) and moved ``x``, ``y`` pixels (the view, not the scene)."""
+    m = cv2.getRotationMatrix2D((1024.0, 1024.0), angle, scale)
+    m[:, 2] -= (1024 - WIDTH / 2 + x, 1024 - HEIGHT / 2 + y)
+    return cv2.warpAffine(world(), m, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR)
+
+
+def test_a_pan_is_measured_within_a_pixel_a_frame() -> None:
+    estimator = MotionEstimator()
+    assert estimator.estimate(view()).method == "start"
+    for i in range(1, 8):
+        motion = estimator.estimate(view(x=11.5 * i, y=-3.0 * i))
+        # The view moved right and up: the scene moves left and down in the picture.
+        assert motion.shift == pytest.approx((-11.5, 3.0), abs=1.0)
+        assert motion.scale == pytest.approx(1.0, abs=0.002) and abs(motion.angle) < 0.1
+        assert motion.moving and motion.known and motion.confidence > 0.5
+
+
+def test_a_zoom_and_a_roll_are_measured() -> None:
+    estimator = MotionEstimator()
+    estimator.estimate(view())
+    zoom = estimator.estimate(view(scale=1.03))
+    assert zoom.scale == pytest.approx(1.03, rel=0.01) and abs(zoom.angle) < 0.5
+    # A point of the scene lands where the zoom puts it: the frame's centre stays put.
+    assert zoom.apply(WIDTH / 2, HEIGHT / 2) == pytest.approx((WIDTH / 2, HEIGHT / 2), abs=1.5)
+    roll = estimator.estimate(view(scale=1.03, angle=2.0))
+    assert roll.angle == pytest.approx(-2.0, abs=0.5) and roll.scale == pytest.approx(1.0, abs=0.01)
+
+
+def test_a_still_camera_with_noise_is_still() -> None:
+    rng = np.random.default_rng(0)
+    base = view().astype(np.int16)
+    estimator = MotionEstimator()
+    for _ in range(6):
+        motion = estimator.estimate(np.clip(base + rng.normal(0, 5, base.shape), 0, 255).astype(np.uint8))
+    assert motion.known and not motion.moving and motion.displacement < 0.5
+
+
+def test_a_black_or_flat_frame_is_unknown_not_still() -> None:
+    estimator = MotionEstimator()
+    black = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    estimator.estimate(black)
+    motion = estimator.estimate(black)
+    assert not motion.known and motion.method == "flat" and motion.moving
+    assert not motion.lost  # nothing to see is no reason to hide the whole frame
+
+
+def test_a_view_that_jumps_elsewhere_is_lost() -> None:
+    # A cut (or a whip pan too fast to follow) to an unrelated, textured view.
+    estimator = MotionEstimator()
+    estimator.estimate(view())
+    rng = np.random.default_rng(3)
+    other = cv2.GaussianBlur(rng.integers(0, 255, (HEIGHT, WIDTH, 3), np.uint8), (0, 0), 6)
+    other = cv2.normalize(other, None, 0, 255, cv2.NORM_MINMAX)
+    motion = estimator.estimate(other)
+    assert motion.lost and not motion.known
+
+
+def test_a_person_moving_on_a_still_background_is_not_camera_motion() -> None:
+    # A person-sized patch (a quarter of the frame's width) walks 20 px a frame across the still room.
+    person = cv2.resize(cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR), (320, 400))
+    room = view()
+    estimator = MotionEstimator()
+    for i in range(6):
+        frame = room.copy()
+        frame[200:600, 300 + 20 * i : 620 + 20 * i] = person
+        motion = estimator.estimate(frame)
+        assert motion.known and motion.displacement < 0.5, f"frame {i}: {motion}"
+
+
+def test_corners_on_people_are_left_out_when_asked() -> None:
+    # A large person fills most of the frame; told where people are, the estimate ignores them.
+    person = cv2.resize(cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR), (900, 700))
+    room = view()
+    estimator = MotionEstimator()
+    for i in range(4):
+        frame = room.copy()
+        frame[10:710, 100 + 25 * i : 1000 + 25 * i] = person
+        motion = estimator.estimate(frame, exclude=[Box(80 + 25 * (i - 1), 0, 960, 720)])
+    assert motion.known and motion.displacement < 0.5
+
+
+def test_motions_compose_and_invert() -> None:
+    pan = CameraMotion.translation(10, 0)
+    zoom = CameraMotion((2.0, 0.0, -5.0, 0.0, 2.0, 0.0))
+    both = pan.then(zoom)
+    assert both.apply(1, 1) == pytest.approx(zoom.apply(*pan.apply(1, 1)))
+    assert both.inverse().apply(*both.apply(7, 3)) == pytest.approx((7, 3))
+    assert not pan.then(CameraMotion.unknown("lost")).known
+    assert zoom.apply_box(Box(0, 0, 10, 10)) == Box(-5, 0, 20, 20)
