@@ -287,7 +287,7 @@ def test_the_wrong_model_for_the_range_is_refused() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"range": "far"}, "range 'far'"),
+        ({"spec": "far"}, "unknown name 'far'"),
         ({"threshold": -0.1}, "threshold -0.1"),
         ({"input_scale": 0.0}, "input_scale 0.0"),
         ({"input_scale": 2.0}, "input_scale 2.0"),
