@@ -86,10 +86,10 @@ def main(argv: list[str] | None = None) -> int:
                 for face in faces:
                     if face.visible < 0.5:
                         continue
+                    t = face.box
                     hits = [
                         i for i, b in enumerate(boxes)
-                        if b.iou(face.box) >= 0.3
-                        or (face.box.x <= b.cx <= face.box.x + face.box.w and face.box.y <= b.cy <= face.box.y + face.box.h)
+                        if b.iou(t) >= 0.3 or (t.x <= b.cx <= t.x + t.w and t.y <= b.cy <= t.y + t.h)
                     ]
                     band = next(b for b in BANDS if b[0] <= face.box.h < b[1])
                     found[band][1] += 1
@@ -117,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         cells = " ".join(f"{(100 * h / n if n else 0):6.0f}%" for h, n in found.values())
         print(
             f"{label:36} {100 * hit / total:5.0f}% {cells} {100 * dim[0] / max(1, dim[1]):5.0f}% "
-            f"{statistics.median(ious) if ious else 0:5.2f} {stray / len(data):7.2f} {statistics.median(times):7.1f}"
+            f"{statistics.median(ious) if ious else 0:5.2f} {stray / len(data):7.2f} "
+            f"{statistics.median(times):7.1f}"
         )
     return 0
 

@@ -119,11 +119,15 @@ def create_detector(
     for key, value in (model_paths or {}).items():
         family = "yunet" if key.startswith("yunet") else DETECTOR_ALIASES.get(key, key)
         if family != "yunet" and family not in BLAZEFACE_RANGES:
-            raise ConfigError(f"model_paths: unknown model {key!r} (expected yunet, blazeface-short or blazeface-full)")
+            raise ConfigError(
+                f"model_paths: unknown model {key!r} (expected yunet, blazeface-short or blazeface-full)"
+            )
         paths[family] = value or None
     if model_path is not None:
         if len(names) > 1:
-            raise ConfigError(f"detector {spec!r}: model_path names one file; give model_paths for each model")
+            raise ConfigError(
+                f"detector {spec!r}: model_path names one file; give model_paths for each model"
+            )
         paths["yunet" if names[0].startswith("yunet") else names[0]] = model_path
     members: list[Any] = []
     try:

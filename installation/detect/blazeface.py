@@ -78,7 +78,7 @@ class BlazeFaceDetector:
         return self._finish(self._whole_frame(scaled, fx, fy), width, height)
 
     def model_windows(self, width: int, height: int) -> list[ModelWindow]:
-        """The parts of a ``width`` x ``height`` frame the whole-frame pass shows the model, at its input size.
+        """The parts of a ``width`` x ``height`` frame the whole-frame pass shows the model, and at what size.
 
         The square short-range model gets overlapping square windows of a wide
         frame (the same ones :meth:`detect` runs); otherwise the whole frame is

@@ -32,8 +32,8 @@ from typing import Protocol
 import numpy as np
 
 from installation.errors import ModelError
-from installation.machine import usable_cores
 from installation.geometry import Box
+from installation.machine import usable_cores
 
 #: One candidate: ``(x, y, w, h, score)`` in pixels of the image the model was given.
 Raw = tuple[float, float, float, float, float]

@@ -124,7 +124,9 @@ def resolve_yunet(model_path: str | os.PathLike[str] | None = None, *, packaged:
     if model_path is None:
         path = packaged if packaged is not None else weights_dir() / YUNET_FILE
         if not path.is_file():
-            raise ModelError(f"YuNet face model: no such file {path} (it ships in the package; reinstall monitoring-room)")
+            raise ModelError(
+                f"YuNet face model: no such file {path} (it ships in the package; reinstall monitoring-room)"
+            )
         got = sha256_of(path)
         if got != YUNET_SHA256:
             raise ModelError(

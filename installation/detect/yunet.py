@@ -59,7 +59,7 @@ TOP_K = 5000
 
 
 def to_face_box(x: float, y: float, w: float, h: float) -> Box:
-    """A YuNet box (forehead to chin, a little narrow) as the project's face box (brow to chin, cheek to cheek).
+    """A YuNet box (forehead to chin, a little narrow) as the project's (brow to chin, cheek to cheek).
 
     >>> box = to_face_box(100, 100, 100, 100)
     >>> [round(v, 1) for v in (box.x, box.y, box.w, box.h)]
@@ -111,7 +111,8 @@ class YuNetDetector:
                 self._sizes.append((320, 320))
             self._passes[0].detect(np.zeros((320, 320, 3), np.uint8))
         except cv2.error as exc:
-            raise ModelError(f"YuNet face model {path}: cannot load it as a YuNet .onnx ({_reason(exc)})") from exc
+            reason = _reason(exc)
+            raise ModelError(f"YuNet face model {path}: cannot load it as a YuNet .onnx ({reason})") from exc
 
     @property
     def threshold(self) -> float:
@@ -137,11 +138,18 @@ class YuNetDetector:
         threshold = self._threshold
         found: list[Detection] = []
         for index, size in enumerate(self._pass_sizes(width, height)):
-            small = image if size == (width, height) else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+            same = size == (width, height)
+            small = image if same else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
             fx, fy = width / size[0], height / size[1]
             for x, y, w, h, score in self._run(index, small):
-                if score >= threshold:
-                    found.append(Detection(to_face_box(x * fx, y * fy, w * fx, h * fy), score))
+                if score < threshold:
+                    continue
+                box = to_face_box(x * fx, y * fy, w * fx, h * fy)
+                if y <= 1.0:
+                    # A face cut by the top edge: its forehead is not in the box to be trimmed,
+                    # so the top stays at the edge (hide rather than show).
+                    box = Box(box.x, y * fy, box.w, box.y + box.h - y * fy)
+                found.append(Detection(box, score))
         return suppress(clip_all(found, width, height))
 
     def model_windows(self, width: int, height: int) -> list[ModelWindow]:
