@@ -63,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=30, help="timed frames per detector (default 30)")
     parser.add_argument("--threshold", type=float, default=0.5)
     parser.add_argument("--only", nargs="*", help="detector labels to run (default: all)")
+    parser.add_argument("--threads", type=int, default=None, help="cv2.setNumThreads (default: OpenCV's own)")
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        cv2.setNumThreads(args.threads)
 
     data = frames(args.every)
     timing_frame = next(image for clip, image, _ in data if clip == "hall")

@@ -61,7 +61,12 @@ SMALL_FACE_TILES: dict[str, tuple[int, int]] = {
 
 @runtime_checkable
 class FaceDetector(Protocol):
-    """What the pipeline calls. ``threshold`` may be changed between any two frames."""
+    """What the pipeline calls. ``threshold`` may be changed between any two frames.
+
+    The detectors made here also have ``model_windows(width, height)`` (what
+    the workshop shows as "what the model sees"), and the tiled ones (and
+    combinations) ``detect_step`` for the live pipeline; neither is required.
+    """
 
     threshold: float
 
