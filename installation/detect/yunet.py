@@ -16,11 +16,12 @@ the forehead, the same at every face size and at both passes. The factors
 below undo that. (The bundled clips come from two portraits; the factors
 should be checked again on a wider development set.)
 
-Threads: OpenCV's DNN runs a pass on ``cv2.getNumThreads()`` threads. On the
-reference machine (2 cores, shared with other work) a 1280x720 pass took
-55 ms on one thread and 59 ms on two, so nothing is gained by more than one
-when several cameras already keep both cores busy; the count is left to the
-process (it is global to OpenCV).
+Threads: OpenCV's DNN runs a pass on ``cv2.getNumThreads()`` threads (2 on
+the reference machine, 2 cores). With both cores already busy, as they are
+with several cameras, a second thread gained nothing measurable: a 1280x720
+pass took 55 ms on one thread and 59 on two, in another run 90 and 101; the
+640x360 pass 12 and 13, then 29 and 23 (``benchmarks/bench_detect_clips.py
+--threads N``). The count is global to OpenCV, so it is left to the process.
 """
 
 from __future__ import annotations
