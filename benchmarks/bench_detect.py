@@ -20,7 +20,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from installation.detect import TiledDetector, create_detector
+from installation.detect import CombinedDetector, TiledDetector, create_detector
 from installation.geometry import Box, Detection
 
 FRAME_SIZE = (1280, 720)
@@ -116,7 +116,9 @@ def timed(call: Callable[[], object], repeats: int) -> tuple[float, float, float
     return statistics.median(times), p95, statistics.fmean(times)
 
 
-def stepper(detector: TiledDetector, frame: np.ndarray, how: str) -> Callable[[], list[Detection]]:
+def stepper(
+    detector: TiledDetector | CombinedDetector, frame: np.ndarray, how: str
+) -> Callable[[], list[Detection]]:
     """One live-feed call: ``stepN`` runs the whole frame and N tiles; ``alternate`` runs the whole
     frame on one call and a single tile on the next."""
     if how.startswith("step"):
@@ -143,15 +145,20 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [round(b.h) for b in truth]
     print(f"frame {FRAME_SIZE[0]}x{FRAME_SIZE[1]}, faces (px high): {sizes}")
     modes: list[tuple[str, dict, str]] = [
-        ("short", {"range": "short"}, "detect"),
-        ("short input_scale=0.5", {"range": "short", "input_scale": 0.5}, "detect"),
-        ("full", {"range": "full"}, "detect"),
-        ("full input_scale=0.5", {"range": "full", "input_scale": 0.5}, "detect"),
-        ("full+small_faces, all tiles", {"range": "full", "small_faces": True}, "detect"),
-        ("full+small_faces, step of 1 tile", {"range": "full", "small_faces": True}, "step1"),
-        ("full+small_faces, step of 2 tiles", {"range": "full", "small_faces": True}, "step2"),
-        ("full+small_faces, whole frame | 1 tile", {"range": "full", "small_faces": True}, "alternate"),
-        ("short+small_faces, all tiles", {"range": "short", "small_faces": True}, "detect"),
+        ("short", {"spec": "short"}, "detect"),
+        ("short input_scale=0.5", {"spec": "short", "input_scale": 0.5}, "detect"),
+        ("full", {"spec": "full"}, "detect"),
+        ("full input_scale=0.5", {"spec": "full", "input_scale": 0.5}, "detect"),
+        ("full+small_faces, all tiles", {"spec": "full", "small_faces": True}, "detect"),
+        ("full+small_faces, step of 1 tile", {"spec": "full", "small_faces": True}, "step1"),
+        ("full+small_faces, step of 2 tiles", {"spec": "full", "small_faces": True}, "step2"),
+        ("full+small_faces, whole frame | 1 tile", {"spec": "full", "small_faces": True}, "alternate"),
+        ("short+small_faces, all tiles", {"spec": "short", "small_faces": True}, "detect"),
+        ("yunet (full + half size)", {"spec": "yunet"}, "detect"),
+        ("yunet-full", {"spec": "yunet-full"}, "detect"),
+        ("yunet-half", {"spec": "yunet-half"}, "detect"),
+        ("yunet+blazeface-full+small_faces, step 2",
+         {"spec": "yunet+blazeface-full", "small_faces": True}, "step2"),
     ]
     drawn = frame.copy()
     header = (
@@ -163,13 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     for name, kwargs, how in modes:
         with create_detector(**kwargs) as detector:
             tiles = 0
-            if isinstance(detector, TiledDetector):
+            if hasattr(detector, "tiles"):
                 tiles = len(detector.tiles(*FRAME_SIZE))
             if how == "detect":
                 call = lambda: detector.detect(frame)  # noqa: E731
                 found = detector.detect(frame)
             else:
-                assert isinstance(detector, TiledDetector)
                 call = stepper(detector, frame, how)
                 # Two sweeps, so that every tile has reported as it would have in a live feed.
                 for _ in range(detector.sweep_length(*FRAME_SIZE) * 4):

@@ -21,13 +21,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from installation.detect import create_detector
+from installation.detect import (
+    ANONYMIZE_DETECTOR,
+    DETECTOR_ALIASES,
+    DETECTORS,
+    create_detector,
+    parse_detector,
+)
 from installation.effects import Effect, MaskShape
-from installation.errors import InstallationError, SourceError, UsageError
-from installation.output import VideoWriter, copy_audio
-from installation.lookahead import Lookahead
-from installation.pipeline import Processed, Processor
+from installation.errors import ConfigError, InstallationError, SourceError, UsageError
 from installation.geometry import Frame
+from installation.lookahead import Lookahead
+from installation.output import VideoWriter, copy_audio
+from installation.pipeline import Processed, Processor
 from installation.sources import open_source, read_ahead
 from installation.track import Tracker
 
@@ -49,11 +55,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--strength", type=float, default=0.5, help="0 just hides, 1 is heavy (default 0.5)")
     p.add_argument("--mask-scale", type=float, default=1.3, help="grow face boxes by this (default 1.3)")
     p.add_argument("--mask", choices=[m.value for m in MaskShape], default="ellipse")
-    p.add_argument("--range", choices=["short", "full"], default="full",
-                   help="detector range: short (faces within ~2 m) or full (default)")
-    p.add_argument("--threshold", type=float, default=0.5, help="detection confidence threshold (default 0.5)")
+    p.add_argument("--detector", default=None, metavar="NAME",
+                   help=f"face detector: {', '.join(DETECTORS)}, or several joined by + "
+                   f"(default {ANONYMIZE_DETECTOR})")
+    p.add_argument("--range", choices=["short", "full"], default=None,
+                   help="older option: short is --detector blazeface-short, full is --detector blazeface-full")
+    p.add_argument("--threshold", type=float, default=0.5,
+                   help="detection confidence threshold, on each model's own scores (default 0.5)")
     p.add_argument("--no-small-faces", dest="small_faces", action="store_false",
-                   help="skip the tiled search for small distant faces (faster)")
+                   help="BlazeFace: skip the tiled search for small distant faces (faster)")
     p.add_argument("--hold", type=float, default=1.0,
                    help="seconds a face stays hidden before it is first and after it is last seen (default 1)")
     p.add_argument("--detect-every", type=int, default=2, metavar="N",
@@ -71,6 +81,18 @@ def _check_args(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]
         raise UsageError(f"--strength: expected a value from 0 to 1, got {args.strength}")
     if not 1.0 <= args.mask_scale <= 3.0:
         raise UsageError(f"--mask-scale: expected a value from 1 to 3, got {args.mask_scale}")
+    if args.range is not None:
+        if args.detector is not None:
+            raise UsageError("--range: give only --detector (--range is its older form)")
+        args.detector = DETECTOR_ALIASES[args.range]
+        print(f"anonymize: --range {args.range} is the older form of --detector {args.detector}",
+              file=sys.stderr)
+    if args.detector is None:
+        args.detector = ANONYMIZE_DETECTOR
+    try:
+        args.detector = "+".join(parse_detector(args.detector))
+    except ConfigError as exc:
+        raise UsageError(f"--detector: {exc}") from None
     if not 0.05 <= args.threshold <= 0.99:
         raise UsageError(f"--threshold: expected a value from 0.05 to 0.99, got {args.threshold}")
     if not 0.0 <= args.hold <= 10.0:
@@ -195,7 +217,8 @@ def anonymize_file(
     strength: float = 0.5,
     mask_scale: float = 1.3,
     mask: MaskShape = MaskShape.ELLIPSE,
-    detector_range: str = "full",
+    detector: str | None = None,
+    detector_range: str | None = None,
     threshold: float = 0.5,
     small_faces: bool = True,
     hold: float = 1.0,
@@ -212,7 +235,9 @@ def anonymize_file(
     Detection runs ahead of the output (:mod:`installation.lookahead`), on
     every ``detect_every``-th frame. ``on_frame(result)`` is called for each
     processed frame (tests and bench use it to score leaks against ground truth);
-    ``max_frames`` (bench) stops after that many.
+    ``max_frames`` (bench) stops after that many. ``detector`` is a detector
+    string (default :data:`~installation.detect.ANONYMIZE_DETECTOR`);
+    ``detector_range`` (``short``/``full``) is its older form.
     """
     try:
         probe = open_source(str(src))
@@ -228,8 +253,9 @@ def anonymize_file(
     if first is None:
         raise UsageError(f"{src}: no video frames could be decoded")
     width, height = first.width, first.height
-    detector = create_detector(detector_range, threshold=threshold, small_faces=small_faces)
-    processor = Processor(detector, Tracker(hold_seconds=hold), mask_shape=mask, mask_scale=mask_scale,
+    spec = detector or (DETECTOR_ALIASES[detector_range] if detector_range else ANONYMIZE_DETECTOR)
+    found = create_detector(spec, threshold=threshold, small_faces=small_faces)
+    processor = Processor(found, Tracker(hold_seconds=hold), mask_shape=mask, mask_scale=mask_scale,
                           name=src.name)
     # Only a caller that compares input and output needs the decoded frames kept as they were.
     lookahead = Lookahead(processor, detect_every=detect_every, fps=fps, keep_originals=on_frame is not None)
@@ -282,7 +308,7 @@ def anonymize_file(
             results.close()  # type: ignore[attr-defined]
         if bar is not None:
             bar.close()
-        detector.close()
+        found.close()
     elapsed = time.perf_counter() - start
     return {"frames": frames, "seconds": elapsed, "fps": frames / elapsed if elapsed else 0.0}
 
@@ -295,7 +321,7 @@ def run(args: argparse.Namespace) -> int:
                 stats = anonymize_file(
                     src, dst,
                     effect=Effect(args.effect), strength=args.strength, mask_scale=args.mask_scale,
-                    mask=MaskShape(args.mask), detector_range=args.range, threshold=args.threshold,
+                    mask=MaskShape(args.mask), detector=args.detector, threshold=args.threshold,
                     small_faces=args.small_faces, hold=args.hold, detect_every=args.detect_every,
                     boxes_json=boxes,
                     keep_audio=args.keep_audio, crf=args.crf, progress=not args.no_progress,

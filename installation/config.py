@@ -9,14 +9,15 @@ Unknown keys are errors too, so a typo never silently falls back to a default.
 Without a file, ``demo_config()`` serves the bundled footage.
 
 >>> cfg = parse_config('[[cameras]]\\nname = "Door"\\nsource = "pattern:bars"\\n', "example.toml")
->>> cfg.cameras[0].name, cfg.cameras[0].range, cfg.effect.kind.value
-('Door', 'short', 'blur')
+>>> cfg.cameras[0].name, cfg.cameras[0].detector, cfg.effect.kind.value
+('Door', 'yunet', 'blur')
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+import logging
 import re
 import tomllib
 import types
@@ -28,6 +29,8 @@ from typing import Any
 
 from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 _SCHEMES = ("camera:", "pattern:", "rtsp://", "rtsps://", "http://", "https://", "/dev/")
 
@@ -62,18 +65,42 @@ class CameraConfig:
         "camera:0, camera:0?size=1280x720&fps=30, /dev/v4l/by-id/..., rtsp://..., a video file, "
         "a folder of clips, pattern:bars"))
     name: str = field(default="", metadata=_meta("label on the monitor; defaults to Camera N"))
-    range: str = field(default="short", metadata=_meta(
-        "detection range: short (faces within ~2 m) or full (room camera)", choices=("short", "full")))
-    threshold: float = field(default=0.5, metadata=_meta("detection confidence threshold", min=0.05, max=0.99))
+    detector: str = field(default="", metadata=_meta(
+        "face detector: yunet (full + half size), yunet-full, yunet-half, blazeface-short, blazeface-full, "
+        "or several joined by + (e.g. yunet+blazeface-full); empty: yunet"))
+    range: str = field(default="", metadata=_meta(
+        "older name for the detector: short is blazeface-short, full is blazeface-full (use detector)",
+        choices=("short", "full"), older=True))
+    threshold: float = field(default=0.5, metadata=_meta(
+        "detection confidence threshold, on each model's own scores (YuNet: clear faces score 0.8-0.95; "
+        "BlazeFace: 0.6-0.95); a combined detector applies it to each", min=0.05, max=0.99))
     input_scale: float = field(default=1.0, metadata=_meta(
         "scale frames by this before detection (smaller is faster)", min=0.1, max=2.0))
     small_faces: bool = field(default=False, metadata=_meta(
-        "also search tiles for small distant faces (about 24 px high); costs time"))
+        "BlazeFace: also search tiles for small distant faces (about 24 px high); costs time"))
     detect_every: int = field(default=1, metadata=_meta(
         "run detection every Nth frame; frames between are tracked and moving regions hidden", min=1, max=10))
     mirror: bool = field(default=False, metadata=_meta("mirror the camera image left-right"))
     flip: bool = field(default=False, metadata=_meta("flip the camera image upside down"))
     rotate: int = field(default=0, metadata=_meta("rotate the camera image (degrees)", choices=(0, 90, 180, 270)))
+
+
+    def detector_spec(self) -> str:
+        """The detector this camera runs: ``detector``, else the BlazeFace its older ``range`` names,
+        else the room's default.
+
+        >>> CameraConfig("pattern:bars", range="full").detector_spec()
+        'blazeface-full'
+        """
+        from installation.detect.models import DETECTOR_ALIASES
+
+        if self.detector:
+            return self.detector
+        if self.range:
+            return DETECTOR_ALIASES[self.range]
+        from installation.detect import ROOM_DETECTOR
+
+        return ROOM_DETECTOR
 
 
 @dataclass
@@ -91,10 +118,15 @@ class EffectConfig:
 
 @dataclass
 class DetectionConfig:
-    """Model files; empty means the files bundled with mediapipe."""
+    """Model files; empty means the ones shipped (BlazeFace in mediapipe, YuNet in this package)."""
 
-    short_range_model: str = field(default="", metadata=_meta("path to a short-range BlazeFace .tflite"))
-    full_range_model: str = field(default="", metadata=_meta("path to a full-range BlazeFace .tflite"))
+    short_range_model: str = field(default="", metadata=_meta(
+        "path to a short-range BlazeFace .tflite (used wherever a detector includes blazeface-short)"))
+    full_range_model: str = field(default="", metadata=_meta(
+        "path to a full-range BlazeFace .tflite (used wherever a detector includes blazeface-full)"))
+    yunet_model: str = field(default="", metadata=_meta(
+        "path to a YuNet .onnx (the shipped one is checked against its sha256; your own copy is only "
+        "checked to load)"))
 
 
 @dataclass
@@ -293,6 +325,7 @@ def _check_sources(config: Config, base: Path, check_files: bool = True) -> None
         if cam.name in seen:
             raise ConfigError(f"cameras[{i}].name: duplicate camera name {cam.name!r}")
         seen.add(cam.name)
+        _check_detector(cam, i)
         source = cam.source.strip()
         if not source:
             raise ConfigError(f"cameras[{i}].source: expected a source string, got an empty one")
@@ -311,7 +344,7 @@ def _check_sources(config: Config, base: Path, check_files: bool = True) -> None
         if check_files and not path.exists():
             raise ConfigError(f"cameras[{i}].source: no such file {source!r}")
         cam.source = str(path)
-    for key in ("short_range_model", "full_range_model"):
+    for key in ("short_range_model", "full_range_model", "yunet_model"):
         value = getattr(config.detection, key)
         if value:
             path = Path(value).expanduser()
@@ -327,6 +360,25 @@ def _check_sources(config: Config, base: Path, check_files: bool = True) -> None
     from installation.schedule import check_hours
 
     check_hours(config.hours)
+
+
+def _check_detector(cam: CameraConfig, index: int) -> None:
+    """Resolve the camera's detector string (the older ``range`` key included) and check its names."""
+    from installation.detect.models import DETECTOR_ALIASES, parse_detector
+
+    where = f"cameras[{index}]"
+    if cam.range:
+        if cam.detector:
+            log.warning("%s (%s): range = %r is ignored: detector = %r is set (range is the older key)",
+                        where, cam.name, cam.range, cam.detector)
+        else:
+            log.warning("%s (%s): range = %r is the older key; write detector = %r instead",
+                        where, cam.name, cam.range, DETECTOR_ALIASES[cam.range])
+    try:
+        names = parse_detector(cam.detector_spec())
+    except ConfigError as exc:
+        raise ConfigError(f"{where}.detector: {exc}") from None
+    cam.detector = "+".join(names)
 
 
 _KEY_PATH = re.compile(r"^[A-Za-z_][\w-]*(\[\d+\])?(\.[A-Za-z_][\w-]*(\[\d+\])?)*$")
@@ -444,9 +496,13 @@ def demo_config() -> Config:
     cameras = []
     for clip in bundled_clips():
         truth = load_ground_truth(clip)
-        full = truth.range == "full"
+        from installation.detect import KIOSK_DETECTOR, ROOM_DETECTOR
+
+        # The clip made for a kiosk (faces near the camera) gets the kiosk's detector.
+        detector = ROOM_DETECTOR if truth.range == "full" else KIOSK_DETECTOR
         cameras.append(CameraConfig(
-            source=str(clip), name=clip.stem.capitalize(), range=truth.range, small_faces=full,
+            source=str(clip), name=clip.stem.capitalize(), detector=detector,
+            small_faces="blazeface" in detector and truth.range == "full",
         ))
     if not cameras:
         raise ConfigError("assets/footage: no bundled clips found (run `make footage`)")

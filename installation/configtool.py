@@ -77,8 +77,8 @@ def _table(cls: Any, prefix: str) -> list[str]:
     lines: list[str] = []
     previous = None
     for f in dataclasses.fields(cls):
-        if f.metadata.get("internal"):
-            continue
+        if f.metadata.get("internal") or f.metadata.get("older"):
+            continue  # an older key still read, not offered in a new file
         meta = dict(f.metadata)
         doc = meta.get("doc", "")
         constraint = _constraint(hints[f.name], meta)
@@ -143,7 +143,7 @@ def summary(config: Config) -> list[str]:
     from installation.schedule import Schedule
 
     lines = [f"{len(config.cameras)} camera(s):"]
-    lines += [f"  {cam.name}: {cam.source} ({cam.range} range)" for cam in config.cameras]
+    lines += [f"  {cam.name}: {cam.source} ({cam.detector_spec()})" for cam in config.cameras]
     lines.append(f"display {config.display.index}, layout {config.display.layout}, "
                  f"{'fullscreen' if config.display.fullscreen else 'window'}")
     exposed = "allowed" if config.effect.allow_exposed else "never shown"

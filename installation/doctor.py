@@ -129,34 +129,64 @@ def _config(ctx: Context) -> Iterator[Check]:
 
 
 def _models(ctx: Context) -> Iterator[Check]:
-    from installation.detect import create_detector, resolve_model
+    """A line per face model: the shipped YuNet's sha256, the BlazeFace files, each configured copy."""
+    from installation.detect import (
+        YUNET_SHA256,
+        create_detector,
+        parse_detector,
+        resolve_model,
+        resolve_yunet,
+    )
 
     config = ctx.config
-    ranges = {cam.range for cam in config.cameras} if config is not None else {"short", "full"}
-    configured = {
-        "short": config.detection.short_range_model if config is not None else "",
-        "full": config.detection.full_range_model if config is not None else "",
-    }
-    for name in ("short", "full"):
-        if name not in ranges and not configured[name]:
-            continue
-        key = f"detection.{name}_range_model"
+    used: set[str] = set()
+    for cam in config.cameras if config is not None else []:
         try:
-            path = resolve_model(name, configured[name] or None)
+            used.update("yunet" if n.startswith("yunet") else n for n in parse_detector(cam.detector_spec()))
+        except InstallationError:
+            pass  # the config check has said so
+    if config is None:
+        used = {"yunet", "blazeface-short", "blazeface-full"}
+    configured = {
+        "blazeface-short": config.detection.short_range_model if config is not None else "",
+        "blazeface-full": config.detection.full_range_model if config is not None else "",
+        "yunet": config.detection.yunet_model if config is not None else "",
+    }
+    keys = {
+        "blazeface-short": "short_range_model", "blazeface-full": "full_range_model", "yunet": "yunet_model",
+    }
+    # The shipped YuNet is always checked: it is the default detector, and a damaged copy must be found early.
+    try:
+        packaged = resolve_yunet()
+        yield Check(OK, "model", f"YuNet face model {packaged}: sha256 {YUNET_SHA256[:16]}... as shipped")
+    except InstallationError as exc:
+        yield Check(FAIL, "model", str(exc), "reinstall monitoring-room (pip install --force-reinstall)")
+    for name in ("yunet", "blazeface-short", "blazeface-full"):
+        if name not in used and not configured[name]:
+            continue
+        key = f"detection.{keys[name]}"
+        if name == "yunet" and not configured[name]:
+            continue  # checked above
+        try:
+            if name == "yunet":
+                path = resolve_yunet(configured[name])
+            else:
+                path = resolve_model(name.split("-")[1], configured[name] or None)
         except InstallationError as exc:
             fix = "reinstall mediapipe==0.10.21"
             if configured[name]:
-                fix = f"point {key} at the .tflite file, or leave it empty for the one in mediapipe"
+                fix = f"point {key} at the model file, or leave it empty for the shipped one"
             yield Check(FAIL, "model", str(exc), fix)
             continue
         try:
-            detector = create_detector(name, model_path=configured[name] or None)
+            detector = create_detector(name, model_paths={name: configured[name] or None})
             detector.close()
         except Exception as exc:  # noqa: BLE001 - a model that does not load, whatever the reason
-            yield Check(FAIL, "model", f"{name}-range model {path} does not load: {exc}",
-                        f"point {key} at a BlazeFace {name}-range .tflite, or leave it empty")
+            yield Check(FAIL, "model", f"{name} model {path} does not load: {exc}",
+                        f"point {key} at a {name} model file, or leave it empty")
             continue
-        yield Check(OK, "model", f"{name}-range face model {path}")
+        own = " (your copy: loads; its hash is not checked)" if name == "yunet" else ""
+        yield Check(OK, "model", f"{name} face model {path}{own}")
 
 
 def probe_source(spec: str, timeout: float, frames: int = 20) -> tuple[int, int, float]:

@@ -539,10 +539,12 @@ def build_processor(camera: CameraConfig, config: Config) -> Processor:
     """The detector, tracker and effect settings one camera's config asks for."""
     from installation.detect import create_detector
 
-    model = config.detection.full_range_model if camera.range == "full" else config.detection.short_range_model
+    models = config.detection
     detector = create_detector(
-        camera.range, threshold=camera.threshold, input_scale=min(1.0, camera.input_scale),
-        small_faces=camera.small_faces, model_path=model or None,
+        camera.detector_spec(), threshold=camera.threshold, input_scale=min(1.0, camera.input_scale),
+        small_faces=camera.small_faces,
+        model_paths={"blazeface-short": models.short_range_model, "blazeface-full": models.full_range_model,
+                     "yunet": models.yunet_model},
     )
     return Processor(
         detector, Tracker(hold_seconds=config.tracking.hold_seconds), detect_every=camera.detect_every,

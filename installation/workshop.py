@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy as np
 import tomllib
 
 from installation.app import App, RoomOptions
+from installation.detect.views import ModelWindow
 from installation.errors import ConfigError, UsageError
 from installation.geometry import Box, Detection
 
@@ -199,71 +199,104 @@ class EvasionTimer:
 
 @dataclass(frozen=True)
 class ModelInput:
-    """How a frame reaches the face model.
+    """How a frame reaches the face model(s).
 
-    ``windows`` are the parts of the frame (in its pixels) the model is run
-    on, each shrunk and letterboxed to ``tensor`` (the model's input,
-    width and height). ``tiles`` counts extra full-detail tiles a small-face
-    detector also runs.
+    ``windows`` are the pictures the detector's models are given each frame
+    (:class:`~installation.detect.ModelWindow`: the part of the frame, the
+    size of the picture, the model's name). ``tiles`` counts extra
+    full-detail tiles a small-face detector also runs.
     """
 
-    tensor: tuple[int, int]
-    windows: tuple[Box, ...]
+    windows: tuple[ModelWindow, ...]
     tiles: int = 0
+
+    @property
+    def models(self) -> list[str]:
+        """The models' names, each once, in order."""
+        return list(dict.fromkeys(w.model for w in self.windows))
 
 
 def model_input(detector: object, width: int, height: int) -> ModelInput:
     """Where and at what size ``detector`` looks at a ``width`` x ``height`` frame.
 
-    The short-range detector runs overlapping square windows over a wide
-    frame (its model is square); the full-range one letterboxes the whole
-    frame.
+    Each detector says so itself (``model_windows``): the short-range
+    BlazeFace runs overlapping square windows over a wide frame, the
+    full-range one letterboxes the whole frame into its square, YuNet takes
+    the whole frame at the size of each of its passes. A detector that does
+    not say is shown as one whole-frame window at the frame's size.
 
     >>> from installation.detect import create_detector
     >>> with create_detector("short") as d:
     ...     m = model_input(d, 1280, 720)
-    >>> m.tensor, [(b.x, b.w) for b in m.windows]
-    ((128, 128), [(0.0, 720.0), (560.0, 720.0)])
+    >>> [(w.size, w.region.x, w.region.w) for w in m.windows]
+    [((128, 128), 0.0, 720.0), ((128, 128), 560.0, 720.0)]
     """
-    engine = getattr(detector, "_engine", None)
-    tensor = tuple(getattr(engine, "input_size", (128, 128)))
-    squares = bool(getattr(detector, "_squares", False))
-    if squares and width >= 1.6 * height:
-        # The same windows BlazeFaceDetector runs (there on the frame halved a few times).
-        count = math.ceil(width / height)
-        step = (width - height) / (count - 1)
-        windows = tuple(Box(float(round(i * step)), 0.0, float(height), float(height)) for i in range(count))
+    windows_of = getattr(detector, "model_windows", None)
+    if callable(windows_of):
+        windows = tuple(windows_of(width, height))
     else:
-        windows = (Box(0.0, 0.0, float(width), float(height)),)
+        windows = (ModelWindow("face model", Box(0.0, 0.0, float(width), float(height)), (width, height)),)
     tiles_of = getattr(detector, "tiles", None)
     tiles = len(tiles_of(width, height)) if callable(tiles_of) else 0
-    return ModelInput((int(tensor[0]), int(tensor[1])), windows, tiles)
+    return ModelInput(windows, tiles)
 
 
-def _letterbox(window: Box, tensor: tuple[int, int]) -> tuple[float, float, float]:
-    """Scale and offset that put ``window`` inside ``tensor``, aspect kept."""
-    scale = min(tensor[0] / window.w, tensor[1] / window.h)
-    return scale, (tensor[0] - window.w * scale) / 2, (tensor[1] - window.h * scale) / 2
+def describe_model(model: ModelInput, words: Explanation, lang: str) -> str:
+    """One line for people: each model's name and the pictures it gets, and the tiles.
+
+    >>> m = ModelInput((ModelWindow("yunet", Box(0, 0, 1280, 720), (1280, 720)),
+    ...                 ModelWindow("yunet", Box(0, 0, 1280, 720), (640, 360))))
+    >>> describe_model(m, load_explanation(), "en")
+    'YuNet: whole frame at 1280 × 720 + 640 × 360 pixels'
+    """
+    parts = []
+    for name in model.models:
+        windows = [w for w in model.windows if w.model == name]
+        key = "model_" + name.replace("-", "_")
+        title = words.label(key, lang) if key in words.labels else name
+        sizes = list(dict.fromkeys(w.size for w in windows))
+        whole = all(w.region.x == 0 and w.region.y == 0 for w in windows) and len(windows) == len(sizes)
+        if len(windows) > 1 and len(sizes) == 1:
+            (w, h), = sizes
+            what = words.label("model_windows", lang, n=len(windows), w=w, h=h)
+        elif len(windows) > 1 and whole:
+            what = words.label("model_passes", lang, sizes=" + ".join(f"{w} × {h}" for w, h in sizes))
+        else:
+            w, h = sizes[0]
+            what = words.label("model_size", lang, w=w, h=h)
+        parts.append(f"{title}: {what}")
+    text = "   ".join(parts)
+    if model.tiles:
+        text += "   " + words.label("model_tiles", lang, n=model.tiles)
+    return text
+
+
+def _letterbox(window: ModelWindow) -> tuple[float, float, float]:
+    """Scale and offset that put the window's region inside its picture, aspect kept."""
+    (tw, th), region = window.size, window.region
+    scale = window.scale
+    return scale, (tw - region.w * scale) / 2, (th - region.h * scale) / 2
 
 
 def model_view(image: np.ndarray, model: ModelInput) -> list[np.ndarray]:
-    """``image`` as the model gets it: one tensor-sized BGR picture per window, letterboxed in black.
+    """``image`` as the model gets it: one picture per window at its size, letterboxed in black.
 
     Give it the picture with the effect applied (``Processed.image``): the
     view then keeps hidden whatever the feed hides.
 
     >>> grey = np.full((720, 1280, 3), 200, np.uint8)
-    >>> view = model_view(grey, ModelInput((192, 192), (Box(0, 0, 1280, 720),)))
+    >>> view = model_view(grey, ModelInput((ModelWindow("m", Box(0, 0, 1280, 720), (192, 192)),)))
     >>> view[0].shape, int(view[0][0, 0, 0]), int(view[0][96, 96, 0])
     ((192, 192, 3), 0, 200)
     """
-    tw, th = model.tensor
     out = []
     for window in model.windows:
-        x0, y0, x1, y1 = window.pixel_bounds(image.shape[1], image.shape[0])
+        tw, th = window.size
+        x0, y0, x1, y1 = window.region.pixel_bounds(image.shape[1], image.shape[0])
         crop = image[y0:y1, x0:x1]
-        scale, ox, oy = _letterbox(window, model.tensor)
-        w, h = max(1, round(window.w * scale)), max(1, round(window.h * scale))
+        scale, ox, oy = _letterbox(window)
+        w = min(tw, max(1, round(window.region.w * scale)))
+        h = min(th, max(1, round(window.region.h * scale)))
         canvas = np.zeros((th, tw, 3), np.uint8)
         small = cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA)
         left, top = round(ox), round(oy)
@@ -272,20 +305,22 @@ def model_view(image: np.ndarray, model: ModelInput) -> list[np.ndarray]:
     return out
 
 
-def in_model(detections: Sequence[Detection], window: Box, tensor: tuple[int, int]) -> list[Detection]:
-    """The detections that fall in ``window``, in the model picture's pixels (clipped to it).
+def in_model(detections: Sequence[Detection], window: ModelWindow) -> list[Detection]:
+    """The detections that fall in ``window``'s region, in the model picture's pixels (clipped to it).
 
     >>> d = Detection(Box(600, 100, 100, 100), 0.9)
-    >>> [(round(r.box.x, 2), round(r.box.w, 2)) for r in in_model([d], Box(560, 0, 720, 720), (128, 128))]
+    >>> square = ModelWindow("m", Box(560, 0, 720, 720), (128, 128))
+    >>> [(round(r.box.x, 2), round(r.box.w, 2)) for r in in_model([d], square)]
     [(7.11, 17.78)]
     """
-    scale, ox, oy = _letterbox(window, tensor)
+    scale, ox, oy = _letterbox(window)
+    region = window.region
     out = []
     for d in detections:
-        clipped = _intersect(d.box, window)
+        clipped = _intersect(d.box, region)
         if clipped is None or clipped.w * clipped.h < 0.5 * d.box.w * d.box.h:
             continue  # mostly in another window: drawn there
-        box = Box(ox + (clipped.x - window.x) * scale, oy + (clipped.y - window.y) * scale,
+        box = Box(ox + (clipped.x - region.x) * scale, oy + (clipped.y - region.y) * scale,
                   clipped.w * scale, clipped.h * scale)
         out.append(Detection(box, d.score))
     return out

@@ -22,9 +22,12 @@ from installation.scoring import FootageScore
 CLIPS = {clip.stem: clip for clip in bundled_clips()}
 
 
-def score_output(original: Path, output: Path, boxes_json: Path) -> FootageScore:
-    """Decode both files and score every ground-truth face in the written output."""
-    truth = load_ground_truth(original)
+def score_output(original: Path, output: Path, boxes_json: Path, truth_of: Path | None = None) -> FootageScore:
+    """Decode both files and score every ground-truth face in the written output.
+
+    ``truth_of`` is the bundled clip whose ground truth applies (default: ``original`` itself).
+    """
+    truth = load_ground_truth(truth_of or original)
     hidden = json.loads(boxes_json.read_text())
     score = FootageScore()
     a, b = cv2.VideoCapture(str(original)), cv2.VideoCapture(str(output))
@@ -162,3 +165,47 @@ def test_footage_cut_short_exits_2_naming_the_file_and_leaves_no_output(tmp_path
     lines = [line for line in proc.stderr.splitlines() if line.startswith("installation")]
     assert len(lines) == 1 and "cut.avi" in lines[0] and "cut short" in lines[0], proc.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["cut.avi"]
+
+
+def _first_frames(clip: Path, count: int, path: Path) -> Path:
+    """The first ``count`` frames of a bundled clip, as an MP4 of their own (ground truth still applies)."""
+    from installation.output import VideoWriter
+
+    capture = cv2.VideoCapture(str(clip))
+    with VideoWriter(path, fps=30.0, size=(1280, 720), threaded=False) as writer:
+        for _ in range(count):
+            ok, image = capture.read()
+            assert ok
+            writer.write(image)
+    capture.release()
+    return path
+
+
+def test_anonymize_with_yunet_hides_the_distant_faces_blazeface_alone_leaves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clip = _first_frames(CLIPS["hall"], 45, tmp_path / "hall45.mp4")
+    summaries = {}
+    for spec in ("yunet", "blazeface-full"):
+        out, boxes = tmp_path / f"{spec}.mp4", tmp_path / f"{spec}.json"
+        assert main(["anonymize", str(clip), "-o", str(out), "--boxes-json", str(boxes), "--detector", spec,
+                     "--no-small-faces", "--strength", "0", "--no-progress"]) == 0
+        summaries[spec] = score_output(clip, out, boxes, truth_of=CLIPS["hall"]).summary()
+    yunet, blazeface = summaries["yunet"], summaries["blazeface-full"]
+    # Hall's faces are 24-57 px: the whole-frame BlazeFace pass is blind to most of them.
+    assert yunet["face_frames_small"] > 100
+    assert yunet["leaked_small"] + yunet["leaked_large"] <= 0.02 * yunet["face_frames_small"]
+    assert blazeface["leaked_small"] > 0.3 * blazeface["face_frames_small"]
+    assert yunet["false_hidden_fraction"] < 0.05
+
+
+def test_the_older_range_option_names_detector_and_both_together_are_refused(tmp_path: Path) -> None:
+    clip = _first_frames(CLIPS["kiosk"], 3, tmp_path / "kiosk3.mp4")
+    proc = run_cli("anonymize", str(clip), "-o", str(tmp_path / "a.mp4"), "--range", "short", "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    assert "--range short is the older form of --detector blazeface-short" in proc.stderr
+    proc = run_cli("anonymize", str(clip), "-o", str(tmp_path / "b.mp4"), "--range", "full", "--detector", "yunet")
+    assert proc.returncode == 2 and "--range: give only --detector" in proc.stderr
+    proc = run_cli("anonymize", str(clip), "-o", str(tmp_path / "c.mp4"), "--detector", "yunet+deface")
+    assert proc.returncode == 2 and "--detector: detector 'yunet+deface': unknown name 'deface'" in proc.stderr
+    assert not (tmp_path / "b.mp4").exists() and not (tmp_path / "c.mp4").exists()

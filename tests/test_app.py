@@ -28,7 +28,9 @@ from installation.state import InputKind, PanelEvent
 SIZE = (960, 540)
 
 
-def _config(cameras: int = 2, **effect: object) -> Config:
+def _config(cameras: int = 3, **effect: object) -> Config:
+    # Three cameras: the third (kiosk) brings faces near the camera, large on the big monitor;
+    # the first two show distant visitors whose face boxes stay small for most of their clips.
     config = demo_config()
     config.cameras = config.cameras[:cameras]
     config.display.fps = 240  # as fast as the machine goes: tests count frames, not seconds

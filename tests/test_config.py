@@ -61,6 +61,11 @@ rotate = 180
     [
         ('[[cameras]]\nsource = "nope.mp4"\n', "cameras[0].source: no such file 'nope.mp4'"),
         ('[[cameras]]\nsource = "pattern:bars"\nrange = "far"\n', "cameras[0].range: expected one of 'short', 'full'"),
+        ('[[cameras]]\nsource = "pattern:bars"\ndetector = "yunet+retina"\n',
+         "cameras[0].detector: detector 'yunet+retina': unknown name 'retina' (choose from yunet, yunet-full, "
+         "yunet-half, blazeface-short, blazeface-full, joined by +) (line 3)"),
+        ('[[cameras]]\nsource = "pattern:bars"\n[detection]\nyunet_model = "own.onnx"\n',
+         "detection.yunet_model: no such file 'own.onnx'"),
         ('[[cameras]]\nsource = "camera:0?size=big"\n', "cameras[0].source: camera:0?size=big: "),
         ('[[cameras]]\nsource = "pattern:bars"\nthreshold = 2\n', "cameras[0].threshold: expected a value from"),
         ('[[cameras]]\nsource = "pattern:bars"\nmirror = "yes"\n', "cameras[0].mirror: expected true or false"),
@@ -106,3 +111,29 @@ def test_unnamed_cameras_are_numbered() -> None:
 def test_config_error_is_also_a_value_error() -> None:
     with pytest.raises(ValueError):
         parse_config("[[cameras]]\n")
+
+
+def test_each_camera_names_its_detector_and_the_room_default_is_used_otherwise() -> None:
+    from installation.detect import ROOM_DETECTOR
+
+    config = parse_config(
+        '[[cameras]]\nsource = "pattern:bars"\n'
+        '[[cameras]]\nsource = "pattern:bars"\ndetector = " YuNet-Half + full "\n', "a.toml"
+    )
+    assert [c.detector for c in config.cameras] == [ROOM_DETECTOR, "yunet-half+blazeface-full"]
+
+
+@pytest.mark.parametrize(
+    ("keys", "detector", "warning"),
+    [
+        ('range = "full"\n', "blazeface-full", "range = 'full' is the older key; write detector = 'blazeface-full' instead"),
+        ('range = "short"\ndetector = "yunet"\n', "yunet", "range = 'short' is ignored: detector = 'yunet' is set (range is the older key)"),
+    ],
+)
+def test_the_older_range_key_still_works_and_says_once_what_to_write(
+    keys: str, detector: str, warning: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="installation.config"):
+        config = parse_config(f'[[cameras]]\nname = "Door"\nsource = "pattern:bars"\n{keys}', "a.toml")
+    assert config.cameras[0].detector == detector
+    assert [r.getMessage() for r in caplog.records] == [f"cameras[0] (Door): {warning}"]

@@ -143,3 +143,25 @@ def test_no_config_at_all_is_a_warning_not_a_failure(home: Path, capsys: pytest.
     (config,) = lines_of(lines, "WARN", "config")
     assert "installation config init" in config
     assert code == 0, lines
+
+
+def test_the_shipped_yunet_weights_are_checked_by_their_hash(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from installation.detect import models
+
+    config = str(write_config(home))
+    _, lines = doctor(capsys, "--config", config)
+    (shipped,) = [line for line in lines_of(lines, "OK", "model") if "YuNet" in line]
+    assert str(models.weights_dir() / models.YUNET_FILE) in shipped and "sha256 8f2383e4dd3cfbb4" in shipped
+
+    damaged = home / "weights"
+    damaged.mkdir()
+    data = bytearray((models.weights_dir() / models.YUNET_FILE).read_bytes())
+    data[1000] ^= 0xFF
+    (damaged / models.YUNET_FILE).write_bytes(bytes(data))
+    monkeypatch.setattr(models, "weights_dir", lambda: damaged)
+    code, lines = doctor(capsys, "--config", config)
+    (bad,) = lines_of(lines, "FAIL", "model")
+    assert f"{damaged / models.YUNET_FILE}: sha256 mismatch: expected {models.YUNET_SHA256}, got " in bad
+    assert "reinstall monitoring-room" in bad and code == 1

@@ -584,7 +584,7 @@ def _kiosk_config(sandbox: Path) -> None:
     folder = sandbox / "config" / "monitoring-room"
     folder.mkdir(parents=True, exist_ok=True)
     cameras = "".join(
-        f'[[cameras]]\nname = "{c.name}"\nsource = "{c.source}"\nrange = "{c.range}"\n'
+        f'[[cameras]]\nname = "{c.name}"\nsource = "{c.source}"\ndetector = "{c.detector}"\n'
         f"small_faces = {str(c.small_faces).lower()}\n\n"
         for c in demo_config().cameras
     )

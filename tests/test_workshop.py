@@ -17,13 +17,13 @@ import pytest
 from installation.app import RoomOptions
 from installation.cli import build_parser
 from installation.config import CameraConfig, Config
-from installation.detect import create_detector
+from installation.detect import ModelWindow, create_detector
 from installation.display.assets import SANS_BOLD, SANS_REGULAR
 from installation.display.widgets import AMBER, CYAN, slider_track
 from installation.display.workshop import WorkshopRenderer, workshop_regions
 from installation.effects import Effect, apply_effect
 from installation.errors import ConfigError
-from installation.geometry import Box, Frame
+from installation.geometry import Box, Detection, Frame
 from installation.leak import leak_score
 from installation.output import VideoWriter
 from installation.pipeline import Processor
@@ -35,6 +35,8 @@ from installation.workshop import (
     ModelInput,
     Workshop,
     WorkshopApp,
+    describe_model,
+    in_model,
     load_explanation,
     model_input,
     model_view,
@@ -74,10 +76,12 @@ def _group_clip(tmp_path: Path, scene: Callable[..., np.ndarray]) -> Path:
 # -- the threshold ----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("spec", ["blazeface-short", "yunet"])
 def test_moving_the_threshold_slider_changes_the_number_of_detections(
-    tmp_path: Path, scene: Callable[..., np.ndarray]
+    tmp_path: Path, scene: Callable[..., np.ndarray], spec: str
 ) -> None:
-    config = Config(cameras=[CameraConfig(source=str(_group_clip(tmp_path, scene)), name="Group")])
+    camera = CameraConfig(source=str(_group_clip(tmp_path, scene)), name="Group", detector=spec)
+    config = Config(cameras=[camera])
     config.display.fps = 240  # as fast as the machine goes: the test counts frames, not seconds
     app = WorkshopApp(config, RoomOptions(headless=True, size=SIZE, live=False))
     app.start()
@@ -115,9 +119,13 @@ def test_moving_the_threshold_slider_changes_the_number_of_detections(
             assert detector.threshold == pytest.approx(value, abs=0.01)
             counts.append(settle())
             cyan.append(_count(_screen(app.screen), CYAN, renderer.wregions.model))
-        # Faces (and face-like texture) disappear one by one as the threshold rises.
+        # Faces (and face-like texture) disappear as the threshold rises: BlazeFace's scores
+        # spread, one by one; YuNet scores the three clear faces alike (about 0.93), so they go together.
         assert counts[0] >= 3 and counts[-1] == 0
-        assert all(a > b for a, b in zip(counts, counts[1:], strict=False)), counts
+        if spec == "yunet":
+            assert counts[1:] == [3, 3, 0], counts
+        else:
+            assert all(a > b for a, b in zip(counts, counts[1:], strict=False)), counts
         assert cyan[0] > cyan[-1]
     finally:
         app.close()
@@ -165,18 +173,48 @@ def test_where_faces_must_never_be_shown_the_threshold_only_goes_down(short: obj
 
 def test_model_input_matches_how_each_detector_looks_at_a_frame(short: object) -> None:
     wide = model_input(short, 1280, 720)
-    assert wide.tensor == (128, 128) and len(wide.windows) == 2 and wide.tiles == 0
-    assert wide.windows[0].x == 0 and wide.windows[-1].x + wide.windows[-1].w == 1280
+    assert [w.size for w in wide.windows] == [(128, 128)] * 2 and wide.tiles == 0
+    assert wide.windows[0].region.x == 0 and wide.windows[-1].region.x + wide.windows[-1].region.w == 1280
     assert len(model_input(short, 640, 480).windows) == 1  # squarer frames are run whole
     with create_detector("full", small_faces=True) as full:
         room = model_input(full, 1280, 720)
-    assert room.tensor == (192, 192) and len(room.windows) == 1 and room.tiles > 0
+    assert [w.size for w in room.windows] == [(192, 192)] and room.tiles > 0
+    with create_detector("yunet") as yunet:
+        passes = model_input(yunet, 1280, 720)
+    assert [w.size for w in passes.windows] == [(1280, 720), (640, 360)] and passes.tiles == 0
+    with create_detector("yunet-half+blazeface-full", small_faces=True) as both:
+        combined = model_input(both, 1280, 720)
+    assert combined.models == ["yunet", "blazeface-full"] and combined.tiles == room.tiles
+
+
+def test_the_model_line_names_the_detector_in_use_in_each_language() -> None:
+    words = load_explanation()
+    whole = Box(0, 0, 1280, 720)
+    yunet = ModelInput((ModelWindow("yunet", whole, (1280, 720)), ModelWindow("yunet", whole, (640, 360))))
+    assert describe_model(yunet, words, "en") == "YuNet: whole frame at 1280 × 720 + 640 × 360 pixels"
+    assert describe_model(yunet, words, "zh") == "YuNet: 整个画面，1280 × 720 + 640 × 360 像素"
+    near = ModelInput((ModelWindow("blazeface-short", Box(0, 0, 720, 720), (128, 128)),
+                       ModelWindow("blazeface-short", Box(560, 0, 720, 720), (128, 128))), tiles=3)
+    line = describe_model(near, words, "zh")
+    assert line.startswith("BlazeFace（近处）: 2 个 128 × 128 像素的方块") and "3 个高清小块" in line
+
+
+def test_the_yunet_view_is_the_whole_frame_at_each_pass_size(scene: Callable[..., np.ndarray]) -> None:
+    face = Box(500, 150, 200, 200)
+    frame = scene(("astronaut", face))
+    whole = Box(0, 0, 1280, 720)
+    model = ModelInput((ModelWindow("yunet", whole, (1280, 720)), ModelWindow("yunet", whole, (640, 360))))
+    full, half = model_view(frame, model)
+    assert full.shape == (720, 1280, 3) and half.shape == (360, 640, 3)
+    assert np.array_equal(full, frame)  # nothing letterboxed or cut
+    (drawn,) = in_model([Detection(face, 0.9)], model.windows[1])
+    assert (drawn.box.x, drawn.box.y, drawn.box.w, drawn.box.h) == (250, 75, 100, 100)
 
 
 def test_model_view_keeps_hidden_what_the_feed_hides(scene: Callable[..., np.ndarray]) -> None:
     face = Box(500, 150, 320, 320)
     original = scene(("astronaut", face))
-    model = ModelInput((192, 192), (Box(0, 0, 1280, 720),))
+    model = ModelInput((ModelWindow("blazeface-full", Box(0, 0, 1280, 720), (192, 192)),))
     scale = 192 / 1280
     small_face = Box(face.x * scale, face.y * scale + (192 - 720 * scale) / 2, face.w * scale, face.h * scale)
     (seen,) = model_view(original, model)

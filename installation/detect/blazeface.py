@@ -16,6 +16,7 @@ import numpy as np
 
 from installation.detect.engines import Engine, Job, Raw
 from installation.detect.nms import clip_all, suppress
+from installation.detect.views import ModelWindow
 from installation.errors import ConfigError
 from installation.geometry import Box, Detection
 
@@ -75,6 +76,22 @@ class BlazeFaceDetector:
         height, width = _check_image(image)
         scaled, fx, fy = self._scaled(image)
         return self._finish(self._whole_frame(scaled, fx, fy), width, height)
+
+    def model_windows(self, width: int, height: int) -> list[ModelWindow]:
+        """The parts of a ``width`` x ``height`` frame the whole-frame pass shows the model, and at what size.
+
+        The square short-range model gets overlapping square windows of a wide
+        frame (the same ones :meth:`detect` runs); otherwise the whole frame is
+        letterboxed into the model's square.
+        """
+        label = str(getattr(self._engine, "name", "blazeface"))
+        tensor = (int(self._engine.input_size[0]), int(self._engine.input_size[1]))
+        if self._squares and width >= 1.6 * height:
+            count = math.ceil(width / height)
+            step = (width - height) / (count - 1)
+            side = float(height)
+            return [ModelWindow(label, Box(float(round(i * step)), 0.0, side, side), tensor) for i in range(count)]
+        return [ModelWindow(label, Box(0.0, 0.0, float(width), float(height)), tensor)]
 
     def close(self) -> None:
         """Release the model; closing twice is harmless."""

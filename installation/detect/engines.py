@@ -32,8 +32,8 @@ from typing import Protocol
 import numpy as np
 
 from installation.errors import ModelError
-from installation.machine import usable_cores
 from installation.geometry import Box
+from installation.machine import usable_cores
 
 #: One candidate: ``(x, y, w, h, score)`` in pixels of the image the model was given.
 Raw = tuple[float, float, float, float, float]
@@ -46,6 +46,8 @@ class Engine(Protocol):
 
     #: ``(width, height)`` of the model's input tensor.
     input_size: tuple[int, int]
+    #: The detector name of the model (``blazeface-short``, ``blazeface-full``).
+    name: str
     #: Whether boxes come back in whole pixels of the given image (so it should stay well above the
     #: tensor size) rather than as exact fractions.
     whole_pixels: bool
@@ -74,6 +76,7 @@ class TasksShortRange:
 
     input_size = (128, 128)
     whole_pixels = True
+    name = "blazeface-short"
 
     def __init__(self, path: Path, *, min_score: float) -> None:
         from mediapipe.tasks.python import BaseOptions, vision
@@ -152,6 +155,7 @@ class GraphFullRange:
 
     input_size = (192, 192)
     whole_pixels = False
+    name = "blazeface-full"
 
     def __init__(self, path: Path, *, min_score: float, threads: int = 1, lanes: int | None = None) -> None:
         import mediapipe as mp

@@ -41,7 +41,15 @@ from installation.display.widgets import (
 from installation.effects import Effect
 from installation.geometry import Detection
 from installation.state import ControlState, InputKind
-from installation.workshop import ModelInput, Workshop, feed_detector, in_model, model_input, model_view
+from installation.workshop import (
+    ModelInput,
+    Workshop,
+    describe_model,
+    feed_detector,
+    in_model,
+    model_input,
+    model_view,
+)
 
 if TYPE_CHECKING:
     from installation.display.fonts import Fonts
@@ -99,6 +107,8 @@ class _ModelPicture:
     surfaces: list[pygame.Surface]
     pixels: list[np.ndarray]
     boxes: list[list[Detection]]
+    #: The pictures one above the other (wide pictures, such as YuNet's whole frames), else side by side.
+    stacked: bool = False
 
 
 class WorkshopRenderer(Renderer):
@@ -255,15 +265,27 @@ class WorkshopRenderer(Renderer):
         pictures = model_view(processed.image, model)
         n = len(pictures)
         gap = self.fonts.px(10)
-        side = max(8, min((area.width - gap * (n - 1)) // n, area.height))
+
+        def fit(cell_w: int, cell_h: int) -> float:
+            return min(min(cell_w / p.shape[1], cell_h / p.shape[0]) for p in pictures)
+
+        beside = (max(8, (area.width - gap * (n - 1)) // n), max(8, area.height))
+        above = (max(8, area.width), max(8, (area.height - gap * (n - 1)) // n))
+        stacked = n > 1 and fit(*above) > fit(*beside)
+        cell_w, cell_h = above if stacked else beside
         surfaces, pixels = [], []
         for picture in pictures:
-            # Nearest neighbour: every pixel the model gets stays a visible square.
-            big = np.ascontiguousarray(cv2.resize(picture, (side, side), interpolation=cv2.INTER_NEAREST))
-            surfaces.append(pygame.image.frombuffer(big.data, (side, side), "BGR"))
+            ph, pw = picture.shape[:2]
+            scale = min(cell_w / pw, cell_h / ph)
+            size = (max(8, round(pw * scale)), max(8, round(ph * scale)))
+            # Enlarged with nearest neighbour, every pixel the model gets stays a visible square;
+            # a picture larger than its cell (YuNet's) is shrunk with averaging.
+            how = cv2.INTER_NEAREST if scale >= 1 else cv2.INTER_AREA
+            big = np.ascontiguousarray(cv2.resize(picture, size, interpolation=how))
+            surfaces.append(pygame.image.frombuffer(big.data, size, "BGR"))
             pixels.append(big)
-        boxes = [in_model(processed.detections, w, model.tensor) for w in model.windows]
-        self._model = _ModelPicture(key, model, surfaces, pixels, boxes)
+        boxes = [in_model(processed.detections, w) for w in model.windows]
+        self._model = _ModelPicture(key, model, surfaces, pixels, boxes, stacked)
         return self._model
 
     def _model_panel(self, canvas: pygame.Surface, inner: Rect, lang: str) -> None:
@@ -282,31 +304,33 @@ class WorkshopRenderer(Renderer):
                     inner.height - info_h - found.get_height() - f.px(10))
         picture = self._model_picture(processed, feed, i, view.seq, area)
         model = picture.model
-        tw, th = model.tensor
-        if len(model.windows) > 1:
-            size_text = words.label("model_windows", lang, n=len(model.windows), w=tw, h=th)
-        else:
-            size_text = words.label("model_size", lang, w=tw, h=th)
-        if model.tiles:
-            size_text += "   " + words.label("model_tiles", lang, n=model.tiles)
+        size_text = describe_model(model, words, lang)
         canvas.blit(f.text(size_text, 16, MUTED), (inner.left, inner.top))
-        side = picture.surfaces[0].get_width()
         gap = f.px(10)
-        total = len(picture.surfaces) * side + gap * (len(picture.surfaces) - 1)
-        x = area.left + (area.width - total) // 2
-        for surface, boxes in zip(picture.surfaces, picture.boxes, strict=True):
-            cell = Rect(x, area.top, side, side)
+        between = gap * (len(picture.surfaces) - 1)
+        if picture.stacked:
+            total = max(s.get_width() for s in picture.surfaces)
+            height = sum(s.get_height() for s in picture.surfaces) + between
+        else:
+            total = sum(s.get_width() for s in picture.surfaces) + between
+            height = max(s.get_height() for s in picture.surfaces)
+        x, y = area.left + (area.width - total) // 2, area.top
+        for surface, boxes, window in zip(picture.surfaces, picture.boxes, model.windows, strict=True):
+            cell = Rect(x, y, surface.get_width(), surface.get_height())
             canvas.blit(surface, cell)
             pygame.draw.rect(canvas, DIM, cell.inflate(2, 2), 1)
-            scale = side / tw
+            scale = surface.get_width() / window.size[0]
             for d in boxes:
                 r = Rect(round(cell.left + d.box.x * scale), round(cell.top + d.box.y * scale),
                          max(2, round(d.box.w * scale)), max(2, round(d.box.h * scale))).clip(cell)
                 pygame.draw.rect(canvas, CYAN, r, 1)
                 score = f.text(f"{d.score:.2f}", 15, CYAN, mono=True)
                 canvas.blit(score, (r.left, max(cell.top, r.top - score.get_height())))
-            x += side + gap
-        y = area.top + side + f.px(8)
+            if picture.stacked:
+                y += surface.get_height() + gap
+            else:
+                x += surface.get_width() + gap
+        y = area.top + height + f.px(8)
         canvas.blit(found, (inner.left, y))
         threshold = self.workshop.threshold(feed)
         if threshold is not None:
