@@ -41,9 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --soak: seconds left out of the trend (default: 20 %% of it, 10 s to 5 min)")
     p.add_argument("--devset", action="store_true",
                    help="leaks per condition on the rendered development set instead of the bundled footage")
-    p.add_argument("--part", default="report",
-                   help="with --devset: report (default), tune (what to tune on) or sample")
-    p.add_argument("--paths", default="anonymize,live", help="with --devset: anonymize,live (default both)")
+    from installation.devset.report import add_arguments
+
+    add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -113,22 +113,23 @@ def _rounded(summary: dict[str, float]) -> dict[str, float]:
 def bench_clip(path: Path, *, max_frames: int = 0, effect: Effect = Effect.BLUR, strength: float = 0.0) -> ClipResult:
     """Time each stage over one clip and score it against its ground truth."""
     from installation.config import demo_config
-    from installation.detect import create_detector
+    from installation.detect import ROOM_DETECTOR, create_detector
     from installation.groundtruth import load_ground_truth
     from installation.sources import open_source, read_ahead
     from installation.track import Tracker
 
     truth = load_ground_truth(path)
     camera = next((c for c in demo_config().cameras if Path(c.source) == path), None)
-    small = camera.small_faces if camera else truth.range == "full"
-    mode = f"{truth.range}{' + small faces' if small else ''}"
+    small = camera.small_faces if camera else False
+    spec = camera.detector_spec() if camera else ROOM_DETECTOR
+    mode = f"{spec}{' + small faces' if small else ''}"
     result = ClipResult(clip=path.stem, mode=mode)
     stages: dict[str, list[float]] = {k: [] for k in ("decode", "detect", "track", "effect", "encode")}
 
     # Pass 1: each stage timed on its own, frame by frame, and scored.
     source = open_source(str(path))
     fps, size = source.fps, source.size
-    detector = create_detector(truth.range, small_faces=small)
+    detector = create_detector(spec, small_faces=small)
     processor = Processor(detector, Tracker(), name=path.stem)
     writer = VideoWriter(None, fps=fps, size=size, threaded=False)
     count = 0
@@ -179,7 +180,7 @@ def bench_clip(path: Path, *, max_frames: int = 0, effect: Effect = Effect.BLUR,
         result.anonymize_score.add(index, out.frame.image, out.image, faces, out.hidden_boxes,
                                    hidden_all=out.hidden_all, guarded=out.guarded)
 
-    stats = anonymize_file(path, None, effect=effect, strength=strength, detector_range=truth.range,
+    stats = anonymize_file(path, None, effect=effect, strength=strength, detector=spec,
                            small_faces=small, progress=False, on_frame=score_anonymized,
                            max_frames=max_frames)
     result.anonymize_fps = stats["fps"]
@@ -218,10 +219,10 @@ def run(args: argparse.Namespace) -> int:
 
         return int(soak(args) or 0)
     if args.devset:
-        from installation.devset.report import report
+        from installation.devset.report import choice_from, report
 
         return report(args.part, [p for p in args.paths.split(",") if p], as_json=args.json,
-                      effect=Effect(args.effect), strength=args.strength)
+                      effect=Effect(args.effect), strength=args.strength, choice=choice_from(args))
     from installation.errors import UsageError
     from installation.groundtruth import bundled_clips
 

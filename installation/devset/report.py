@@ -64,33 +64,36 @@ RUN_MIN_PX = 24.0
 
 @dataclass(frozen=True)
 class DetectorChoice:
-    """How both paths find faces: the one place to change when the detector settings grow.
+    """How both paths find faces: the one place a run's detector settings are made.
 
-    ``range`` None takes each clip's own; ``small_faces`` None searches tiles
-    for small faces on full-range clips, as the demo's room cameras do.
+    ``detector`` None takes the defaults a user gets: the room's detector for
+    the live path, ``installation anonymize``'s for the anonymize path.
+    ``small_faces`` adds tiles to BlazeFace members.
     """
 
-    range: str | None = None
-    small_faces: bool | None = None
+    detector: str | None = None
+    small_faces: bool = False
     threshold: float = 0.5
-
-    def settings(self, truth: GroundTruth) -> dict[str, Any]:
-        range_ = self.range or truth.range
-        small = self.small_faces if self.small_faces is not None else range_ == "full"
-        return {"range": range_, "small_faces": small, "threshold": self.threshold}
+    detect_every: int | None = None
 
     def camera(self, truth: GroundTruth, video: Path) -> Any:
         """A room camera's config for the clip (for the live path)."""
         from installation.config import CameraConfig
+        from installation.detect import ROOM_DETECTOR
 
-        s = self.settings(truth)
-        return CameraConfig(source=str(video), name=truth.clip, range=s["range"], small_faces=s["small_faces"],
-                            threshold=s["threshold"])
+        return CameraConfig(source=str(video), name=truth.clip, detector=self.detector or ROOM_DETECTOR,
+                            small_faces=self.small_faces, threshold=self.threshold,
+                            detect_every=self.detect_every or 1)
 
     def anonymize_options(self, truth: GroundTruth) -> dict[str, Any]:
         """Keyword arguments of :func:`installation.anonymize.anonymize_file`."""
-        s = self.settings(truth)
-        return {"detector_range": s["range"], "small_faces": s["small_faces"], "threshold": s["threshold"]}
+        from installation.detect import ANONYMIZE_DETECTOR
+
+        options: dict[str, Any] = {"detector": self.detector or ANONYMIZE_DETECTOR,
+                                   "small_faces": self.small_faces, "threshold": self.threshold}
+        if self.detect_every:
+            options["detect_every"] = self.detect_every
+        return options
 
 
 @dataclass(frozen=True)
@@ -399,6 +402,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--part", default="report",
                         help="which rendered part: report (default), tune, or sample (the two portraits)")
     parser.add_argument("--paths", default=",".join(PATHS), help="comma-separated: anonymize,live (default both)")
+    parser.add_argument("--detector", default=None,
+                        help="detector string for both paths (default: the room's for live, anonymize's for anonymize)")
+    parser.add_argument("--detect-every", type=int, default=None, dest="detect_every",
+                        help="run detection every Nth frame (default: each path's own)")
+
+
+def choice_from(args: argparse.Namespace) -> DetectorChoice:
+    """The detector settings a command line asks for."""
+    return DetectorChoice(detector=args.detector, detect_every=args.detect_every)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -411,7 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return report(args.part, [p for p in args.paths.split(",") if p], as_json=args.json,
-                      effect=Effect(args.effect), strength=args.strength)
+                      effect=Effect(args.effect), strength=args.strength, choice=choice_from(args))
     except UsageError as exc:
         print(f"report: {exc}", file=sys.stderr)
         return exc.exit_code
