@@ -220,6 +220,7 @@ class App:
             board=lambda: _board_status(self.link),
             target_fps=cfg.fps,
             started=self.started,
+            stale_seconds=self.config.tracking.hold_seconds,
         )
         self._present()  # the "starting" cards are on screen before the cameras spin up
         before = {t.ident for t in threading.enumerate()}

@@ -14,6 +14,7 @@ never shows a frame that has not been through the effect.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -330,6 +331,7 @@ class Processor:
         self._people: list[Box] = []
         self._focus_turn = 0
         self._swept = False
+        self._detected_at = 0.0
 
     #: Faces smaller than this (pixels high) are only found by tiles; the
     #: tiled detector is told where they were so their tile runs every frame.
@@ -338,8 +340,14 @@ class Processor:
     #: run); between its turns a small face is carried by the tracker.
     MAX_FOCUS = 1
 
+    #: However seldom a camera is processed (a thumbnail at 10 fps, an overloaded machine),
+    #: the tile rotation looks at every part of the frame at least this often (seconds of
+    #: source time): the gap a 9-step sweep leaves at 30 fps.
+    MAX_UNSEEN_SECONDS = 0.3
+
     def _detect(self, image: np.ndarray, timestamp: float) -> list[Detection]:
         step = getattr(self.detector, "detect_step", None)
+        previous, self._detected_at = self._detected_at, timestamp
         if step is None or not self._swept:
             # The first frame of a source gets every tile: no face starts out unseen.
             self._swept = True
@@ -349,7 +357,27 @@ class Processor:
             start = self._focus_turn % len(small)
             small = (small[start:] + small[:start])[: self.MAX_FOCUS]
             self._focus_turn += self.MAX_FOCUS
-        return step(image, focus=small, remember=False)
+        return step(image, self._tiles_now(image, timestamp - previous), focus=small, remember=False)
+
+    def _tiles_now(self, image: np.ndarray, gap: float) -> int | None:
+        """How many tiles of the rotation to run on a frame ``gap`` seconds after the last detected one.
+
+        The rotation runs a few tiles a frame and counts on the next frames for
+        the rest, so a face only a tile can see goes unseen for a whole sweep:
+        at 10 fps that is nearly a second. The count grows with the gap so a
+        sweep never takes longer than :attr:`MAX_UNSEEN_SECONDS`; a gap that is
+        not positive (the clip looped, the clock jumped) gets every tile.
+
+        None keeps the detector's own count.
+        """
+        tiles = getattr(self.detector, "tiles", None)
+        per_step = int(getattr(self.detector, "tiles_per_step", 1))
+        if tiles is None:
+            return None
+        total = len(tiles(image.shape[1], image.shape[0]))
+        if gap <= 0:
+            return total
+        return min(total, max(per_step, math.ceil(total * gap / self.MAX_UNSEEN_SECONDS - 1e-9)))
 
     def reset(self) -> None:
         """Forget all tracks (a new clip or a source that came back)."""

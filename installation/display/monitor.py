@@ -2,7 +2,10 @@
 
 Only ``Processed.image`` (the frame with the effect applied) is ever drawn.
 A feed that is down shows a "signal lost" card with moving noise; a feed
-that has not yet produced a processed frame shows a "starting" card.
+that has not yet produced a processed frame shows a "starting" card; a feed
+whose newest processed frame is too old to trust (the camera is not being
+analysed often enough, or its processing stalled) shows an "analysing" card
+instead of the old picture, until a fresh one arrives.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ class FeedView:
     reason: str = ""
     #: The source has not delivered its first frame yet (shows "starting", not "signal lost").
     starting: bool = False
+    #: The newest processed frame is too old to show (shows "analysing", never the old picture).
+    stale: bool = False
 
 
 def to_surface(image: np.ndarray, size: tuple[int, int]) -> tuple[pygame.Surface, np.ndarray]:
@@ -162,6 +167,8 @@ class MonitorPainter:
             self._signal_lost(surface, screen, feed, now, language)
         elif p is None or not feed.ok:
             self._starting(surface, screen, now, language)
+        elif feed.stale:
+            self._starting(surface, screen, now, language, title="analysing")
         else:
             h, w = p.image.shape[:2]
             picture = fit(w, h, screen)
@@ -175,7 +182,7 @@ class MonitorPainter:
                 )
                 surface.fill(BEZEL_DARK, band)
                 blit_centred(surface, note, band.center)
-        self._label(surface, label, feed, now, language, live=feed.ok and p is not None)
+        self._label(surface, label, feed, now, language, live=feed.ok and p is not None and not feed.stale)
         return screen, picture
 
     # -- parts -------------------------------------------------------------------
@@ -212,7 +219,7 @@ class MonitorPainter:
             elif live:
                 disc(surface, (90, 20, 20), dot, r)
             items_left = dot[0] - r
-        if feed.processed is not None and feed.ok:
+        if feed.processed is not None and feed.ok and not feed.stale:
             count = fonts.text(faces_text(len(feed.processed.faces), language), size * 0.9, MUTED, bold=True)
             frect = count.get_rect(midright=(items_left - 2 * pad, rect.centery))
             if frect.left > x + name.get_width() + pad:
@@ -274,11 +281,13 @@ class MonitorPainter:
             surface.blit(s, s.get_rect(midtop=(card.centerx, y)))
             y += s.get_height() + gap
 
-    def _starting(self, surface: pygame.Surface, screen: Rect, now: float, language: str) -> None:
+    def _starting(
+        self, surface: pygame.Surface, screen: Rect, now: float, language: str, title: str = "starting"
+    ) -> None:
         fonts = self.fonts
         small = screen.height < fonts.px(300)
-        title = fonts.text(text("starting", language), 20 if small else 32, MUTED, bold=True)
-        rect = blit_centred(surface, title, (screen.centerx, screen.centery - fonts.px(8)))
+        title_image = fonts.text(text(title, language), 20 if small else 32, MUTED, bold=True)
+        rect = blit_centred(surface, title_image, (screen.centerx, screen.centery - fonts.px(8)))
         r = max(2, fonts.px(4))
         for i in range(3):
             on = int(now * 2) % 3 == i

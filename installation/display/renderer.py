@@ -104,8 +104,12 @@ class Renderer:
         board: Callable[[], tuple[bool, str]] = lambda: (False, ""),
         target_fps: float = 60.0,
         started: float | None = None,
+        stale_seconds: float | None = 1.0,
     ) -> None:
         self.feeds = list(feeds)
+        #: A camera whose newest processed frame was captured longer ago than this is shown
+        #: as "analysing" instead (None: never). See :meth:`update`.
+        self.stale_seconds = stale_seconds
         self.controls = controls
         self.layout = layout
         self.board = board
@@ -142,7 +146,17 @@ class Renderer:
 
     # -- each frame ----------------------------------------------------------------
     def update(self, now: float | None = None) -> IndicatorState:
-        """Take the newest result of every feed and derive the indicators."""
+        """Take the newest result of every feed and derive the indicators.
+
+        A camera that is not analysed often enough (an overloaded machine, a
+        detector that blocks) would otherwise stand still on its last processed
+        picture while the wall and the lights call it live. Once that picture's
+        source frame is older than :attr:`stale_seconds` (the tracker's hold:
+        older than any face the tracker still vouches for), the camera counts as
+        not live and shows an "analysing" card until a fresh result arrives: the
+        wall hides more, it never shows a picture the processing has fallen
+        behind on as if it were now.
+        """
         now = time.monotonic() if now is None else now
         faces: list[int] = []
         tracks: set[object] = set()
@@ -165,7 +179,8 @@ class Renderer:
                 stats.detect_ms.add(float(processed.timings.get("detect", 0.0)))
                 stats.effect_ms.add(float(processed.timings.get("effect", 0.0)))
                 self._new_this_frame.append(i)
-            if view.ok and view.processed is not None:
+            view.stale = self._stale(view.processed, now)
+            if view.ok and view.processed is not None and not view.stale:
                 live = True
                 faces.append(len(view.processed.faces))
                 if i == self.controls.selected:
@@ -177,6 +192,13 @@ class Renderer:
         self.presence.faces_seen(now, tracks, elsewhere=sum(faces))
         self.indicator = IndicatorState.derive(self.controls, faces, live=live)
         return self.indicator
+
+    def _stale(self, processed: Processed | None, now: float) -> bool:
+        """True when ``processed`` came from a frame captured too long ago to be shown."""
+        if processed is None or self.stale_seconds is None:
+            return False
+        captured = processed.frame.captured
+        return bool(captured) and now - captured > self.stale_seconds
 
     def draw(self, canvas: pygame.Surface, now: float | None = None) -> None:
         """Draw the whole screen for this frame and collect its touch targets."""
