@@ -29,7 +29,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "signal_lost": {"en": "SIGNAL LOST", "zh": "信号中断"},
     "reconnecting": {"en": "trying again by itself", "zh": "正在自动重连"},
     "starting": {"en": "STARTING", "zh": "正在启动"},
-    "analysing": {"en": "ANALYSING…", "zh": "正在分析…"},
+    "analysing": {"en": "ANALYSING", "zh": "正在处理"},
     "all_hidden": {"en": "WHOLE PICTURE HIDDEN", "zh": "整幅画面已隐藏"},
     "nothing_recorded": {
         "en": "Nothing here is recorded, stored or sent anywhere.",
