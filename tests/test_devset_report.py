@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -18,10 +19,13 @@ from installation.devset.report import (
     longest_leak_run,
     measure,
     report,
+    score_video,
     summarise,
 )
 from installation.errors import UsageError
 from installation.geometry import Box
+from installation.groundtruth import load_ground_truth
+from installation.output import VideoWriter
 
 
 @pytest.fixture
@@ -110,3 +114,41 @@ def test_rendered_clip_through_both_paths(tmp_path: Path) -> None:
         assert total.fps is not None and total.fps > 0
     text = format_report(runs, "t")
     assert "### anonymize" in text and "### live" in text and "| size | 96-192 | 60 |" in text
+
+
+def test_another_tools_output_video_is_scored_against_the_clips_truth(tmp_path: Path) -> None:
+    """An output hiding the face in the first half of the clip only leaks in the second half, in one run."""
+    astronaut = sample_photos()[0]
+    video = render_clip(Plan("astro-still", astronaut, "still", "normal", 120.0, seed=3), tmp_path, "tune",
+                        seconds=0.5, size=(640, 360))
+    truth = load_ground_truth(video)
+    frames = []
+    capture = cv2.VideoCapture(str(video))
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        frames.append(image)
+    capture.release()
+    half = len(frames) // 2
+    output = tmp_path / "out" / "astro-still.mp4"
+    output.parent.mkdir()
+    with VideoWriter(output, fps=30.0, size=(640, 360), crf=20) as writer:
+        for index, image in enumerate(frames):
+            image = image.copy()
+            if index < half:
+                for face in truth.faces(index):
+                    x0, y0, x1, y1 = face.box.scaled(1.2).pixel_bounds(640, 360)
+                    image[y0:y1, x0:x1] = cv2.blur(image[y0:y1, x0:x1], (61, 61))
+            writer.write(image)
+    run = PathRun("other", hidden_known=False)
+    assert score_video(video, output, run) == len(frames) == 15
+    total = {(r.group, r.value): r for r in summarise(run)}[("total", "all")]
+    assert total.face_frames == len(frames)
+    assert total.leaked == len(frames) - half and total.worst_run == len(frames) - half
+    assert total.collateral is not None and total.collateral < 0.02  # only the face was touched
+    assert total.hidden_whole is None  # a video does not say which frames were hidden whole
+    # The untouched clip itself leaks the face in every frame.
+    untouched = PathRun("none", hidden_known=False)
+    score_video(video, video, untouched)
+    assert sum(f.leaked for f in untouched.faces) == len(frames)

@@ -135,6 +135,8 @@ class PathRun:
     frames: list[FrameScore] = field(default_factory=list)
     #: Seconds the path itself took, per clip.
     seconds: dict[str, float] = field(default_factory=dict)
+    #: False when scored from output videos alone, which do not say which frames were hidden whole.
+    hidden_known: bool = True
 
 
 def collateral(original: np.ndarray, output: np.ndarray, faces: Iterable[Box], *, hidden_all: bool = False) -> float:
@@ -227,7 +229,7 @@ def summarise(run: PathRun) -> list[Row]:
                 return
             if frames:
                 r.collateral = float(np.mean([f.collateral for f in frames]))
-                r.hidden_whole = sum(f.hidden_all for f in frames) / len(frames)
+                r.hidden_whole = sum(f.hidden_all for f in frames) / len(frames) if run.hidden_known else None
                 clips = {f.clip for f in frames}
                 seconds = sum(run.seconds.get(c, 0.0) for c in clips)
                 count = sum(1 for f in run.frames if f.clip in clips)
@@ -262,7 +264,7 @@ def clip_condition(video: Path) -> tuple[str, str, dict[int, bool]]:
     return light, str(cond.get("motion", "still")), masked
 
 
-class _Scorer:
+class Scorer:
     """Scores frames of one clip into a :class:`PathRun`, timing itself so paths can leave it out."""
 
     def __init__(self, run: PathRun, truth: GroundTruth, video: Path) -> None:
@@ -286,12 +288,36 @@ class _Scorer:
         self.seconds += time.perf_counter() - t0
 
 
+def score_video(video: Path, output: Path, run: PathRun) -> int:
+    """Score another tool's output video of ``video`` into ``run``; the frames scored.
+
+    A video says nothing of what the tool meant to hide, so no frame counts
+    as hidden whole (a frame hidden whole still shows as collateral). The
+    two videos are read side by side until either ends; the output must keep
+    the clip's size.
+    """
+    scorer = Scorer(run, load_ground_truth(video), video)
+    original, made = cv2.VideoCapture(str(video)), cv2.VideoCapture(str(output))
+    index = 0
+    try:
+        while True:
+            ok_a, frame_a = original.read()
+            ok_b, frame_b = made.read()
+            if not (ok_a and ok_b):
+                return index
+            scorer(index, frame_a, frame_b, False)
+            index += 1
+    finally:
+        original.release()
+        made.release()
+
+
 def run_anonymize(video: Path, run: PathRun, choice: DetectorChoice, effect: Effect, strength: float) -> None:
     """``installation anonymize`` on one clip (encoding into memory), every frame scored."""
     from installation.anonymize import anonymize_file
 
     truth = load_ground_truth(video)
-    scorer = _Scorer(run, truth, video)
+    scorer = Scorer(run, truth, video)
     stats = anonymize_file(video, None, effect=effect, strength=strength, progress=False,
                            on_frame=lambda out: scorer(out.frame.index, out.frame.image, out.image, out.hidden_all),
                            **choice.anonymize_options(truth))
@@ -305,7 +331,7 @@ def run_live(video: Path, run: PathRun, choice: DetectorChoice, effect: Effect, 
     from installation.sources import open_source, read_ahead
 
     truth = load_ground_truth(video)
-    scorer = _Scorer(run, truth, video)
+    scorer = Scorer(run, truth, video)
     config = Config(cameras=[choice.camera(truth, video)])
     processor = build_processor(config.cameras[0], config)
     source = open_source(str(video))
@@ -353,7 +379,7 @@ def format_report(runs: dict[str, PathRun], title: str) -> str:
     """A markdown table per path."""
     lines = [f"## {title}", ""]
     for name, run in runs.items():
-        lines += [f"### {name} ({len(run.seconds)} clips, {len(run.frames)} frames)", "",
+        lines += [f"### {name} ({len({f.clip for f in run.frames})} clips, {len(run.frames)} frames)", "",
                   "| group | value | face-frames | leaked | leaked % | worst run | collateral | hidden whole | fps |",
                   "|---|---|--:|--:|--:|--:|--:|--:|--:|"]
         for r in summarise(run):
