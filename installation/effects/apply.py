@@ -25,6 +25,10 @@ from installation.effects import Effect, MaskShape
 from installation.effects.mask import blend_weights, mask_geometry, roi_bounds
 from installation.geometry import Box
 
+#: A face box smaller than this (pixels, either side) is hidden as if it were this size, centred where
+#: it is: a detector's box on a distant face is off by a large part of the face, and the least blur
+#: that hides a 24 px face is also the least that reliably hides a smaller one.
+MIN_FACE_PX = 24.0
 #: Blur works on a copy where the face box is this many pixels across.
 BLUR_CELLS = 16.0
 #: Gaussian sigma, in those small pixels, at strength 0 and at strength 1.
@@ -76,6 +80,7 @@ def apply_effect(
             raise ValueError(f"apply_effect: face box {box} has a non-finite coordinate")
         if box.w <= 0 or box.h <= 0:
             continue
+        box = at_least(box, MIN_FACE_PX)
         geometry = mask_geometry(box, mask_scale)
         rx0, ry0, rx1, ry1 = roi_bounds(geometry.outer)
         x0, y0, x1, y1 = max(rx0, 0), max(ry0, 0), min(rx1, width), min(ry1, height)
@@ -87,6 +92,17 @@ def apply_effect(
         hidden = _hidden_roi(roi, (x0, y0), box, effect, strength)
         _blend_into(roi, hidden, weight[inside], rest[inside])
     return out
+
+
+def at_least(box: Box, side: float) -> Box:
+    """``box`` grown about its centre so that neither side is under ``side``.
+
+    >>> at_least(Box(10, 10, 12, 30), 24.0)
+    Box(x=4.0, y=10.0, w=24.0, h=30)
+    """
+    if box.w >= side and box.h >= side:
+        return box
+    return Box.from_centre(box.cx, box.cy, max(box.w, side), max(box.h, side))
 
 
 def hide_everything(image: np.ndarray) -> np.ndarray:

@@ -320,8 +320,13 @@ class Tracker:
                 if not 0.5 <= ratio <= 2.0:
                     continue
                 iou = region.iou(box)
+                # A face that comes out from behind something has often walked faster or
+                # slower than the damped prediction: while unseen, its track also takes a
+                # detection up to one face width beyond the region it hides.
+                reach = size if track.misses else 0.0
                 inside = (
-                    region.x <= box.cx <= region.x + region.w and region.y <= box.cy <= region.y + region.h
+                    region.x - reach <= box.cx <= region.x + region.w + reach
+                    and region.y - reach <= box.cy <= region.y + region.h + reach
                 )
                 if iou < self.iou_threshold and not inside:
                     continue
