@@ -291,6 +291,7 @@ class _Followed:
     last_seen: float
     looks: int = 0
     sightings: int = 0
+    best: float = 0.0
     counted: bool = False
 
 
@@ -303,14 +304,19 @@ class StatsCounter:
 
     A face counts once the camera's tracker has followed it for
     ``FACE_SECONDS`` with the detector seeing it on at least ``FACE_SHARE`` of
-    the frames it looked: the detector flickering on a pattern for a moment,
-    or splitting one turned head into two short tracks, is not a visitor.
+    the frames it looked, and scoring ``FACE_SCORE`` at least once: the
+    detector flickering on a pattern for a moment, splitting one turned head
+    into two short tracks, or holding the back of a head, is not a visitor.
     """
 
     #: A face is counted once it has been seen over this many seconds ...
     FACE_SECONDS = 3.0
-    #: ... on at least this share of the frames the detector ran on meanwhile.
+    #: ... on at least this share of the frames the detector ran on meanwhile ...
     FACE_SHARE = 0.2
+    #: ... and at least once with this score. YuNet, the default detector, scores clear faces
+    #: 0.85-0.95 and the back of a head or a face-like pattern it holds for seconds 0.5-0.7: those
+    #: stay hidden (hiding errs on the safe side) but are not counted as visitors.
+    FACE_SCORE = 0.75
     #: Longer gaps between two frames (a stalled machine, a clock jump) count as this much.
     MAX_GAP = 1.0
     #: Changes of the strength by the same input within this many seconds are one gesture (a drag).
@@ -365,8 +371,9 @@ class StatsCounter:
             if face.misses == 0:
                 f.sightings += 1
                 f.last_seen = now
+                f.best = max(f.best, face.score)
             if (not f.counted and face.confirmed and f.last_seen - f.first_seen >= self.FACE_SECONDS
-                    and f.sightings >= self.FACE_SHARE * f.looks):
+                    and f.sightings >= self.FACE_SHARE * f.looks and f.best >= self.FACE_SCORE):
                 f.counted = True
                 counts.faces_seen += 1
         # A track that ended never comes back (ids are not reused): forget it at once.
