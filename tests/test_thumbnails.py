@@ -69,7 +69,8 @@ def test_no_face_of_24_px_or_more_leaks_on_the_hall_thumbnail(layout: str) -> No
             scaled = cv2.resize(processed.image, picture.size, interpolation=cv2.INTER_AREA).astype(int)
             assert np.abs(drawn - scaled).mean() < 3.0
             for face in truth.faces(processed.frame.index % truth.frame_count):
-                if face.box.h < 24:
+                if face.box.h < 24 or face.visible < 0.5:
+                    # A sliver of a face behind the pillar shows nobody: its crop is the pillar.
                     continue
                 score = leak_score(processed.frame.image, processed.image, face.box)
                 if score is not None:
