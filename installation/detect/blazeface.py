@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from types import TracebackType
 
 import cv2
 import numpy as np
 
+from installation.closing import Closing
 from installation.detect.engines import Engine, Job, Raw
 from installation.detect.nms import clip_all, suppress
 from installation.detect.views import ModelWindow
@@ -24,7 +24,7 @@ from installation.geometry import Box, Detection
 MIN_SCORE = 0.1
 
 
-class BlazeFaceDetector:
+class BlazeFaceDetector(Closing):
     """Runs one model over the whole frame.
 
     The frame is first shrunk by ``input_scale`` and then halved (2x2 box
@@ -98,17 +98,6 @@ class BlazeFaceDetector:
         if not self._closed:
             self._closed = True
             self._engine.close()
-
-    def __enter__(self) -> BlazeFaceDetector:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _scaled(self, image: np.ndarray) -> tuple[np.ndarray, float, float]:
         """The frame at ``input_scale``, with frame pixels per scaled pixel across and down."""

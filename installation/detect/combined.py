@@ -9,18 +9,18 @@ detector uses inside itself, so a face two members both find is reported once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
 
 import numpy as np
 
+from installation.closing import Closing
 from installation.detect.blazeface import _check_image, valid_threshold
 from installation.detect.nms import suppress
 from installation.detect.views import ModelWindow
 from installation.geometry import Box, Detection
 
 
-class CombinedDetector:
+class CombinedDetector(Closing):
     """Runs every member on each frame and merges what they find.
 
     ``threshold`` is one number for all members: setting it sets each
@@ -112,14 +112,3 @@ class CombinedDetector:
         """Close every member; closing twice is harmless."""
         for member in self.members:
             member.close()
-
-    def __enter__(self) -> CombinedDetector:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 
 import cv2
 import numpy as np
 
+from installation.closing import Closing
 from installation.detect.blazeface import MIN_SCORE, _check_image, valid_input_scale, valid_threshold
 from installation.detect.nms import clip_all, suppress
 from installation.detect.views import ModelWindow
@@ -70,7 +70,7 @@ def to_face_box(x: float, y: float, w: float, h: float) -> Box:
     return Box.from_centre(cx, cy, w * WIDTH_FACTOR, h * HEIGHT_FACTOR)
 
 
-class YuNetDetector:
+class YuNetDetector(Closing):
     """YuNet over the whole frame, once per scale in ``scales``, the passes merged.
 
     Takes BGR ``uint8`` frames and returns boxes in their pixels, merged,
@@ -163,17 +163,6 @@ class YuNetDetector:
         if not self._closed:
             self._closed = True
             self._passes.clear()
-
-    def __enter__(self) -> YuNetDetector:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _pass_sizes(self, width: int, height: int) -> list[tuple[int, int]]:
         base = self._input_scale
