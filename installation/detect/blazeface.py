@@ -24,7 +24,29 @@ from installation.geometry import Box, Detection
 MIN_SCORE = 0.1
 
 
-class BlazeFaceDetector(Closing):
+class FrameDetector(Closing):
+    """What the single-model detectors share: a threshold that may change between any two frames,
+    from any thread (it applies from the next frame), and the scale frames are shrunk by first."""
+
+    def __init__(self, *, threshold: float, input_scale: float) -> None:
+        self._threshold = valid_threshold(threshold)
+        self._input_scale = valid_input_scale(input_scale)
+
+    @property
+    def threshold(self) -> float:
+        """Scores below this are not reported; set it at any time (``MIN_SCORE`` to 1)."""
+        return self._threshold
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        self._threshold = valid_threshold(value)
+
+    @property
+    def input_scale(self) -> float:
+        return self._input_scale
+
+
+class BlazeFaceDetector(FrameDetector):
     """Runs one model over the whole frame.
 
     The frame is first shrunk by ``input_scale`` and then halved (2x2 box
@@ -53,23 +75,9 @@ class BlazeFaceDetector(Closing):
         # whole: every extra window is another chance of a false face.
         self._squares = squares
         self._closed = False
-        self._threshold = valid_threshold(threshold)
-        self._input_scale = valid_input_scale(input_scale)
+        super().__init__(threshold=threshold, input_scale=input_scale)
         # With whole-pixel results the image the model gets is left larger so the rounding stays small.
         self._keep = 2.0 if engine.whole_pixels else 1.0
-
-    @property
-    def threshold(self) -> float:
-        """Scores below this are not reported; set it at any time (``MIN_SCORE`` to 1)."""
-        return self._threshold
-
-    @threshold.setter
-    def threshold(self, value: float) -> None:
-        self._threshold = valid_threshold(value)
-
-    @property
-    def input_scale(self) -> float:
-        return self._input_scale
 
     def detect(self, image: np.ndarray) -> list[Detection]:
         """The faces in a BGR ``uint8`` frame, in its pixels, strongest first."""

@@ -32,8 +32,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from installation.closing import Closing
-from installation.detect.blazeface import MIN_SCORE, _check_image, valid_input_scale, valid_threshold
+from installation.detect.blazeface import MIN_SCORE, FrameDetector, _check_image
 from installation.detect.nms import clip_all, suppress
 from installation.detect.views import ModelWindow
 from installation.errors import ConfigError, ModelError
@@ -70,7 +69,7 @@ def to_face_box(x: float, y: float, w: float, h: float) -> Box:
     return Box.from_centre(cx, cy, w * WIDTH_FACTOR, h * HEIGHT_FACTOR)
 
 
-class YuNetDetector(Closing):
+class YuNetDetector(FrameDetector):
     """YuNet over the whole frame, once per scale in ``scales``, the passes merged.
 
     Takes BGR ``uint8`` frames and returns boxes in their pixels, merged,
@@ -97,8 +96,7 @@ class YuNetDetector(Closing):
     ) -> None:
         if not scales or not all(0.0 < s <= 1.0 for s in scales):
             raise ConfigError(f"YuNet scales {tuple(scales)}: each must be above 0 and at most 1")
-        self._threshold = valid_threshold(threshold)
-        self._input_scale = valid_input_scale(input_scale)
+        super().__init__(threshold=threshold, input_scale=input_scale)
         self._scales = tuple(float(s) for s in scales)
         self._path = path
         self._closed = False
@@ -114,19 +112,6 @@ class YuNetDetector(Closing):
         except cv2.error as exc:
             reason = _reason(exc)
             raise ModelError(f"YuNet face model {path}: cannot load it as a YuNet .onnx ({reason})") from exc
-
-    @property
-    def threshold(self) -> float:
-        """Scores below this are not reported; set it at any time (``MIN_SCORE`` to 1)."""
-        return self._threshold
-
-    @threshold.setter
-    def threshold(self, value: float) -> None:
-        self._threshold = valid_threshold(value)
-
-    @property
-    def input_scale(self) -> float:
-        return self._input_scale
 
     @property
     def scales(self) -> tuple[float, ...]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 import cv2
 import numpy as np
 
+from installation.closing import Closing
 from installation.geometry import Frame
 
 log = logging.getLogger("installation.sources")
@@ -40,8 +40,8 @@ class FrameSource(Protocol):
     def close(self) -> None: ...
 
 
-class SourceBase:
-    """Context-manager support shared by the built-in sources."""
+class SourceBase(Closing):
+    """What the built-in sources share: their description, ``with`` support and a readable repr."""
 
     name: str = ""
     fps: float = DEFAULT_FPS
@@ -53,17 +53,6 @@ class SourceBase:
 
     def close(self) -> None:
         """Release the file or device; reading afterwards returns ``None``."""
-
-    def __enter__(self) -> SourceBase:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.size[0]}x{self.size[1]} @ {self.fps:g} fps>"
