@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from installation.detect import (
     ANONYMIZE_DETECTOR,
+    DEFAULT_THRESHOLD,
     DETECTOR_ALIASES,
     DETECTORS,
     create_detector,
@@ -60,8 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    f"(default {ANONYMIZE_DETECTOR})")
     p.add_argument("--range", choices=["short", "full"], default=None,
                    help="older option: short is --detector blazeface-short, full is --detector blazeface-full")
-    p.add_argument("--threshold", type=float, default=0.5,
-                   help="detection confidence threshold, on each model's own scores (default 0.5)")
+    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
+                   help="detection confidence threshold on YuNet's scores; BlazeFace adds 0.3 to it "
+                        f"(default {DEFAULT_THRESHOLD})")
     p.add_argument("--no-small-faces", dest="small_faces", action="store_false",
                    help="BlazeFace: skip the tiled search for small distant faces (faster)")
     p.add_argument("--hold", type=float, default=1.0,
@@ -219,7 +221,7 @@ def anonymize_file(
     mask: MaskShape = MaskShape.ELLIPSE,
     detector: str | None = None,
     detector_range: str | None = None,
-    threshold: float = 0.5,
+    threshold: float = DEFAULT_THRESHOLD,
     small_faces: bool = True,
     hold: float = 1.0,
     detect_every: int = 2,

@@ -71,9 +71,10 @@ class CameraConfig:
     range: str = field(default="", metadata=_meta(
         "older name for the detector: short is blazeface-short, full is blazeface-full (use detector)",
         choices=("short", "full"), older=True))
-    threshold: float = field(default=0.5, metadata=_meta(
-        "detection confidence threshold, on each model's own scores (YuNet: clear faces score 0.8-0.95; "
-        "BlazeFace: 0.6-0.95); a combined detector applies it to each", min=0.05, max=0.99))
+    threshold: float = field(default=0.2, metadata=_meta(
+        "detection confidence threshold on YuNet's scores (clear faces score 0.8-0.95, dim, small or "
+        "turned faces 0.2-0.5); BlazeFace compares its own scores with this plus 0.3; a combined "
+        "detector applies it to each", min=0.05, max=0.99))
     input_scale: float = field(default=1.0, metadata=_meta(
         "scale frames by this before detection (smaller is faster)", min=0.1, max=2.0))
     small_faces: bool = field(default=False, metadata=_meta(

@@ -13,6 +13,7 @@ import pytest
 import skimage.data
 
 from installation.detect import (
+    DEFAULT_THRESHOLD,
     DETECTORS,
     MIN_SCORE,
     MODEL_FILES,
@@ -111,7 +112,7 @@ def combined() -> Iterator[CombinedDetector]:
 @pytest.fixture(params=["short", "full", "yunet", "combined"])
 def detector(request: pytest.FixtureRequest) -> BlazeFaceDetector:
     found: BlazeFaceDetector = request.getfixturevalue(request.param)
-    found.threshold = 0.5
+    found.threshold = DEFAULT_THRESHOLD
     return found
 
 
@@ -132,7 +133,13 @@ def test_is_a_face_detector(detector: BlazeFaceDetector) -> None:
 def test_reports_nothing_where_there_is_no_face(  # type: ignore[no-untyped-def]
     detector: BlazeFaceDetector, scene, request: pytest.FixtureRequest
 ) -> None:
-    found = detector.detect(cv2.cvtColor(scene(), cv2.COLOR_RGB2BGR))
+    image = cv2.cvtColor(scene(), cv2.COLOR_RGB2BGR)
+    # At the default threshold a weak look-alike is hidden now and then (a cup's rim, a tyre):
+    # hiding a patch of a scene is the cost of not showing a face. None scores like a face.
+    assert all(d.score < 0.8 for d in detector.detect(image))
+    # A confident threshold reports none of them.
+    detector.threshold = 0.5
+    found = detector.detect(image)
     if "garage" in request.node.name and request.node.callspec.params["detector"] in ("yunet", "combined"):
         # YuNet takes the motorcycle's round headlamp for a face, more weakly than any real one.
         assert [d.box.iou(GARAGE_HEADLAMP) >= 0.5 and d.score < 0.8 for d in found] == [True]
@@ -222,29 +229,43 @@ def test_lanes_run_regions_side_by_side_with_the_same_findings() -> None:
 def test_threshold_can_be_moved_live(detector: BlazeFaceDetector) -> None:
     # Two real faces of different sizes, both large enough for the short-range model.
     pair = np.hstack([astronaut()[0:300, 75:375], hopper()[90:390, 115:415]])
+    # The threshold is on YuNet's scale; BlazeFace compares its own scores with it plus its offset.
+    offset = getattr(detector, "SCORE_OFFSET", None)
+    if offset is None:
+        # A combination hands the threshold to each member, which applies its own offset.
+        detector.threshold = 0.99
+        assert detector.detect(pair) == []
+        detector.threshold = DEFAULT_THRESHOLD
+        assert len(detector.detect(pair)) == 2
+        return
+    assert offset == (0.0 if isinstance(detector, YuNetDetector) else 0.3)
     detector.threshold = MIN_SCORE
+    assert detector.own_threshold == pytest.approx(MIN_SCORE + offset)
     everything = detector.detect(pair)
     scores = sorted(d.score for d in everything)
     assert len(scores) >= 2
-    detector.threshold = (scores[0] + scores[-1]) / 2
+    assert scores[0] >= MIN_SCORE + offset
+    detector.threshold = (scores[0] + scores[-1]) / 2 - offset
     some = detector.detect(pair)
     assert 0 < len(some) < len(everything)
-    assert all(d.score >= detector.threshold for d in some)
-    detector.threshold = min(1.0, scores[-1] + 0.01)
+    assert all(d.score >= detector.threshold + offset for d in some)
+    detector.threshold = min(1.0, scores[-1] + 0.01 - offset)
     assert detector.detect(pair) == []
-    detector.threshold = 0.5
+    detector.threshold = DEFAULT_THRESHOLD
     assert len(detector.detect(pair)) == 2
     with pytest.raises(ConfigError, match="threshold 1.5"):
         detector.threshold = 1.5
-    assert detector.threshold == 0.5
+    assert detector.threshold == DEFAULT_THRESHOLD
 
 
-def test_overlapping_boxes_are_merged(short: BlazeFaceDetector) -> None:
+def test_overlapping_boxes_are_merged(short: BlazeFaceDetector, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without its offset the model reports its weakest candidates too: many overlap.
+    monkeypatch.setattr(short, "SCORE_OFFSET", 0.0)
     short.threshold = MIN_SCORE
     try:
         found = short.detect(astronaut())
     finally:
-        short.threshold = 0.5
+        short.threshold = DEFAULT_THRESHOLD
     assert len(found) >= 2
     for i, a in enumerate(found):
         for b in found[i + 1 :]:
@@ -359,7 +380,7 @@ def test_a_step_without_the_whole_frame_pass_reports_what_it_last_found(tiled: B
 
 def test_a_focus_tile_finds_a_small_face_without_waiting_for_the_rotation(tiled: BlazeFaceDetector) -> None:
     assert isinstance(tiled, TiledDetector)
-    tiled.threshold = 0.5
+    tiled.threshold = DEFAULT_THRESHOLD
     frame, face = room_with_face(astronaut(), ASTRONAUT_FACE, (1000, 150), 24)
     blank = cv2.resize(garage()[40:457], ROOM, interpolation=cv2.INTER_LINEAR)
     tiled.detect(blank)  # every tile has looked and found no face there
@@ -417,7 +438,8 @@ def test_yunet_boxes_follow_the_projects_face_box_convention(yunet: YuNetDetecto
 def test_a_tiled_member_of_a_combination_keeps_its_live_steps() -> None:
     frame, face = room_with_face(astronaut(), ASTRONAUT_FACE, (700, 140), 24)
     with create_detector("yunet-half+blazeface-full", small_faces=True) as both:
-        # The half-size pass sees this face at 12 pixels; only the tiles find it.
+        # The half-size pass sees this face at 12 pixels (at 0.5, it does not report it); the tiles find it.
+        both.members[0].threshold = 0.5
         assert best_iou(both.members[0].detect(frame), face) < 0.4
         assert both.tiles(*ROOM) and both.sweep_length(*ROOM) > 1
         seen = [best_iou(both.detect_step(frame), face) >= 0.4 for _ in range(both.sweep_length(*ROOM))]

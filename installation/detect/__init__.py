@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from installation.detect.blazeface import MIN_SCORE, BlazeFaceDetector, valid_input_scale, valid_threshold
+from installation.detect.blazeface import DEFAULT_THRESHOLD, MIN_SCORE, BlazeFaceDetector, valid_input_scale, valid_threshold
 from installation.detect.combined import CombinedDetector
 from installation.detect.engines import GraphFullRange, TasksShortRange
 from installation.detect.models import (
@@ -87,7 +87,7 @@ class FaceDetector(Protocol):
 def create_detector(
     spec: str = "blazeface-short",
     *,
-    threshold: float = 0.5,
+    threshold: float = DEFAULT_THRESHOLD,
     input_scale: float = 1.0,
     small_faces: bool = False,
     model_path: str | os.PathLike[str] | None = None,
@@ -102,7 +102,8 @@ def create_detector(
     * ``a+b``: a :class:`CombinedDetector` running each, boxes merged.
 
     ``threshold`` is the lowest score reported (settable later, down to
-    ``MIN_SCORE``), applied by each model to its own scores;
+    ``MIN_SCORE``), on YuNet's scale: BlazeFace members add their offset
+    (0.3) before comparing it with their own scores;
     ``input_scale`` shrinks frames before detection (boxes still come back in
     full-frame pixels); ``small_faces`` adds overlapping tiles to BlazeFace
     members (a :class:`TiledDetector`, whose ``detect_step`` runs them in
@@ -182,6 +183,7 @@ def _one(
 
 __all__ = [
     "ANONYMIZE_DETECTOR",
+    "DEFAULT_THRESHOLD",
     "DETECTORS",
     "DETECTOR_ALIASES",
     "KIOSK_DETECTOR",

@@ -1,8 +1,8 @@
 """Several detectors on one frame, their boxes merged: ``yunet+blazeface-full``.
 
-Each member sees the whole frame and keeps its own threshold scale; one
-threshold set on the combination is handed to every member unchanged (see
-:class:`CombinedDetector`). The boxes are merged with the same suppression each
+Each member sees the whole frame; one threshold set on the combination is
+handed to every member, which compares it with its own scores after its own
+offset (see :class:`~installation.detect.blazeface.FrameDetector`). The boxes are merged with the same suppression each
 detector uses inside itself, so a face two members both find is reported once.
 """
 
@@ -24,9 +24,9 @@ class CombinedDetector(Closing):
     """Runs every member on each frame and merges what they find.
 
     ``threshold`` is one number for all members: setting it sets each
-    member's own threshold to the same value (each model's scores are its
-    own, so 0.5 is a stricter bar for one than the other; the combination
-    reports a face when any member clears it). :meth:`detect_step` passes its
+    member's threshold to the same value, on YuNet's scale (BlazeFace adds
+    its offset before comparing with its own scores); the combination
+    reports a face when any member clears it. :meth:`detect_step` passes its
     arguments to members that tile the frame (so the live pipeline's focus
     tiles keep working) and runs the others whole.
 

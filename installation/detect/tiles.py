@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from installation.detect.blazeface import BlazeFaceDetector, _check_image, _to_frame
+from installation.detect.blazeface import DEFAULT_THRESHOLD, BlazeFaceDetector, _check_image, _to_frame
 from installation.detect.engines import Engine, Job
 from installation.errors import ConfigError
 from installation.geometry import Box, Detection
@@ -75,7 +75,7 @@ class TiledDetector(BlazeFaceDetector):
         self,
         engine: Engine,
         *,
-        threshold: float = 0.5,
+        threshold: float = DEFAULT_THRESHOLD,
         input_scale: float = 1.0,
         tile: int,
         overlap: int,

@@ -32,7 +32,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from installation.detect.blazeface import MIN_SCORE, FrameDetector, _check_image
+from installation.detect.blazeface import DEFAULT_THRESHOLD, MIN_SCORE, FrameDetector, _check_image
 from installation.detect.nms import clip_all, suppress
 from installation.detect.views import ModelWindow
 from installation.errors import ConfigError, ModelError
@@ -75,10 +75,12 @@ class YuNetDetector(FrameDetector):
     Takes BGR ``uint8`` frames and returns boxes in their pixels, merged,
     clipped to the frame, strongest first. The frame is shrunk by
     ``input_scale`` first, then to each scale (area averaging). ``threshold``
-    may be changed at any time; YuNet's scores are its own (the geometric mean
-    of its face and box-quality outputs): clear faces score about 0.8 to 0.95,
-    and at 0.5 it reported about one false face per hundred frames on unseen
-    footage.
+    may be changed at any time; YuNet's scores (the geometric mean of its face
+    and box-quality outputs) are the scale every model's threshold is on:
+    clear faces score about 0.8 to 0.95; faces in dim light, compressed,
+    small or turned away often 0.2 to 0.5. At 0.5 it reported about one
+    false face per hundred frames on unseen footage, at the default 0.2
+    about one in fifty on a clip of an empty room.
 
     >>> from installation.detect.models import resolve_yunet
     >>> with YuNetDetector(resolve_yunet(), scales=(1.0, 0.5)) as detector:
@@ -90,7 +92,7 @@ class YuNetDetector(FrameDetector):
         self,
         path: Path,
         *,
-        threshold: float = 0.5,
+        threshold: float = DEFAULT_THRESHOLD,
         input_scale: float = 1.0,
         scales: Sequence[float] = YUNET_SCALES["yunet"],
     ) -> None:
@@ -121,7 +123,7 @@ class YuNetDetector(FrameDetector):
     def detect(self, image: np.ndarray) -> list[Detection]:
         """The faces in a BGR ``uint8`` frame, in its pixels, strongest first."""
         height, width = _check_image(image)
-        threshold = self._threshold
+        threshold = self.own_threshold
         found: list[Detection] = []
         for index, size in enumerate(self._pass_sizes(width, height)):
             same = size == (width, height)

@@ -45,6 +45,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from installation.detect.blazeface import DEFAULT_THRESHOLD
 from installation.devset.camera import BAND_NAMES, LIGHTS, MOTIONS, band_name
 from installation.effects import Effect
 from installation.errors import UsageError
@@ -73,7 +74,7 @@ class DetectorChoice:
 
     detector: str | None = None
     small_faces: bool = False
-    threshold: float = 0.5
+    threshold: float = DEFAULT_THRESHOLD
     detect_every: int | None = None
 
     def camera(self, truth: GroundTruth, video: Path) -> Any:
