@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from installation.console import capture_native_output
 from installation.errors import InstallationError
 from installation.logs import LOGGED_COMMANDS, log_crash, log_to_file, setup_logging, stop_logging
 
@@ -36,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="installation",
         description="Monitoring Room: on-device face detection and visitor-controlled blurring.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log more detail, with the messages of the native libraries (MediaPipe, OpenCV, FFmpeg)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
@@ -45,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        # The command line itself (not a caller with its own arguments and streams): native
+        # libraries' messages go to the debug log from here on, before anything loads them and
+        # before logging opens its console handler on sys.stderr.
+        capture_native_output()
     try:
         return _main(argv)
     except BrokenPipeError:

@@ -4,6 +4,8 @@ reader of the output goes away. Each test runs the real command in a process of 
 from __future__ import annotations
 
 import os
+import re
+import socket
 import subprocess
 import sys
 from datetime import datetime
@@ -14,6 +16,9 @@ import pytest
 from installation.stats import Counts, Row, StatsLog, stats_file
 
 ROOT = Path(__file__).resolve().parents[1]
+KIOSK = ROOT / "assets" / "footage" / "kiosk.mp4"
+#: A line of the installation's own log on the terminal.
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: ")
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -21,6 +26,43 @@ def _env(**extra: str) -> dict[str, str]:
     # This checkout's package, whatever is installed in the environment.
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     return env
+
+
+def _closed_port() -> int:
+    """A local TCP port nothing listens on (it was free a moment ago)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _installation(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = _env(MONITORING_ROOM_DATA_DIR=str(home / "data"), XDG_STATE_HOME=str(home / "state"),
+               XDG_CONFIG_HOME=str(home / "config"), XDG_RUNTIME_DIR=str(home))
+    return subprocess.run([sys.executable, "-m", "installation", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_native_libraries_write_to_the_debug_log_not_the_terminal(tmp_path: Path) -> None:
+    """A BlazeFace camera (MediaPipe, TensorFlow Lite) and a camera that cannot be reached (OpenCV,
+    FFmpeg): by default the terminal has the installation's own lines only; ``--verbose`` adds the
+    libraries' messages, as debug lines of the log."""
+    config = tmp_path / "room.toml"
+    config.write_text(
+        f'[hardware]\nport = "none"\n\n'
+        f'[[cameras]]\nname = "Kiosk"\nsource = "{KIOSK}"\ndetector = "blazeface-short+blazeface-full"\n\n'
+        f'[[cameras]]\nname = "Door"\nsource = "rtsp://127.0.0.1:{_closed_port()}/stream"\n',
+        encoding="utf-8",
+    )
+    room = ["run", "--config", str(config), "--headless", "--frames", "60"]
+    quiet = _installation(*room, home=tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert [line for line in quiet.stderr.splitlines() if not LOG_LINE.match(line)] == []
+    assert "DEBUG" not in quiet.stderr and "Door" in quiet.stderr  # the lost camera is still reported
+    verbose = _installation("--verbose", *room, home=tmp_path)
+    assert verbose.returncode == 0, verbose.stderr
+    native = [line for line in verbose.stderr.splitlines() if " DEBUG installation.native: " in line]
+    assert any("TensorFlow Lite" in line for line in native), verbose.stderr
+    assert [line for line in verbose.stderr.splitlines() if not LOG_LINE.match(line)] == []
 
 
 @pytest.mark.parametrize("args", [["stats"], ["config", "init", "-"]], ids=["stats", "config-init"])
