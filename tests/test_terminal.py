@@ -81,3 +81,37 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path, args
     code = process.wait(timeout=120)
     assert err == ""
     assert code == 141  # as a shell reports a command that SIGPIPE ended
+
+
+#: Runs in a process of its own: every process the detectors start on their way, one per line.
+SPAWN_AUDIT = """
+import sys
+
+started = []
+
+
+def audit(event, args):
+    if event in ("subprocess.Popen", "os.posix_spawn", "os.exec", "os.system", "os.spawn", "os.fork",
+                 "os.forkpty", "pty.spawn"):
+        started.append(f"{event} {args[0]!r}")
+
+
+sys.addaudithook(audit)
+from installation.detect import create_detector
+from installation.sources import open_source
+
+source = open_source(sys.argv[1])
+with create_detector("yunet+blazeface-short+blazeface-full") as detector:
+    for _ in range(5):
+        detector.detect(source.read().image)
+source.close()
+print("\\n".join(started))
+"""
+
+
+def test_loading_the_detectors_starts_no_process() -> None:
+    """Importing mediapipe once ran ldconfig, gcc and ld (looking for a sound library) at every start."""
+    result = subprocess.run([sys.executable, "-c", SPAWN_AUDIT, str(KIOSK)], cwd=ROOT, env=_env(),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
