@@ -22,6 +22,12 @@ Columns (one row per camera and minute in which something was counted)::
 ``kind`` is ``minute`` for counts and ``session`` for the row that
 ``installation stats --reset`` appends (its ``minute`` is when the new session
 began; its other fields are empty). ``minute`` is local time, ``YYYY-MM-DDTHH:MM``.
+
+``camera`` is the one free text in the file, so it is written to be safe in
+a spreadsheet and to keep each row on one line: line breaks and other control
+characters become spaces, and a name that starts like a formula (``=``,
+``+``, ``-``, ``@``) gets a ``'`` in front, as OWASP recommends for CSV
+files, which ``installation stats`` takes off again.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import math
 import os
 import sys
 import time
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
@@ -73,6 +80,31 @@ CONTROL_LABELS = (
 )
 COUNT_COLUMNS = ("faces_seen", "exposed_s", "hidden_s", *INPUT_COLUMNS.values(), *CONTROL_COLUMNS.values())
 COLUMNS = ("kind", "minute", "camera", *COUNT_COLUMNS)
+#: A cell that starts with one of these is a formula to a spreadsheet (OWASP's CSV injection list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Older files may hold a camera name with line breaks, quoted over this many more lines at most.
+MAX_NAME_LINES = 8
+
+
+def camera_cell(name: str) -> str:
+    """A camera name as the file holds it: on one line, and text, never a formula, in a spreadsheet.
+
+    >>> camera_cell("Hall\\nEast"), camera_cell("=HYPERLINK(\\"http://x\\")"), camera_cell("Kiosk")
+    ('Hall East', '\\'=HYPERLINK("http://x")', 'Kiosk')
+    """
+    # Whatever splits a line anywhere (str.splitlines: \n, \r, \x0b, \x0c, \x1c-\x1e, \x85, U+2028,
+    # U+2029) and the other control characters.
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in name)
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def camera_name(cell: str) -> str:
+    """The name :func:`camera_cell` wrote (a file from older versions reads as it was written).
+
+    >>> camera_name(camera_cell("=1+1")), camera_name(camera_cell("'=1+1")), camera_name("'quoted'")
+    ('=1+1', "'=1+1", "'quoted'")
+    """
+    return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS) else cell
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
@@ -151,7 +183,7 @@ class Row:
     counts: Counts = field(default_factory=Counts)
 
     def cells(self) -> list[str]:
-        head = [self.kind, self.minute.strftime(MINUTE_FORMAT), self.camera]
+        head = [self.kind, self.minute.strftime(MINUTE_FORMAT), camera_cell(self.camera)]
         if self.kind == "session":
             return head + [""] * len(COUNT_COLUMNS)
         values = []
@@ -173,7 +205,7 @@ def parse_row(cells: Sequence[str]) -> Row:
     """
     if len(cells) != len(COLUMNS):
         raise ValueError(f"expected {len(COLUMNS)} fields, found {len(cells)}")
-    kind, minute_text, camera = cells[0], cells[1], cells[2]
+    kind, minute_text, camera = cells[0], cells[1], camera_name(cells[2])
     if kind not in ("minute", "session"):
         raise ValueError(f"unknown kind {kind!r}")
     try:
@@ -269,15 +301,52 @@ class StatsLog:
         except OSError as exc:
             raise UsageError(f"{self.path}: cannot read: {exc.strerror}") from None
         header = ",".join(COLUMNS)
-        for number, line in enumerate(text.splitlines(), start=1):
+        # Rows end at "\n" only: a camera name may hold characters that str.splitlines() would
+        # also break at (U+2028, form feed, ...).
+        lines = [line.removesuffix("\r") for line in text.split("\n")]
+        index = 0
+        while index < len(lines):
+            number, line = index + 1, lines[index]
+            index += 1
             if not line.strip() or line.strip() == header:
                 continue
             try:
-                cells = next(csv.reader([line]))
-                rows.append(parse_row(cells))
+                rows.append(parse_row(next(csv.reader([line]))))
+                continue
             except (ValueError, csv.Error, StopIteration) as exc:
-                problems.append(f"{self.path}:{number}: skipped ({exc})")
+                problem = exc
+            joined = _quoted_over_lines(lines, index - 1) if line.count('"') % 2 else None
+            if joined is None:
+                problems.append(f"{self.path}:{number}: skipped ({problem})")
+            else:
+                rows.append(joined[0])
+                index += joined[1]
         return Reading(rows, problems)
+
+
+def _quoted_over_lines(lines: Sequence[str], first: int) -> tuple[Row, int] | None:
+    """The row that starts at ``lines[first]`` with a quoted line break, and how many more lines it took.
+
+    Versions before camera names were kept on one line wrote a name with a line break as it was,
+    quoted over several lines. Nothing (None) unless the lines up to the closing quote make one
+    good row: a line cut short by a power cut costs that line only, never the rows after it.
+    """
+    record = lines[first]
+    for more in range(1, MAX_NAME_LINES + 1):
+        if first + more >= len(lines):
+            return None
+        record += "\n" + lines[first + more]
+        if record.count('"') % 2 == 0:
+            break
+    else:
+        return None
+    try:
+        records = list(csv.reader(io.StringIO(record, newline="")))
+        if len(records) != 1:
+            return None
+        return parse_row(records[0]), more
+    except (ValueError, csv.Error):
+        return None
 
 
 # -- counting ---------------------------------------------------------------------------
