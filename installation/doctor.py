@@ -240,10 +240,12 @@ def _cameras(ctx: Context) -> Iterator[Check]:
                     "quit it from its facilitator panel to probe them")
         return
     configured = [(cam.name, cam.source) for cam in ctx.config.cameras] if ctx.config is not None else []
+    failed = False
     for name, spec in configured:
         try:
             w, h, fps = probe_source(spec, ctx.timeout)
         except Exception as exc:  # noqa: BLE001
+            failed = True
             yield Check(FAIL, "camera", f"{name} ({spec}) does not open: {exc}",
                         "check the cable and the source string; the lines below list the cameras found")
         else:
@@ -261,8 +263,12 @@ def _cameras(ctx: Context) -> Iterator[Check]:
             continue
         found += 1
         yield Check(OK, "camera", f"{spec} opens: {w}x{h} at {fps:.0f} fps (not in the config)")
-    if not configured and not found:
-        yield Check(WARN, "camera", "no camera found" + ("" if indices else " (no /dev/video* devices)"),
+    # Without a camera in the config, or with one that does not open, say what else there is,
+    # even when that is nothing: a FAIL above promises the list.
+    if not found and (failed or not configured):
+        what = "no other camera found" if configured else "no camera found"
+        tried = ", ".join(f"camera:{i}" for i in indices)
+        yield Check(WARN, "camera", what + (f" (tried {tried})" if indices else " (no /dev/video* devices)"),
                     "plug in a USB camera; `installation demo` runs on recorded footage without one")
 
 

@@ -106,6 +106,20 @@ def test_cameras_report_resolution_and_rate_and_one_that_does_not_open_fails(
     assert "Door (/dev/video99) does not open" in camera and code == 1
 
 
+def test_a_camera_that_does_not_open_is_followed_by_the_cameras_found_or_a_line_saying_none(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from installation import doctor as doctor_module
+
+    monkeypatch.setattr(doctor_module, "_device_indices", lambda: [])  # a machine with no camera at all
+    _, lines = doctor(capsys, "--config", str(write_config(home, source="/dev/video99")))
+    cameras = [line for line in lines if " camera: " in line]
+    assert cameras[0].startswith("FAIL  camera: Door (/dev/video99) does not open")
+    assert "the lines below list the cameras found" in cameras[0]
+    assert cameras[1:] == ["WARN  camera: no other camera found (no /dev/video* devices); plug in a USB camera; "
+                           "`installation demo` runs on recorded footage without one"]
+
+
 def test_without_a_display_it_warns_and_says_what_to_do(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
