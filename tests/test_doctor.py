@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,6 +127,25 @@ def test_without_a_display_it_warns_and_says_what_to_do(
     _, lines = doctor(capsys, "--config", str(write_config(home)))
     (display,) = lines_of(lines, "WARN", "display")
     assert "DISPLAY and WAYLAND_DISPLAY are not set" in display and "; run the kiosk" in display
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kiosk uses xset on Linux only")
+def test_xset_is_checked_with_what_it_is_for_and_where_it_comes_from(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kiosk keeps an X display awake with xset; a machine without it blanks after a few minutes."""
+    monkeypatch.setenv("PATH", str(home / "bin"))
+    _, lines = doctor(capsys, "--config", str(write_config(home)))
+    (missing,) = lines_of(lines, "WARN", "blanking")
+    assert missing.startswith("WARN  blanking: xset not found: the kiosk cannot stop the X display from blanking")
+    assert "apt install x11-xserver-utils" in missing
+    xset = home / "bin" / "xset"
+    xset.parent.mkdir()
+    xset.write_text("#!/bin/sh\n", encoding="utf-8")
+    xset.chmod(0o755)
+    _, lines = doctor(capsys, "--config", str(write_config(home)))
+    (found,) = lines_of(lines, "OK", "blanking")
+    assert found == f"OK    blanking: {xset}: the kiosk turns screen blanking and power saving off while it runs"
 
 
 def test_a_caption_language_without_glyphs_fails(
