@@ -364,7 +364,8 @@ def _blanking(ctx: Context) -> Iterator[Check]:
                     "or powering down after a few idle minutes",
                     "install it: sudo apt install x11-xserver-utils (Debian, Ubuntu, Raspberry Pi OS)")
     else:
-        yield Check(OK, "blanking", f"{xset}: the kiosk turns screen blanking and power saving off while it runs")
+        yield Check(OK, "blanking",
+                    f"{xset}: the kiosk turns screen blanking and power saving off while it runs")
 
 
 def _fonts(ctx: Context) -> Iterator[Check]:
