@@ -140,8 +140,41 @@ def test_a_room_run_appends_each_finished_minute_and_the_rest_on_close(tmp_path:
         lines = list(csv.reader(f))
     assert tuple(lines[0]) == COLUMNS
     for line in lines[1:]:
-        assert line[0] == "minute" and line[2] == "Kiosk"
+        assert line[0] == "demo" and line[2] == "Kiosk"  # the bundled footage: not visitors
         assert all(float(cell) >= 0 for cell in line[3:])
+
+
+def test_cameras_on_the_bundled_footage_are_counted_apart_from_visitors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A demo run's faces are the footage's: ``stats`` leaves them out unless asked with ``--demo``."""
+    from installation.config import CameraConfig
+    from installation.state import ControlChange, InputKind
+
+    config = demo_config()
+    kiosk = next(c for c in config.cameras if c.name == "Kiosk")
+    door = tmp_path / "door.mp4"  # a recording of our own, not the bundled footage
+    door.write_bytes(Path(kiosk.source).read_bytes())
+    config.cameras = [kiosk, CameraConfig(source=str(door), name="Door")]
+    counter = attach_stats(App(config, RoomOptions(headless=True)), directory=tmp_path,
+                           clock=lambda: EPOCH)
+    assert counter is not None
+    for camera in ("Kiosk", "Door", "Door"):
+        counter.control(ControlChange("effect", "pixelate", InputKind.TOUCH), camera)
+    counter.close()
+    with open(stats_file(tmp_path), encoding="utf-8", newline="") as f:
+        assert sorted((line[0], line[2], line[6]) for line in list(csv.reader(f))[1:]) == [
+            ("demo", "Kiosk", "1"), ("minute", "Door", "2"),
+        ]
+    assert main(["stats", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert [line.split()[0] for line in out.splitlines() if line.startswith(("Door", "Kiosk"))] == ["Door"]
+    assert "not shown: 1 minute(s) counted on the bundled demo footage" in out and "stats --demo" in out
+    assert main(["stats", "--data-dir", str(tmp_path), "--demo"]) == 0
+    out = capsys.readouterr().out
+    assert "demo runs on the bundled footage only" in out.splitlines()[0]
+    assert [line.split()[0] for line in out.splitlines() if line.startswith(("Door", "Kiosk"))] == ["Kiosk"]
+    assert "by touch 1," in out
 
 
 def test_statistics_can_be_switched_off_in_the_config(tmp_path: Path) -> None:
