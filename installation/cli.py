@@ -37,8 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="installation",
         description="Monitoring Room: on-device face detection and visitor-controlled blurring.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="log more detail, and what the native libraries (MediaPipe, OpenCV, FFmpeg) print")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="log more detail, and what the native libraries (MediaPipe, OpenCV, FFmpeg) print",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
