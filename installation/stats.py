@@ -20,9 +20,9 @@ Columns (one row per camera and minute in which something was counted)::
     effect_changes,strength_changes,camera_changes,view_changes,language_changes
 
 ``kind`` is ``minute`` for counts, ``demo`` for counts of a camera that
-plays the bundled footage (``installation demo``, a workshop or kiosk without
-a config: the faces are the footage's, not visitors'; ``installation stats``
-shows them only with ``--demo``), and ``session`` for the row that
+plays the bundled footage (``installation demo``; ``run``, ``workshop`` or
+``kiosk`` without a config: the faces are the footage's, not visitors';
+``installation stats`` shows them only with ``--demo``), and ``session`` for the row that
 ``installation stats --reset`` appends (its ``minute`` is when the new session
 began; its other fields are empty). ``minute`` is local time, ``YYYY-MM-DDTHH:MM``.
 
