@@ -33,7 +33,7 @@ from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError, InstallationError, SourceError, UsageError
 from installation.geometry import Frame
 from installation.lookahead import Lookahead
-from installation.output import VideoWriter, copy_audio
+from installation.output import VideoWriter, copy_audio, publish
 from installation.pipeline import Processed, Processor
 from installation.sources import open_source, read_ahead
 from installation.track import Tracker
@@ -178,7 +178,7 @@ class BoxesWriter:
     def close(self) -> None:
         self._file.write("\n]}\n")
         self._file.close()
-        os.replace(self._tmp, self.path)
+        publish(self._tmp, self.path)
 
     def abort(self) -> None:
         self._file.close()

@@ -40,6 +40,8 @@ class RoomOptions:
     """How this run reaches a screen (the command-line switches)."""
 
     window: bool = False
+    #: Fullscreen whatever the config says (``--fullscreen``); otherwise ``window`` or the config decide.
+    fullscreen: bool = False
     display: int | None = None
     size: tuple[int, int] | None = None
     headless: bool = False
@@ -187,7 +189,7 @@ class App:
         size = self.options.size or cfg.window_size
         if size is None and self.options.headless:
             size = (1280, 720)
-        window = self.options.window or not cfg.fullscreen
+        window = not self.options.fullscreen and (self.options.window or not cfg.fullscreen)
         display = cfg.index if self.options.display is None else self.options.display
         self.screen = open_screen(window=window, display=display, size=size, headless=self.options.headless)
         self.transform = ScreenTransform(mirror=cfg.mirror, flip=cfg.flip, rotate=cfg.rotate)
@@ -381,7 +383,19 @@ class App:
 # -- commands -------------------------------------------------------------------
 
 
-def _options(args: argparse.Namespace, live: bool) -> RoomOptions:
+def add_screen_options(parser: argparse.ArgumentParser, *, windowed: bool) -> None:
+    """``--window`` and ``--fullscreen``: the same two options, meaning the same, on every command that
+    opens the room (``run``, ``demo``, ``workshop``). ``windowed``: a window unless asked otherwise."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--window", action="store_true",
+                       help="a window instead of fullscreen" + (" (the default here)" if windowed else ""))
+    group.add_argument("--fullscreen", action="store_true",
+                       help="fullscreen instead of a window"
+                       + ("" if windowed else " (the default unless display.fullscreen = false)"))
+
+
+def room_options(args: argparse.Namespace, live: bool, *, windowed: bool = False) -> RoomOptions:
+    """The screen options of ``run``, ``demo`` and ``workshop``; ``windowed``: a window by default."""
     from installation.display.screen import parse_size
 
     if args.frames is not None and args.frames < 1:
@@ -389,7 +403,8 @@ def _options(args: argparse.Namespace, live: bool) -> RoomOptions:
     if args.display is not None and args.display < 0:
         raise UsageError(f"--display: expected 0 or more, got {args.display}")
     return RoomOptions(
-        window=args.window,
+        window=args.window or (windowed and not args.fullscreen),
+        fullscreen=args.fullscreen,
         display=args.display,
         size=parse_size(args.size) if args.size else None,
         headless=args.headless,
@@ -403,7 +418,7 @@ def run_command(args: argparse.Namespace) -> int:
     from installation.config import load_config
     from installation.stats import attach_stats
 
-    options = _options(args, live=True)
+    options = room_options(args, live=True)
     app = App(load_config(args.config), options)
     attach_stats(app)
     return app.run()
@@ -413,7 +428,7 @@ def demo_command(args: argparse.Namespace) -> int:
     from installation.config import demo_config
     from installation.stats import attach_stats
 
-    options = _options(args, live=False)
+    options = room_options(args, live=False)
     app = App(demo_config(), options)
     attach_stats(app)
     return app.run()
@@ -438,7 +453,7 @@ def register(subparsers: Any) -> None:
                 metavar="FILE",
                 help="the installation's TOML config (default: the bundled demo footage)",
             )
-        p.add_argument("--window", action="store_true", help="open a window instead of fullscreen")
+        add_screen_options(p, windowed=False)
         p.add_argument(
             "--display",
             type=int,

@@ -5,9 +5,9 @@ wrong, what to do. The command exits with 1 when any check FAILs, so a setup
 script can stop there. It checks: Python and the packages, the config, the
 face model files, cameras (the configured sources and the first few
 devices, with resolution and frame rate), serial ports with their USB ids
-and whether the panel firmware answers, displays and their sizes, fonts for
-every caption language, free disk space, and the kiosk's own state
-(running, heartbeat, autostart).
+and whether the panel firmware answers, displays and their sizes, ``xset``
+(which keeps the screen from blanking), fonts for every caption language,
+free disk space, and the kiosk's own state (running, heartbeat, autostart).
 
 Nothing here changes anything; cameras and ports are opened briefly and
 closed again (not while a kiosk is running and holds them).
@@ -240,10 +240,12 @@ def _cameras(ctx: Context) -> Iterator[Check]:
                     "quit it from its facilitator panel to probe them")
         return
     configured = [(cam.name, cam.source) for cam in ctx.config.cameras] if ctx.config is not None else []
+    failed = False
     for name, spec in configured:
         try:
             w, h, fps = probe_source(spec, ctx.timeout)
         except Exception as exc:  # noqa: BLE001
+            failed = True
             yield Check(FAIL, "camera", f"{name} ({spec}) does not open: {exc}",
                         "check the cable and the source string; the lines below list the cameras found")
         else:
@@ -261,8 +263,12 @@ def _cameras(ctx: Context) -> Iterator[Check]:
             continue
         found += 1
         yield Check(OK, "camera", f"{spec} opens: {w}x{h} at {fps:.0f} fps (not in the config)")
-    if not configured and not found:
-        yield Check(WARN, "camera", "no camera found" + ("" if indices else " (no /dev/video* devices)"),
+    # Without a camera in the config, or with one that does not open, say what else there is,
+    # even when that is nothing: a FAIL above promises the list.
+    if not found and (failed or not configured):
+        what = "no other camera found" if configured else "no camera found"
+        tried = ", ".join(f"camera:{i}" for i in indices)
+        yield Check(WARN, "camera", what + (f" (tried {tried})" if indices else " (no /dev/video* devices)"),
                     "plug in a USB camera; `installation demo` runs on recorded footage without one")
 
 
@@ -344,6 +350,24 @@ def _displays(ctx: Context) -> Iterator[Check]:
                     f"set display.index to 0..{len(sizes) - 1}")
 
 
+def _blanking(ctx: Context) -> Iterator[Check]:
+    """``xset``, with which the kiosk keeps an X display from blanking and powering down."""
+    if not sys.platform.startswith("linux"):
+        return
+    if os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY"):
+        yield Check(WARN, "blanking", "a Wayland session: the kiosk can only ask SDL to keep the screen on",
+                    "turn screen blanking off in the desktop's power settings")
+        return
+    xset = shutil.which("xset")
+    if xset is None:
+        yield Check(WARN, "blanking", "xset not found: the kiosk cannot stop the X display from blanking "
+                    "or powering down after a few idle minutes",
+                    "install it: sudo apt install x11-xserver-utils (Debian, Ubuntu, Raspberry Pi OS)")
+    else:
+        yield Check(OK, "blanking",
+                    f"{xset}: the kiosk turns screen blanking and power saving off while it runs")
+
+
 def _fonts(ctx: Context) -> Iterator[Check]:
     import pygame.freetype
 
@@ -420,7 +444,7 @@ def _kiosk(ctx: Context) -> Iterator[Check]:
 
 
 CHECKS: list[Callable[[Context], Iterator[Check]]] = [
-    _python, _config, _models, _cameras, _serial, _displays, _fonts, _disk, _kiosk,
+    _python, _config, _models, _cameras, _serial, _displays, _blanking, _fonts, _disk, _kiosk,
 ]
 
 

@@ -1255,8 +1255,16 @@ def _child_arguments(args: argparse.Namespace) -> list[str]:
     return argv
 
 
+def _start_child(command: list[str]) -> subprocess.Popen[bytes]:
+    # The kiosk's own lines (a configuration error, say) go where this command's would,
+    # not into its log of native libraries' messages.
+    from installation.console import child_stderr
+
+    return subprocess.Popen(command, stderr=child_stderr())
+
+
 def supervise(
-    command: Sequence[str], *, delay: float = 5.0, popen: Callable[..., Any] = subprocess.Popen
+    command: Sequence[str], *, delay: float = 5.0, popen: Callable[..., Any] = _start_child
 ) -> int:
     """Run ``command`` and start it again after ``delay`` s whenever it exits wanting a restart.
 

@@ -24,6 +24,36 @@ import numpy as np
 from installation.errors import UsageError
 from installation.machine import usable_cores
 
+_umask_lock = threading.Lock()
+
+
+def _umask() -> int:
+    """The process's file-creation mask, read without changing it where the system allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    # Elsewhere the only way to read it is to set it: briefly to the strictest mask, so that a
+    # file another thread creates meanwhile is, if anything, more private.
+    with _umask_lock:
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
+
+
+def publish(temporary: str | os.PathLike[str], path: str | os.PathLike[str]) -> None:
+    """Move a finished temporary file to ``path`` with the permissions any new file of the user gets.
+
+    Temporary files come from ``mkstemp``, readable by their owner only while
+    they are written; the finished file follows the user's umask (usually
+    0644), like any file a program saves, not 0600.
+    """
+    os.chmod(temporary, 0o666 & ~_umask())
+    os.replace(temporary, path)
+
 
 def _rate(fps: float) -> Fraction:
     # 29.97 and friends are 30000/1001; others are fine as small fractions.
@@ -175,7 +205,7 @@ class VideoWriter:
             self.abort()
             raise
         if self._tmp is not None and self.path is not None:
-            os.replace(self._tmp, self.path)
+            publish(self._tmp, self.path)
         return self.path
 
     def abort(self) -> None:
@@ -223,7 +253,7 @@ def copy_audio(video_path: Path, audio_source: Path) -> bool:
                     continue
                 packet.stream = amap[packet.stream.index]
                 out.mux(packet)
-        os.replace(tmp, video_path)
+        publish(tmp, video_path)
         return True
     finally:
         Path(tmp).unlink(missing_ok=True)

@@ -151,13 +151,16 @@ def record_clip(
     strength: float,
     show: Callable[[np.ndarray, float, float], bool] | None = None,
     progress: Callable[[float, float], None] | None = None,
+    started: Callable[[int, int, float], None] | None = None,
 ) -> Recorded:
     """Record ``seconds`` of ``camera`` through the room's pipeline with ``effect`` into ``output``.
 
     Every frame is processed (none skipped). A live camera that delivers
     fewer frames than its rate while the pipeline works has its last picture
     repeated, so the clip keeps real time. ``show`` (the recording screen)
-    returns False to stop: the clip is then discarded. Nothing appears under
+    returns False to stop: the clip is then discarded. ``started`` is told the
+    picture's width, height and frame rate once the camera has delivered its
+    first frame, when recording really begins. Nothing appears under
     ``output`` unless the recording completed.
     """
     from installation.output import VideoWriter
@@ -177,6 +180,8 @@ def record_clip(
         if frame is None:
             raise UsageError(f"--camera {camera.name}: no frames from {camera.source}")
         fps = source.fps
+        if started is not None:
+            started(frame.width, frame.height, fps)
         total = max(1, round(seconds * fps))
         start = frame.timestamp
         last_report = -1
@@ -241,18 +246,28 @@ def record_command(args: argparse.Namespace) -> int:
 
     words = load_explanation()
     label = f"{words.label('recording', 'en')}  {words.label('recording', 'zh')}"
+    size = parse_size(args.size) if args.size else None
     screen: RecordingScreen | None = None
-    if not args.headless:
-        screen = RecordingScreen(label, size=parse_size(args.size) if args.size else None)
-    log.info("RECORDING %s for %.1f s into %s, %s", camera.name, args.seconds, output, how)
+
+    def started(width: int, height: int, fps: float) -> None:
+        # Only now, with a picture from the camera, do the log and the window say RECORDING: a
+        # camera that does not open is one error line, never a recording that did not happen.
+        nonlocal screen
+        if not args.headless:
+            screen = RecordingScreen(label, size=size)
+        log.info("RECORDING %s (%dx%d at %g fps) for %.1f s into %s, %s", camera.name, width, height, fps,
+                 args.seconds, output, how)
+
+    def show(image: np.ndarray, elapsed: float, total: float) -> bool:
+        return screen.show(image, elapsed, total) if screen is not None else True
 
     def progress(done: float, total: float) -> None:
         log.info("RECORDING %s: %.0f of %.0f s", camera.name, done, total)
 
     try:
         result = record_clip(camera, config, output, seconds=args.seconds, effect=effect,
-                             strength=args.strength, show=screen.show if screen is not None else None,
-                             progress=progress)
+                             strength=args.strength, show=None if args.headless else show,
+                             progress=progress, started=started)
     except KeyboardInterrupt:
         raise UsageError("recording stopped before the end; nothing was kept") from None
     finally:

@@ -19,9 +19,18 @@ Columns (one row per camera and minute in which something was counted)::
     kind,minute,camera,faces_seen,exposed_s,hidden_s,by_touch,by_key,by_panel,
     effect_changes,strength_changes,camera_changes,view_changes,language_changes
 
-``kind`` is ``minute`` for counts and ``session`` for the row that
+``kind`` is ``minute`` for counts, ``demo`` for counts of a camera that
+plays the bundled footage (``installation demo``; ``run``, ``workshop`` or
+``kiosk`` without a config: the faces are the footage's, not visitors';
+``installation stats`` shows them only with ``--demo``), and ``session`` for the row that
 ``installation stats --reset`` appends (its ``minute`` is when the new session
 began; its other fields are empty). ``minute`` is local time, ``YYYY-MM-DDTHH:MM``.
+
+``camera`` is the one free text in the file, so it is written to be safe in
+a spreadsheet and to keep each row on one line: line breaks and other control
+characters become spaces, and a name that starts like a formula (``=``,
+``+``, ``-``, ``@``) gets a ``'`` in front, as OWASP recommends for CSV
+files, which ``installation stats`` takes off again.
 """
 
 from __future__ import annotations
@@ -34,8 +43,9 @@ import math
 import os
 import sys
 import time
+import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -73,6 +83,31 @@ CONTROL_LABELS = (
 )
 COUNT_COLUMNS = ("faces_seen", "exposed_s", "hidden_s", *INPUT_COLUMNS.values(), *CONTROL_COLUMNS.values())
 COLUMNS = ("kind", "minute", "camera", *COUNT_COLUMNS)
+#: A cell that starts with one of these is a formula to a spreadsheet (OWASP's CSV injection list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Older files may hold a camera name with line breaks, quoted over this many more lines at most.
+MAX_NAME_LINES = 8
+
+
+def camera_cell(name: str) -> str:
+    """A camera name as the file holds it: on one line, and text, never a formula, in a spreadsheet.
+
+    >>> camera_cell("Hall\\nEast"), camera_cell("=HYPERLINK(\\"http://x\\")"), camera_cell("Kiosk")
+    ('Hall East', '\\'=HYPERLINK("http://x")', 'Kiosk')
+    """
+    # Whatever splits a line anywhere (str.splitlines: \n, \r, \x0b, \x0c, \x1c-\x1e, \x85, U+2028,
+    # U+2029) and the other control characters.
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in name)
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def camera_name(cell: str) -> str:
+    """The name :func:`camera_cell` wrote (a file from older versions reads as it was written).
+
+    >>> camera_name(camera_cell("=1+1")), camera_name(camera_cell("'=1+1")), camera_name("'quoted'")
+    ('=1+1', "'=1+1", "'quoted'")
+    """
+    return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS) else cell
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
@@ -94,6 +129,23 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
 def stats_file(override: str | os.PathLike[str] | None = None) -> Path:
     """The statistics CSV in :func:`data_dir`."""
     return data_dir(override) / FILE_NAME
+
+
+def plays_bundled_footage(source: str) -> bool:
+    """True for a camera source that is the bundled footage (a clip, or the folder of them).
+
+    >>> from installation.groundtruth import bundled_clips
+    >>> plays_bundled_footage(str(bundled_clips()[0])), plays_bundled_footage("camera:0")
+    (True, False)
+    """
+    from installation.groundtruth import footage_dir
+
+    try:  # camera:0 or rtsp://... is no file there
+        path = Path(source).expanduser().resolve()
+        footage = footage_dir().resolve()
+        return path.exists() and (path == footage or footage in path.parents)
+    except (OSError, RuntimeError, ValueError):
+        return False
 
 
 def minute_label(when: float) -> str:
@@ -143,7 +195,8 @@ class Counts:
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the file: a camera's minute, or the start of a session (``camera`` empty)."""
+    """One line of the file: a camera's minute (``demo``: on the bundled footage), or the start of a
+    session (``camera`` empty)."""
 
     kind: str
     minute: datetime
@@ -151,7 +204,7 @@ class Row:
     counts: Counts = field(default_factory=Counts)
 
     def cells(self) -> list[str]:
-        head = [self.kind, self.minute.strftime(MINUTE_FORMAT), self.camera]
+        head = [self.kind, self.minute.strftime(MINUTE_FORMAT), camera_cell(self.camera)]
         if self.kind == "session":
             return head + [""] * len(COUNT_COLUMNS)
         values = []
@@ -173,8 +226,8 @@ def parse_row(cells: Sequence[str]) -> Row:
     """
     if len(cells) != len(COLUMNS):
         raise ValueError(f"expected {len(COLUMNS)} fields, found {len(cells)}")
-    kind, minute_text, camera = cells[0], cells[1], cells[2]
-    if kind not in ("minute", "session"):
+    kind, minute_text, camera = cells[0], cells[1], camera_name(cells[2])
+    if kind not in ("minute", "demo", "session"):
         raise ValueError(f"unknown kind {kind!r}")
     try:
         minute = datetime.strptime(minute_text, MINUTE_FORMAT)
@@ -193,7 +246,7 @@ def parse_row(cells: Sequence[str]) -> Row:
         if value < 0 or not math.isfinite(value):
             raise ValueError(f"{name} {text!r} is negative or not finite")
         values[name] = value
-    return Row("minute", minute, camera, Counts(**values))
+    return Row(kind, minute, camera, Counts(**values))
 
 
 @dataclass
@@ -208,14 +261,18 @@ class Reading:
         """How many sessions the file has (1 before the first ``--reset``)."""
         return 1 + sum(1 for r in self.rows if r.kind == "session")
 
-    def select(self, *, since: datetime | None = None, session: bool = False) -> list[Row]:
-        """The minute rows of the current session only (``session``) and from ``since`` on."""
+    def select(
+        self, *, since: datetime | None = None, session: bool = False, demo: bool = False
+    ) -> list[Row]:
+        """The visitors' minute rows (``demo``: the bundled footage's instead), of the current session
+        only (``session``) and from ``since`` on."""
         rows = self.rows
         if session:
             starts = [i for i, r in enumerate(rows) if r.kind == "session"]
             if starts:
                 rows = rows[starts[-1] + 1:]
-        return [r for r in rows if r.kind == "minute" and (since is None or r.minute >= since)]
+        kind = "demo" if demo else "minute"
+        return [r for r in rows if r.kind == kind and (since is None or r.minute >= since)]
 
 
 class StatsLog:
@@ -269,15 +326,52 @@ class StatsLog:
         except OSError as exc:
             raise UsageError(f"{self.path}: cannot read: {exc.strerror}") from None
         header = ",".join(COLUMNS)
-        for number, line in enumerate(text.splitlines(), start=1):
+        # Rows end at "\n" only: a camera name may hold characters that str.splitlines() would
+        # also break at (U+2028, form feed, ...).
+        lines = [line.removesuffix("\r") for line in text.split("\n")]
+        index = 0
+        while index < len(lines):
+            number, line = index + 1, lines[index]
+            index += 1
             if not line.strip() or line.strip() == header:
                 continue
             try:
-                cells = next(csv.reader([line]))
-                rows.append(parse_row(cells))
+                rows.append(parse_row(next(csv.reader([line]))))
+                continue
             except (ValueError, csv.Error, StopIteration) as exc:
-                problems.append(f"{self.path}:{number}: skipped ({exc})")
+                problem = exc
+            joined = _quoted_over_lines(lines, index - 1) if line.count('"') % 2 else None
+            if joined is None:
+                problems.append(f"{self.path}:{number}: skipped ({problem})")
+            else:
+                rows.append(joined[0])
+                index += joined[1]
         return Reading(rows, problems)
+
+
+def _quoted_over_lines(lines: Sequence[str], first: int) -> tuple[Row, int] | None:
+    """The row that starts at ``lines[first]`` with a quoted line break, and how many more lines it took.
+
+    Versions before camera names were kept on one line wrote a name with a line break as it was,
+    quoted over several lines. Nothing (None) unless the lines up to the closing quote make one
+    good row: a line cut short by a power cut costs that line only, never the rows after it.
+    """
+    record = lines[first]
+    for more in range(1, MAX_NAME_LINES + 1):
+        if first + more >= len(lines):
+            return None
+        record += "\n" + lines[first + more]
+        if record.count('"') % 2 == 0:
+            break
+    else:
+        return None
+    try:
+        records = list(csv.reader(io.StringIO(record, newline="")))
+        if len(records) != 1:
+            return None
+        return parse_row(records[0]), more
+    except (ValueError, csv.Error):
+        return None
 
 
 # -- counting ---------------------------------------------------------------------------
@@ -322,9 +416,12 @@ class StatsCounter:
     #: Changes of the strength by the same input within this many seconds are one gesture (a drag).
     GESTURE_SECONDS = 1.0
 
-    def __init__(self, log: StatsLog | None, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, log: StatsLog | None, *, clock: Callable[[], float] = time.time,
+                 demo: Collection[str] = ()) -> None:
         self.log = log
         self.clock = clock
+        #: Cameras that play the bundled footage: their rows are written as ``demo``, not ``minute``.
+        self.demo = frozenset(demo)
         self._minute: float | None = None
         self._counts: dict[tuple[float, str], Counts] = {}
         self._followed: dict[str, dict[int, _Followed]] = defaultdict(dict)
@@ -411,7 +508,8 @@ class StatsCounter:
         """Append the minutes before ``before`` (all when None) and forget them; returns what was written."""
         keys = sorted(k for k in self._counts if before is None or k[0] < before)
         rows = [
-            Row("minute", datetime.fromtimestamp(k[0]), k[1], self._counts[k])
+            Row("demo" if k[1] in self.demo else "minute", datetime.fromtimestamp(k[0]), k[1],
+                self._counts[k])
             for k in keys
             if not self._counts[k].empty
         ]
@@ -445,7 +543,8 @@ def attach_stats(app: Any, *, directory: str | os.PathLike[str] | None = None,
                  clock: Callable[[], float] = time.time) -> StatsCounter | None:
     """Count statistics for a room (:class:`~installation.app.App`): an observer, a listener, a closer.
 
-    Does nothing (returns None) when the config's ``[stats] enabled`` is false.
+    Does nothing (returns None) when the config's ``[stats] enabled`` is false. A camera that
+    plays the bundled footage is counted apart, as ``demo``: its faces are not visitors.
 
     >>> from installation.app import App, RoomOptions                # doctest: +SKIP
     >>> app = App(demo_config(), RoomOptions(headless=True))       # doctest: +SKIP
@@ -454,7 +553,8 @@ def attach_stats(app: Any, *, directory: str | os.PathLike[str] | None = None,
     section = getattr(app.config, "stats", None)
     if section is not None and not getattr(section, "enabled", True):
         return None
-    counter = StatsCounter(StatsLog(stats_file(directory)), clock=clock)
+    demo = [c.name for c in getattr(app.config, "cameras", []) if plays_bundled_footage(c.source)]
+    counter = StatsCounter(StatsLog(stats_file(directory)), clock=clock, demo=demo)
     seqs: dict[int, int] = {}
 
     def watched() -> str:
@@ -693,7 +793,7 @@ def stats_command(args: argparse.Namespace, *, out: TextIO | None = None, err: T
     path = stats_file(args.data_dir)
     log_file = StatsLog(path)
     if args.reset:
-        if args.since or args.session or args.plot:
+        if args.since or args.session or args.plot or args.demo:
             raise UsageError("--reset: use it on its own (show or plot the ending session first)")
         log_file.start_session(clock())
         reading = log_file.read()
@@ -706,18 +806,28 @@ def stats_command(args: argparse.Namespace, *, out: TextIO | None = None, err: T
     reading = log_file.read()
     for problem in reading.problems:
         print(problem, file=err)
-    rows = reading.select(since=since, session=args.session)
+    rows = reading.select(since=since, session=args.session, demo=args.demo)
     which = f"session {reading.sessions} of {reading.sessions}" if args.session else "all sessions"
     if since is not None:
         which += f", since {since:%Y-%m-%d %H:%M}"
+    if args.demo:
+        which += "; demo runs on the bundled footage only"
     print(f"Statistics from {path} ({which})", file=out)
     summary = Summary.of(rows)
     if not rows:
         print("nothing counted yet" if not path.exists() else "nothing counted in this selection", file=out)
     else:
         print(format_table(summary), file=out)
+    if not args.demo:
+        demo = len({r.minute for r in reading.select(since=since, session=args.session, demo=True)})
+        if demo:
+            print(f"\n(not shown: {demo} minute(s) counted on the bundled demo footage, not visitors; "
+                  "`installation stats --demo` shows them)", file=out)
     if args.plot:
-        plot(summary, Path(args.plot))
+        if args.demo:
+            plot(summary, Path(args.plot), title="Monitoring Room: the bundled demo footage")
+        else:
+            plot(summary, Path(args.plot))
         print(f"chart written to {args.plot}", file=out)
     return 0
 
@@ -733,6 +843,8 @@ def register(subparsers: Any) -> None:
                    help="only from then on: 2024-05-01, '2024-05-01 14:30' or 14:30 (today)")
     p.add_argument("--session", action="store_true", help="only the current session (since the last --reset)")
     p.add_argument("--plot", metavar="PNG", help="also write a chart for showing at the end of a session")
+    p.add_argument("--demo", action="store_true",
+                   help="show what was counted on the bundled demo footage instead (left out otherwise)")
     p.add_argument("--reset", action="store_true",
                    help="start a new session (appends a session row; nothing is deleted)")
     p.add_argument("--data-dir", metavar="DIR", default=None,

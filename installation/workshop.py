@@ -25,9 +25,9 @@ import cv2
 import numpy as np
 import tomllib
 
-from installation.app import App, RoomOptions
+from installation.app import App, RoomOptions, add_screen_options, room_options
 from installation.detect.views import ModelWindow
-from installation.errors import ConfigError, UsageError
+from installation.errors import ConfigError
 from installation.geometry import Box, Detection
 
 if TYPE_CHECKING:
@@ -435,22 +435,10 @@ class WorkshopApp(App):
 
 def workshop_command(args: argparse.Namespace) -> int:
     from installation.config import load_config
-    from installation.display.screen import parse_size
 
-    if args.frames is not None and args.frames < 1:
-        raise UsageError(f"--frames: expected a positive number, got {args.frames}")
-    if args.display is not None and args.display < 0:
-        raise UsageError(f"--display: expected 0 or more, got {args.display}")
+    # A workshop runs in a window (a laptop beside the facilitator's notes) unless --fullscreen.
+    options = room_options(args, live=args.config is not None, windowed=True)
     config = load_config(args.config)
-    options = RoomOptions(
-        window=not args.fullscreen,
-        display=args.display,
-        size=parse_size(args.size) if args.size else None,
-        headless=args.headless,
-        frames=args.frames,
-        screenshot=args.screenshot,
-        live=args.config is not None,
-    )
     app = WorkshopApp(config, options)
     if not args.no_stats:
         from installation.stats import attach_stats
@@ -463,10 +451,10 @@ def register(subparsers: Any) -> None:
     """Add ``workshop`` to the ``installation`` command's sub-parsers."""
     summary = "open the workshop screen: what the model sees, a live threshold, the evasion challenge"
     p = subparsers.add_parser("workshop", help=summary,
-                              description=summary + ". Windowed unless --fullscreen.")
+                              description=summary + ". In a window unless --fullscreen.")
     p.add_argument("--config", type=Path, default=None, metavar="FILE",
                    help="the installation's TOML config (default: the bundled demo footage)")
-    p.add_argument("--fullscreen", action="store_true", help="fullscreen instead of a window")
+    add_screen_options(p, windowed=True)
     p.add_argument("--display", type=int, default=None, metavar="N", help="which display, counting from 0")
     p.add_argument("--size", default=None, metavar="WxH", help="window size, e.g. 1280x720")
     p.add_argument("--headless", action="store_true", help="draw without any screen (tests, benchmarks)")

@@ -302,6 +302,32 @@ def test_the_commands_parse_and_run_headless(tmp_path: Path) -> None:
         run.func(run)
 
 
+class _ScreenOpened(Exception):
+    """Stops a command where it opens its screen."""
+
+
+@pytest.mark.parametrize(("command", "default_window"), [("demo", False), ("run", False), ("workshop", True)])
+def test_window_and_fullscreen_mean_the_same_on_every_command_that_opens_the_room(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, default_window: bool
+) -> None:
+    from installation.cli import main
+    from installation.display import screen
+
+    monkeypatch.setenv("MONITORING_ROOM_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    asked: list[bool] = []
+
+    def open_screen(*, window: bool, **_kwargs: object) -> None:
+        asked.append(window)
+        raise _ScreenOpened
+
+    monkeypatch.setattr(screen, "open_screen", open_screen)
+    for flags in (["--window"], ["--fullscreen"], []):
+        with pytest.raises(_ScreenOpened):
+            main([command, *flags])
+    assert asked == [True, False, default_window]
+
+
 def test_run_opens_the_cameras_of_a_config_file(tmp_path: Path) -> None:
     config = tmp_path / "room.toml"
     config.write_text(

@@ -524,6 +524,47 @@ class _Flaky:
         return self.feed.latest()
 
 
+class _PacedFeed(StillFeed):
+    """A camera captured at 30 fps whose results arrive ``rate`` times a second of the test's clock."""
+
+    def __init__(self, name: str, controls: ControlState, *, rate: float, max_fps: float | None) -> None:
+        super().__init__(name, controls)
+        self.rate, self.max_fps, self.now = rate, max_fps, 0.0
+        self._due, self._result = -1, (0, None)
+
+    def latest(self) -> tuple[int, object]:
+        due = int(self.now * self.rate)
+        if due != self._due:
+            self._due, self._result = due, super().latest()
+        return self._result
+
+
+def _performance(thumbnail_rate: float) -> dict[str, object]:
+    """Three seconds of a focused room: the large camera at 30, a thumbnail limited to 10 a second."""
+    controls = ControlState(cameras=2)
+    feeds = [_PacedFeed("Large", controls, rate=30, max_fps=None),
+             _PacedFeed("Thumb", controls, rate=thumbnail_rate, max_fps=10)]
+    renderer = Renderer(feeds, controls, size=SIZE, started=0.0)
+    for step in range(181):
+        now = step / 60
+        for feed in feeds:
+            feed.now = now
+        renderer.update(now)
+    return renderer.performance(now)
+
+
+def test_a_thumbnail_analysed_at_its_intended_rate_is_not_behind() -> None:
+    """The facilitator's figures (key F, the kiosk's panel) measure a thumbnail against the rate the
+    room gives it, not the camera's capture rate."""
+    perf = _performance(10)
+    cams = perf["cameras"]
+    assert not any(c["behind"] for c in cams) and perf["keeping_up"]  # type: ignore[attr-defined]
+    assert [round(c["intended_fps"]) for c in cams] == [30, 10]  # type: ignore[attr-defined]
+    slow = _performance(5)  # a thumbnail that cannot keep even its own rate is still reported
+    assert [c["behind"] for c in slow["cameras"]] == [False, True]  # type: ignore[attr-defined]
+    assert not slow["keeping_up"]
+
+
 def test_a_feed_that_goes_down_shows_moving_noise_and_comes_back() -> None:
     controls = ControlState(cameras=1)
     flaky = _Flaky(StillFeed("Door", controls), down=1.0, up=2.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,12 +107,48 @@ def test_cameras_report_resolution_and_rate_and_one_that_does_not_open_fails(
     assert "Door (/dev/video99) does not open" in camera and code == 1
 
 
+def test_a_camera_that_does_not_open_is_followed_by_the_cameras_found_or_a_line_saying_none(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from installation import doctor as doctor_module
+
+    monkeypatch.setattr(doctor_module, "_device_indices", lambda: [])  # a machine with no camera at all
+    _, lines = doctor(capsys, "--config", str(write_config(home, source="/dev/video99")))
+    cameras = [line for line in lines if " camera: " in line]
+    assert cameras[0].startswith("FAIL  camera: Door (/dev/video99) does not open")
+    assert "the lines below list the cameras found" in cameras[0]
+    assert cameras[1:] == [
+        "WARN  camera: no other camera found (no /dev/video* devices); plug in a USB camera; "
+        "`installation demo` runs on recorded footage without one"
+    ]
+
+
 def test_without_a_display_it_warns_and_says_what_to_do(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, lines = doctor(capsys, "--config", str(write_config(home)))
     (display,) = lines_of(lines, "WARN", "display")
     assert "DISPLAY and WAYLAND_DISPLAY are not set" in display and "; run the kiosk" in display
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kiosk uses xset on Linux only")
+def test_xset_is_checked_with_what_it_is_for_and_where_it_comes_from(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kiosk keeps an X display awake with xset; a machine without it blanks after a few minutes."""
+    monkeypatch.setenv("PATH", str(home / "bin"))
+    _, lines = doctor(capsys, "--config", str(write_config(home)))
+    (missing,) = lines_of(lines, "WARN", "blanking")
+    assert missing.startswith("WARN  blanking: xset not found: the kiosk cannot stop the X display from")
+    assert "apt install x11-xserver-utils" in missing
+    xset = home / "bin" / "xset"
+    xset.parent.mkdir()
+    xset.write_text("#!/bin/sh\n", encoding="utf-8")
+    xset.chmod(0o755)
+    _, lines = doctor(capsys, "--config", str(write_config(home)))
+    (found,) = lines_of(lines, "OK", "blanking")
+    assert found == (f"OK    blanking: {xset}: the kiosk turns screen blanking "
+                     "and power saving off while it runs")
 
 
 def test_a_caption_language_without_glyphs_fails(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import av
@@ -69,8 +71,7 @@ def test_in_memory_writer_touches_no_disk(tmp_path: Path, monkeypatch: pytest.Mo
     assert list(tmp_path.iterdir()) == []
 
 
-def test_copy_audio_muxes_the_source_audio(tmp_path: Path) -> None:
-    src = tmp_path / "with_audio.mp4"
+def _clip_with_audio(src: Path) -> None:
     with av.open(str(src), "w") as c:
         v = c.add_stream("libx264", rate=30)
         v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
@@ -90,6 +91,11 @@ def test_copy_audio_muxes_the_source_audio(tmp_path: Path) -> None:
         for s in (v, a):
             for p in s.encode(None):
                 c.mux(p)
+
+
+def test_copy_audio_muxes_the_source_audio(tmp_path: Path) -> None:
+    src = tmp_path / "with_audio.mp4"
+    _clip_with_audio(src)
     out = tmp_path / "out.mp4"
     with VideoWriter(out, fps=30, size=(64, 48)) as writer:
         for f in frames(30, 64, 48):
@@ -101,3 +107,25 @@ def test_copy_audio_muxes_the_source_audio(tmp_path: Path) -> None:
     with VideoWriter(silent, fps=30, size=(64, 48)) as writer:
         writer.write(np.zeros((48, 64, 3), np.uint8))
     assert copy_audio(out, silent) is False
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
+def test_finished_files_get_the_permissions_of_the_users_umask(tmp_path: Path, umask: int) -> None:
+    """A clip, a clip with its sound put back, and the boxes JSON: like any file the user saves."""
+    from installation.anonymize import BoxesWriter
+
+    src = tmp_path / "with_audio.mp4"
+    _clip_with_audio(src)
+    previous = os.umask(umask)
+    try:
+        with VideoWriter(tmp_path / "clip.mp4", fps=30, size=(64, 48)) as writer:
+            writer.write(np.zeros((48, 64, 3), np.uint8))
+        with VideoWriter(tmp_path / "sound.mp4", fps=30, size=(64, 48)) as writer:
+            writer.write(np.zeros((48, 64, 3), np.uint8))
+        assert copy_audio(tmp_path / "sound.mp4", src)
+        boxes = BoxesWriter(tmp_path / "boxes.json", {"input": "clip.mp4"})
+        boxes.close()
+    finally:
+        os.umask(previous)
+    for name in ("clip.mp4", "sound.mp4", "boxes.json"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask, name

@@ -135,6 +135,28 @@ def test_the_recording_mark_is_on_screen_while_recording(tmp_path: Path) -> None
         assert (np.abs(corner - red).sum(axis=1) < 30).sum() > 100  # the red dot and outline of the mark
 
 
+def test_recording_is_announced_only_once_the_camera_delivers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    damaged = tmp_path / "door.mp4"
+    damaged.write_bytes(bytes(range(256)) * 40)  # a camera that does not open: not a video
+    config = tmp_path / "room.toml"
+    config.write_text(f'[[cameras]]\nname = "Door"\nsource = "{damaged}"\n\n[hardware]\nport = "none"\n',
+                      encoding="utf-8")
+    caplog.set_level("INFO")
+    code = main(["record", "--config", str(config), "--camera", "Door", "--seconds", "1",
+                 "-o", str(tmp_path / "clip.mp4"), "--headless"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("installation record: --camera Door: ")
+    assert not [r for r in caplog.records if "RECORDING" in r.getMessage()]
+    assert not (tmp_path / "clip.mp4").exists()
+    # A camera that works: the announcement comes, with the picture it records.
+    assert main(["record", "--camera", "Kiosk", "--seconds", "0.2", "-o", str(tmp_path / "clip.mp4"),
+                 "--headless"]) == 0
+    (announced,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("RECORDING Kiosk (")]
+    assert announced.startswith("RECORDING Kiosk (1280x720 at 30 fps) for 0.2 s")
+
+
 def test_stopping_a_recording_keeps_nothing(tmp_path: Path) -> None:
     config = demo_config()
     with pytest.raises(KeyboardInterrupt):

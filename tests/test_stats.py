@@ -140,8 +140,41 @@ def test_a_room_run_appends_each_finished_minute_and_the_rest_on_close(tmp_path:
         lines = list(csv.reader(f))
     assert tuple(lines[0]) == COLUMNS
     for line in lines[1:]:
-        assert line[0] == "minute" and line[2] == "Kiosk"
+        assert line[0] == "demo" and line[2] == "Kiosk"  # the bundled footage: not visitors
         assert all(float(cell) >= 0 for cell in line[3:])
+
+
+def test_cameras_on_the_bundled_footage_are_counted_apart_from_visitors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A demo run's faces are the footage's: ``stats`` leaves them out unless asked with ``--demo``."""
+    from installation.config import CameraConfig
+    from installation.state import ControlChange, InputKind
+
+    config = demo_config()
+    kiosk = next(c for c in config.cameras if c.name == "Kiosk")
+    door = tmp_path / "door.mp4"  # a recording of our own, not the bundled footage
+    door.write_bytes(Path(kiosk.source).read_bytes())
+    config.cameras = [kiosk, CameraConfig(source=str(door), name="Door")]
+    counter = attach_stats(App(config, RoomOptions(headless=True)), directory=tmp_path,
+                           clock=lambda: EPOCH)
+    assert counter is not None
+    for camera in ("Kiosk", "Door", "Door"):
+        counter.control(ControlChange("effect", "pixelate", InputKind.TOUCH), camera)
+    counter.close()
+    with open(stats_file(tmp_path), encoding="utf-8", newline="") as f:
+        assert sorted((line[0], line[2], line[6]) for line in list(csv.reader(f))[1:]) == [
+            ("demo", "Kiosk", "1"), ("minute", "Door", "2"),
+        ]
+    assert main(["stats", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert [line.split()[0] for line in out.splitlines() if line.startswith(("Door", "Kiosk"))] == ["Door"]
+    assert "not shown: 1 minute(s) counted on the bundled demo footage" in out and "stats --demo" in out
+    assert main(["stats", "--data-dir", str(tmp_path), "--demo"]) == 0
+    out = capsys.readouterr().out
+    assert "demo runs on the bundled footage only" in out.splitlines()[0]
+    assert [line.split()[0] for line in out.splitlines() if line.startswith(("Door", "Kiosk"))] == ["Kiosk"]
+    assert "by touch 1," in out
 
 
 def test_statistics_can_be_switched_off_in_the_config(tmp_path: Path) -> None:
@@ -198,6 +231,69 @@ def test_a_csv_with_corrupt_lines_still_loads(tmp_path: Path, capsys: pytest.Cap
     kiosk = next(line for line in out.splitlines() if line.startswith("Kiosk"))
     assert kiosk.split()[:2] == ["Kiosk", "3"]
     assert StatsLog(path).read().rows[-1].minute == _minute(10, 3)
+
+
+def test_camera_names_lose_no_row_and_never_become_formulas(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Camera names are free text in the config; the file must survive any of them, in the room's own
+    reader and in a spreadsheet."""
+    names = ["Hall\nEast", "Door\u2028West", "Foyer\r\nSouth", '=HYPERLINK("http://example.com","x")',
+             "+41 entrance", "-1 floor", "@SUM(A1:A9)", "'=quoted already", "Stairs, upper"]
+    path = stats_file(tmp_path)
+    StatsLog(path).append([Row("minute", _minute(10, i), name, Counts(faces_seen=i + 1))
+                           for i, name in enumerate(names)])
+    reading = StatsLog(path).read()
+    assert not reading.problems
+    assert [r.counts.faces_seen for r in reading.rows] == list(range(1, len(names) + 1))
+    assert [r.camera for r in reading.rows] == [
+        "Hall East", "Door West", "Foyer  South", *names[3:]
+    ]
+    # One physical line a row, and no cell a spreadsheet would evaluate.
+    text = path.read_text(encoding="utf-8")
+    assert len(text.splitlines()) == len(names) + 1
+    with open(path, encoding="utf-8", newline="") as f:
+        cells = [cell for line in csv.reader(f) for cell in line]
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert main(["stats", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "\n=HYPERLINK(" in out and "\n'=quoted already " in out
+
+
+def test_a_statistics_file_from_older_versions_still_loads(tmp_path: Path) -> None:
+    """As the room wrote it before names were neutralised: a name with a line break quoted over two
+    lines, a U+2028 left as it was, a formula as it was."""
+    path = stats_file(tmp_path)
+    zeros = ",0" * 8
+    path.write_text(
+        ",".join(COLUMNS) + "\n"
+        f"minute,2024-05-01T10:00,Kiosk,2,1.5,40.0{zeros}\n"
+        f'minute,2024-05-01T10:01,"Hall\nEast",1,0.0,12.0{zeros}\n'
+        f"minute,2024-05-01T10:02,Door\u2028West,3,0.0,30.0{zeros}\n"
+        f"minute,2024-05-01T10:03,=1+1,4,0.0,5.0{zeros}\n"
+        "session,2024-05-01T11:00,,,,,,,,,,,,\n"
+        f"minute,2024-05-01T11:05,Kiosk,5,0.0,50.0{zeros}\n",
+        encoding="utf-8",
+    )
+    reading = StatsLog(path).read()
+    assert not reading.problems
+    assert [(r.kind, r.camera, r.counts.faces_seen) for r in reading.rows] == [
+        ("minute", "Kiosk", 2), ("minute", "Hall\nEast", 1), ("minute", "Door\u2028West", 3),
+        ("minute", "=1+1", 4), ("session", "", 0), ("minute", "Kiosk", 5),
+    ]
+    assert reading.rows[0].counts.hidden_s == 40.0 and reading.sessions == 2
+
+
+def test_a_line_cut_short_inside_a_quoted_name_costs_that_line_only(tmp_path: Path) -> None:
+    path = stats_file(tmp_path)
+    log = StatsLog(path)
+    log.append([Row("minute", _minute(10, 0), "Kiosk", Counts(faces_seen=1))])
+    with open(path, "a", encoding="utf-8") as f:
+        f.write('minute,2024-05-01T10:01,"Stairs, up')  # the power went here
+    log.append([Row("minute", _minute(10, m), "Kiosk", Counts(faces_seen=m)) for m in range(2, 6)])
+    reading = log.read()
+    assert [r.counts.faces_seen for r in reading.rows] == [1, 2, 3, 4, 5]
+    assert len(reading.problems) == 1 and reading.problems[0].startswith(f"{path}:3: skipped")
 
 
 def test_stats_plot_writes_a_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

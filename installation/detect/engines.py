@@ -31,6 +31,7 @@ from typing import Protocol
 
 import numpy as np
 
+from installation.detect import nosound  # noqa: F401 - before mediapipe is imported
 from installation.errors import ModelError
 from installation.geometry import Box
 from installation.machine import usable_cores

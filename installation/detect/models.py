@@ -13,6 +13,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from installation.detect import nosound  # noqa: F401 - before mediapipe is imported
 from installation.errors import ConfigError, ModelError
 
 #: The two detection ranges and the model file each one runs.

@@ -392,12 +392,17 @@ class Renderer:
             status = feed.status
             capture = float(getattr(status, "fps", 0.0) or 0.0)
             processed = stats.processed.rate(now)
-            behind = capture > 0 and processed < 0.85 * capture
+            # A thumbnail is analysed at a lower rate on purpose (the room sets its ``max_fps``):
+            # it is behind only when it falls short of that rate, not of the camera's.
+            limit = float(getattr(feed, "max_fps", None) or 0.0)
+            intended = min(capture, limit) if limit > 0 and capture > 0 else capture
+            behind = intended > 0 and processed < 0.85 * intended
             keeping_up = keeping_up and not behind
             cams.append(
                 {
                     "name": feed.name,
                     "capture_fps": capture,
+                    "intended_fps": intended,
                     "processed_fps": processed,
                     "shown_fps": stats.shown.rate(now),
                     "detect_ms": stats.detect_ms.mean(),
