@@ -519,8 +519,16 @@ class CameraWorker:
         self._thread = threading.Thread(target=self._run, name=f"camera-{self.name}", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Ask the worker and its source to stop, without waiting (the room asks every camera
+        first, so one stuck camera costs the others nothing)."""
         self._stop.set()
+        request = getattr(self.source, "request_stop", None)
+        if request is not None:
+            request()
+
+    def stop(self) -> None:
+        self.request_stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.source.stop()  # type: ignore[attr-defined]
