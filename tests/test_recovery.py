@@ -161,6 +161,59 @@ def test_an_unplugged_camera_shows_signal_lost_at_once_and_its_picture_when_back
         app.close()
 
 
+# -- a camera whose processing fails --------------------------------------------------------------------
+
+
+def test_a_camera_whose_processing_fails_says_so_restarts_and_the_others_never_notice(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = _patterns(3)
+    config.cameras[0].name = "Door"
+    ref: list[App] = []
+    feeds = [_worker(config, i, None, ref) for i in range(3)]
+    broken = threading.Event()
+    failures: list[float] = []
+    door = feeds[0].processor
+    real_process = door.process
+
+    def process(frame: Frame, effect: Effect, strength: float) -> Any:
+        if broken.is_set():  # a fault in tracking or drawing, on every frame while it lasts
+            failures.append(time.monotonic())
+            raise RuntimeError("the tracker's state is corrupt")
+        return real_process(frame, effect, strength)
+
+    door.process = process  # type: ignore[method-assign]
+    app = App(config, RoomOptions(headless=True, size=SIZE, live=False), feeds=feeds)
+    ref.append(app)
+    app.start()
+    r = app.renderer
+    assert r is not None
+    try:
+        assert _until(app, lambda: {0, 1, 2} <= set(r.shown)) is not None, "the cameras never showed a picture"
+        with caplog.at_level(logging.INFO, logger="installation.pipeline"):
+            broken.set()
+            assert _until(app, lambda: getattr(r.views[0], "failed", False)) is not None, "no card said it failed"
+            assert 0 not in r.shown and not r.views[0].ok and not r.views[0].starting
+            assert "Door: processing failed (RuntimeError: the tracker's state is corrupt)" in r.views[0].reason
+            # It keeps failing for a while: tried again and again, ever less often; the others play on.
+            seqs = [feed.latest()[0] for feed in feeds]
+            began = time.monotonic()
+            while time.monotonic() - began < 2.0:
+                app.step()
+                assert {1, 2} <= set(r.shown) and 0 not in r.shown
+            assert all(feeds[i].latest()[0] > seqs[i] for i in (1, 2))
+            gaps = np.diff(failures)
+            assert len(failures) >= 4 and gaps[-1] > gaps[0]  # backoff
+            broken.clear()
+            assert _until(app, lambda: 0 in r.shown and r.views[0].ok) is not None, "the camera never came back"
+            assert not r.views[0].failed and r.views[0].reason == ""
+    finally:
+        app.close()
+    errors = [rec for rec in caplog.records if rec.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is not None  # once per run of failures, with its traceback
+    assert any("Door: processing works again" in rec.getMessage() for rec in caplog.records)
+
+
 # -- an IP camera that accepts the connection and never answers -----------------------------------------
 
 #: From the faults issue: with one camera that never answers, the others' first pictures are on
