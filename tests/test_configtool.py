@@ -136,3 +136,18 @@ def test_check_reports_broken_toml_with_its_line(home: Path, capsys: pytest.Capt
 def test_check_of_a_missing_file_says_how_to_make_one(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["config", "check"]) == 3
     assert "no such config file" in capsys.readouterr().err
+
+
+def test_check_takes_the_file_as_path_or_as_config_like_every_other_command(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = home / "room.toml"
+    path.write_text(default_text())
+    for command in (["config", "check", str(path)], ["config", "check", "--config", str(path)],
+                    ["config", "check", str(path), "--config", str(path)]):
+        assert main(command) == 0, command
+        assert capsys.readouterr().out.startswith(f"{path}: OK\n")
+    assert main(["config", "check", str(path), "--config", str(home / "other.toml")]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert main(["config", "init", "--config", str(home / "new.toml")]) == 0
+    assert (home / "new.toml").is_file()
