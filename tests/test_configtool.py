@@ -151,3 +151,39 @@ def test_check_takes_the_file_as_path_or_as_config_like_every_other_command(
     assert "not both" in capsys.readouterr().err
     assert main(["config", "init", "--config", str(home / "new.toml")]) == 0
     assert (home / "new.toml").is_file()
+
+
+#: One mistake of each kind the loader refuses, written into the default file.
+MISTAKES: dict[str, tuple[str, str]] = {
+    "not a number": ("threshold = 0.5", "threshold = nan"),
+    "control character in a name": ('name = "Camera 1"', 'name = "Camera\\u00001"'),
+    "letters in a camera number": ('source = "camera:0"', 'source = "camera:0x"'),
+    "odd digits in a camera number": ('source = "camera:0"', 'source = "camera:²"'),
+    "absurd size": ('source = "camera:0"', 'source = "camera:0?size=16000x16000"'),
+    "unknown port": ("\nport = ", '\nport = "ttyACM0"\n# was '),
+    "not a model": ('yunet_model = ""', 'yunet_model = "notes.onnx"'),
+    "PIN with a line break": ('pin = "0000"', 'pin = "2580\\n"'),
+    "nested too deeply": ("[effect]", "deep = " + "[" * 3000 + "]" * 3000 + "\n[effect]"),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_check_refuses_what_the_room_refuses_with_the_same_one_line(
+    home: Path, capsys: pytest.CaptureFixture[str], mistake: str
+) -> None:
+    old, new = MISTAKES[mistake]
+    text = default_text()
+    assert old in text
+    path = home / "room.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    (home / "notes.onnx").write_text("not a model\n")
+    said = {}
+    for command in (["config", "check", "--config", str(path)],
+                    ["run", "--config", str(path), "--headless", "--frames", "1"],
+                    ["kiosk", "--config", str(path), "--headless", "--frames", "1"]):
+        code = main(command)
+        lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("installation ")]
+        assert code == 3 and len(lines) == 1, (command, code, lines)
+        said[command[0]] = lines[0].split(": ", 1)[1]
+    assert said["config"] == said["run"] == said["kiosk"], said
+    assert said["config"].startswith(f"{path}: ")
