@@ -122,8 +122,9 @@ class EffectConfig:
     mask: MaskShape = field(default=MaskShape.ELLIPSE, metadata=_meta("ellipse or box"))
     mask_scale: float = field(default=1.3, metadata=_meta(
         "grow each face box by this to cover hair and ears", min=1.0, max=3.0))
-    allow_exposed: bool = field(default=True, metadata=_meta(
-        "let visitors choose 'exposed'; set false where bystanders' faces must never be shown"))
+    allow_exposed: bool = field(default=False, metadata=_meta(
+        "let visitors choose 'exposed' (faces shown unhidden); false, the default for live cameras, "
+        "where bystanders' faces must never be shown"))
 
 
 @dataclass
@@ -186,8 +187,9 @@ class RoomConfig:
 class HardwareConfig:
     """The Arduino indicator and control panel."""
 
-    port: str = field(default="none", metadata=_meta(
-        "none, auto (find an Arduino by USB id), a device path, serial:NUMBER, or a pyserial URL"))
+    port: str = field(default="auto", metadata=_meta(
+        "auto (find an Arduino by USB id; with none found the on-screen panel stands in), none, "
+        "a device path, serial:NUMBER, or a pyserial URL"))
 
 
 _HOURS_DOC = (
@@ -513,12 +515,19 @@ def _located(exc: ConfigError, text: str) -> str:
 
 
 def parse_config(
-    text: str, filename: str = "<config>", base: Path | None = None, *, check_files: bool = True
+    text: str,
+    filename: str = "<config>",
+    base: Path | None = None,
+    *,
+    check_files: bool = True,
+    defaults: dict[str, Any] | None = None,
 ) -> Config:
     """Parse TOML ``text``; every error message starts with ``filename`` and ends with the line.
 
     ``check_files=False`` skips checking that camera and model files exist
-    (``installation doctor`` reports those itself).
+    (``installation doctor`` reports those itself). ``defaults`` maps dotted
+    keys of tables (``"effect.allow_exposed"``) to the value a command uses
+    where the file does not set them (the workshop's own defaults).
 
     >>> parse_config('[[cameras]]\\nsource = "pattern:bars"\\n[display]\\nfps = 1\\n', "a.toml")
     Traceback (most recent call last):
@@ -531,6 +540,11 @@ def parse_config(
         raise ConfigError(f"{filename}: not valid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{filename}: arrays or tables nested too deeply to be a config") from None
+    for key, value in (defaults or {}).items():
+        table, _, name = key.partition(".")
+        section = data.get(table, {})
+        if isinstance(section, dict) and name not in section:
+            data[table] = {**section, name: value}
     try:
         config: Config = _build(Config, data, "")
         _check_sources(config, base or Path.cwd(), check_files)
@@ -577,19 +591,28 @@ def read_config_text(path: Path) -> str:
         raise ConfigError(f"{path}: not UTF-8 text (line {line})") from None
 
 
-def load_config(path: str | Path | None, *, check_files: bool = True) -> Config:
-    """Load and check a config file; ``None`` gives the demo configuration."""
+def load_config(
+    path: str | Path | None, *, check_files: bool = True, defaults: dict[str, Any] | None = None
+) -> Config:
+    """Load and check a config file; ``None`` gives the demo configuration.
+
+    ``defaults``: see :func:`parse_config`.
+    """
     if path is None:
         return demo_config()
     path = Path(path).expanduser()
     text = read_config_text(path)
-    config = parse_config(text, str(path), path.parent, check_files=check_files)
+    config = parse_config(text, str(path), path.parent, check_files=check_files, defaults=defaults)
     config.path = path.resolve()
     return config
 
 
 def demo_config() -> Config:
-    """The bundled recorded footage as cameras: no camera or Arduino needed."""
+    """The bundled recorded footage as cameras: no camera or Arduino needed.
+
+    Visitors may choose "exposed" here (the faces are the project's own); live
+    cameras default to ``allow_exposed = false``.
+    """
     from installation.groundtruth import bundled_clips, load_ground_truth
 
     cameras = []
@@ -605,4 +628,5 @@ def demo_config() -> Config:
         ))
     if not cameras:
         raise ConfigError("assets/footage: no bundled clips found (run `make footage`)")
-    return Config(cameras=cameras)
+    # Footage of the project's own portraits: the room shows what exposing a face means.
+    return Config(cameras=cameras, effect=EffectConfig(allow_exposed=True))

@@ -290,3 +290,26 @@ def test_a_config_that_is_not_a_config_file_is_refused(tmp_path: Path, kind: str
 @pytest.mark.parametrize("text", ["a = " + "[" * 5000 + "]" * 5000 + "\n", "a = " + "{b = " * 5000 + "1" + "}" * 5000])
 def test_deeply_nested_input_is_refused(tmp_path: Path, text: str) -> None:
     assert _refused(tmp_path, text).endswith("arrays or tables nested too deeply to be a config")
+
+
+# -- defaults --------------------------------------------------------------------------------------------
+
+
+def test_live_cameras_never_show_a_face_unhidden_unless_the_file_allows_it_and_look_for_the_board() -> None:
+    config = parse_config(CAMERA, "room.toml")
+    assert config.effect.allow_exposed is False
+    assert config.hardware.port == "auto"
+    with pytest.raises(ConfigError, match=r"effect.kind: 'exposed' is not allowed while effect.allow_exposed is false"):
+        parse_config('[effect]\nkind = "exposed"\n' + CAMERA, "room.toml")
+    assert parse_config("[effect]\nallow_exposed = true\n" + CAMERA).effect.allow_exposed is True
+
+
+def test_the_demo_and_the_workshop_let_visitors_expose_faces_unless_the_file_forbids_it(tmp_path: Path) -> None:
+    from installation.config import demo_config
+    from installation.workshop import WORKSHOP_DEFAULTS
+
+    assert demo_config().effect.allow_exposed is True
+    assert load_config(write(tmp_path, CAMERA), defaults=WORKSHOP_DEFAULTS).effect.allow_exposed is True
+    forbidden = write(tmp_path, "[effect]\nallow_exposed = false\n" + CAMERA)
+    assert load_config(forbidden, defaults=WORKSHOP_DEFAULTS).effect.allow_exposed is False
+    assert load_config(write(tmp_path, CAMERA)).effect.allow_exposed is False  # run and kiosk

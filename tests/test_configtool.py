@@ -108,7 +108,7 @@ def test_init_dash_prints_the_default(capsys: pytest.CaptureFixture[str]) -> Non
         (('monday = "always"', 'monday = "9 to 5"'), "hours.monday: '9 to 5' is not a span",
          'monday = "9 to 5"'),
         (("fps = 60", "fps = 60\nfsp = 30"), "display.fsp: unknown key", "fsp = 30"),
-        (('port = "none"', 'port = "none"\nspeed = 9600'), "hardware.speed: unknown key", "speed = 9600"),
+        (('port = "auto"', 'port = "auto"\nspeed = 9600'), "hardware.speed: unknown key", "speed = 9600"),
     ],
 )
 def test_check_names_file_key_line_and_what_is_expected(
@@ -187,3 +187,13 @@ def test_check_refuses_what_the_room_refuses_with_the_same_one_line(
         said[command[0]] = lines[0].split(": ", 1)[1]
     assert said["config"] == said["run"] == said["kiosk"], said
     assert said["config"].startswith(f"{path}: ")
+
+
+def test_init_writes_the_decided_defaults_and_the_readme_shows_the_same() -> None:
+    written = tomllib.loads(default_text())
+    assert written["effect"]["allow_exposed"] is False and written["hardware"]["port"] == "auto"
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Configuration\n", 1)[1]
+    example = tomllib.loads(section.split("```toml\n", 1)[1].split("```", 1)[0])
+    assert example["effect"]["allow_exposed"] is written["effect"]["allow_exposed"]
+    assert example["hardware"]["port"] == written["hardware"]["port"]
