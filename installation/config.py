@@ -30,8 +30,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from installation.detect.blazeface import INPUT_SCALE_RANGE, THRESHOLD_RANGE
 from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError
+from installation.pipeline import DETECT_EVERY_RANGE
+from installation.track.tracker import HOLD_RANGE
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +86,16 @@ class CameraConfig:
         choices=("short", "full"), older=True))
     threshold: float = field(default=0.5, metadata=_meta(
         "detection confidence threshold, on each model's own scores (YuNet: clear faces score 0.8-0.95; "
-        "BlazeFace: 0.6-0.95); a combined detector applies it to each", min=0.05, max=0.99))
+        "BlazeFace: 0.6-0.95); a combined detector applies it to each",
+        min=THRESHOLD_RANGE[0], max=THRESHOLD_RANGE[1]))
     input_scale: float = field(default=1.0, metadata=_meta(
-        "scale frames by this before detection (smaller is faster)", min=0.1, max=2.0))
+        "scale frames by this before detection (smaller is faster)",
+        min=INPUT_SCALE_RANGE[0], max=INPUT_SCALE_RANGE[1]))
     small_faces: bool = field(default=False, metadata=_meta(
         "BlazeFace: also search tiles for small distant faces (about 24 px high); costs time"))
     detect_every: int = field(default=1, metadata=_meta(
-        "run detection every Nth frame; frames between are tracked and moving regions hidden", min=1, max=10))
+        "run detection every Nth frame; frames between are tracked and moving regions hidden",
+        min=DETECT_EVERY_RANGE[0], max=DETECT_EVERY_RANGE[1]))
     mirror: bool = field(default=False, metadata=_meta("mirror the camera image left-right"))
     flip: bool = field(default=False, metadata=_meta("flip the camera image upside down"))
     rotate: int = field(default=0, metadata=_meta("rotate the camera image (degrees)", choices=(0, 90, 180, 270)))
@@ -145,7 +151,7 @@ class TrackingConfig:
     """How long a face stays hidden after the detector loses it."""
 
     hold_seconds: float = field(default=1.0, metadata=_meta(
-        "keep hiding a face this long after the detector last saw it", min=0.1, max=10.0))
+        "keep hiding a face this long after the detector last saw it", min=HOLD_RANGE[0], max=HOLD_RANGE[1]))
 
 
 @dataclass

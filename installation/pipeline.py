@@ -21,10 +21,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
 
-from installation.config import CameraConfig, Config
 from installation.detect import FaceDetector
 from installation.effects import Effect, MaskShape, apply_effect, hide_everything
 from installation.geometry import Box, Detection, Frame
@@ -32,7 +33,15 @@ from installation.sources.live import SourceStatus, retry_delay
 from installation.track import CameraMotion, MotionEstimator, TrackedFace, Tracker
 from installation.track.motion import shrink, to_small
 
+if TYPE_CHECKING:
+    from installation.config import CameraConfig, Config
+
 log = logging.getLogger(__name__)
+
+#: How often detection may run, as "every Nth frame", for a config or ``anonymize
+#: --detect-every``: beyond 4 a face walking in is covered only by the motion guard's boxes
+#: for too many frames, and recorded footage bridges too long a gap between detections.
+DETECT_EVERY_RANGE = (1, 4)
 
 
 @dataclass
@@ -638,7 +647,7 @@ def build_processor(camera: CameraConfig, config: Config) -> Processor:
 
     models = config.detection
     detector = create_detector(
-        camera.detector_spec(), threshold=camera.threshold, input_scale=min(1.0, camera.input_scale),
+        camera.detector_spec(), threshold=camera.threshold, input_scale=camera.input_scale,
         small_faces=camera.small_faces,
         model_paths={"blazeface-short": models.short_range_model, "blazeface-full": models.full_range_model,
                      "yunet": models.yunet_model},

@@ -313,3 +313,76 @@ def test_the_demo_and_the_workshop_let_visitors_expose_faces_unless_the_file_for
     forbidden = write(tmp_path, "[effect]\nallow_exposed = false\n" + CAMERA)
     assert load_config(forbidden, defaults=WORKSHOP_DEFAULTS).effect.allow_exposed is False
     assert load_config(write(tmp_path, CAMERA)).effect.allow_exposed is False  # run and kiosk
+
+
+# -- one range for each limit ------------------------------------------------------------------------------
+
+
+def _config_accepts(text: str) -> bool:
+    try:
+        parse_config(text, "room.toml")
+    except ConfigError:
+        return False
+    return True
+
+
+def _anonymize_accepts(tmp_path: Path, option: str, value: object) -> bool:
+    import argparse
+
+    import cv2
+    import numpy as np
+
+    from installation import anonymize
+    from installation.errors import UsageError
+
+    clip = tmp_path / "clip.avi"
+    if not clip.exists():
+        writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+        writer.write(np.zeros((48, 64, 3), np.uint8))
+        writer.release()
+    parser = argparse.ArgumentParser()
+    anonymize.register(parser.add_subparsers())
+    args = parser.parse_args(["anonymize", str(clip), "-o", str(tmp_path / "out.mp4"), option, str(value)])
+    try:
+        anonymize._check_args(args)
+    except UsageError as exc:
+        assert str(exc).startswith(option), exc
+        return False
+    return True
+
+
+@pytest.mark.parametrize("value", [0.05, 0.099, 0.1, 0.5, 0.99, 0.995])
+def test_one_threshold_range_for_the_config_anonymize_and_the_models(tmp_path: Path, value: float) -> None:
+    from installation.detect import MIN_SCORE
+
+    accepted = _config_accepts(CAMERA + f"threshold = {value}\n")
+    assert accepted == _anonymize_accepts(tmp_path, "--threshold", value)
+    if value < MIN_SCORE:  # the models report nothing weaker: it would silently act as MIN_SCORE
+        assert not accepted
+
+
+@pytest.mark.parametrize("value", [0.05, 0.1, 0.5, 1.0, 1.5, 2.0])
+def test_one_input_scale_range_for_the_config_and_the_detector(value: float) -> None:
+    from installation.detect import valid_input_scale
+
+    try:
+        valid_input_scale(value)
+    except ConfigError:
+        detector = False
+    else:
+        detector = True
+    assert _config_accepts(CAMERA + f"input_scale = {value}\n") == detector
+
+
+@pytest.mark.parametrize("value", [0.0, 0.05, 0.1, 5.0, 10.0, 10.5])
+def test_one_hold_range_for_the_config_and_anonymize(tmp_path: Path, value: float) -> None:
+    assert _config_accepts(f"[tracking]\nhold_seconds = {value}\n" + CAMERA) == _anonymize_accepts(
+        tmp_path, "--hold", value
+    )
+
+
+@pytest.mark.parametrize("value", [0, 1, 2, 4, 5, 10, 11])
+def test_one_detect_every_range_for_the_config_and_anonymize(tmp_path: Path, value: int) -> None:
+    assert _config_accepts(CAMERA + f"detect_every = {value}\n") == _anonymize_accepts(
+        tmp_path, "--detect-every", value
+    )

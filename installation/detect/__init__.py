@@ -17,7 +17,14 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from installation.detect.blazeface import MIN_SCORE, BlazeFaceDetector, valid_input_scale, valid_threshold
+from installation.detect.blazeface import (
+    INPUT_SCALE_RANGE,
+    MIN_SCORE,
+    THRESHOLD_RANGE,
+    BlazeFaceDetector,
+    valid_input_scale,
+    valid_threshold,
+)
 from installation.detect.combined import CombinedDetector
 from installation.detect.engines import GraphFullRange, TasksShortRange
 from installation.detect.models import (
@@ -215,12 +222,14 @@ __all__ = [
     "ANONYMIZE_DETECTOR",
     "DETECTORS",
     "DETECTOR_ALIASES",
+    "INPUT_SCALE_RANGE",
     "KIOSK_DETECTOR",
     "MIN_SCORE",
     "MODEL_FILES",
     "RANGES",
     "ROOM_DETECTOR",
     "SMALL_FACE_TILES",
+    "THRESHOLD_RANGE",
     "YUNET_FILE",
     "YUNET_SCALES",
     "YUNET_SHA256",
