@@ -287,6 +287,12 @@ def test_a_config_that_is_not_a_config_file_is_refused(tmp_path: Path, kind: str
         load_config(path)
 
 
+def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = tmp_path / "monitoring.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + CAMERA.encode())  # as some editors on Windows save it
+    assert load_config(path).cameras[0].name == "Door"
+
+
 @pytest.mark.parametrize("text", ["a = " + "[" * 5000 + "]" * 5000 + "\n", "a = " + "{b = " * 5000 + "1" + "}" * 5000])
 def test_deeply_nested_input_is_refused(tmp_path: Path, text: str) -> None:
     assert _refused(tmp_path, text).endswith("arrays or tables nested too deeply to be a config")

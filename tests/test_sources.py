@@ -166,6 +166,10 @@ def test_undecodable_file_fails_at_open(tmp_path: Path) -> None:
         ("pattern:stripes", "unknown pattern 'stripes' (expected bars or noise)"),
         ("pattern:bars?size=640x480&size=320x240", "option 'size' given twice"),
         ("pattern:bars?frames=-3", "frames must be a whole number"),
+        ("pattern:bars?frames=²", "frames must be a whole number"),
+        ("camera:²", "expected a camera number like camera:0"),
+        ("http://[::1/video.mjpg", "not a URL FFmpeg can open (Invalid IPv6 URL)"),
+        ("rtsp://cam:99999/live", "not a URL FFmpeg can open (Port out of range"),
         ("", "empty source string"),
     ],
 )

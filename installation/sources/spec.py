@@ -123,7 +123,12 @@ def parse_spec(text: str) -> SourceSpec:
         return _with_options(text, "device", path, query)
     if scheme in STREAM_SCHEMES:
         # The query string belongs to the camera's URL, so streams take no options of ours.
-        if not urlsplit(text).netloc:
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+        except ValueError as exc:
+            raise SourceSpecError(f"{redact(text)}: not a URL FFmpeg can open ({exc})") from None
+        if not parts.hostname:
             raise SourceSpecError(f"{redact(text)}: expected {scheme}://host/path")
         return SourceSpec(text, "stream", text)
     if scheme == "camera":
