@@ -318,7 +318,8 @@ def _convert(value: Any, tp: Any, where: str, meta: dict[str, Any]) -> Any:
     if choices is not None and value not in choices:
         raise ConfigError(f"{where}: expected one of {', '.join(map(repr, choices))}, got {_shown(value)}")
     if "min" in meta and value < meta["min"] or "max" in meta and value > meta["max"]:
-        raise ConfigError(f"{where}: expected a value from {meta['min']} to {meta['max']}, got {_shown(value)}")
+        low, high = meta["min"], meta["max"]
+        raise ConfigError(f"{where}: expected a value from {low} to {high}, got {_shown(value)}")
     if "pattern" in meta and not re.fullmatch(meta["pattern"], value):
         raise ConfigError(f"{where}: expected {meta.get('expected') or meta['doc']}, got {_shown(value)}")
     return value
@@ -433,7 +434,9 @@ def _check_sources(config: Config, base: Path, check_files: bool = True) -> None
 
 
 #: The model keys of ``[detection]`` and the detector family each one is for.
-MODEL_KEYS = {"short_range_model": "blazeface-short", "full_range_model": "blazeface-full", "yunet_model": "yunet"}
+MODEL_KEYS = {
+    "short_range_model": "blazeface-short", "full_range_model": "blazeface-full", "yunet_model": "yunet",
+}
 
 
 def _check_detector(cam: CameraConfig, index: int) -> None:
@@ -580,7 +583,8 @@ def read_config_text(path: Path) -> str:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            kind = "a folder" if stat.S_ISDIR(mode) else "a pipe" if stat.S_ISFIFO(mode) else "a device or socket"
+            kind = ("a folder" if stat.S_ISDIR(mode) else "a pipe" if stat.S_ISFIFO(mode)
+                    else "a device or socket")
             raise ConfigError(f"{path}: not a config file but {kind}; give the path of the .toml file")
         with os.fdopen(fd, "rb", closefd=False) as file:
             data = file.read(MAX_CONFIG_BYTES + 1)

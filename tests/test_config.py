@@ -162,9 +162,11 @@ def _refused(tmp_path: Path, text: str) -> str:
     [
         (CAMERA + "threshold = nan\n", "cameras[0].threshold: expected a number, got nan (line 4)"),
         (CAMERA + "threshold = -nan\n", "cameras[0].threshold: expected a number, got nan (line 4)"),
-        ("[tracking]\nhold_seconds = inf\n" + CAMERA, "tracking.hold_seconds: expected a number, got inf (line 2)"),
+        ("[tracking]\nhold_seconds = inf\n" + CAMERA,
+         "tracking.hold_seconds: expected a number, got inf (line 2)"),
         ("[effect]\nstrength = -inf\n" + CAMERA, "effect.strength: expected a number, got -inf (line 2)"),
-        ("[room]\nidle_seconds = 1" + "0" * 400 + "\n" + CAMERA, "room.idle_seconds: expected a number, got 1000000000"),
+        ("[room]\nidle_seconds = 1" + "0" * 400 + "\n" + CAMERA,
+         "room.idle_seconds: expected a number, got 1000000000"),
     ],
 )
 def test_numbers_that_are_not_numbers_are_refused(tmp_path: Path, text: str, message: str) -> None:
@@ -183,7 +185,8 @@ def test_numbers_that_are_not_numbers_are_refused(tmp_path: Path, text: str, mes
 )
 def test_control_characters_in_a_setting_are_refused(tmp_path: Path, value: str, shown: str) -> None:
     message = _refused(tmp_path, f'[[cameras]]\nname = "{value}"\nsource = "pattern:bars"\n')
-    assert f"cameras[0].name: control character {shown} at position" in message and message.endswith("(line 2)")
+    assert f"cameras[0].name: control character {shown} at position" in message
+    assert message.endswith("(line 2)")
     message = _refused(tmp_path, f'{CAMERA}[hours]\nmonday = "{value}"\n')
     assert f"hours.monday: control character {shown}" in message
 
@@ -202,9 +205,11 @@ def test_a_number_inside_a_source_string_takes_only_digits(tmp_path: Path, sourc
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[[cameras]]\nsource = "pattern:bars?size=16384x16384"\n', "size '16384x16384' is outside 16x16 .. 7680x7680"),
+        ('[[cameras]]\nsource = "pattern:bars?size=16384x16384"\n',
+         "size '16384x16384' is outside 16x16 .. 7680x7680"),
         ('[[cameras]]\nsource = "camera:0?size=1x1"\n', "size '1x1' is outside 16x16 .. 7680x7680"),
-        (CAMERA + '[display]\nsize = "99999x99999"\n', "display.size: '99999x99999' is outside 64x64 .. 7680x7680"),
+        (CAMERA + '[display]\nsize = "99999x99999"\n',
+         "display.size: '99999x99999' is outside 64x64 .. 7680x7680"),
         (CAMERA + '[display]\nsize = "10x10"\n', "display.size: '10x10' is outside"),
         (CAMERA + '[display]\nsize = "1280x720\\n"\n', "display.size: control character"),
         ('[[cameras]]\nsource = "pattern:bars"\nname = "' + "Door " * 20 + '"\n',
@@ -293,7 +298,8 @@ def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
     assert load_config(path).cameras[0].name == "Door"
 
 
-@pytest.mark.parametrize("text", ["a = " + "[" * 5000 + "]" * 5000 + "\n", "a = " + "{b = " * 5000 + "1" + "}" * 5000])
+@pytest.mark.parametrize("text", ["a = " + "[" * 5000 + "]" * 5000 + "\n",
+                                  "a = " + "{b = " * 5000 + "1" + "}" * 5000])
 def test_deeply_nested_input_is_refused(tmp_path: Path, text: str) -> None:
     assert _refused(tmp_path, text).endswith("arrays or tables nested too deeply to be a config")
 
@@ -305,12 +311,14 @@ def test_live_cameras_never_show_a_face_unhidden_unless_the_file_allows_it_and_l
     config = parse_config(CAMERA, "room.toml")
     assert config.effect.allow_exposed is False
     assert config.hardware.port == "auto"
-    with pytest.raises(ConfigError, match=r"effect.kind: 'exposed' is not allowed while effect.allow_exposed is false"):
+    with pytest.raises(ConfigError, match=r"effect.kind: 'exposed' is not allowed while"):
         parse_config('[effect]\nkind = "exposed"\n' + CAMERA, "room.toml")
     assert parse_config("[effect]\nallow_exposed = true\n" + CAMERA).effect.allow_exposed is True
 
 
-def test_the_demo_and_the_workshop_let_visitors_expose_faces_unless_the_file_forbids_it(tmp_path: Path) -> None:
+def test_the_demo_and_the_workshop_let_visitors_expose_faces_unless_the_file_forbids_it(
+    tmp_path: Path,
+) -> None:
     from installation.config import demo_config
     from installation.workshop import WORKSHOP_DEFAULTS
 

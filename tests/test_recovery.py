@@ -189,12 +189,14 @@ def test_a_camera_whose_processing_fails_says_so_restarts_and_the_others_never_n
     r = app.renderer
     assert r is not None
     try:
-        assert _until(app, lambda: {0, 1, 2} <= set(r.shown)) is not None, "the cameras never showed a picture"
+        assert _until(app, lambda: {0, 1, 2} <= set(r.shown)) is not None, "the cameras never showed"
         with caplog.at_level(logging.INFO, logger="installation.pipeline"):
             broken.set()
-            assert _until(app, lambda: getattr(r.views[0], "failed", False)) is not None, "no card said it failed"
+            said_so = _until(app, lambda: getattr(r.views[0], "failed", False))
+            assert said_so is not None, "no card said it failed"
             assert 0 not in r.shown and not r.views[0].ok and not r.views[0].starting
-            assert "Door: processing failed (RuntimeError: the tracker's state is corrupt)" in r.views[0].reason
+            reason = r.views[0].reason
+            assert "Door: processing failed (RuntimeError: the tracker's state is corrupt)" in reason
             # It keeps failing for a while: tried again and again, ever less often; the others play on.
             seqs = [feed.latest()[0] for feed in feeds]
             began = time.monotonic()
@@ -205,7 +207,8 @@ def test_a_camera_whose_processing_fails_says_so_restarts_and_the_others_never_n
             gaps = np.diff(failures)
             assert len(failures) >= 4 and gaps[-1] > gaps[0]  # backoff
             broken.clear()
-            assert _until(app, lambda: 0 in r.shown and r.views[0].ok) is not None, "the camera never came back"
+            back = _until(app, lambda: 0 in r.shown and r.views[0].ok)
+            assert back is not None, "the camera never came back"
             assert not r.views[0].failed and r.views[0].reason == ""
     finally:
         app.close()
@@ -248,7 +251,9 @@ class SilentCamera:
 
 
 @pytest.mark.parametrize("url", ["rtsp://127.0.0.1:{port}/live", "http://127.0.0.1:{port}/video.mjpg"])
-def test_a_camera_that_never_answers_holds_up_neither_the_others_nor_closing(tmp_path: Path, url: str) -> None:
+def test_a_camera_that_never_answers_holds_up_neither_the_others_nor_closing(
+    tmp_path: Path, url: str
+) -> None:
     silent = SilentCamera()
     door = _write_clip(tmp_path / "door.avi", COLOURS["first"], frames=12)
     hall = _write_clip(tmp_path / "hall.avi", COLOURS["last"], frames=12)
@@ -266,7 +271,7 @@ def test_a_camera_that_never_answers_holds_up_neither_the_others_nor_closing(tmp
         assert r is not None
         assert _until(app, lambda: {1, 2, 3} <= set(r.shown)) is not None, "the other cameras never showed"
         others_after = time.monotonic() - started
-        assert others_after < STUCK_WITHIN, f"the other cameras' pictures came {others_after:.1f} s after the start"
+        assert others_after < STUCK_WITHIN, f"the others' pictures came {others_after:.1f} s after the start"
         assert 0 not in r.shown and r.views[0].starting  # the silent one says it is still starting
         # The clips loop (each loop opens the file again): they keep playing meanwhile.
         seqs = [feed.latest()[0] for feed in app.feeds]

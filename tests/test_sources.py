@@ -503,9 +503,12 @@ class MjpegCamera:
         try:
             connection.recv(4096)
             time.sleep(self.answer_after)
-            connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=f\r\n\r\n")
+            connection.sendall(
+                b"HTTP/1.0 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=f\r\n\r\n"
+            )
             for i in range(self.frames):
-                jpeg = cv2.imencode(".jpg", np.full((SIZE[1], SIZE[0], 3), (10 * i) % 250, np.uint8))[1].tobytes()
+                grey = np.full((SIZE[1], SIZE[0], 3), (10 * i) % 250, np.uint8)
+                jpeg = cv2.imencode(".jpg", grey)[1].tobytes()
                 head = b"--f\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % len(jpeg)
                 connection.sendall(head + jpeg + b"\r\n")
                 time.sleep(1 / self.fps)

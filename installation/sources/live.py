@@ -142,7 +142,9 @@ class LiveSource:
         # Each reader has its own stop event: one left behind in a stuck call by an earlier
         # stop() still ends when that call returns, while this one reads on.
         self._stop = stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(stop,), name=f"source {self.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(stop,), name=f"source {self.name}", daemon=True
+        )
         self._thread.start()
 
     def request_stop(self) -> None:
