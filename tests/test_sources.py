@@ -473,6 +473,25 @@ def test_stop_does_not_wait_for_a_reader_stuck_opening_and_that_reader_never_del
     assert opened and opened[0].index == 0  # opened late, never read from
 
 
+def test_stuck_readers_asked_to_stop_together_share_one_wait() -> None:
+    from installation.sources.live import STOP_WAIT
+
+    answer = threading.Event()
+    lives = [LiveSource(f"stuck {i}", opener=lambda: answer.wait(30) and None) for i in range(4)]  # type: ignore[misc]
+    for live in lives:
+        live.start()
+    time.sleep(0.2)
+    began = time.monotonic()
+    for live in lives:  # as the room closes: every camera asked first, then each waited for
+        live.request_stop()
+    for live in lives:
+        live.stop()
+    took = time.monotonic() - began
+    answer.set()
+    assert took < 2 * STOP_WAIT, f"four stuck cameras took {took:.1f} s to stop"
+    assert wait_until(lambda: not source_threads(), within=5)
+
+
 # -- IP cameras --------------------------------------------------------------
 class MjpegCamera:
     """An IP camera on 127.0.0.1 sending MJPEG over HTTP (multipart/x-mixed-replace), as many do.

@@ -25,9 +25,10 @@ from installation.sources.spec import parse_spec
 
 #: The longest pause between attempts to reopen a failed source, in seconds.
 MAX_RETRY_DELAY = 1.0
-#: How long :meth:`LiveSource.stop` waits for its reader. A reader that is not stuck ends
-#: within milliseconds; one stuck opening a camera that never answers would hold up
-#: closing the room (and every camera stopped after it) for its whole open timeout.
+#: How long after being asked to stop :meth:`LiveSource.stop` waits for its reader. A reader
+#: that is not stuck ends within milliseconds; one stuck opening a camera that never answers
+#: would hold up closing the room (and every camera stopped after it) for its whole open
+#: timeout. Counted from the request, so cameras asked together share one wait.
 STOP_WAIT = 1.0
 # A file decoding slower than its frame rate plays slower; it does not race to catch up.
 _MAX_LAG = 0.25
@@ -96,6 +97,7 @@ class LiveSource:
         self._clock = clock
         self._cond = threading.Condition()
         self._stop = threading.Event()
+        self._stop_asked = 0.0
         self._thread: threading.Thread | None = None
         self._latest: Frame | None = None
         self._last_index = -1
@@ -149,18 +151,23 @@ class LiveSource:
 
     def request_stop(self) -> None:
         """Ask the reader to stop and wake anyone waiting, without waiting for it (see :meth:`stop`)."""
+        if not self._stop.is_set():
+            self._stop_asked = time.monotonic()
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
 
-    def stop(self, timeout: float = STOP_WAIT) -> None:
-        """Stop reading and wait up to ``timeout`` s for the reader to end.
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop reading and wait for the reader to end: up to ``timeout`` s, by default until
+        :data:`STOP_WAIT` after the stop was first asked for.
 
         A reader still inside a blocking call after that (a camera that accepted
         the connection and never answers) is left to end by itself when the
         call gives up; it then closes its source. It never delivers again.
         """
         self.request_stop()
+        if timeout is None:
+            timeout = max(0.0, self._stop_asked + STOP_WAIT - time.monotonic())
         thread = self._thread
         if thread is not None:
             thread.join(timeout)
