@@ -362,7 +362,10 @@ def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
     return cls(**kwargs)
 
 
-def _check_sources(config: Config, base: Path, check_files: bool = True) -> None:
+def _check_settings(config: Config, base: Path, check_files: bool = True) -> None:
+    """What the values mean together, and what each stage would refuse at start, asked of that
+    stage (source strings, detectors and their model files, the screen, the panel port), so
+    ``config check`` refuses every config the room would."""
     if len(config.cameras) > 9:
         raise ConfigError(f"cameras: expected at most 9 cameras, got {len(config.cameras)}")
     seen: set[str] = set()
@@ -556,7 +559,7 @@ def parse_config(
             data[table] = {**section, name: value}
     try:
         config: Config = _build(Config, data, "")
-        _check_sources(config, base or Path.cwd(), check_files)
+        _check_settings(config, base or Path.cwd(), check_files)
     except ConfigError as exc:
         raise ConfigError(f"{filename}: {_located(exc, text)}") from None
     if not config.cameras:
