@@ -219,9 +219,9 @@ def test_a_camera_whose_processing_fails_says_so_restarts_and_the_others_never_n
 
 # -- an IP camera that accepts the connection and never answers -----------------------------------------
 
-#: From the faults issue: with one camera that never answers, the others' first pictures are on
-#: screen within this after the room starts, and the room closes within this. A promise to the
-#: gallery (a stuck camera held every other one up for its whole 10 s open timeout), not speed.
+#: With a camera that never answers, the others' first pictures are on screen within this after
+#: the room starts, and the room closes within this. A promise to the gallery (a stuck camera
+#: once held every other one up for its whole 10 s open timeout), not speed.
 STUCK_WITHIN = 3.0
 
 
