@@ -26,6 +26,7 @@ from installation.detect import (
     DEFAULT_THRESHOLD,
     DETECTOR_ALIASES,
     DETECTORS,
+    THRESHOLD_RANGE,
     create_detector,
     parse_detector,
 )
@@ -34,9 +35,9 @@ from installation.errors import ConfigError, InstallationError, SourceError, Usa
 from installation.geometry import Frame
 from installation.lookahead import Lookahead
 from installation.output import VideoWriter, copy_audio, publish
-from installation.pipeline import Processed, Processor
+from installation.pipeline import DETECT_EVERY_RANGE, Processed, Processor
 from installation.sources import open_source, read_ahead
-from installation.track import Tracker
+from installation.track import HOLD_RANGE, Tracker
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +96,15 @@ def _check_args(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]
         args.detector = "+".join(parse_detector(args.detector))
     except ConfigError as exc:
         raise UsageError(f"--detector: {exc}") from None
-    if not 0.05 <= args.threshold <= 0.99:
-        raise UsageError(f"--threshold: expected a value from 0.05 to 0.99, got {args.threshold}")
-    if not 0.0 <= args.hold <= 10.0:
-        raise UsageError(f"--hold: expected seconds from 0 to 10, got {args.hold}")
-    if not 1 <= args.detect_every <= 4:
-        raise UsageError(f"--detect-every: expected 1 to 4, got {args.detect_every}")
+    low, high = THRESHOLD_RANGE
+    if not low <= args.threshold <= high:
+        raise UsageError(f"--threshold: expected a value from {low:g} to {high:g}, got {args.threshold}")
+    low, high = HOLD_RANGE
+    if not low <= args.hold <= high:
+        raise UsageError(f"--hold: expected seconds from {low:g} to {high:g}, got {args.hold}")
+    low, high = DETECT_EVERY_RANGE
+    if not low <= args.detect_every <= high:
+        raise UsageError(f"--detect-every: expected {low} to {high}, got {args.detect_every}")
     inputs = [Path(p) for p in args.inputs]
     for path in inputs:
         if not path.is_file():

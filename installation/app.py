@@ -351,6 +351,15 @@ class App:
                 closer(self)
             except Exception:  # noqa: BLE001 - keep closing the rest
                 log.exception("%r failed while closing", closer)
+        # Every camera is asked first and waited for after: one stuck in a network call
+        # then delays closing by its own short wait only, not by one per camera after it.
+        for feed in self.feeds:
+            request = getattr(feed, "request_stop", None)
+            if request is not None:
+                try:
+                    request()
+                except Exception as exc:  # noqa: BLE001 - keep closing the rest
+                    log.warning("%s: %s while stopping", getattr(feed, "name", "camera"), exc)
         for feed in self.feeds:
             stop = getattr(feed, "stop", None)
             if stop is not None:

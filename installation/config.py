@@ -18,7 +18,10 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
+import math
+import os
 import re
+import stat
 import tomllib
 import types
 import typing
@@ -27,8 +30,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from installation.detect.blazeface import INPUT_SCALE_RANGE, THRESHOLD_RANGE
 from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError
+from installation.pipeline import DETECT_EVERY_RANGE
+from installation.track.tracker import HOLD_RANGE
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,12 @@ _SCHEMES = ("camera:", "pattern:", "rtsp://", "rtsps://", "http://", "https://",
 APP_NAME = "monitoring-room"
 #: The config file's name inside the user's config folder.
 CONFIG_NAME = "monitoring.toml"
+#: A config is a few kilobytes; anything this large is not one (or never ends).
+MAX_CONFIG_BYTES = 1 << 20
+#: The longest camera name: it is drawn on the monitor's label bar.
+MAX_NAME_CHARS = 60
+#: The longest any other string value may be (a URL, a path).
+MAX_TEXT_CHARS = 4096
 
 
 def default_config_path() -> Path:
@@ -64,7 +76,8 @@ class CameraConfig:
     source: str = field(metadata=_meta(
         "camera:0, camera:0?size=1280x720&fps=30, /dev/v4l/by-id/..., rtsp://..., a video file, "
         "a folder of clips, pattern:bars"))
-    name: str = field(default="", metadata=_meta("label on the monitor; defaults to Camera N"))
+    name: str = field(default="", metadata=_meta("label on the monitor; defaults to Camera N",
+                                                 max_chars=MAX_NAME_CHARS))
     detector: str = field(default="", metadata=_meta(
         "face detector: yunet (full + half size), yunet-full, yunet-half, blazeface-short, blazeface-full, "
         "or several joined by + (e.g. yunet+blazeface-full); empty: yunet"))
@@ -74,13 +87,15 @@ class CameraConfig:
     threshold: float = field(default=0.2, metadata=_meta(
         "detection confidence threshold on YuNet's scores (clear faces score 0.8-0.95, dim, small or "
         "turned faces 0.2-0.5); BlazeFace compares its own scores with this plus 0.3; a combined "
-        "detector applies it to each", min=0.05, max=0.99))
+        "detector applies it to each", min=THRESHOLD_RANGE[0], max=THRESHOLD_RANGE[1]))
     input_scale: float = field(default=1.0, metadata=_meta(
-        "scale frames by this before detection (smaller is faster)", min=0.1, max=2.0))
+        "scale frames by this before detection (smaller is faster)",
+        min=INPUT_SCALE_RANGE[0], max=INPUT_SCALE_RANGE[1]))
     small_faces: bool = field(default=False, metadata=_meta(
         "BlazeFace: also search tiles for small distant faces (about 24 px high); costs time"))
     detect_every: int = field(default=1, metadata=_meta(
-        "run detection every Nth frame; frames between are tracked and moving regions hidden", min=1, max=10))
+        "run detection every Nth frame; frames between are tracked and moving regions hidden",
+        min=DETECT_EVERY_RANGE[0], max=DETECT_EVERY_RANGE[1]))
     mirror: bool = field(default=False, metadata=_meta("mirror the camera image left-right"))
     flip: bool = field(default=False, metadata=_meta("flip the camera image upside down"))
     rotate: int = field(default=0, metadata=_meta("rotate the camera image (degrees)", choices=(0, 90, 180, 270)))
@@ -113,8 +128,9 @@ class EffectConfig:
     mask: MaskShape = field(default=MaskShape.ELLIPSE, metadata=_meta("ellipse or box"))
     mask_scale: float = field(default=1.3, metadata=_meta(
         "grow each face box by this to cover hair and ears", min=1.0, max=3.0))
-    allow_exposed: bool = field(default=True, metadata=_meta(
-        "let visitors choose 'exposed'; set false where bystanders' faces must never be shown"))
+    allow_exposed: bool = field(default=False, metadata=_meta(
+        "let visitors choose 'exposed' (faces shown unhidden); false, the default for live cameras, "
+        "where bystanders' faces must never be shown"))
 
 
 @dataclass
@@ -135,7 +151,7 @@ class TrackingConfig:
     """How long a face stays hidden after the detector loses it."""
 
     hold_seconds: float = field(default=1.0, metadata=_meta(
-        "keep hiding a face this long after the detector last saw it", min=0.1, max=10.0))
+        "keep hiding a face this long after the detector last saw it", min=HOLD_RANGE[0], max=HOLD_RANGE[1]))
 
 
 @dataclass
@@ -144,8 +160,7 @@ class DisplayConfig:
 
     index: int = field(default=0, metadata=_meta("which display (0 is the first)", min=0, max=16))
     fullscreen: bool = field(default=True, metadata=_meta("fullscreen (false: a window)"))
-    size: str = field(default="", metadata=_meta("window size WxH, empty for the display's size",
-                                                 pattern=r"^(\d{2,5}x\d{2,5})?$"))
+    size: str = field(default="", metadata=_meta("window size WxH, empty for the display's size"))
     layout: str = field(default="focus", metadata=_meta(
         "single, grid, or focus (one large, others as thumbnails)", choices=("single", "grid", "focus")))
     mirror: bool = field(default=False, metadata=_meta("mirror the whole screen (rear projection)"))
@@ -157,7 +172,7 @@ class DisplayConfig:
     def window_size(self) -> tuple[int, int] | None:
         if not self.size:
             return None
-        w, h = self.size.split("x")
+        w, h = self.size.lower().split("x")
         return int(w), int(h)
 
 
@@ -178,8 +193,9 @@ class RoomConfig:
 class HardwareConfig:
     """The Arduino indicator and control panel."""
 
-    port: str = field(default="none", metadata=_meta(
-        "none, auto (find an Arduino by USB id), a device path, serial:NUMBER, or a pyserial URL"))
+    port: str = field(default="auto", metadata=_meta(
+        "auto (find an Arduino by USB id; with none found the on-screen panel stands in), none, "
+        "a device path, serial:NUMBER, or a pyserial URL"))
 
 
 _HOURS_DOC = (
@@ -210,7 +226,7 @@ class KioskConfig:
     pin: str = field(default="0000", metadata=_meta(
         "facilitator PIN (4 to 8 digits, in quotes), asked before the facilitator panel opens "
         "(hold the top-left corner for 3 s, or press Ctrl+Alt+F); change it from 0000",
-        pattern=r"^\d{4,8}$", expected="4 to 8 digits in quotes, such as \"2580\""))
+        pattern=r"[0-9]{4,8}", expected="4 to 8 digits in quotes, without spaces, such as \"2580\""))
     aim_seconds: float = field(default=20.0, metadata=_meta(
         "aiming mode at start: seconds the cameras' views show with detection boxes (0: none)",
         min=0.0, max=600.0))
@@ -281,7 +297,13 @@ def _convert(value: Any, tp: Any, where: str, meta: dict[str, Any]) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
-        value = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # a whole number with hundreds of digits
+            number = math.inf
+        if not math.isfinite(number):  # TOML has nan and inf; no setting means either
+            raise ConfigError(f"{where}: expected {_describe(tp)}, got {_shown(value)}")
+        value = number
     elif tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
@@ -290,14 +312,38 @@ def _convert(value: Any, tp: Any, where: str, meta: dict[str, Any]) -> Any:
             value = value.isoformat()  # a TOML date written without quotes
         if not isinstance(value, tp):
             raise ConfigError(f"{where}: expected {_describe(tp)}, got {value!r}")
+    if tp is str:
+        _check_text(value, where, meta.get("max_chars", MAX_TEXT_CHARS))
     choices = meta.get("choices")
     if choices is not None and value not in choices:
-        raise ConfigError(f"{where}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
+        raise ConfigError(f"{where}: expected one of {', '.join(map(repr, choices))}, got {_shown(value)}")
     if "min" in meta and value < meta["min"] or "max" in meta and value > meta["max"]:
-        raise ConfigError(f"{where}: expected a value from {meta['min']} to {meta['max']}, got {value!r}")
-    if "pattern" in meta and not re.match(meta["pattern"], value):
-        raise ConfigError(f"{where}: expected {meta.get('expected') or meta['doc']}, got {value!r}")
+        low, high = meta["min"], meta["max"]
+        raise ConfigError(f"{where}: expected a value from {low} to {high}, got {_shown(value)}")
+    if "pattern" in meta and not re.fullmatch(meta["pattern"], value):
+        raise ConfigError(f"{where}: expected {meta.get('expected') or meta['doc']}, got {_shown(value)}")
     return value
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as an error message quotes it: its repr, cut short (one line, however long the value)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + "...'"
+
+
+#: Characters no setting may hold: control characters (NUL, line breaks, tabs, escapes) and
+#: the Unicode line and paragraph separators. A name holding one broke the screen (NUL), the
+#: log's one line per event, or the statistics file's rows.
+_UNWANTED = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _check_text(value: str, where: str, max_chars: int) -> None:
+    bad = _UNWANTED.search(value)
+    if bad:
+        raise ConfigError(f"{where}: control character {bad.group()!r} at position {bad.start() + 1} "
+                          f"in {_shown(value)} (write it on one line, without control characters)")
+    if len(value) > max_chars:
+        raise ConfigError(f"{where}: {len(value)} characters, expected at most {max_chars}")
 
 
 def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
@@ -316,7 +362,10 @@ def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
     return cls(**kwargs)
 
 
-def _check_sources(config: Config, base: Path, check_files: bool = True) -> None:
+def _check_settings(config: Config, base: Path, check_files: bool = True) -> None:
+    """What the values mean together, and what each stage would refuse at start, asked of that
+    stage (source strings, detectors and their model files, the screen, the panel port), so
+    ``config check`` refuses every config the room would."""
     if len(config.cameras) > 9:
         raise ConfigError(f"cameras: expected at most 9 cameras, got {len(config.cameras)}")
     seen: set[str] = set()
@@ -345,15 +394,39 @@ def _check_sources(config: Config, base: Path, check_files: bool = True) -> None
         if check_files and not path.exists():
             raise ConfigError(f"cameras[{i}].source: no such file {source!r}")
         cam.source = str(path)
-    for key in ("short_range_model", "full_range_model", "yunet_model"):
+    for key, family in MODEL_KEYS.items():
         value = getattr(config.detection, key)
         if value:
             path = Path(value).expanduser()
             if not path.is_absolute():
                 path = base / path
-            if check_files and not path.is_file():
-                raise ConfigError(f"detection.{key}: no such file {value!r}")
+            if check_files:
+                if not path.is_file():
+                    raise ConfigError(f"detection.{key}: no such file {value!r}")
+                from installation.detect import check_model
+                from installation.errors import ModelError
+
+                try:
+                    check_model(family, path)
+                except ModelError as exc:  # the same check the detector makes at start, named by its key
+                    raise ConfigError(f"detection.{key}: {exc}") from None
             setattr(config.detection, key, str(path))
+    if config.display.size:
+        from installation.display.screen import screen_size
+
+        try:
+            screen_size(config.display.size)
+        except ValueError as exc:
+            raise ConfigError(f"display.size: {exc}") from None
+    try:
+        from installation.hardware.backend import check_port
+    except ImportError:  # without pyserial the room runs without the board, and says so at start
+        pass
+    else:
+        try:
+            check_port(config.hardware.port)
+        except ConfigError as exc:
+            raise ConfigError(f"hardware.port: {exc}") from None
     if config.room.language not in config.room.languages:
         raise ConfigError(f"room.language: {config.room.language!r} is not in room.languages")
     if not config.effect.allow_exposed and config.effect.kind is Effect.EXPOSED:
@@ -361,6 +434,12 @@ def _check_sources(config: Config, base: Path, check_files: bool = True) -> None
     from installation.schedule import check_hours
 
     check_hours(config.hours)
+
+
+#: The model keys of ``[detection]`` and the detector family each one is for.
+MODEL_KEYS = {
+    "short_range_model": "blazeface-short", "full_range_model": "blazeface-full", "yunet_model": "yunet",
+}
 
 
 def _check_detector(cam: CameraConfig, index: int) -> None:
@@ -448,12 +527,19 @@ def _located(exc: ConfigError, text: str) -> str:
 
 
 def parse_config(
-    text: str, filename: str = "<config>", base: Path | None = None, *, check_files: bool = True
+    text: str,
+    filename: str = "<config>",
+    base: Path | None = None,
+    *,
+    check_files: bool = True,
+    defaults: dict[str, Any] | None = None,
 ) -> Config:
     """Parse TOML ``text``; every error message starts with ``filename`` and ends with the line.
 
     ``check_files=False`` skips checking that camera and model files exist
-    (``installation doctor`` reports those itself).
+    (``installation doctor`` reports those itself). ``defaults`` maps dotted
+    keys of tables (``"effect.allow_exposed"``) to the value a command uses
+    where the file does not set them (the workshop's own defaults).
 
     >>> parse_config('[[cameras]]\\nsource = "pattern:bars"\\n[display]\\nfps = 1\\n', "a.toml")
     Traceback (most recent call last):
@@ -464,9 +550,16 @@ def parse_config(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{filename}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{filename}: arrays or tables nested too deeply to be a config") from None
+    for key, value in (defaults or {}).items():
+        table, _, name = key.partition(".")
+        section = data.get(table, {})
+        if isinstance(section, dict) and name not in section:
+            data[table] = {**section, name: value}
     try:
         config: Config = _build(Config, data, "")
-        _check_sources(config, base or Path.cwd(), check_files)
+        _check_settings(config, base or Path.cwd(), check_files)
     except ConfigError as exc:
         raise ConfigError(f"{filename}: {_located(exc, text)}") from None
     if not config.cameras:
@@ -474,24 +567,65 @@ def parse_config(
     return config
 
 
-def load_config(path: str | Path | None, *, check_files: bool = True) -> Config:
-    """Load and check a config file; ``None`` gives the demo configuration."""
+def read_config_text(path: Path) -> str:
+    """The text of the config file at ``path``; a :class:`ConfigError` naming it for anything else.
+
+    Only a regular file is read. A pipe, a device or a folder is refused
+    without waiting on it: the file is opened without blocking (a pipe with no
+    writer would otherwise hang ``config check``, ``run`` and the kiosk) and
+    looked at before anything is read. More than :data:`MAX_CONFIG_BYTES` is
+    refused too, so an endless file cannot fill the memory.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a folder" if stat.S_ISDIR(mode) else "a pipe" if stat.S_ISFIFO(mode)
+                    else "a device or socket")
+            raise ConfigError(f"{path}: not a config file but {kind}; give the path of the .toml file")
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            data = file.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB; a config is a few kilobytes")
+    try:
+        return data.decode("utf-8-sig")  # an editor's byte-order mark is not part of the text
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: not UTF-8 text (line {line})") from None
+
+
+def load_config(
+    path: str | Path | None, *, check_files: bool = True, defaults: dict[str, Any] | None = None
+) -> Config:
+    """Load and check a config file; ``None`` gives the demo configuration.
+
+    ``defaults``: see :func:`parse_config`.
+    """
     if path is None:
         return demo_config()
     path = Path(path).expanduser()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    config = parse_config(text, str(path), path.parent, check_files=check_files)
+    text = read_config_text(path)
+    config = parse_config(text, str(path), path.parent, check_files=check_files, defaults=defaults)
     config.path = path.resolve()
     return config
 
 
 def demo_config() -> Config:
-    """The bundled recorded footage as cameras: no camera or Arduino needed."""
+    """The bundled recorded footage as cameras: no camera or Arduino needed.
+
+    Visitors may choose "exposed" here (the faces are the project's own); live
+    cameras default to ``allow_exposed = false``.
+    """
     from installation.groundtruth import bundled_clips, load_ground_truth
 
     cameras = []
@@ -507,4 +641,5 @@ def demo_config() -> Config:
         ))
     if not cameras:
         raise ConfigError("assets/footage: no bundled clips found (run `make footage`)")
-    return Config(cameras=cameras)
+    # Footage of the project's own portraits: the room shows what exposing a face means.
+    return Config(cameras=cameras, effect=EffectConfig(allow_exposed=True))

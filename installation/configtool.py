@@ -4,6 +4,9 @@
     installation config check [PATH]    validate; errors name file, key, line and what is expected
     installation config path            where the kiosk looks when no --config is given
 
+``--config FILE`` names the file as every other command does; a plain
+``PATH`` does the same.
+
 The default file is generated from the schema in :mod:`installation.config`
 (field defaults and their ``doc`` metadata), so it never drifts from what
 the loader accepts.
@@ -155,7 +158,16 @@ def summary(config: Config) -> list[str]:
     return lines
 
 
+def _chosen_path(args: argparse.Namespace) -> Path | None:
+    """The file ``PATH`` or ``--config FILE`` names (either; both only when they agree)."""
+    given = [p for p in (args.path, args.config) if p is not None]
+    if len(given) == 2 and str(given[0]) != str(given[1]):
+        raise UsageError(f"config {args.action}: give the file once, as PATH or as --config FILE, not both")
+    return given[0] if given else None
+
+
 def config_command(args: argparse.Namespace) -> int:
+    args.path = _chosen_path(args)
     if args.action == "path":
         print(default_config_path())
         return 0
@@ -186,5 +198,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("action", choices=("init", "check", "path"), help="init, check or path")
     p.add_argument("path", nargs="?", type=Path, default=None,
                    help="the config file (default: the default location; init: - prints it)")
+    p.add_argument("--config", type=Path, default=None, metavar="FILE",
+                   help="the config file, as for every other command (the same as PATH)")
     p.add_argument("--force", action="store_true", help="init: replace an existing file")
     p.set_defaults(func=config_command)

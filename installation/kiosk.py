@@ -478,6 +478,13 @@ class ReleasableFeed:
         worker.start()
         self._worker = worker
 
+    def request_stop(self) -> None:
+        """Ask the running worker to stop without waiting for it (see ``CameraWorker.request_stop``)."""
+        worker = self._worker
+        request = getattr(worker, "request_stop", None)
+        if request is not None:
+            request()
+
     def stop(self) -> None:
         worker, self._worker = self._worker, None
         if worker is None:

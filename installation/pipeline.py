@@ -20,18 +20,27 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from installation.config import CameraConfig, Config
 from installation.detect import FaceDetector
 from installation.effects import Effect, MaskShape, apply_effect, hide_everything
 from installation.geometry import Box, Detection, Frame
+from installation.sources.live import SourceStatus, retry_delay
 from installation.track import CameraMotion, MotionEstimator, TrackedFace, Tracker
 from installation.track.motion import shrink, to_small
 
+if TYPE_CHECKING:
+    from installation.config import CameraConfig, Config
+
 log = logging.getLogger(__name__)
+
+#: How often detection may run, as "every Nth frame", for a config or ``anonymize
+#: --detect-every``: beyond 4 a face walking in is covered only by the motion guard's boxes
+#: for too many frames, and recorded footage bridges too long a gap between detections.
+DETECT_EVERY_RANGE = (1, 4)
 
 
 @dataclass
@@ -480,12 +489,30 @@ def _person(face: Box) -> Box:
     return Box(face.cx - 1.5 * face.w, face.y - 0.5 * face.h, 3.0 * face.w, 6.0 * face.h)
 
 
+@dataclass(frozen=True)
+class WorkerStatus(SourceStatus):
+    """A camera whose pictures arrive but cannot be processed: ``failed`` is true, ``reason`` says why.
+
+    The wall shows a card saying so instead of any picture, and the worker
+    restarts the camera's processing by itself.
+    """
+
+    failed: bool = False
+
+
 class CameraWorker:
     """A live source and its processor in one thread; the newest result wins.
 
     ``controls`` is called once per frame and returns ``(effect, strength)``;
     reading the visitors' current choice there means a change shows on the
     next processed frame.
+
+    An exception while processing (the transform, the tracker, the effect, a
+    bug) never ends the worker: the camera reports itself failed (see
+    :class:`WorkerStatus`), the traceback goes to the log once per run of
+    failures, and processing starts again from a fresh tracker after a pause
+    that grows to a second while it keeps failing. The other cameras never
+    notice.
     """
 
     def __init__(
@@ -509,6 +536,10 @@ class CameraWorker:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: Why processing fails (empty while it works), and since when.
+        self._fault = ""
+        self._fault_since = 0.0
+        self._processed_since_fault = False
 
     @property
     def name(self) -> str:
@@ -519,8 +550,16 @@ class CameraWorker:
         self._thread = threading.Thread(target=self._run, name=f"camera-{self.name}", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Ask the worker and its source to stop, without waiting (the room asks every camera
+        first, so one stuck camera costs the others nothing)."""
         self._stop.set()
+        request = getattr(self.source, "request_stop", None)
+        if request is not None:
+            request()
+
+    def stop(self) -> None:
+        self.request_stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.source.stop()  # type: ignore[attr-defined]
@@ -535,9 +574,30 @@ class CameraWorker:
 
     @property
     def status(self) -> object:
-        return self.source.status  # type: ignore[attr-defined]
+        """The source's status; a :class:`WorkerStatus` while processing fails (a lost signal comes first)."""
+        status = self.source.status  # type: ignore[attr-defined]
+        with self._lock:
+            fault, since = self._fault, self._fault_since
+        if fault and getattr(status, "ok", True):
+            return WorkerStatus(False, fault, since, int(getattr(status, "frames", 0)), 0.0, failed=True)
+        return status
 
     def _run(self) -> None:
+        attempt = 0
+        restart = False
+        while not self._stop.is_set():
+            try:
+                self._work(restart)
+            except Exception as exc:  # noqa: BLE001 - one camera's fault must never end it for good
+                worked = self._failed(exc)
+                attempt = 0 if worked else attempt + 1
+                restart = True
+                self._stop.wait(retry_delay(attempt))
+
+    def _work(self, restart: bool) -> None:
+        """Process frames until stopped; raises whatever processing raises."""
+        if restart:
+            self.processor.reset()  # nothing of the failed run is trusted
         last = -1
         was_ok = True
         while not self._stop.is_set():
@@ -558,9 +618,26 @@ class CameraWorker:
             with self._lock:
                 self._latest = result
                 self._seq += 1
+                recovered, self._fault = self._fault, ""
+                self._processed_since_fault = True
+            if recovered:
+                log.info("%s: processing works again", self.name)
             limit = self.max_fps
             if limit:
                 self._stop.wait(max(0.0, began + 1.0 / limit - time.monotonic()))
+
+    def _failed(self, exc: Exception) -> bool:
+        """Record a processing failure; True if frames were processed since the previous one."""
+        reason = f"{self.name}: processing failed ({type(exc).__name__}: {exc})"
+        with self._lock:
+            first = not self._fault
+            if first:
+                self._fault_since = time.monotonic()
+            self._fault = reason[:200]
+            worked, self._processed_since_fault = self._processed_since_fault, False
+        if first:
+            log.error("%s; restarting it", reason, exc_info=exc)
+        return worked
 
 
 def build_processor(camera: CameraConfig, config: Config) -> Processor:
@@ -569,7 +646,7 @@ def build_processor(camera: CameraConfig, config: Config) -> Processor:
 
     models = config.detection
     detector = create_detector(
-        camera.detector_spec(), threshold=camera.threshold, input_scale=min(1.0, camera.input_scale),
+        camera.detector_spec(), threshold=camera.threshold, input_scale=camera.input_scale,
         small_faces=camera.small_faces,
         model_paths={"blazeface-short": models.short_range_model, "blazeface-full": models.full_range_model,
                      "yunet": models.yunet_model},

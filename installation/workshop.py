@@ -26,6 +26,7 @@ import numpy as np
 import tomllib
 
 from installation.app import App, RoomOptions, add_screen_options, room_options
+from installation.detect import THRESHOLD_RANGE
 from installation.detect.views import ModelWindow
 from installation.errors import ConfigError
 from installation.geometry import Box, Detection
@@ -352,8 +353,8 @@ class Workshop:
     slider only goes down from each camera's configured threshold.
     """
 
-    #: The lowest threshold the slider reaches: the models report nothing weaker.
-    LOWEST = 0.1
+    #: The lowest and highest threshold the slider reaches (the range every setting shares).
+    LOWEST, HIGHEST = THRESHOLD_RANGE
 
     def __init__(self, explanation: Explanation | None = None, timer: EvasionTimer | None = None, *,
                  allow_raise: bool = True) -> None:
@@ -369,12 +370,12 @@ class Workshop:
         return None if detector is None else float(detector.threshold)
 
     def set_threshold(self, feed: object, value: float) -> None:
-        """Set the feed's live detection threshold (kept within ``LOWEST`` .. 1)."""
+        """Set the feed's live detection threshold (kept within ``LOWEST`` .. ``HIGHEST``)."""
         detector = feed_detector(feed)
         if detector is None:
             return
         configured = self._configured.setdefault(id(detector), float(detector.threshold))
-        highest = 1.0 if self.allow_raise else max(self.LOWEST, configured)
+        highest = self.HIGHEST if self.allow_raise else max(self.LOWEST, configured)
         detector.threshold = min(highest, max(self.LOWEST, float(value)))
 
     def observe(self, camera: int, seq: int, faces: Sequence[TrackedFace] | None, now: float) -> None:
@@ -433,12 +434,17 @@ class WorkshopApp(App):
         self.workshop.observe(index, view.seq, faces, now)
 
 
+#: What the workshop assumes where its config does not say: the threshold lesson shows
+#: faces the model stops finding unhidden, so exposing is allowed unless the file forbids it.
+WORKSHOP_DEFAULTS = {"effect.allow_exposed": True}
+
+
 def workshop_command(args: argparse.Namespace) -> int:
     from installation.config import load_config
 
     # A workshop runs in a window (a laptop beside the facilitator's notes) unless --fullscreen.
     options = room_options(args, live=args.config is not None, windowed=True)
-    config = load_config(args.config)
+    config = load_config(args.config, defaults=WORKSHOP_DEFAULTS)
     app = WorkshopApp(config, options)
     if not args.no_stats:
         from installation.stats import attach_stats

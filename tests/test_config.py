@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -137,3 +140,263 @@ def test_the_older_range_key_still_works_and_says_once_what_to_write(
         config = parse_config(f'[[cameras]]\nname = "Door"\nsource = "pattern:bars"\n{keys}', "a.toml")
     assert config.cameras[0].detector == detector
     assert [r.getMessage() for r in caplog.records] == [f"cameras[0] (Door): {warning}"]
+
+
+# -- every configuration problem is a configuration error --------------------------------------------------
+
+CAMERA = '[[cameras]]\nname = "Door"\nsource = "pattern:bars"\n'
+
+
+def _refused(tmp_path: Path, text: str) -> str:
+    """The one-line error loading ``text`` gives (it must be a ConfigError)."""
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message, message
+    return message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (CAMERA + "threshold = nan\n", "cameras[0].threshold: expected a number, got nan (line 4)"),
+        (CAMERA + "threshold = -nan\n", "cameras[0].threshold: expected a number, got nan (line 4)"),
+        ("[tracking]\nhold_seconds = inf\n" + CAMERA,
+         "tracking.hold_seconds: expected a number, got inf (line 2)"),
+        ("[effect]\nstrength = -inf\n" + CAMERA, "effect.strength: expected a number, got -inf (line 2)"),
+        ("[room]\nidle_seconds = 1" + "0" * 400 + "\n" + CAMERA,
+         "room.idle_seconds: expected a number, got 1000000000"),
+    ],
+)
+def test_numbers_that_are_not_numbers_are_refused(tmp_path: Path, text: str, message: str) -> None:
+    assert message in _refused(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("A\\u0000B", "'\\x00'"),
+        ("A\\nB", "'\\n'"),
+        ("Door\\t1", "'\\t'"),
+        ("\\u001b[31mDoor", "'\\x1b'"),
+        ("Door\\u2028Hall", "'\\u2028'"),
+    ],
+)
+def test_control_characters_in_a_setting_are_refused(tmp_path: Path, value: str, shown: str) -> None:
+    message = _refused(tmp_path, f'[[cameras]]\nname = "{value}"\nsource = "pattern:bars"\n')
+    assert f"cameras[0].name: control character {shown} at position" in message
+    assert message.endswith("(line 2)")
+    message = _refused(tmp_path, f'{CAMERA}[hours]\nmonday = "{value}"\n')
+    assert f"hours.monday: control character {shown}" in message
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["camera:0x", "camera:²", "camera:٣", "camera:99999999999999999999", "pattern:bars?frames=²",
+     "pattern:bars?size=３２０x240", "camera:0?fps=３０", "camera:0?fps=1e3", "camera:0?fps=nan",
+     "/dev/video0?size=640x480\\u0000", "camera:0?fourcc=MJ\\u0001G"],
+)
+def test_a_number_inside_a_source_string_takes_only_digits(tmp_path: Path, source: str) -> None:
+    message = _refused(tmp_path, f'[[cameras]]\nname = "Door"\nsource = "{source}"\n')
+    assert "cameras[0].source: " in message and message.endswith("(line 3)")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[cameras]]\nsource = "pattern:bars?size=16384x16384"\n',
+         "size '16384x16384' is outside 16x16 .. 7680x7680"),
+        ('[[cameras]]\nsource = "camera:0?size=1x1"\n', "size '1x1' is outside 16x16 .. 7680x7680"),
+        (CAMERA + '[display]\nsize = "99999x99999"\n',
+         "display.size: '99999x99999' is outside 64x64 .. 7680x7680"),
+        (CAMERA + '[display]\nsize = "10x10"\n', "display.size: '10x10' is outside"),
+        (CAMERA + '[display]\nsize = "1280x720\\n"\n', "display.size: control character"),
+        ('[[cameras]]\nsource = "pattern:bars"\nname = "' + "Door " * 20 + '"\n',
+         "cameras[0].name: 100 characters, expected at most 60"),
+        ('[[cameras]]\nsource = "' + "a/" * 3000 + 'x.mp4"\n', "cameras[0].source: 6005 characters"),
+    ],
+)
+def test_absurd_sizes_are_refused(tmp_path: Path, text: str, message: str) -> None:
+    assert message in _refused(tmp_path, text)
+
+
+@pytest.mark.parametrize("port", ["foo://bar", "serial:", "ttyACM0", "arduino", "COM"])
+def test_a_port_string_no_backend_understands_is_refused(tmp_path: Path, port: str) -> None:
+    message = _refused(tmp_path, f'{CAMERA}[hardware]\nport = "{port}"\n')
+    assert f"hardware.port: panel port {port!r}: " in message and message.endswith("(line 5)")
+
+
+@pytest.mark.parametrize("port", ["auto", "AUTO", "none", "off", "mock", "/dev/ttyACM0", "COM3", "loop://",
+                                  "serial:7573"])
+def test_every_port_string_a_backend_understands_is_accepted(tmp_path: Path, port: str) -> None:
+    assert load_config(write(tmp_path, f'{CAMERA}[hardware]\nport = "{port}"\n')).hardware.port == port
+
+
+@pytest.mark.parametrize(
+    ("key", "file", "says"),
+    [
+        ("yunet_model", "notes.onnx", "cannot load it as a YuNet .onnx"),
+        ("full_range_model", "notes.tflite", "not a TensorFlow Lite model"),
+        ("short_range_model", "yunet.tflite", "not a TensorFlow Lite model"),  # a model, but not this kind
+    ],
+)
+def test_a_model_path_that_is_not_a_model_is_refused(tmp_path: Path, key: str, file: str, says: str) -> None:
+    from installation.detect import resolve_yunet
+
+    if file == "yunet.tflite":
+        (tmp_path / file).write_bytes(resolve_yunet().read_bytes())
+    else:
+        (tmp_path / file).write_text("these are my notes, not a face model\n")
+    message = _refused(tmp_path, f'{CAMERA}[detection]\n{key} = "{file}"\n')
+    assert f"detection.{key}: " in message and says in message and message.endswith("(line 5)")
+
+
+@pytest.mark.parametrize("pin", ["1234\\n", " 1234", "1234 ", "12 34", "１２３４", "٣٣٣٣", "12a4"])
+def test_a_pin_that_cannot_be_typed_on_the_keypad_is_refused(tmp_path: Path, pin: str) -> None:
+    message = _refused(tmp_path, f'{CAMERA}[kiosk]\npin = "{pin}"\n')
+    assert "kiosk.pin: " in message and message.endswith("(line 5)")
+
+
+def test_a_config_that_is_a_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "monitoring.toml"
+    os.mkfifo(fifo)
+    outcome: list[BaseException | object] = []
+
+    def load() -> None:
+        try:
+            outcome.append(load_config(fifo))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome.append(exc)
+
+    reader = threading.Thread(target=load, daemon=True)
+    reader.start()
+    reader.join(5)
+    if reader.is_alive():  # it hangs: let it go before failing
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(5)
+    assert len(outcome) == 1 and isinstance(outcome[0], ConfigError), outcome
+    assert str(outcome[0]) == f"{fifo}: not a config file but a pipe; give the path of the .toml file"
+
+
+@pytest.mark.parametrize("kind", ["folder", "device", "too large"])
+def test_a_config_that_is_not_a_config_file_is_refused(tmp_path: Path, kind: str) -> None:
+    if kind == "folder":
+        path, says = tmp_path, "not a config file but a folder"
+    elif kind == "device":
+        path, says = Path("/dev/zero"), "not a config file but a device"  # endless
+    else:
+        path = write(tmp_path, CAMERA + "#" * (2 << 20) + "\n")
+        says = "larger than 1024 KiB"
+    with pytest.raises(ConfigError, match=f"^{re.escape(str(path))}: {says}"):
+        load_config(path)
+
+
+def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = tmp_path / "monitoring.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + CAMERA.encode())  # as some editors on Windows save it
+    assert load_config(path).cameras[0].name == "Door"
+
+
+@pytest.mark.parametrize("text", ["a = " + "[" * 5000 + "]" * 5000 + "\n",
+                                  "a = " + "{b = " * 5000 + "1" + "}" * 5000])
+def test_deeply_nested_input_is_refused(tmp_path: Path, text: str) -> None:
+    assert _refused(tmp_path, text).endswith("arrays or tables nested too deeply to be a config")
+
+
+# -- defaults --------------------------------------------------------------------------------------------
+
+
+def test_live_cameras_never_show_a_face_unhidden_unless_the_file_allows_it_and_look_for_the_board() -> None:
+    config = parse_config(CAMERA, "room.toml")
+    assert config.effect.allow_exposed is False
+    assert config.hardware.port == "auto"
+    with pytest.raises(ConfigError, match=r"effect.kind: 'exposed' is not allowed while"):
+        parse_config('[effect]\nkind = "exposed"\n' + CAMERA, "room.toml")
+    assert parse_config("[effect]\nallow_exposed = true\n" + CAMERA).effect.allow_exposed is True
+
+
+def test_the_demo_and_the_workshop_let_visitors_expose_faces_unless_the_file_forbids_it(
+    tmp_path: Path,
+) -> None:
+    from installation.config import demo_config
+    from installation.workshop import WORKSHOP_DEFAULTS
+
+    assert demo_config().effect.allow_exposed is True
+    assert load_config(write(tmp_path, CAMERA), defaults=WORKSHOP_DEFAULTS).effect.allow_exposed is True
+    forbidden = write(tmp_path, "[effect]\nallow_exposed = false\n" + CAMERA)
+    assert load_config(forbidden, defaults=WORKSHOP_DEFAULTS).effect.allow_exposed is False
+    assert load_config(write(tmp_path, CAMERA)).effect.allow_exposed is False  # run and kiosk
+
+
+# -- one range for each limit ------------------------------------------------------------------------------
+
+
+def _config_accepts(text: str) -> bool:
+    try:
+        parse_config(text, "room.toml")
+    except ConfigError:
+        return False
+    return True
+
+
+def _anonymize_accepts(tmp_path: Path, option: str, value: object) -> bool:
+    import argparse
+
+    import cv2
+    import numpy as np
+
+    from installation import anonymize
+    from installation.errors import UsageError
+
+    clip = tmp_path / "clip.avi"
+    if not clip.exists():
+        writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+        writer.write(np.zeros((48, 64, 3), np.uint8))
+        writer.release()
+    parser = argparse.ArgumentParser()
+    anonymize.register(parser.add_subparsers())
+    args = parser.parse_args(["anonymize", str(clip), "-o", str(tmp_path / "out.mp4"), option, str(value)])
+    try:
+        anonymize._check_args(args)
+    except UsageError as exc:
+        assert str(exc).startswith(option), exc
+        return False
+    return True
+
+
+@pytest.mark.parametrize("value", [0.05, 0.099, 0.1, 0.5, 0.99, 0.995])
+def test_one_threshold_range_for_the_config_anonymize_and_the_models(tmp_path: Path, value: float) -> None:
+    from installation.detect import MIN_SCORE
+
+    accepted = _config_accepts(CAMERA + f"threshold = {value}\n")
+    assert accepted == _anonymize_accepts(tmp_path, "--threshold", value)
+    if value < MIN_SCORE:  # the models report nothing weaker: it would silently act as MIN_SCORE
+        assert not accepted
+
+
+@pytest.mark.parametrize("value", [0.05, 0.1, 0.5, 1.0, 1.5, 2.0])
+def test_one_input_scale_range_for_the_config_and_the_detector(value: float) -> None:
+    from installation.detect import valid_input_scale
+
+    try:
+        valid_input_scale(value)
+    except ConfigError:
+        detector = False
+    else:
+        detector = True
+    assert _config_accepts(CAMERA + f"input_scale = {value}\n") == detector
+
+
+@pytest.mark.parametrize("value", [0.0, 0.05, 0.1, 5.0, 10.0, 10.5])
+def test_one_hold_range_for_the_config_and_anonymize(tmp_path: Path, value: float) -> None:
+    assert _config_accepts(f"[tracking]\nhold_seconds = {value}\n" + CAMERA) == _anonymize_accepts(
+        tmp_path, "--hold", value
+    )
+
+
+@pytest.mark.parametrize("value", [0, 1, 2, 4, 5, 10, 11])
+def test_one_detect_every_range_for_the_config_and_anonymize(tmp_path: Path, value: int) -> None:
+    assert _config_accepts(CAMERA + f"detect_every = {value}\n") == _anonymize_accepts(
+        tmp_path, "--detect-every", value
+    )

@@ -4,6 +4,7 @@ whose errors name the file, the key, the line and what is expected."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import typing
 from pathlib import Path
 
@@ -108,7 +109,7 @@ def test_init_dash_prints_the_default(capsys: pytest.CaptureFixture[str]) -> Non
         (('monday = "always"', 'monday = "9 to 5"'), "hours.monday: '9 to 5' is not a span",
          'monday = "9 to 5"'),
         (("fps = 60", "fps = 60\nfsp = 30"), "display.fsp: unknown key", "fsp = 30"),
-        (('port = "none"', 'port = "none"\nspeed = 9600'), "hardware.speed: unknown key", "speed = 9600"),
+        (('port = "auto"', 'port = "auto"\nspeed = 9600'), "hardware.speed: unknown key", "speed = 9600"),
     ],
 )
 def test_check_names_file_key_line_and_what_is_expected(
@@ -136,3 +137,68 @@ def test_check_reports_broken_toml_with_its_line(home: Path, capsys: pytest.Capt
 def test_check_of_a_missing_file_says_how_to_make_one(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["config", "check"]) == 3
     assert "no such config file" in capsys.readouterr().err
+
+
+def test_check_takes_the_file_as_path_or_as_config_like_every_other_command(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = home / "room.toml"
+    path.write_text(default_text())
+    for command in (["config", "check", str(path)], ["config", "check", "--config", str(path)],
+                    ["config", "check", str(path), "--config", str(path)]):
+        assert main(command) == 0, command
+        assert capsys.readouterr().out.startswith(f"{path}: OK\n")
+    assert main(["config", "check", str(path), "--config", str(home / "other.toml")]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert main(["config", "init", "--config", str(home / "new.toml")]) == 0
+    assert (home / "new.toml").is_file()
+
+
+#: One mistake of each kind the loader refuses, written into the default file.
+MISTAKES: dict[str, tuple[str, str]] = {
+    "not a number": ("threshold = 0.5", "threshold = nan"),
+    "control character in a name": ('name = "Camera 1"', 'name = "Camera\\u00001"'),
+    "letters in a camera number": ('source = "camera:0"', 'source = "camera:0x"'),
+    "odd digits in a camera number": ('source = "camera:0"', 'source = "camera:²"'),
+    "absurd size": ('source = "camera:0"', 'source = "camera:0?size=16000x16000"'),
+    "unknown port": ("\nport = ", '\nport = "ttyACM0"\n# was '),
+    "not a model": ('yunet_model = ""', 'yunet_model = "notes.onnx"'),
+    "PIN with a line break": ('pin = "0000"', 'pin = "2580\\n"'),
+    "nested too deeply": ("[effect]", "deep = " + "[" * 3000 + "]" * 3000 + "\n[effect]"),
+    "a pipe, not a file": ("", ""),  # check, run and the kiosk waited on it for ever
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_check_refuses_what_the_room_refuses_with_the_same_one_line(
+    home: Path, capsys: pytest.CaptureFixture[str], mistake: str
+) -> None:
+    old, new = MISTAKES[mistake]
+    text = default_text()
+    assert old in text
+    path = home / "room.toml"
+    if mistake == "a pipe, not a file":
+        os.mkfifo(path)
+    else:
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    (home / "notes.onnx").write_text("not a model\n")
+    said = {}
+    for command in (["config", "check", "--config", str(path)],
+                    ["run", "--config", str(path), "--headless", "--frames", "1"],
+                    ["kiosk", "--config", str(path), "--headless", "--frames", "1"]):
+        code = main(command)
+        lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("installation ")]
+        assert code == 3 and len(lines) == 1, (command, code, lines)
+        said[command[0]] = lines[0].split(": ", 1)[1]
+    assert said["config"] == said["run"] == said["kiosk"], said
+    assert said["config"].startswith(f"{path}: ")
+
+
+def test_init_writes_the_decided_defaults_and_the_readme_shows_the_same() -> None:
+    written = tomllib.loads(default_text())
+    assert written["effect"]["allow_exposed"] is False and written["hardware"]["port"] == "auto"
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Configuration\n", 1)[1]
+    example = tomllib.loads(section.split("```toml\n", 1)[1].split("```", 1)[0])
+    assert example["effect"]["allow_exposed"] is written["effect"]["allow_exposed"]
+    assert example["hardware"]["port"] == written["hardware"]["port"]

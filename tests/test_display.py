@@ -23,7 +23,7 @@ from installation.display.renderer import Renderer
 from installation.display.room import Presence
 from installation.display.screen import ScreenTransform
 from installation.display.text import EXTRA_CHARACTERS, STRINGS, all_strings
-from installation.display.widgets import GREEN, RED
+from installation.display.widgets import AMBER, GREEN, RED
 from installation.effects import Effect
 from installation.errors import ConfigError
 from installation.geometry import Box, Frame
@@ -619,6 +619,38 @@ def test_before_the_first_processed_frame_the_monitor_shows_starting() -> None:
     wall = renderer.regions.wall
     # a calm card, not the busy noise of a lost signal
     assert screen[wall.top : wall.bottom, wall.left : wall.right].std() < 25
+
+
+class _Failing:
+    """A camera whose pictures arrive but whose processing fails, the way CameraWorker reports it."""
+
+    name = "Door"
+
+    def __init__(self, inner: StillFeed) -> None:
+        from installation.pipeline import WorkerStatus
+
+        self.inner = inner
+        self.status = WorkerStatus(False, "Door: processing failed (RuntimeError: boom\x00)", 0.0, 40, 0.0,
+                                   failed=True)
+
+    def latest(self) -> tuple[int, object]:
+        return self.inner.latest()
+
+
+def test_a_camera_whose_processing_fails_shows_a_card_saying_so_not_its_last_picture() -> None:
+    controls = ControlState(cameras=1)
+    renderer = Renderer([_Failing(StillFeed("Door", controls))], controls, size=SIZE, started=0.0)
+    canvas = pygame.Surface(SIZE)
+    a = _frame(renderer, canvas, now=1.2)
+    b = _frame(renderer, canvas, now=1.35)
+    view = renderer.views[0]
+    assert view.failed and not view.starting and 0 not in renderer.shown and not renderer.indicator.live
+    wall = renderer.regions.wall
+    area = (slice(wall.top, wall.bottom), slice(wall.left, wall.right))
+    # A calm card, not the lost signal's moving noise; its frame in amber.
+    assert np.abs(a[area].astype(int) - b[area]).mean() < 1 and a[area].std() < 40
+    amber = np.abs(a[area].astype(int) - AMBER[::-1]).sum(axis=2) < 60  # BGR rows
+    assert amber.sum() > 100
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to count open files")

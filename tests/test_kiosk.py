@@ -374,7 +374,7 @@ def test_the_panel_shows_how_the_run_is_doing(make_kiosk: object, clock: Clock) 
 def test_aiming_on_start_shows_every_camera_with_boxes_and_keeps_faces_hidden(
     make_kiosk: object, clock: Clock
 ) -> None:
-    kiosk = make_kiosk(_config(kiosk__aim_seconds=5.0))  # type: ignore[operator]
+    kiosk = make_kiosk(_config(kiosk__aim_seconds=5.0, effect__allow_exposed=True))  # type: ignore[operator]
     app = _app(kiosk)
     assert app.renderer.layout is Layout.GRID and app.controls.show_boxes  # type: ignore[union-attr]
     key(kiosk, pygame.K_e)  # a visitor asks for "exposed" while the installer aims

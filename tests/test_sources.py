@@ -1,13 +1,15 @@
 """Frame sources: files, playlists, patterns, cameras, live hand-over and recovery.
 
-Every clip is written here into ``tmp_path``; nothing touches the network or a
-real camera unless one is named in ``MONITORING_ROOM_CAMERA``.
+Every clip is written here into ``tmp_path``; IP cameras are small servers on
+127.0.0.1. Nothing touches the network or a real camera unless one is named in
+``MONITORING_ROOM_CAMERA``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -164,6 +166,10 @@ def test_undecodable_file_fails_at_open(tmp_path: Path) -> None:
         ("pattern:stripes", "unknown pattern 'stripes' (expected bars or noise)"),
         ("pattern:bars?size=640x480&size=320x240", "option 'size' given twice"),
         ("pattern:bars?frames=-3", "frames must be a whole number"),
+        ("pattern:bars?frames=²", "frames must be a whole number"),
+        ("camera:²", "expected a camera number like camera:0"),
+        ("http://[::1/video.mjpg", "not a URL FFmpeg can open (Invalid IPv6 URL)"),
+        ("rtsp://cam:99999/live", "not a URL FFmpeg can open (Port out of range"),
         ("", "empty source string"),
     ],
 )
@@ -443,6 +449,139 @@ def test_stop_joins_the_thread_and_wakes_waiters() -> None:
 
     assert source_threads() == []
     assert not waiter.is_alive() and woke == [None]
+
+
+def test_stop_does_not_wait_for_a_reader_stuck_opening_and_that_reader_never_delivers() -> None:
+    answer = threading.Event()
+    opened: list[FlakySource] = []
+
+    def stuck_opener() -> FlakySource:  # a camera that accepted the connection and says nothing
+        answer.wait(30)
+        cable = FlakyCable(frames_before_failing=10**9)
+        opened.append(FlakySource(cable))
+        return opened[-1]
+
+    live = LiveSource("stuck", opener=stuck_opener)
+    live.start()
+    time.sleep(0.2)
+    began = time.monotonic()
+    live.stop()
+    assert time.monotonic() - began < 2.0  # not the camera's open timeout
+    answer.set()  # the camera answers after all
+    assert wait_until(lambda: not source_threads(), within=5)  # and the reader ends by itself
+    assert live.latest() is None and live.status.frames == 0
+    assert opened and opened[0].index == 0  # opened late, never read from
+
+
+def test_stuck_readers_asked_to_stop_together_share_one_wait() -> None:
+    from installation.sources.live import STOP_WAIT
+
+    answer = threading.Event()
+    lives = [LiveSource(f"stuck {i}", opener=lambda: answer.wait(30) and None) for i in range(4)]  # type: ignore[misc]
+    for live in lives:
+        live.start()
+    time.sleep(0.2)
+    began = time.monotonic()
+    for live in lives:  # as the room closes: every camera asked first, then each waited for
+        live.request_stop()
+    for live in lives:
+        live.stop()
+    took = time.monotonic() - began
+    answer.set()
+    assert took < 2 * STOP_WAIT, f"four stuck cameras took {took:.1f} s to stop"
+    assert wait_until(lambda: not source_threads(), within=5)
+
+
+# -- IP cameras --------------------------------------------------------------
+class MjpegCamera:
+    """An IP camera on 127.0.0.1 sending MJPEG over HTTP (multipart/x-mixed-replace), as many do.
+
+    Frame ``i`` is grey level ``10 * i``; after ``frames`` frames the connection closes.
+    """
+
+    def __init__(self, *, frames: int = 10**6, fps: float = 20.0, answer_after: float = 0.0) -> None:
+        self.frames, self.fps, self.answer_after = frames, fps, answer_after
+        self._server = socket.socket()
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(4)
+        self.port = self._server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, user: str = "") -> str:
+        return f"http://{user + '@' if user else ''}127.0.0.1:{self.port}/video.mjpg"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        try:
+            connection.recv(4096)
+            time.sleep(self.answer_after)
+            connection.sendall(
+                b"HTTP/1.0 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=f\r\n\r\n"
+            )
+            for i in range(self.frames):
+                grey = np.full((SIZE[1], SIZE[0], 3), (10 * i) % 250, np.uint8)
+                jpeg = cv2.imencode(".jpg", grey)[1].tobytes()
+                head = b"--f\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % len(jpeg)
+                connection.sendall(head + jpeg + b"\r\n")
+                time.sleep(1 / self.fps)
+        except OSError:
+            pass
+        finally:
+            connection.close()
+
+    def close(self) -> None:
+        self._server.close()
+
+
+def test_an_ip_camera_streams_and_a_dropped_connection_is_reported() -> None:
+    camera = MjpegCamera(frames=12)
+    try:
+        with open_source(camera.url(), name="Gate") as source:
+            assert source.size == SIZE and source.realtime
+            frames = [source.read() for _ in range(12)]
+            with pytest.raises(SourceError, match=r"^Gate: stream stopped"):
+                source.read()
+    finally:
+        camera.close()
+    levels = [level(f) for f in frames if f is not None]
+    assert len(levels) == 12 and levels == sorted(levels) and levels[-1] > levels[0]
+
+
+def test_an_ip_camera_through_a_live_source_plays_and_reconnects() -> None:
+    camera = MjpegCamera(frames=8)  # every connection ends after 8 frames: reconnects keep it going
+    try:
+        with LiveSource(camera.url(), name="Gate") as live:
+            assert wait_until(lambda: live.status.frames >= 20, within=10)
+    finally:
+        camera.close()
+
+
+@pytest.mark.slow
+def test_a_slow_ip_camera_still_connects() -> None:
+    camera = MjpegCamera(frames=3, answer_after=4.0)  # answers just under the 5 s a camera may need
+    try:
+        with open_source(camera.url()) as source:
+            assert source.read() is not None
+    finally:
+        camera.close()
+
+
+def test_an_ip_camera_that_refuses_is_named_without_its_password() -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # bound but not listening: connections are refused
+        with pytest.raises(SourceError) as caught:
+            open_source(f"rtsp://admin:hunter2@127.0.0.1:{port}/live")
+    message = str(caught.value)
+    assert message.startswith(f"rtsp://admin:***@127.0.0.1:{port}/live: cannot connect")
+    assert "hunter2" not in message and "\n" not in message
 
 
 # -- orientation -------------------------------------------------------------

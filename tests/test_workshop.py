@@ -83,6 +83,7 @@ def test_moving_the_threshold_slider_changes_the_number_of_detections(
     camera = CameraConfig(source=str(_group_clip(tmp_path, scene)), name="Group", detector=spec)
     config = Config(cameras=[camera])
     config.display.fps = 240  # as fast as the machine goes: the test counts frames, not seconds
+    config.effect.allow_exposed = True  # the workshop's own default: the slider goes up as well as down
     app = WorkshopApp(config, RoomOptions(headless=True, size=SIZE, live=False))
     app.start()
     try:

@@ -12,11 +12,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from installation.detect.blazeface import DEFAULT_THRESHOLD, MIN_SCORE, BlazeFaceDetector, valid_input_scale, valid_threshold
+from installation.detect.blazeface import (
+    DEFAULT_THRESHOLD,
+    INPUT_SCALE_RANGE,
+    MIN_SCORE,
+    THRESHOLD_RANGE,
+    BlazeFaceDetector,
+    valid_input_scale,
+    valid_threshold,
+)
 from installation.detect.combined import CombinedDetector
 from installation.detect.engines import GraphFullRange, TasksShortRange
 from installation.detect.models import (
@@ -37,7 +46,7 @@ from installation.detect.models import (
 from installation.detect.tiles import TiledDetector, tile_grid
 from installation.detect.views import ModelWindow
 from installation.detect.yunet import YUNET_SCALES, YuNetDetector
-from installation.errors import ConfigError
+from installation.errors import ConfigError, ModelError
 from installation.geometry import Detection
 
 # The defaults below were chosen on the bundled clips (``benchmarks/bench_detect_clips.py``) and the
@@ -157,6 +166,36 @@ def create_detector(
     return CombinedDetector(members, names)
 
 
+def check_model(family: str, model_path: str | os.PathLike[str]) -> Path:
+    """Check that ``model_path`` is a model ``family`` (``yunet``, ``blazeface-short`` or
+    ``blazeface-full``) can load, without running a detector; the resolved path.
+
+    YuNet's ``.onnx`` is loaded by OpenCV as the room would load it (a few
+    milliseconds). A BlazeFace ``.tflite`` is checked by its TensorFlow Lite
+    file mark (loading it would start a mediapipe graph); the room loads it at
+    start. Anything else is a :class:`~installation.errors.ModelError` naming
+    the path, so a configuration pointing at a wrong file is refused by
+    ``config check`` as well as at start.
+
+    >>> check_model("yunet", resolve_yunet()).name
+    'face_detection_yunet_2023mar.onnx'
+    """
+    if family == "yunet":
+        path = resolve_yunet(model_path)
+        YuNetDetector(path, scales=(1.0,)).close()
+        return path
+    range = BLAZEFACE_RANGES[family]
+    path = resolve_model(range, model_path)
+    try:
+        with open(path, "rb") as file:
+            head = file.read(8)
+    except OSError as exc:
+        raise ModelError(f"{range}-range face model {path}: cannot read it ({exc.strerror or exc})") from None
+    if head[4:8] != b"TFL3":
+        raise ModelError(f"{range}-range face model {path}: not a TensorFlow Lite model (.tflite)")
+    return path
+
+
 def _one(
     name: str,
     threshold: float,
@@ -186,12 +225,14 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "DETECTORS",
     "DETECTOR_ALIASES",
+    "INPUT_SCALE_RANGE",
     "KIOSK_DETECTOR",
     "MIN_SCORE",
     "MODEL_FILES",
     "RANGES",
     "ROOM_DETECTOR",
     "SMALL_FACE_TILES",
+    "THRESHOLD_RANGE",
     "YUNET_FILE",
     "YUNET_SCALES",
     "YUNET_SHA256",
@@ -203,6 +244,7 @@ __all__ = [
     "TasksShortRange",
     "TiledDetector",
     "YuNetDetector",
+    "check_model",
     "check_range",
     "create_detector",
     "model_dir",

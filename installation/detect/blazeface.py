@@ -30,6 +30,13 @@ MIN_SCORE = 0.1
 #: empty room YuNet at 0.2 reported one box in fifty frames. Hiding a patch of wall now and
 #: then is the cost of not showing a face.
 DEFAULT_THRESHOLD = 0.2
+#: The thresholds a camera's config, ``anonymize --threshold`` and the workshop's slider may
+#: set: from the weakest score the models report (a lower one would silently act as it) to
+#: just under 1 (at 1 no face is ever found, so none would be hidden).
+THRESHOLD_RANGE = (MIN_SCORE, 0.99)
+#: How far frames may be scaled before detection: down to a tenth (smaller finds nothing
+#: a room camera shows), never up (enlarging a frame adds time, not detail).
+INPUT_SCALE_RANGE = (0.1, 1.0)
 
 
 class FrameDetector(Closing):
@@ -50,7 +57,8 @@ class FrameDetector(Closing):
 
     @property
     def threshold(self) -> float:
-        """Scores below this are not reported; set it at any time (``MIN_SCORE`` to 1)."""
+        """Scores below this are not reported; set it at any time (``MIN_SCORE`` to 1; people's
+        settings stay within :data:`THRESHOLD_RANGE`)."""
         return self._threshold
 
     @threshold.setter
@@ -76,7 +84,6 @@ class BlazeFaceDetector(FrameDetector):
     (short range), so that the model's own bilinear resize never has to skip
     pixels. Colour is converted once, on the small image. ``threshold`` may be
     changed at any time, from any thread; it applies from the next frame.
-    Values below ``MIN_SCORE`` act as ``MIN_SCORE``.
 
     BlazeFace's scores run higher than YuNet's: on a clip of an empty room
     full range reported 0.35 boxes a frame at 0.5, 1.6 at 0.3 and 3 at 0.2,
@@ -187,22 +194,26 @@ class BlazeFaceDetector(FrameDetector):
 
 
 def valid_threshold(value: float) -> float:
-    """``value`` as a float if it is a usable score threshold, else a ``ConfigError``.
+    """``value`` as a float if it is a usable score threshold (``MIN_SCORE`` to 1), else a ``ConfigError``.
+
+    Below ``MIN_SCORE`` the models report nothing, so such a threshold would
+    not mean what it says.
 
     >>> valid_threshold(1.5)
     Traceback (most recent call last):
     ...
-    installation.errors.ConfigError: detector threshold 1.5: must be between 0 and 1
+    installation.errors.ConfigError: detector threshold 1.5: must be from 0.1 to 1
     """
-    if not 0.0 <= float(value) <= 1.0:
-        raise ConfigError(f"detector threshold {value}: must be between 0 and 1")
+    if not MIN_SCORE <= float(value) <= 1.0:
+        raise ConfigError(f"detector threshold {value}: must be from {MIN_SCORE:g} to 1")
     return float(value)
 
 
 def valid_input_scale(value: float) -> float:
-    """``value`` as a float if it is a usable input scale (above 0, at most 1), else a ``ConfigError``."""
-    if not 0.0 < float(value) <= 1.0:
-        raise ConfigError(f"detector input_scale {value}: must be above 0 and at most 1")
+    """``value`` as a float if it is within :data:`INPUT_SCALE_RANGE`, else a ``ConfigError``."""
+    low, high = INPUT_SCALE_RANGE
+    if not low <= float(value) <= high:
+        raise ConfigError(f"detector input_scale {value}: must be from {low:g} to {high:g}")
     return float(value)
 
 

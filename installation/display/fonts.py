@@ -58,6 +58,10 @@ class Fonts:
         self, s: str, size: float, colour: Colour, *, bold: bool = False, mono: bool = False
     ) -> pygame.Surface:
         """``s`` rendered anti-aliased on a transparent background (cached)."""
+        if not s.isprintable():
+            # SDL_ttf refuses a NUL and draws other control characters as boxes; a reason
+            # quoted from an error may hold either, and drawing must never fail on it.
+            s = "".join(ch if ch.isprintable() else " " for ch in s)
         role = "mono" if mono else "bold" if bold else "sans"
         key = (role, max(6, round(size * self.scale)), s, colour)
         surface = self._cache.get(key)

@@ -5,7 +5,9 @@ A feed that is down shows a "signal lost" card with moving noise; a feed
 that has not yet produced a processed frame shows a "starting" card; a feed
 whose newest processed frame is too old to trust (the camera is not being
 analysed often enough, or its processing stalled) shows an "analysing" card
-instead of the old picture, until a fresh one arrives.
+instead of the old picture, until a fresh one arrives; a feed whose
+processing fails shows a "processing failed" card with the reason while its
+worker restarts it.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class FeedView:
     starting: bool = False
     #: The newest processed frame is too old to show (shows "analysing", never the old picture).
     stale: bool = False
+    #: Processing this camera's pictures fails (shows "processing failed" while it restarts).
+    failed: bool = False
 
 
 def to_surface(image: np.ndarray, size: tuple[int, int]) -> tuple[pygame.Surface, np.ndarray]:
@@ -163,7 +167,9 @@ class MonitorPainter:
         surface.fill(INK, screen)
         picture: Rect | None = None
         p = feed.processed
-        if not feed.ok and not feed.starting:
+        if feed.failed:
+            self._failed(surface, screen, feed, language)
+        elif not feed.ok and not feed.starting:
             self._signal_lost(surface, screen, feed, now, language)
         elif p is None or not feed.ok:
             self._starting(surface, screen, now, language)
@@ -276,6 +282,31 @@ class MonitorPainter:
         card.center = screen.center
         surface.fill(BACKGROUND, card)
         pygame.draw.rect(surface, BEZEL, card, 1)
+        y = card.top + fonts.px(14)
+        for s in lines:
+            surface.blit(s, s.get_rect(midtop=(card.centerx, y)))
+            y += s.get_height() + gap
+
+    def _failed(self, surface: pygame.Surface, screen: Rect, feed: FeedView, language: str) -> None:
+        """A calm card (nothing here is a lost signal): the fault in both languages, why, and that
+        it restarts by itself."""
+        fonts = self.fonts
+        small = screen.height < fonts.px(300)
+        other = "zh" if language == "en" else "en"
+        lines = [
+            fonts.text(text("failed", language), 22 if small else 40, AMBER, bold=True),
+            fonts.text(text("failed", other), 14 if small else 22, AMBER, bold=True),
+        ]
+        if not small or screen.height > fonts.px(140):
+            lines.append(fonts.text(feed.reason[:90], 12 if small else 17, MUTED, mono=True))
+        lines.append(fonts.text(text("restarting", language), 12 if small else 17, MUTED))
+        gap = fonts.px(6)
+        height = sum(s.get_height() for s in lines) + gap * (len(lines) - 1)
+        width = max(s.get_width() for s in lines)
+        card = Rect(0, 0, min(screen.width - 4, width + fonts.px(40)), height + fonts.px(28))
+        card.center = screen.center
+        surface.fill(BACKGROUND, card)
+        pygame.draw.rect(surface, AMBER, card, 1)
         y = card.top + fonts.px(14)
         for s in lines:
             surface.blit(s, s.get_rect(midtop=(card.centerx, y)))

@@ -17,19 +17,43 @@ from installation.errors import InstallationError, UsageError
 Point = tuple[int, int]
 
 
+#: The smallest and largest width or height of a window or screen, in pixels (8K at most:
+#: a larger surface costs memory in the gigabytes and no display shows it).
+SIDE_RANGE = (64, 7680)
+
+
+def screen_size(value: str) -> tuple[int, int]:
+    """``"WxH"`` as ``(W, H)`` within :data:`SIDE_RANGE`; anything else is a ``ValueError`` saying why.
+
+    Shared by ``--size`` and the config's ``display.size``, so both take the same sizes.
+
+    >>> screen_size("960x540")
+    (960, 540)
+    >>> screen_size("99999x99999")
+    Traceback (most recent call last):
+    ...
+    ValueError: '99999x99999' is outside 64x64 .. 7680x7680
+    """
+    low, high = SIDE_RANGE
+    parts = value.lower().split("x")
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) <= 5 for p in parts):
+        raise ValueError(f"expected WIDTHxHEIGHT such as 1280x720, got {value!r}")
+    w, h = int(parts[0]), int(parts[1])
+    if not (low <= w <= high and low <= h <= high):
+        raise ValueError(f"{value!r} is outside {low}x{low} .. {high}x{high}")
+    return w, h
+
+
 def parse_size(value: str) -> tuple[int, int]:
-    """``"WxH"`` as ``(W, H)``; anything else is a ``UsageError``.
+    """``--size WxH`` as ``(W, H)``; anything else is a ``UsageError``.
 
     >>> parse_size("960x540")
     (960, 540)
     """
     try:
-        w, h = (int(v) for v in value.lower().split("x"))
-    except ValueError:
-        raise UsageError(f"--size: expected WIDTHxHEIGHT such as 1280x720, got {value!r}") from None
-    if not (64 <= w <= 16384 and 64 <= h <= 16384):
-        raise UsageError(f"--size: {value!r} is outside 64x64 .. 16384x16384")
-    return w, h
+        return screen_size(value)
+    except ValueError as exc:
+        raise UsageError(f"--size: {exc}") from None
 
 
 @dataclass(frozen=True)

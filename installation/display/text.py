@@ -30,6 +30,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "reconnecting": {"en": "trying again by itself", "zh": "正在自动重连"},
     "starting": {"en": "STARTING", "zh": "正在启动"},
     "analysing": {"en": "ANALYSING", "zh": "正在处理"},
+    "failed": {"en": "PROCESSING FAILED", "zh": "处理出错"},
+    "restarting": {"en": "restarting by itself", "zh": "正在自动重启"},
     "all_hidden": {"en": "WHOLE PICTURE HIDDEN", "zh": "整幅画面已隐藏"},
     "nothing_recorded": {
         "en": "Nothing here is recorded, stored or sent anywhere.",

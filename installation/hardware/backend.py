@@ -79,16 +79,40 @@ class MockBackend:
         return "mock panel"
 
 
+def _normalised(port: str) -> str:
+    """The port string as the backends read it: trimmed, keywords in lower case."""
+    spec = port.strip()
+    return spec.lower() if spec.lower() in (*DISABLED, "mock", "auto") else spec
+
+
+def check_port(port: str) -> None:
+    """Raises ConfigError for a port string no backend understands; opens nothing.
+
+    What :func:`choose_backend` would refuse, so a config is refused by
+    ``config check`` as well as at start.
+
+    >>> check_port("Auto"), check_port("none"), check_port("loop://")
+    (None, None, None)
+    >>> check_port("arduino")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    installation.errors.ConfigError: panel port 'arduino': not a port string; use auto, none, ...
+    """
+    spec = _normalised(port)
+    if spec not in (*DISABLED, "mock"):
+        check_port_spec(spec)
+
+
 def choose_backend(port: str, *, baudrate: int = 115200) -> SerialBackend | MockBackend | None:
     """The backend for a port string from the config; None when the panel is disabled.
 
     ``none`` (or ``off``): no panel. ``mock``: :class:`MockBoard`. Anything else:
     a serial port, ``auto``, ``serial:NUMBER``, a device path or a pyserial URL.
-    Raises ConfigError for a string that can never name a port.
+    Raises ConfigError for a string that can never name a port (see :func:`check_port`).
     """
-    spec = port.strip()
-    if spec.lower() in DISABLED:
+    spec = _normalised(port)
+    if spec in DISABLED:
         return None
-    if spec.lower() == "mock":
+    if spec == "mock":
         return MockBackend()
     return SerialBackend(spec, baudrate)

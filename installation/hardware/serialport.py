@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import importlib.util
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -86,26 +87,44 @@ PortInfo(device='/dev/ttyUSB0', vid=6790, pid=29987, serial_number=None, descrip
     return sorted(found, key=lambda p: (rank[p.vid or 0], p.device))
 
 
+#: What a port string may be, for error messages.
+PORT_FORMS = "auto, none, a device path such as /dev/ttyACM0 or COM3, serial:NUMBER or a pyserial URL such as loop://"
+
+
 def check_port_spec(spec: str) -> None:
     """Raises ConfigError for a port string that can never work.
+
+    A serial port string is ``auto``, ``serial:NUMBER``, a pyserial URL
+    (``loop://``, ``socket://…``), an absolute device path, or a Windows
+    ``COMn`` name; anything else (``ttyACM0`` without its folder, ``arduino``)
+    would be searched for forever.
 
     >>> check_port_spec("serial:")
     Traceback (most recent call last):
     ...
     installation.errors.ConfigError: panel port 'serial:': give the USB serial number after 'serial:'
+    >>> check_port_spec("ttyACM0")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    installation.errors.ConfigError: panel port 'ttyACM0': not a port string; use auto, none, ...
     """
-    if spec.startswith("serial:") and not spec[len("serial:") :].strip():
-        raise ConfigError(f"panel port {spec!r}: give the USB serial number after 'serial:'")
+    if spec == "auto":
+        return
+    if spec.startswith("serial:"):
+        if not spec[len("serial:") :].strip():
+            raise ConfigError(f"panel port {spec!r}: give the USB serial number after 'serial:'")
+        return
     if "://" in spec:
         scheme = spec.split("://", 1)[0].lower()
         if (
             not scheme.isidentifier()
             or importlib.util.find_spec(f"serial.urlhandler.protocol_{scheme}") is None
         ):
-            raise ConfigError(
-                f"panel port {spec!r}: unknown URL scheme {scheme!r}; use auto, none, a device path, "
-                "serial:NUMBER or a pyserial URL such as loop://"
-            )
+            raise ConfigError(f"panel port {spec!r}: unknown URL scheme {scheme!r}; use {PORT_FORMS}")
+        return
+    windows = re.fullmatch(r"(\\\\\.\\)?COM[0-9]{1,3}", spec, re.IGNORECASE)
+    if not (os.path.isabs(spec) or windows):
+        raise ConfigError(f"panel port {spec!r}: not a port string; use {PORT_FORMS}")
 
 
 def resolve_port(spec: str, attempt: int = 0, ports: Sequence[PortInfo] | None = None) -> str:

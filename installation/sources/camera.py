@@ -1,6 +1,7 @@
-"""Cameras on this machine (``camera:N`` or a device path) and IP cameras (URLs).
+"""Cameras on this machine (``camera:N`` or a device path).
 
-This module is the one place that chooses an OpenCV capture backend.
+This module is the one place that chooses an OpenCV capture backend for a
+camera (IP cameras are read through PyAV: see :mod:`installation.sources.stream`).
 ``read()`` blocks until the device delivers, so these sources are
 ``realtime`` and live playback does not pace them again.
 """
@@ -18,17 +19,12 @@ import numpy as np
 from installation.errors import SourceError
 from installation.geometry import Frame
 from installation.sources.base import DEFAULT_FPS, SourceBase, as_bgr, log, usable_fps
-from installation.sources.spec import redact
 
 if sys.platform.startswith("linux"):
     # OpenCV's V4L2 backend waits 10 s for each frame of a stalled camera before
     # giving up, and it ignores CAP_PROP_READ_TIMEOUT_MSEC. OpenCV reads this
     # variable on the first V4L2 read, so setting it at import is early enough.
     os.environ.setdefault("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT", "2")
-
-#: How long an IP camera may take to answer, and to send each frame.
-STREAM_OPEN_TIMEOUT_MS = 10_000
-STREAM_READ_TIMEOUT_MS = 5_000
 
 
 def camera_backend() -> int:
@@ -134,30 +130,3 @@ class CameraSource(_CaptureSource):
         if size and self.size != size:
             log.info("%s: asked for %dx%d, the camera gives %dx%d", self.name, *size, *self.size)
 
-
-class StreamSource(_CaptureSource):
-    """An IP camera or network stream (``rtsp://``, ``http://``, ``https://``) through FFmpeg.
-
-    Opening gives up after :data:`STREAM_OPEN_TIMEOUT_MS` and each read after
-    :data:`STREAM_READ_TIMEOUT_MS`, so a dead camera is reported instead of
-    hanging. The URL is passed on untouched (its query string is the
-    camera's); ``name`` hides any password. For RTSP over TCP, set
-    ``OPENCV_FFMPEG_CAPTURE_OPTIONS=rtsp_transport;tcp`` in the environment.
-    """
-
-    _lost_reason = "stream stopped (camera off or network down?)"
-
-    def __init__(self, url: str, *, name: str | None = None) -> None:
-        super().__init__()
-        self.url = url
-        self.name = name or redact(url)
-        params = [
-            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, STREAM_OPEN_TIMEOUT_MS,
-            cv2.CAP_PROP_READ_TIMEOUT_MSEC, STREAM_READ_TIMEOUT_MS,
-        ]
-        cap = cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
-        if not cap.isOpened():
-            cap.release()
-            raise SourceError(f"{self.name}: cannot connect (wrong address, camera off, or no network)")
-        self._first_frame(cap, "stream")
-        self.fps = usable_fps(cap.get(cv2.CAP_PROP_FPS))

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from installation.errors import SourceError
 from installation.sources.base import FrameSource
-from installation.sources.camera import CameraSource, StreamSource
+from installation.sources.camera import CameraSource
 from installation.sources.pattern import PatternSource
 from installation.sources.spec import parse_spec
+from installation.sources.stream import StreamSource
 from installation.sources.video import Playlist, VideoFile
 
 

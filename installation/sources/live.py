@@ -3,7 +3,9 @@
 The reader never waits for the consumer: a slow consumer simply skips
 frames. A source that fails is reopened with a growing pause capped at one
 second, for as long as it takes; the thread never raises and never stops on
-its own.
+its own. Stopping never waits long for a reader stuck inside a driver or a
+network call: it is left to finish that call on its own, and then closes its
+source and ends.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ from installation.sources.spec import parse_spec
 
 #: The longest pause between attempts to reopen a failed source, in seconds.
 MAX_RETRY_DELAY = 1.0
+#: How long after being asked to stop :meth:`LiveSource.stop` waits for its reader. A reader
+#: that is not stuck ends within milliseconds; one stuck opening a camera that never answers
+#: would hold up closing the room (and every camera stopped after it) for its whole open
+#: timeout. Counted from the request, so cameras asked together share one wait.
+STOP_WAIT = 1.0
 # A file decoding slower than its frame rate plays slower; it does not race to catch up.
 _MAX_LAG = 0.25
 _FPS_WINDOW = 30
@@ -90,6 +97,7 @@ class LiveSource:
         self._clock = clock
         self._cond = threading.Condition()
         self._stop = threading.Event()
+        self._stop_asked = 0.0
         self._thread: threading.Thread | None = None
         self._latest: Frame | None = None
         self._last_index = -1
@@ -131,24 +139,41 @@ class LiveSource:
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
         """Start reading (again, after :meth:`stop`); does nothing if already running."""
-        if self._thread is not None and self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive() and not self._stop.is_set():
             return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"source {self.name}", daemon=True)
+        # Each reader has its own stop event: one left behind in a stuck call by an earlier
+        # stop() still ends when that call returns, while this one reads on.
+        self._stop = stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(stop,), name=f"source {self.name}", daemon=True
+        )
         self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop reading and join the thread (a read stuck in a driver may hold it up to ``timeout`` s)."""
+    def request_stop(self) -> None:
+        """Ask the reader to stop and wake anyone waiting, without waiting for it (see :meth:`stop`)."""
+        if not self._stop.is_set():
+            self._stop_asked = time.monotonic()
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop reading and wait for the reader to end: up to ``timeout`` s, by default until
+        :data:`STOP_WAIT` after the stop was first asked for.
+
+        A reader still inside a blocking call after that (a camera that accepted
+        the connection and never answers) is left to end by itself when the
+        call gives up; it then closes its source. It never delivers again.
+        """
+        self.request_stop()
+        if timeout is None:
+            timeout = max(0.0, self._stop_asked + STOP_WAIT - time.monotonic())
         thread = self._thread
         if thread is not None:
             thread.join(timeout)
             if thread.is_alive():
-                log.warning("%s: reader still busy %.0f s after stop", self.name, timeout)
-            else:
-                self._thread = None
+                log.info("%s: reader still busy %.1f s after stop; it ends by itself", self.name, timeout)
+            self._thread = None
 
     def __enter__(self) -> LiveSource:
         self.start()
@@ -163,21 +188,21 @@ class LiveSource:
         self.stop()
 
     # -- reader thread -----------------------------------------------------
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         attempt = 0
-        while not self._stop.is_set():
+        while not stop.is_set():
             source: FrameSource | None = None
             self._delivered_since_open = False
             try:
                 source = self._opener()
-                if self._pump(source):
+                if self._pump(source, stop):
                     attempt = 0
                     continue
-                if self._stop.is_set():
+                if stop.is_set():
                     break
                 raise SourceError(f"{self.name}: ended without a single frame")
             except Exception as exc:  # noqa: BLE001 - whatever breaks, the installation keeps running
-                if not self._stop.is_set():
+                if not stop.is_set():
                     self._lost(self._describe(exc))
                 if self._delivered_since_open:
                     attempt = 0
@@ -187,18 +212,18 @@ class LiveSource:
                         source.close()
                     except Exception:  # noqa: BLE001
                         log.debug("%s: error while closing", self.name, exc_info=True)
-            if self._stop.wait(retry_delay(attempt)):
+            if stop.wait(retry_delay(attempt)):
                 break
             attempt += 1
 
-    def _pump(self, source: FrameSource) -> bool:
+    def _pump(self, source: FrameSource, stop: threading.Event) -> bool:
         """Read until the source ends or stop is asked; True if any frame came through."""
         paced = not getattr(source, "realtime", False)
         anchor: tuple[float, float] | None = None
         previous_ts = float("-inf")
-        while not self._stop.is_set():
+        while not stop.is_set():
             frame = source.read()
-            if frame is None:
+            if frame is None or stop.is_set():
                 return self._delivered_since_open
             if paced:
                 now = self._clock()
@@ -206,7 +231,7 @@ class LiveSource:
                     anchor = (now, frame.timestamp)
                 due = anchor[0] + (frame.timestamp - anchor[1])
                 if due > now:
-                    if self._stop.wait(due - now):
+                    if stop.wait(due - now):
                         return self._delivered_since_open
                 elif now - due > _MAX_LAG:
                     anchor = (now, frame.timestamp)

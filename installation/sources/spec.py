@@ -31,7 +31,17 @@ _OPTIONS = {
 }
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
-_SIZE = re.compile(r"^(\d{1,5})[xX](\d{1,5})$")
+# ASCII digits only: \d and str.isdigit() also take characters such as "²" or "３",
+# which int() then refuses or reads as another number.
+_NUMBER = re.compile(r"[0-9]{1,6}")
+_SIZE = re.compile(r"([0-9]{1,5})[xX]([0-9]{1,5})")
+_FPS = re.compile(r"[0-9]{1,4}(\.[0-9]{1,3})?")
+
+#: The smallest and largest width or height a camera or pattern may be asked for: below it
+#: there is nothing to detect a face in, above it a frame costs hundreds of megabytes.
+SIDE_RANGE = (16, 7680)
+#: Camera numbers ``camera:N`` may name (V4L2 and DirectShow count far fewer devices).
+MAX_CAMERA = 255
 
 
 class SourceSpecError(ConfigError, SourceError):
@@ -113,13 +123,18 @@ def parse_spec(text: str) -> SourceSpec:
         return _with_options(text, "device", path, query)
     if scheme in STREAM_SCHEMES:
         # The query string belongs to the camera's URL, so streams take no options of ours.
-        if not urlsplit(text).netloc:
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+        except ValueError as exc:
+            raise SourceSpecError(f"{redact(text)}: not a URL FFmpeg can open ({exc})") from None
+        if not parts.hostname:
             raise SourceSpecError(f"{redact(text)}: expected {scheme}://host/path")
         return SourceSpec(text, "stream", text)
     if scheme == "camera":
         target, _, query = text[len("camera:"):].partition("?")
-        if not target.isdigit():
-            raise SourceSpecError(f"{text}: expected a camera number like camera:0")
+        if not _NUMBER.fullmatch(target) or int(target) > MAX_CAMERA:
+            raise SourceSpecError(f"{text}: expected a camera number like camera:0 (0 to {MAX_CAMERA})")
         return _with_options(text, "camera", str(int(target)), query)
     if scheme == "pattern":
         target, _, query = text[len("pattern:"):].partition("?")
@@ -147,22 +162,23 @@ def _with_options(text: str, kind: str, target: str, query: str) -> SourceSpec:
 
 def _convert(text: str, key: str, value: str) -> object:
     if key == "size":
-        m = _SIZE.match(value)
-        if not m or not (0 < int(m.group(1)) <= 16384 and 0 < int(m.group(2)) <= 16384):
+        low, high = SIDE_RANGE
+        m = _SIZE.fullmatch(value)
+        if not m:
             raise SourceSpecError(f"{text}: size must be WIDTHxHEIGHT like 1280x720, not {value!r}")
-        return (int(m.group(1)), int(m.group(2)))
+        size = (int(m.group(1)), int(m.group(2)))
+        if not all(low <= side <= high for side in size):
+            raise SourceSpecError(f"{text}: size {value!r} is outside {low}x{low} .. {high}x{high}")
+        return size
     if key == "fps":
-        try:
-            fps = float(value)
-        except ValueError:
-            fps = math.nan
+        fps = float(value) if _FPS.fullmatch(value) else math.nan
         if not (0 < fps <= 1000):
             raise SourceSpecError(f"{text}: fps must be a number of frames per second like 30, not {value!r}")
         return fps
     if key == "frames":
-        if not value.isdigit() or int(value) < 1:
+        if not _NUMBER.fullmatch(value) or int(value) < 1:
             raise SourceSpecError(f"{text}: frames must be a whole number of frames like 300, not {value!r}")
         return int(value)
-    if len(value) != 4 or not value.isascii():
+    if not re.fullmatch(r"[A-Za-z0-9 ]{4}", value):
         raise SourceSpecError(f"{text}: fourcc must be four characters like MJPG or YUYV, not {value!r}")
     return value.upper()

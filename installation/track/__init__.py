@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from installation.track.motion import CameraMotion, MotionEstimator
-from installation.track.tracker import TrackedFace, Tracker
+from installation.track.tracker import HOLD_RANGE, TrackedFace, Tracker
 
-__all__ = ["CameraMotion", "MotionEstimator", "TrackedFace", "Tracker"]
+__all__ = ["HOLD_RANGE", "CameraMotion", "MotionEstimator", "TrackedFace", "Tracker"]

@@ -159,6 +159,12 @@ class _Track:
         return TrackedFace(self.track_id, box, self.score, self.misses, self.age, self.confirmed)
 
 
+#: The hold (seconds a face stays hidden after the detector last saw it, and on recorded
+#: footage before it first did) that a config or ``anonymize --hold`` may set: at least a
+#: tenth of a second, so one missed detection never shows a face; at most ten.
+HOLD_RANGE = (0.1, 10.0)
+
+
 class Tracker:
     """Associates detections across frames and says which regions to hide.
 
