@@ -156,7 +156,7 @@ def test_check_takes_the_file_as_path_or_as_config_like_every_other_command(
 
 #: One mistake of each kind the loader refuses, written into the default file.
 MISTAKES: dict[str, tuple[str, str]] = {
-    "not a number": ("threshold = 0.5", "threshold = nan"),
+    "not a number": ("threshold = 0.2", "threshold = nan"),
     "control character in a name": ('name = "Camera 1"', 'name = "Camera\\u00001"'),
     "letters in a camera number": ('source = "camera:0"', 'source = "camera:0x"'),
     "odd digits in a camera number": ('source = "camera:0"', 'source = "camera:²"'),
