@@ -1,9 +1,11 @@
 """``installation anonymize``: the live pipeline applied to recorded footage.
 
 For facilitators preparing demo clips. Every frame is read in order, detected,
-tracked and hidden, and written as H.264 at the input's resolution and frame
-rate. Audio and metadata are dropped unless ``--keep-audio`` is given. The
-output appears under its final name only when complete.
+tracked and hidden, and written as H.264 at the input's resolution, each at
+the time it has in the input (:mod:`installation.sources.footage` reads it:
+footage from phones runs at a varying frame rate). Audio and metadata are
+dropped unless ``--keep-audio`` is given. The output appears under its final
+name only when complete.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from installation.geometry import Frame
 from installation.lookahead import Lookahead
 from installation.output import VideoWriter, copy_audio
 from installation.pipeline import Processed, Processor
-from installation.sources import open_source, read_ahead
+from installation.sources import read_ahead
+from installation.sources.footage import FootageFile
 from installation.track import Tracker
 
 log = logging.getLogger(__name__)
@@ -47,7 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "anonymize",
         help="hide faces in recorded video files (H.264 MP4 out)",
         description="Hide every face in recorded footage with the installation's pipeline. "
-        "Writes H.264 MP4 at the input's resolution and frame rate; audio and metadata are dropped.",
+        "Writes H.264 MP4 at the input's resolution, every frame at its time in the input; "
+        "audio and metadata are dropped.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files (several: OUTPUT is a folder)")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="output file, or folder for several inputs")
@@ -202,7 +206,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 def _frames(src: Path) -> Iterator[Frame]:
     """Every frame of ``src`` in order, decoded on its own thread; the file is closed when done."""
-    source = open_source(str(src))
+    source = FootageFile(src, name=str(src))
     try:
         yield from read_ahead(source)
     finally:
@@ -240,19 +244,10 @@ def anonymize_file(
     ``detector_range`` (``short``/``full``) is its older form.
     """
     try:
-        probe = open_source(str(src))
+        with FootageFile(src, name=str(src)) as probe:
+            (width, height), fps, total, origin = probe.size, probe.fps, probe.frame_count, probe.start
     except SourceError as exc:
-        raise UsageError(f"{src}: cannot read video: {exc}") from None
-    try:
-        first = probe.read()
-        fps, total = probe.fps, getattr(probe, "frame_count", None) or None
-    except SourceError as exc:
-        raise UsageError(f"{src}: cannot read video: {exc}") from None
-    finally:
-        probe.close()
-    if first is None:
-        raise UsageError(f"{src}: no video frames could be decoded")
-    width, height = first.width, first.height
+        raise UsageError(f"{src}: cannot read video: {str(exc).removeprefix(f'{src}: ')}") from None
     spec = detector or (DETECTOR_ALIASES[detector_range] if detector_range else ANONYMIZE_DETECTOR)
     found = create_detector(spec, threshold=threshold, small_faces=small_faces)
     processor = Processor(found, Tracker(hold_seconds=hold), mask_shape=mask, mask_scale=mask_scale,
@@ -283,7 +278,8 @@ def anonymize_file(
                 raise UsageError(str(exc)) from None
             if result is None:
                 break
-            writer.write(result.image)
+            # Each frame at its own time: footage from phones runs at a varying rate.
+            writer.write(result.image, result.frame.timestamp)
             if boxes is not None:
                 boxes.add(result)
             if on_frame is not None:
@@ -291,12 +287,14 @@ def anonymize_file(
             frames += 1
             if bar is not None:
                 bar.update(1)
-        writer.close()
+        writer.finish()
+        if keep_audio and writer.partial is not None:
+            # The sound goes in before the file gets its name: a complete file or none.
+            copy_audio(writer.partial, src, start=origin)
         if boxes is not None:
             boxes.close()
             boxes = None
-        if keep_audio and dst is not None:
-            copy_audio(dst, src)
+        writer.commit()
     except BaseException:
         if writer is not None:
             writer.abort()

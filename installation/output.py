@@ -25,6 +25,12 @@ from installation.errors import UsageError
 from installation.machine import usable_cores
 
 
+#: Frame times are written to this tick: a whole number of ticks for every frame of 24, 25,
+#: 30, 50 and 60 fps and their 1000/1001 forms but 23.976 (which rounds by under 6 µs, never
+#: adding up), and for the 1/600 s and 1/1000 s clocks phones and Matroska files keep.
+TIME_BASE = Fraction(1, 90000)
+
+
 def _rate(fps: float) -> Fraction:
     # 29.97 and friends are 30000/1001; others are fine as small fractions.
     for den in (1, 1001):
@@ -36,6 +42,10 @@ def _rate(fps: float) -> Fraction:
 
 class VideoWriter:
     """Encode BGR frames to an H.264 MP4 at ``path``, atomically.
+
+    Each frame is shown at the time given to :meth:`write` (seconds from the
+    start), so footage recorded at a variable frame rate keeps its timing;
+    frames written without a time follow each other at ``fps``.
 
     >>> import numpy as np, tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "clip.mp4"
@@ -82,7 +92,11 @@ class VideoWriter:
             if self.path is not None:
                 options["movflags"] = "+faststart"
             self._container = av.open(target, mode="w", format="mp4", options=options)
-            self._stream = self._container.add_stream("libx264", rate=_rate(fps))
+            self._rate = _rate(fps)
+            self._stream = self._container.add_stream("libx264", rate=self._rate)
+            # A fine clock instead of one tick a frame: each frame keeps its own time.
+            self._stream.codec_context.time_base = TIME_BASE
+            self._stream.time_base = TIME_BASE
             self._stream.width, self._stream.height = width, height
             self._stream.pix_fmt = "yuv420p" if self._even else "yuv444p"
             # x264's fastest preset with three of the tools it leaves out put back: CABAC,
@@ -105,7 +119,8 @@ class VideoWriter:
                 self._tmp.unlink(missing_ok=True)
             raise
         self._yuv: np.ndarray | None = None
-        self._queue: Queue[np.ndarray | None] | None = None
+        self._pts = -1
+        self._queue: Queue[tuple[np.ndarray, int] | None] | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         if threaded:
@@ -116,20 +131,28 @@ class VideoWriter:
             self._thread.start()
 
     # -- writing ---------------------------------------------------------------
-    def write(self, image: np.ndarray) -> None:
-        """Append one BGR frame of the writer's size."""
+    def write(self, image: np.ndarray, time: float | None = None) -> None:
+        """Append one BGR frame of the writer's size, shown ``time`` seconds from the start.
+
+        Without ``time`` the frame follows the one before at the writer's
+        rate. A time that is not after the frame before's is moved just after it
+        (an encoder cannot show two frames at once).
+        """
         h, w = image.shape[:2]
         if (w, h) != self.size:
             raise ValueError(f"frame is {w}x{h}, the writer expects {self.size[0]}x{self.size[1]}")
         if self._error is not None:
             raise self._error
+        seconds = self.frames / self._rate if time is None else time
+        pts = max(self._pts + 1, round(seconds / TIME_BASE))
+        self._pts = pts
         if self._queue is not None:
-            self._queue.put(image)
+            self._queue.put((image, pts))
         else:
-            self._encode(image)
+            self._encode(image, pts)
         self.frames += 1
 
-    def _encode(self, image: np.ndarray) -> None:
+    def _encode(self, image: np.ndarray, pts: int) -> None:
         if self._even:
             # One I420 buffer for every frame, handed to the encoder without a copy: x264
             # copies each picture in before encode() returns.
@@ -139,18 +162,19 @@ class VideoWriter:
             frame = av.VideoFrame.from_numpy_buffer(self._yuv, format="yuv420p")
         else:
             frame = av.VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv444p")
+        frame.pts, frame.time_base = pts, TIME_BASE
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
 
     def _drain(self) -> None:
         assert self._queue is not None
         while True:
-            image = self._queue.get()
-            if image is None:
+            item = self._queue.get()
+            if item is None:
                 return
             if self._error is None:
                 try:
-                    self._encode(image)
+                    self._encode(*item)
                 except BaseException as exc:  # reported to the writing thread on its next call
                     self._error = exc
 
@@ -163,6 +187,12 @@ class VideoWriter:
     # -- ending ----------------------------------------------------------------
     def close(self) -> Path | None:
         """Flush, close and move the file to its final name; returns the path."""
+        self.finish()
+        return self.commit()
+
+    def finish(self) -> None:
+        """Flush and close the encoder: the file is complete, still under its temporary name
+        (:attr:`partial`), for anything that must be added before it is given its own."""
         self._finish_thread()
         if self._error is not None:
             self.abort()
@@ -174,6 +204,14 @@ class VideoWriter:
         except BaseException:
             self.abort()
             raise
+
+    @property
+    def partial(self) -> Path | None:
+        """The temporary file being written (None in memory)."""
+        return self._tmp
+
+    def commit(self) -> Path | None:
+        """Move the finished file to its final name; returns the path."""
         if self._tmp is not None and self.path is not None:
             os.replace(self._tmp, self.path)
         return self.path
@@ -198,10 +236,13 @@ class VideoWriter:
             self.abort()
 
 
-def copy_audio(video_path: Path, audio_source: Path) -> bool:
+def copy_audio(video_path: Path, audio_source: Path, *, start: float = 0.0) -> bool:
     """Mux the audio streams of ``audio_source`` into ``video_path`` (in place, atomically).
 
-    Returns False when the source has no audio.
+    ``start`` is the time in ``audio_source`` (seconds) where ``video_path``
+    begins: the source's first video frame, which files such as broadcast
+    ``.ts`` recordings do not put at zero. Sound before it is dropped, so
+    picture and sound stay together. Returns False when the source has no audio.
     """
     with av.open(str(audio_source)) as src:
         if not src.streams.audio:
@@ -218,9 +259,17 @@ def copy_audio(video_path: Path, audio_source: Path) -> bool:
                     continue
                 packet.stream = vout
                 out.mux(packet)
+            shift = {s.index: round(start / s.time_base) if start else 0 for s in ain.streams.audio}
             for packet in ain.demux(*ain.streams.audio):
                 if packet.dts is None:
                     continue
+                moved = shift[packet.stream.index]
+                if moved:
+                    if packet.pts is not None and packet.pts + (packet.duration or 0) <= moved:
+                        continue  # all of it before the first picture
+                    packet.dts -= moved
+                    if packet.pts is not None:
+                        packet.pts -= moved
                 packet.stream = amap[packet.stream.index]
                 out.mux(packet)
         os.replace(tmp, video_path)

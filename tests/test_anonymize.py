@@ -209,3 +209,89 @@ def test_the_older_range_option_names_detector_and_both_together_are_refused(tmp
     proc = run_cli("anonymize", str(clip), "-o", str(tmp_path / "c.mp4"), "--detector", "yunet+deface")
     assert proc.returncode == 2 and "--detector: detector 'yunet+deface': unknown name 'deface'" in proc.stderr
     assert not (tmp_path / "b.mp4").exists() and not (tmp_path / "c.mp4").exists()
+
+
+def _write_clip(path: Path, times: list[float], draw, size: tuple[int, int] = (160, 120),  # type: ignore[no-untyped-def]
+                beep_at: float | None = None, container: str = "mp4") -> Path:
+    """An H.264 clip whose frame ``i`` is ``draw(i)`` shown at ``times[i]`` seconds (a phone's
+    varying rate); with ``beep_at``, a silent AAC track with one loud beep at that time."""
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(path), "w", format=container) as out:
+        video = out.add_stream("libx264", rate=30)
+        video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
+        video.codec_context.time_base = video.time_base = Fraction(1, 1000)
+        audio = out.add_stream("aac", rate=48000) if beep_at is not None else None
+        for i, t in enumerate(times):
+            frame = av.VideoFrame.from_ndarray(draw(i), format="bgr24")
+            frame.pts, frame.time_base = round(t * 1000), Fraction(1, 1000)
+            for packet in video.encode(frame):
+                out.mux(packet)
+        if audio is not None:
+            samples = np.zeros(round((times[-1] + 0.5) * 48000), np.float32)
+            onset = round(beep_at * 48000)
+            samples[onset:onset + 4800] = 0.8 * np.sin(np.arange(4800) * 2 * np.pi * 1000 / 48000)
+            for start in range(0, len(samples) - 1024, 1024):
+                chunk = av.AudioFrame.from_ndarray(samples[None, start:start + 1024], format="fltp",
+                                                   layout="mono")
+                chunk.sample_rate, chunk.pts = 48000, start
+                for packet in audio.encode(chunk):
+                    out.mux(packet)
+        for stream in (video, audio):
+            if stream is not None:
+                for packet in stream.encode(None):
+                    out.mux(packet)
+    return path
+
+
+def _decoded_times(path: Path) -> tuple[list[float], list[np.ndarray]]:
+    import av
+
+    with av.open(str(path)) as c:
+        frames = list(c.decode(c.streams.video[0]))
+        return [float(f.time) for f in frames], [f.to_ndarray(format="bgr24") for f in frames]
+
+
+def _beep_time(path: Path) -> float:
+    """When the sound in ``path`` first gets loud (seconds)."""
+    import av
+
+    with av.open(str(path)) as c:
+        for frame in c.decode(c.streams.audio[0]):
+            loud = np.flatnonzero(np.abs(frame.to_ndarray()[0]) > 0.3)
+            if loud.size and frame.time is not None:
+                return float(frame.time) + loud[0] / frame.sample_rate
+    raise AssertionError(f"{path}: no beep")
+
+
+@pytest.mark.parametrize("container", ["mp4", "mpegts"])
+def test_footage_at_a_varying_frame_rate_keeps_each_frame_time_and_its_sound(
+    tmp_path: Path, container: str
+) -> None:
+    # A phone in a dim room: 2 s at 30 fps, then 2 s at 10 fps, then 30 fps again. One red
+    # frame, at 3.0 s, is where the beep is heard.
+    times = [i / 30 for i in range(60)] + [2 + i / 10 for i in range(20)] + [4 + i / 30 for i in range(30)]
+    red = times.index(3.0)
+    rng = np.random.default_rng(3)
+    texture = rng.integers(60, 120, (120, 160, 3), dtype=np.uint8)
+
+    def draw(i: int) -> np.ndarray:
+        return np.full((120, 160, 3), (0, 0, 230), np.uint8) if i == red else np.roll(texture, i, axis=1)
+
+    # MPEG-TS starts its clock well after zero (1.4 s): the sound must move with the pictures.
+    suffix = "ts" if container == "mpegts" else "mp4"
+    clip = _write_clip(tmp_path / f"phone.{suffix}", times, draw, beep_at=3.0, container=container)
+    out = tmp_path / "out.mp4"
+    proc = run_cli("anonymize", str(clip), "-o", str(out), "--keep-audio", "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    written, images = _decoded_times(out)
+    assert len(written) == len(times)
+    # Every frame where it was, within a millisecond (a frame is 33 ms at the fastest).
+    assert max(abs(a - b) for a, b in zip(written, times, strict=True)) < 0.001
+    shown_red = next(t for t, image in zip(written, images, strict=True)
+                     if image[..., 2].mean() > 150 > image[..., 1].mean())
+    assert abs(shown_red - 3.0) < 0.001
+    assert abs(_beep_time(out) - shown_red) < 1 / 30
+
