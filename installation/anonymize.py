@@ -23,6 +23,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
+import cv2
+import numpy as np
+
 from installation.detect import (
     ANONYMIZE_DETECTOR,
     DETECTOR_ALIASES,
@@ -32,7 +35,7 @@ from installation.detect import (
 )
 from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError, InstallationError, SourceError, UsageError
-from installation.geometry import Frame
+from installation.geometry import Box, Frame
 from installation.lookahead import Lookahead
 from installation.output import VideoWriter, copy_audio
 from installation.pipeline import Processed, Processor
@@ -144,7 +147,7 @@ class BoxesWriter:
              "faces": [{"track": 1, "box": [x, y, w, h], "score": 0.91, "missed": 0, "ahead": false}]},
             ...]}
 
-    ``box`` is the tracked face box in pixels (top-left x, y, width, height)
+    ``box`` is the tracked face box in the output's pixels (top-left x, y, width, height)
     before ``mask_scale`` grows it; ``missed`` counts the detector's runs since
     it last confirmed the face (0: seen in this frame, more: held by the
     tracker). Entries with ``"ahead": true`` are held *before* a later
@@ -162,16 +165,20 @@ class BoxesWriter:
         self._file.write(head[:-1] + ', "frames": [\n')
         self._first = True
 
-    def add(self, result: Processed) -> None:
+    def add(self, result: Processed, fit: _Fit | None = None) -> None:
+        """One frame's entry; ``fit`` puts boxes of a frame of another size into the output's pixels."""
+        size = (result.frame.width, result.frame.height)
+        place = (lambda box: fit.box(box, size)) if fit is not None else (lambda box: box)
         entry = {
             "frame": result.frame.index,
             "time": round(result.frame.timestamp, 4),
             "hidden_all": result.hidden_all,
             "faces": [
-                {"track": f.track_id, "box": [round(v, 1) for v in (f.box.x, f.box.y, f.box.w, f.box.h)],
+                {"track": f.track_id, "box": [round(v, 1) for v in (b.x, b.y, b.w, b.h)],
                  "score": round(f.score, 3), "missed": f.misses, "ahead": ahead}
                 for faces, ahead in ((result.faces, False), (result.ahead, True))
                 for f in faces
+                for b in (place(f.box),)
             ],
         }
         self._file.write(("" if self._first else ",\n") + json.dumps(entry))
@@ -202,6 +209,38 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+class _Fit:
+    """Frames of another size than the output's, scaled to fit it whole, centred, black bars
+    at the sides or top and bottom (two recordings joined into one file)."""
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.size = size
+
+    def _placement(self, width: int, height: int) -> tuple[float, int, int, int, int]:
+        out_w, out_h = self.size
+        scale = min(out_w / width, out_h / height)
+        w, h = max(1, min(out_w, round(width * scale))), max(1, min(out_h, round(height * scale)))
+        return scale, w, h, (out_w - w) // 2, (out_h - h) // 2
+
+    def image(self, image: np.ndarray) -> np.ndarray:
+        height, width = image.shape[:2]
+        if (width, height) == self.size:
+            return image
+        _, w, h, x, y = self._placement(width, height)
+        shrinking = w < width
+        canvas = np.zeros((self.size[1], self.size[0], 3), np.uint8)
+        canvas[y : y + h, x : x + w] = cv2.resize(
+            image, (w, h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+        return canvas
+
+    def box(self, box: Box, frame_size: tuple[int, int]) -> Box:
+        """``box`` on a frame of ``frame_size``, in the output's pixels."""
+        if frame_size == self.size:
+            return box
+        scale, _, _, x, y = self._placement(*frame_size)
+        return Box(x + box.x * scale, y + box.y * scale, box.w * scale, box.h * scale)
 
 
 def _frames(src: Path) -> Iterator[Frame]:
@@ -259,6 +298,7 @@ def anonymize_file(
     bar = None
     frames = 0
     results: Iterator[Processed] | None = None
+    fit, shown = _Fit((width, height)), (width, height)
     start = time.perf_counter()
     try:
         writer = VideoWriter(dst, fps=fps, size=(width, height), crf=crf)
@@ -278,10 +318,16 @@ def anonymize_file(
                 raise UsageError(str(exc)) from None
             if result is None:
                 break
+            size = (result.frame.width, result.frame.height)
+            if size != shown:
+                log.warning("%s: the picture changes size at frame %d, from %dx%d to %dx%d: from there "
+                            "each frame is hidden at its own size and scaled to fit the output's %dx%d",
+                            src, result.frame.index, *shown, *size, width, height)
+                shown = size
             # Each frame at its own time: footage from phones runs at a varying rate.
-            writer.write(result.image, result.frame.timestamp)
+            writer.write(fit.image(result.image), result.frame.timestamp)
             if boxes is not None:
-                boxes.add(result)
+                boxes.add(result, fit)
             if on_frame is not None:
                 on_frame(result)
             frames += 1

@@ -295,3 +295,55 @@ def test_footage_at_a_varying_frame_rate_keeps_each_frame_time_and_its_sound(
     assert abs(shown_red - 3.0) < 0.001
     assert abs(_beep_time(out) - shown_red) < 1 / 30
 
+
+def test_a_picture_size_change_midway_is_hidden_at_its_own_size_and_scaled_into_the_output(
+    tmp_path: Path, scene
+) -> None:  # type: ignore[no-untyped-def]
+    import av
+
+    from installation.leak import leaks
+
+    # Two broadcast recordings joined into one .ts file: 40 frames of a 640x360 hall, then
+    # 40 of an 800x600 studio whose clock starts again at zero, as joined recordings' do.
+    hall_face, studio_face = Box(300, 120, 100, 100), Box(340, 220, 150, 150)
+    hall = scene(("astronaut", hall_face), size=(640, 360))
+    studio = scene(("hopper", studio_face), size=(800, 600))
+    studio[:40] = (40, 160, 40)  # a green band along the top: the studio's own picture
+    clip = tmp_path / "joined.ts"
+    with clip.open("wb") as joined:
+        for picture in (hall, studio):
+            part = tmp_path / "part.ts"
+            with av.open(str(part), "w", format="mpegts") as out:
+                stream = out.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
+                stream.width, stream.height, stream.pix_fmt = picture.shape[1], picture.shape[0], "yuv420p"
+                for i in range(40):
+                    frame = av.VideoFrame.from_ndarray(np.roll(picture, 2 * i, axis=1), format="bgr24")
+                    frame.pts = i
+                    for packet in stream.encode(frame):
+                        out.mux(packet)
+                for packet in stream.encode(None):
+                    out.mux(packet)
+            joined.write(part.read_bytes())
+            part.unlink()
+    out = tmp_path / "out.mp4"
+    proc = run_cli("anonymize", str(clip), "-o", str(out), "--no-progress", "--strength", "0")
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if "changes size" in line]
+    assert len(warnings) == 1 and "frame 40" in warnings[0] and "800x600" in warnings[0], proc.stderr
+    times, images = _decoded_times(out)
+    assert len(images) == 80 and all(image.shape == (360, 640, 3) for image in images)
+    # Each studio frame is scaled to fit 640x360 (0.6 times: 480x360), bars left and right.
+    for i in (0, 39):
+        face = Box(hall_face.x + 2 * i, hall_face.y, hall_face.w, hall_face.h)
+        assert leaks(np.roll(hall, 2 * i, axis=1), images[i], face) is False, i
+    for i in (40, 60, 79):
+        image = images[i]
+        expected = cv2.resize(np.roll(studio, 2 * (i - 40), axis=1), (480, 360), interpolation=cv2.INTER_AREA)
+        assert image[:, :72].max() < 30 and image[:, 568:].max() < 30, f"frame {i}: no bars"
+        assert image[5:20, 100:540, 1].mean() > 120, f"frame {i}: not the studio's picture"
+        # Away from the face the picture is the studio's, moving as it does; the face is hidden.
+        assert np.abs(image[250:, 80:560].astype(int) - expected[250:]).mean() < 8, f"frame {i}"
+        face = Box(80 + (studio_face.x + 2 * (i - 40)) * 0.6, studio_face.y * 0.6, 90, 90)
+        assert leaks(cv2.copyMakeBorder(expected, 0, 0, 80, 80, cv2.BORDER_CONSTANT), image, face) is False, i
+    # The second recording's frames follow the first's, 40 ms apart, though its clock began again.
+    assert all(0.03 < b - a < 0.05 for a, b in zip(times, times[1:], strict=False))
