@@ -47,6 +47,31 @@ log = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi", ".m4v", ".webm", ".mpg", ".mpeg", ".wmv"}
 
+#: The smallest picture the pipeline works on: the camera-motion estimate and the guard look
+#: at a copy an eighth of each side. No face fits in less.
+MIN_SIDE = 8
+#: libx264's quality scale for 8-bit video: 0 is lossless, 51 the worst.
+CRF_RANGE = (0, 51)
+
+
+def _crf(text: str) -> int:
+    """``--crf``: a whole number in :data:`CRF_RANGE` (x264 fails on less and quietly clamps more)."""
+    low, high = CRF_RANGE
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {text!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"expected {low} (lossless) to {high} (lowest quality), got {value}")
+    return value
+
+
+def _too_small(src: Path, width: int, height: int, where: str) -> UsageError | None:
+    if width >= MIN_SIDE and height >= MIN_SIDE:
+        return None
+    return UsageError(f"{src}: {where} is {width}x{height} pixels; anonymize needs at least "
+                      f"{MIN_SIDE}x{MIN_SIDE} (no face fits in less)")
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -78,7 +103,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "seen on one frame only)")
     p.add_argument("--boxes-json", metavar="PATH", help="write the hidden boxes per frame as JSON")
     p.add_argument("--keep-audio", action="store_true", help="copy the input's audio into the output")
-    p.add_argument("--crf", type=int, default=20, help="H.264 quality, lower is better (default 20)")
+    p.add_argument("--crf", type=_crf, default=20, metavar="0-51",
+                   help="H.264 quality, lower is better: 0 lossless, 51 lowest (default 20)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -247,7 +273,12 @@ def _frames(src: Path) -> Iterator[Frame]:
     """Every frame of ``src`` in order, decoded on its own thread; the file is closed when done."""
     source = FootageFile(src, name=str(src))
     try:
-        yield from read_ahead(source)
+        for frame in read_ahead(source):
+            # A later part of the file can be smaller than its first picture.
+            error = _too_small(src, frame.width, frame.height, f"frame {frame.index}")
+            if error is not None:
+                raise error
+            yield frame
     finally:
         source.close()
 
@@ -287,6 +318,9 @@ def anonymize_file(
             (width, height), fps, total, origin = probe.size, probe.fps, probe.frame_count, probe.start
     except SourceError as exc:
         raise UsageError(f"{src}: cannot read video: {str(exc).removeprefix(f'{src}: ')}") from None
+    error = _too_small(src, width, height, "the picture")
+    if error is not None:
+        raise error
     spec = detector or (DETECTOR_ALIASES[detector_range] if detector_range else ANONYMIZE_DETECTOR)
     found = create_detector(spec, threshold=threshold, small_faces=small_faces)
     processor = Processor(found, Tracker(hold_seconds=hold), mask_shape=mask, mask_scale=mask_scale,

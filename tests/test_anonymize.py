@@ -88,6 +88,9 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         (lambda d: [str(d / "clip.avi"), "-o", str(d / "clip.avi")], "must be an .mp4"),
         (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--strength", "3"], "--strength"),
         (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--detect-every", "0"], "--detect-every"),
+        (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--crf", "-5"], "--crf: expected 0"),
+        (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--crf", "99"], "--crf: expected 0"),
+        (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--crf", "high"], "--crf: expected a whole"),
         (lambda d: [str(d / "clip.avi"), str(d / "clip.avi"), "-o", str(d / "out.mp4")], "must be an existing folder"),
     ],
 )
@@ -347,3 +350,42 @@ def test_a_picture_size_change_midway_is_hidden_at_its_own_size_and_scaled_into_
         assert leaks(cv2.copyMakeBorder(expected, 0, 0, 80, 80, cv2.BORDER_CONSTANT), image, face) is False, i
     # The second recording's frames follow the first's, 40 ms apart, though its clock began again.
     assert all(0.03 < b - a < 0.05 for a, b in zip(times, times[1:], strict=False))
+
+
+def _write_tiny(path: Path, side: int, frames: int = 5) -> Path:
+    """A lossless clip ``side`` pixels square (FFV1 takes any size, H.264 in 4:2:0 does not)."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("ffv1", rate=10)
+        stream.width = stream.height = side
+        stream.pix_fmt = "bgr0"
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.full((side, side, 3), 40 * i, np.uint8), format="bgr24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize("side", [1, 2, 7])
+def test_a_picture_too_small_to_hold_a_face_exits_2_with_one_line(tmp_path: Path, side: int) -> None:
+    clip = _write_tiny(tmp_path / "tiny.mkv", side)
+    proc = run_cli("anonymize", str(clip), "-o", str(tmp_path / "out.mp4"), "--no-progress")
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("installation")]
+    assert len(lines) == 1 and f"tiny.mkv: the picture is {side}x{side} pixels" in lines[0], proc.stderr
+    assert "at least 8x8" in lines[0]
+    assert [p.name for p in tmp_path.iterdir()] == ["tiny.mkv"]
+
+
+@pytest.mark.parametrize("side", [8, 9])
+def test_the_smallest_pictures_are_written_at_their_own_size(tmp_path: Path, side: int) -> None:
+    clip = _write_tiny(tmp_path / "tiny.mkv", side)
+    out = tmp_path / "out.mp4"
+    assert main(["anonymize", str(clip), "-o", str(out), "--no-progress"]) == 0
+    _, images = _decoded_times(out)
+    assert len(images) == 5 and images[0].shape == (side, side, 3)
+
