@@ -134,8 +134,13 @@ def _check_args(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]
         raise UsageError(f"--detect-every: expected 1 to 4, got {args.detect_every}")
     inputs = [Path(p) for p in args.inputs]
     for path in inputs:
-        if not path.is_file():
+        if path.is_dir():
+            raise UsageError(f"{path}: is a folder, not a video file: name the videos in it "
+                             f"(such as {path / '*.mp4'}) and give a folder as -o")
+        if not path.exists():
             raise UsageError(f"{path}: no such file")
+        if not path.is_file():
+            raise UsageError(f"{path}: not a regular file (a pipe or a device): anonymize reads video files")
         if not os.access(path, os.R_OK):
             raise UsageError(f"{path}: not readable")
     output = Path(args.output)
