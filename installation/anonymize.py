@@ -160,11 +160,47 @@ def _check_args(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]
             boxes = boxes_dir / f"{path.stem}.boxes.json" if boxes_dir else None
             jobs.append((path, output / f"{path.stem}.mp4", boxes))
     for src, dst, _ in jobs:
-        if dst.exists() and dst.resolve() == src.resolve():
-            raise UsageError(f"{dst}: refusing to overwrite the input")
         if not dst.parent.is_dir():
             raise UsageError(f"{dst}: the folder {dst.parent} does not exist")
+    _check_no_clashes(jobs)
     return jobs
+
+
+def _same_file_keys(path: Path) -> set[tuple[str, str]]:
+    """What identifies the file ``path`` names: its folder and its name, and, for a link, what it
+    points to. Names are compared without case: USB sticks (FAT, exFAT) and macOS take x.mp4
+    and X.MP4 for one file."""
+    keys = {(str(path.parent.resolve()), path.name.casefold())}
+    if path.is_symlink():
+        target = path.resolve()
+        keys.add((str(target.parent), target.name.casefold()))
+    return keys
+
+
+def _check_no_clashes(jobs: list[tuple[Path, Path, Path | None]]) -> None:
+    """Refuse, before anything is written, a run that would write two files to one name or
+    write over one of its inputs: the later one would silently replace the earlier."""
+    inputs: dict[tuple[str, str], Path] = {}
+    for src, _, _ in jobs:
+        keys = _same_file_keys(src)
+        for key in keys & inputs.keys():
+            also = f" (also as {inputs[key]})" if str(inputs[key]) != str(src) else ""
+            raise UsageError(f"{src}: given twice{also}")
+        inputs.update(dict.fromkeys(keys, src))
+    written: dict[tuple[str, str], Path] = {}
+    for src, *paths in jobs:
+        for path in paths:
+            if path is None:
+                continue
+            keys = _same_file_keys(path)
+            for key in keys & inputs.keys():
+                raise UsageError(f"{path}: refusing to overwrite the input {inputs[key]}")
+            for key in keys & written.keys():
+                if written[key] is src:
+                    raise UsageError(f"{path}: --boxes-json and -o name the same file")
+                raise UsageError(f"{written[key]} and {src} would both be written to {path}: rename one "
+                                 "of them, or anonymize them into different folders")
+            written.update(dict.fromkeys(keys, src))
 
 
 class BoxesWriter:

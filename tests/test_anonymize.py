@@ -108,6 +108,34 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path, make, message: str) -> 
     assert not (tmp_path / "out.mp4").exists()
 
 
+@pytest.mark.parametrize(
+    ("names", "extra", "message"),
+    [
+        (["a/visit.avi", "b/visit.avi"], [],
+         "a/visit.avi and {d}/b/visit.avi would both be written to {d}/out/visit.mp4"),
+        # USB sticks and macOS take these for one name.
+        (["a/visit.avi", "b/Visit.avi"], [], "a/visit.avi and {d}/b/Visit.avi would both be written to"),
+        (["a/visit.avi", "a/visit.mkv"], [], "a/visit.avi and {d}/a/visit.mkv would both be written to"),
+        (["a/visit.avi", "b/visit.avi"], ["--boxes-json", "{d}/out"], "would both be written to {d}/out/visit"),
+        (["a/visit.avi", "a/visit.avi"], [], "a/visit.avi: given twice"),
+    ],
+)
+def test_two_inputs_for_one_output_name_are_refused_before_anything_is_written(
+    tmp_path: Path, names: list[str], extra: list[str], message: str
+) -> None:
+    for name in set(names):
+        path = tmp_path / name
+        path.parent.mkdir(exist_ok=True)
+        _write_tiny(path.with_suffix(".mkv"), 16).rename(path)
+    (tmp_path / "out").mkdir()
+    args = [str(tmp_path / name) for name in names] + ["-o", str(tmp_path / "out")]
+    proc = run_cli("anonymize", *args, *[a.format(d=tmp_path) for a in extra], "--no-progress")
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("installation")]
+    assert len(lines) == 1 and message.format(d=tmp_path) in lines[0], proc.stderr
+    assert list((tmp_path / "out").iterdir()) == []
+
+
 def test_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(CLIPS["kiosk"].read_bytes())
