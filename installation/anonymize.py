@@ -37,7 +37,7 @@ from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError, InstallationError, SourceError, UsageError
 from installation.geometry import Box, Frame
 from installation.lookahead import Lookahead
-from installation.output import VideoWriter, copy_audio
+from installation.output import VideoWriter, audio_for_mp4, cannot_write, copy_audio
 from installation.pipeline import Processed, Processor
 from installation.sources import read_ahead
 from installation.sources.footage import FootageFile
@@ -225,12 +225,21 @@ class BoxesWriter:
 
     def __init__(self, path: Path, header: dict[str, Any]) -> None:
         self.path = path
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".partial.json", dir=path.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".partial.json", dir=path.parent)
+        except OSError as exc:
+            raise cannot_write(path, exc) from None
         self._tmp = Path(tmp)
         self._file: TextIO = os.fdopen(fd, "w", encoding="utf-8")
         head = json.dumps({"version": 1, **header})
-        self._file.write(head[:-1] + ', "frames": [\n')
+        self._write(head[:-1] + ', "frames": [\n')
         self._first = True
+
+    def _write(self, text: str) -> None:
+        try:
+            self._file.write(text)
+        except OSError as exc:
+            raise cannot_write(self.path, exc) from None
 
     def add(self, result: Processed, fit: _Fit | None = None) -> None:
         """One frame's entry; ``fit`` puts boxes of a frame of another size into the output's pixels."""
@@ -248,16 +257,23 @@ class BoxesWriter:
                 for b in (place(f.box),)
             ],
         }
-        self._file.write(("" if self._first else ",\n") + json.dumps(entry))
+        self._write(("" if self._first else ",\n") + json.dumps(entry))
         self._first = False
 
     def close(self) -> None:
-        self._file.write("\n]}\n")
-        self._file.close()
-        os.replace(self._tmp, self.path)
+        self._write("\n]}\n")
+        try:
+            self._file.close()
+            os.replace(self._tmp, self.path)
+        except OSError as exc:
+            raise cannot_write(self.path, exc) from None
 
     def abort(self) -> None:
-        self._file.close()
+        try:
+            # Closing flushes what is buffered, which fails on a full disk: it is thrown away anyway.
+            self._file.close()
+        except OSError:
+            pass
         self._tmp.unlink(missing_ok=True)
 
 
@@ -362,6 +378,11 @@ def anonymize_file(
     error = _too_small(src, width, height, "the picture")
     if error is not None:
         raise error
+    if keep_audio:
+        problem = audio_for_mp4(src)
+        if problem is not None:
+            raise UsageError(f"{src}: --keep-audio: {problem}; run without --keep-audio, or convert the "
+                             "sound first")
     spec = detector or (DETECTOR_ALIASES[detector_range] if detector_range else ANONYMIZE_DETECTOR)
     found = create_detector(spec, threshold=threshold, small_faces=small_faces)
     processor = Processor(found, Tracker(hold_seconds=hold), mask_shape=mask, mask_scale=mask_scale,
@@ -409,9 +430,12 @@ def anonymize_file(
             if bar is not None:
                 bar.update(1)
         writer.finish()
-        if keep_audio and writer.partial is not None:
+        if keep_audio and writer.partial is not None and dst is not None:
             # The sound goes in before the file gets its name: a complete file or none.
-            copy_audio(writer.partial, src, start=origin)
+            try:
+                copy_audio(writer.partial, src, start=origin)
+            except OSError as exc:
+                raise cannot_write(dst, exc) from None
         if boxes is not None:
             boxes.close()
             boxes = None

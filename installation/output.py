@@ -31,6 +31,22 @@ from installation.machine import usable_cores
 TIME_BASE = Fraction(1, 90000)
 
 
+def cannot_write(path: Path, exc: BaseException) -> BaseException:
+    """``exc``, raised while ``path`` was written through a temporary file, told about ``path``.
+
+    Operating-system errors name the file they failed on, which is the temporary
+    one beside ``path`` (``.visit.x1y2.partial.mp4``): the person asked for ``path``.
+    Anything else is returned as it is.
+
+    >>> cannot_write(Path("out/visit.mp4"), OSError(28, "No space left on device", "out/.visit.ab.partial.mp4"))
+    UsageError('out/visit.mp4: cannot write: no space left on device')
+    """
+    if not isinstance(exc, OSError) or isinstance(exc, UsageError):
+        return exc
+    reason = exc.strerror or str(exc)
+    return UsageError(f"{path}: cannot write: {reason[:1].lower()}{reason[1:]}")
+
+
 def _rate(fps: float) -> Fraction:
     # 29.97 and friends are 30000/1001; others are fine as small fractions.
     for den in (1, 1001):
@@ -79,7 +95,10 @@ class VideoWriter:
             directory = self.path.parent
             if not directory.is_dir():
                 raise UsageError(f"{self.path}: the folder {directory} does not exist")
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".partial.mp4", dir=directory)
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".partial.mp4", dir=directory)
+            except OSError as exc:
+                raise cannot_write(self.path, exc) from None
             os.close(fd)
             self._tmp = Path(tmp)
             target = tmp
@@ -114,10 +133,10 @@ class VideoWriter:
             self._stream.codec_context.thread_count = max(1, usable_cores() // 2)
             self._stream.metadata.clear()
             self._container.metadata.clear()
-        except Exception:
+        except Exception as exc:
             if self._tmp is not None:
                 self._tmp.unlink(missing_ok=True)
-            raise
+            raise self._told(exc) from None
         self._yuv: np.ndarray | None = None
         self._pts = -1
         self._queue: Queue[tuple[np.ndarray, int] | None] | None = None
@@ -142,7 +161,7 @@ class VideoWriter:
         if (w, h) != self.size:
             raise ValueError(f"frame is {w}x{h}, the writer expects {self.size[0]}x{self.size[1]}")
         if self._error is not None:
-            raise self._error
+            raise self._told(self._error)
         seconds = self.frames / self._rate if time is None else time
         pts = max(self._pts + 1, round(seconds / TIME_BASE))
         self._pts = pts
@@ -196,14 +215,14 @@ class VideoWriter:
         self._finish_thread()
         if self._error is not None:
             self.abort()
-            raise self._error
+            raise self._told(self._error)
         try:
             for packet in self._stream.encode(None):
                 self._container.mux(packet)
             self._container.close()
-        except BaseException:
+        except BaseException as exc:
             self.abort()
-            raise
+            raise self._told(exc) from None
 
     @property
     def partial(self) -> Path | None:
@@ -213,8 +232,15 @@ class VideoWriter:
     def commit(self) -> Path | None:
         """Move the finished file to its final name; returns the path."""
         if self._tmp is not None and self.path is not None:
-            os.replace(self._tmp, self.path)
+            try:
+                os.replace(self._tmp, self.path)
+            except OSError as exc:
+                self.abort()
+                raise cannot_write(self.path, exc) from None
         return self.path
+
+    def _told(self, exc: BaseException) -> BaseException:
+        return exc if self.path is None else cannot_write(self.path, exc)
 
     def abort(self) -> None:
         """Stop and delete the temporary file; the final name is never touched."""
@@ -234,6 +260,25 @@ class VideoWriter:
             self.close()
         else:
             self.abort()
+
+
+def audio_for_mp4(source: Path) -> str | None:
+    """Why the sound of ``source`` cannot be copied into an MP4 file (None: it can, or it has none).
+
+    Asked before a long encode, not after it: μ-law and ADPCM sound (old cameras,
+    telephone recordings in AVI) has no place in MP4.
+    """
+    with av.open(str(source)) as src:
+        probe = av.open(io.BytesIO(), mode="w", format="mp4")
+        try:
+            for stream in src.streams.audio:
+                try:
+                    probe.add_stream_from_template(stream)
+                except ValueError:
+                    return f"its {stream.codec_context.name} sound cannot go into an MP4 file"
+        finally:
+            probe.close()
+    return None
 
 
 def copy_audio(video_path: Path, audio_source: Path, *, start: float = 0.0) -> bool:

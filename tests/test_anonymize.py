@@ -418,3 +418,59 @@ def test_the_smallest_pictures_are_written_at_their_own_size(tmp_path: Path, sid
     _, images = _decoded_times(out)
     assert len(images) == 5 and images[0].shape == (side, side, 3)
 
+
+
+@pytest.mark.parametrize("what", ["video", "boxes"])
+def test_a_failed_write_names_the_file_asked_for_not_a_temporary_one(tmp_path: Path, what: str) -> None:
+    # A disk that fills up: the child may write no file beyond a limit (EFBIG instead of ENOSPC,
+    # the same failure to a writer). Noise does not compress: that video outgrows 64 kB at once.
+    # A still 16x16 picture makes a small video and, over 1500 frames, a long box file.
+    if what == "video":
+        rng = np.random.default_rng(5)
+        noise = [rng.integers(0, 255, (120, 160, 3), dtype=np.uint8) for _ in range(4)]
+        clip = _write_clip(tmp_path / "noise.mp4", [i / 10 for i in range(40)], lambda i: noise[i % 4])
+        limit = 64_000
+    else:
+        clip = _write_clip(tmp_path / "still.mp4", [i / 30 for i in range(1500)],
+                           lambda i: np.full((16, 16, 3), 90, np.uint8), size=(16, 16))
+        limit = 50_000
+    out, boxes = tmp_path / "out" / "visit.mp4", tmp_path / "boxes" / "visit.json"
+    out.parent.mkdir(), boxes.parent.mkdir()
+    args = ["anonymize", str(clip), "-o", str(out), "--boxes-json", str(boxes), "--no-progress"]
+    code = ("import resource, sys; from installation.cli import main; "
+            f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); sys.exit(main(sys.argv[1:]))")
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("installation")]
+    named = out if what == "video" else boxes
+    assert len(lines) == 1 and f"{named}: cannot write: file too large" in lines[0], proc.stderr
+    assert ".partial" not in proc.stderr
+    assert list(out.parent.iterdir()) == [] and list(boxes.parent.iterdir()) == []
+
+
+def test_sound_that_mp4_cannot_hold_is_refused_before_the_work_with_keep_audio(tmp_path: Path) -> None:
+    import av
+
+    # An old camera's AVI: MJPEG pictures, telephone-style mu-law sound.
+    clip = tmp_path / "camcorder.avi"
+    with av.open(str(clip), "w") as out:
+        video = out.add_stream("mjpeg", rate=10)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuvj420p"
+        sound = out.add_stream("pcm_mulaw", rate=8000, layout="mono")
+        for i in range(10):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 20 * i, np.uint8), format="bgr24")
+            frame.pts = i
+            for packet in video.encode(frame):
+                out.mux(packet)
+            chunk = av.AudioFrame.from_ndarray(np.zeros((1, 800), np.int16), format="s16", layout="mono")
+            chunk.sample_rate, chunk.pts = 8000, 800 * i
+            for packet in sound.encode(chunk):
+                out.mux(packet)
+        for stream in (video, sound):
+            for packet in stream.encode(None):
+                out.mux(packet)
+    proc = run_cli("anonymize", str(clip), "-o", str(tmp_path / "out.mp4"), "--keep-audio", "--no-progress")
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("installation")]
+    assert len(lines) == 1 and f"{clip}: --keep-audio: its pcm_mulaw sound cannot go into an MP4" in lines[0]
+    assert [p.name for p in tmp_path.iterdir()] == ["camcorder.avi"]
