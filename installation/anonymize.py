@@ -159,7 +159,7 @@ def _check_args(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]
         for path in inputs:
             boxes = boxes_dir / f"{path.stem}.boxes.json" if boxes_dir else None
             jobs.append((path, output / f"{path.stem}.mp4", boxes))
-    for src, dst, _ in jobs:
+    for _, dst, _ in jobs:
         if not dst.parent.is_dir():
             raise UsageError(f"{dst}: the folder {dst.parent} does not exist")
     _check_no_clashes(jobs)

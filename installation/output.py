@@ -24,7 +24,6 @@ import numpy as np
 from installation.errors import UsageError
 from installation.machine import usable_cores
 
-
 #: Frame times are written to this tick: a whole number of ticks for every frame of 24, 25,
 #: 30, 50 and 60 fps and their 1000/1001 forms but 23.976 (which rounds by under 6 µs, never
 #: adding up), and for the 1/600 s and 1/1000 s clocks phones and Matroska files keep.
