@@ -126,7 +126,7 @@ def test_two_inputs_for_one_output_name_are_refused_before_anything_is_written(
     for name in set(names):
         path = tmp_path / name
         path.parent.mkdir(exist_ok=True)
-        _write_tiny(path.with_suffix(".mkv"), 16).rename(path)
+        _write_tiny(path.with_name(f"{path.name}.mkv"), 16).rename(path)
     (tmp_path / "out").mkdir()
     args = [str(tmp_path / name) for name in names] + ["-o", str(tmp_path / "out")]
     proc = run_cli("anonymize", *args, *[a.format(d=tmp_path) for a in extra], "--no-progress")
