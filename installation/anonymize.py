@@ -16,7 +16,6 @@ import logging
 import os
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +36,14 @@ from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError, InstallationError, SourceError, UsageError
 from installation.geometry import Box, Frame
 from installation.lookahead import Lookahead
-from installation.output import VideoWriter, audio_for_mp4, cannot_write, copy_audio
+from installation.output import (
+    VideoWriter,
+    audio_for_mp4,
+    cannot_write,
+    copy_audio,
+    remove_stale,
+    temporary_beside,
+)
 from installation.pipeline import Processed, Processor
 from installation.sources import read_ahead
 from installation.sources.footage import FootageFile
@@ -60,7 +66,8 @@ def _crf(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from {low} to {high}, got {text!r}") from None
     if not low <= value <= high:
         raise argparse.ArgumentTypeError(f"expected {low} (lossless) to {high} (lowest quality), got {value}")
     return value
@@ -226,13 +233,16 @@ class BoxesWriter:
     def __init__(self, path: Path, header: dict[str, Any]) -> None:
         self.path = path
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".partial.json", dir=path.parent)
+            self._tmp = temporary_beside(path, ".partial.json")
         except OSError as exc:
             raise cannot_write(path, exc) from None
-        self._tmp = Path(tmp)
-        self._file: TextIO = os.fdopen(fd, "w", encoding="utf-8")
-        head = json.dumps({"version": 1, **header})
-        self._write(head[:-1] + ', "frames": [\n')
+        try:
+            self._file: TextIO = self._tmp.open("w", encoding="utf-8")
+            head = json.dumps({"version": 1, **header})
+            self._write(head[:-1] + ', "frames": [\n')
+        except BaseException:  # Ctrl-C too: the temporary file is ours to remove
+            self.abort()
+            raise
         self._first = True
 
     def _write(self, text: str) -> None:
@@ -271,27 +281,72 @@ class BoxesWriter:
     def abort(self) -> None:
         try:
             # Closing flushes what is buffered, which fails on a full disk: it is thrown away anyway.
-            self._file.close()
+            file = getattr(self, "_file", None)
+            if file is not None:
+                file.close()
         except OSError:
             pass
-        self._tmp.unlink(missing_ok=True)
+        finally:
+            self._tmp.unlink(missing_ok=True)
+
+
+#: The signals that end a run as Ctrl-C does, cleaning up: a supervisor's SIGTERM, and SIGHUP
+#: from a terminal or SSH session that closed.
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                      if hasattr(signal, name))
+#: Whether :func:`_stop_signals` has the stop signals now.
+_taken = False
+#: While a run's outputs are put in place, a stop signal waits (the signal that came, or None).
+_holding = False
+_held: int | None = None
+
+
+def _stop(signum: int, frame: object) -> None:
+    global _held
+    if _holding:
+        _held = signum
+        return
+    raise KeyboardInterrupt
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    # A supervisor's SIGTERM must clean up like Ctrl-C does.
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
+def _stop_signals() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP stop the run as Ctrl-C does: what is half written is removed.
 
+    A signal ignored when the run began stays ignored: that is how ``nohup`` keeps a run
+    going after its terminal closes, and how a shell keeps Ctrl-C from background jobs.
+    """
+    global _taken, _holding, _held
+    previous: dict[int, Any] = {}
+    _holding, _held = False, None
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        yield
-        return
+        for sig in _STOP_SIGNALS:
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                previous[sig] = signal.signal(sig, _stop)
+    except ValueError:  # not the main thread: signals are not ours to take
+        pass
+    _taken = bool(previous)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _taken, _holding, _held = False, False, None
+
+
+def _hold_stop_signals() -> None:
+    """From here a stop signal waits for :func:`_release_stop_signals`: the outputs are being put
+    in place, all of them or none."""
+    global _holding
+    _holding = _taken
+
+
+def _release_stop_signals() -> None:
+    """A stop signal that came while held stops the run now."""
+    global _holding, _held
+    held, _holding, _held = _held, False, None
+    if held is not None:
+        raise KeyboardInterrupt
 
 
 class _Fit:
@@ -436,6 +491,9 @@ def anonymize_file(
                 copy_audio(writer.partial, src, start=origin)
             except OSError as exc:
                 raise cannot_write(dst, exc) from None
+        # Both files under their names, or neither: a stop signal now waits for the caller
+        # (run) to release it, once the clip is reported complete.
+        _hold_stop_signals()
         if boxes is not None:
             boxes.close()
             boxes = None
@@ -458,7 +516,11 @@ def anonymize_file(
 
 def run(args: argparse.Namespace) -> int:
     jobs = _check_args(args)
-    with _sigterm_as_interrupt():
+    folders = {dst.parent for _, dst, _ in jobs} | {boxes.parent for _, _, boxes in jobs if boxes is not None}
+    for folder in sorted(folders):
+        for stale in remove_stale(folder):
+            log.info("removed %s, left by an earlier run that was killed", stale)
+    with _stop_signals():
         for src, dst, boxes in jobs:
             try:
                 stats = anonymize_file(
@@ -475,4 +537,5 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(f"{src}: {exc}") from None
             print(f"{dst}: {stats['frames']} frames in {stats['seconds']:.1f} s ({stats['fps']:.1f} fps)",
                   file=sys.stderr)
+            _release_stop_signals()
     return 0

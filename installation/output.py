@@ -4,12 +4,21 @@ The writer encodes into a temporary file beside the target and renames it
 only when the clip is complete, so an interrupted run leaves nothing under
 the final name. Nothing but the pictures is written: no audio unless asked,
 no metadata from the input, no encoder or creation-time tags.
+
+A temporary file's name says which process on which machine writes it
+(``.visit.pid4242@gallery-pi.k2j4ab_c.partial.mp4``). A run that is killed
+outright (SIGKILL, power cut) cannot remove its own; the next run into the
+same folder removes those whose process is gone (:func:`remove_stale`), and
+nothing else.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
+import re
+import socket
 import tempfile
 import threading
 from fractions import Fraction
@@ -24,6 +33,78 @@ import numpy as np
 from installation.errors import UsageError
 from installation.machine import usable_cores
 
+log = logging.getLogger(__name__)
+
+#: Endings of the temporary files written beside an output.
+TEMPORARY_SUFFIXES = (".partial.mp4", ".partial.json", ".audio.mp4")
+_TEMPORARY = re.compile(r"^\..*\.pid(?P<pid>[0-9]+)@(?P<host>[A-Za-z0-9-]+)\.[a-z0-9_]+"
+                        r"(?:" + "|".join(re.escape(s) for s in TEMPORARY_SUFFIXES) + r")$")
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "unknown"
+
+
+def temporary_beside(target: Path, suffix: str) -> Path:
+    """A new empty file in ``target``'s folder, named for ``target`` and for this process.
+
+    >>> tmp = temporary_beside(Path(tempfile.mkdtemp()) / "visit.mp4", ".partial.mp4")
+    >>> bool(_TEMPORARY.match(tmp.name)) and tmp.name.startswith(".visit.pid")
+    True
+    """
+    assert suffix in TEMPORARY_SUFFIXES, suffix
+    # A long name leaves room for the rest within the 255 bytes a file name may have.
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem[:100]}.pid{os.getpid()}@{_host()}.", suffix=suffix,
+                                dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Remove the temporary files in ``folder`` left by runs on this machine that were killed.
+
+    Only files named as :func:`temporary_beside` names them, by this machine (a
+    folder shared over the network may hold another machine's, whose process
+    ids mean nothing here), and by a process that no longer runs. Returns what
+    was removed.
+    """
+    if os.name != "posix":
+        return []
+    removed = []
+    host = _host()
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.name.startswith(".")]
+    except OSError:
+        return []
+    for name in names:
+        found = _TEMPORARY.match(name)
+        if found is None or found["host"] != host:
+            continue
+        pid = int(found["pid"])
+        if pid == os.getpid() or _running(pid):
+            continue
+        path = folder / name
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.warning("%s: cannot remove what a killed run left: %s", path, exc.strerror or exc)
+            continue
+        removed.append(path)
+    return removed
+
+
 #: Frame times are written to this tick: a whole number of ticks for every frame of 24, 25,
 #: 30, 50 and 60 fps and their 1000/1001 forms but 23.976 (which rounds by under 6 µs, never
 #: adding up), and for the 1/600 s and 1/1000 s clocks phones and Matroska files keep.
@@ -37,7 +118,8 @@ def cannot_write(path: Path, exc: BaseException) -> BaseException:
     one beside ``path`` (``.visit.x1y2.partial.mp4``): the person asked for ``path``.
     Anything else is returned as it is.
 
-    >>> cannot_write(Path("out/visit.mp4"), OSError(28, "No space left on device", "out/.visit.ab.partial.mp4"))
+    >>> full = OSError(28, "No space left on device", "out/.visit.ab.partial.mp4")
+    >>> cannot_write(Path("out/visit.mp4"), full)
     UsageError('out/visit.mp4: cannot write: no space left on device')
     """
     if not isinstance(exc, OSError) or isinstance(exc, UsageError):
@@ -95,15 +177,18 @@ class VideoWriter:
             if not directory.is_dir():
                 raise UsageError(f"{self.path}: the folder {directory} does not exist")
             try:
-                fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".partial.mp4", dir=directory)
+                self._tmp = temporary_beside(self.path, ".partial.mp4")
             except OSError as exc:
                 raise cannot_write(self.path, exc) from None
-            os.close(fd)
-            self._tmp = Path(tmp)
-            target = tmp
+            target = str(self._tmp)
         # yuv420p (what every player expects) needs even sides; odd sizes keep
         # their exact resolution in yuv444p instead of being cropped.
         self._even = width % 2 == 0 and height % 2 == 0
+        self._yuv: np.ndarray | None = None
+        self._pts = -1
+        self._queue: Queue[tuple[np.ndarray, int] | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
         try:
             # faststart rewrites the file at the end, which an in-memory target cannot do.
             options = {"fflags": "+bitexact"}
@@ -132,21 +217,15 @@ class VideoWriter:
             self._stream.codec_context.thread_count = max(1, usable_cores() // 2)
             self._stream.metadata.clear()
             self._container.metadata.clear()
-        except Exception as exc:
-            if self._tmp is not None:
-                self._tmp.unlink(missing_ok=True)
+            if threaded:
+                # Encoding overlaps with the next frame's detection: x264 runs in
+                # native code, so a thread here uses the second core.
+                self._queue = Queue(maxsize=8)
+                self._thread = threading.Thread(target=self._drain, name="video-writer", daemon=True)
+                self._thread.start()
+        except BaseException as exc:  # Ctrl-C too: the temporary file is ours to remove
+            self.abort()
             raise self._told(exc) from None
-        self._yuv: np.ndarray | None = None
-        self._pts = -1
-        self._queue: Queue[tuple[np.ndarray, int] | None] | None = None
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-        if threaded:
-            # Encoding overlaps with the next frame's detection: x264 runs in
-            # native code, so a thread here uses the second core.
-            self._queue = Queue(maxsize=8)
-            self._thread = threading.Thread(target=self._drain, name="video-writer", daemon=True)
-            self._thread.start()
 
     # -- writing ---------------------------------------------------------------
     def write(self, image: np.ndarray, time: float | None = None) -> None:
@@ -243,13 +322,18 @@ class VideoWriter:
 
     def abort(self) -> None:
         """Stop and delete the temporary file; the final name is never touched."""
-        self._finish_thread()
         try:
-            self._container.close()
-        except Exception:
-            pass
-        if self._tmp is not None:
-            self._tmp.unlink(missing_ok=True)
+            self._finish_thread()
+            container = getattr(self, "_container", None)  # None: the writer never got that far
+            if container is not None:
+                try:
+                    container.close()
+                except Exception:
+                    pass
+        finally:
+            # Removed whatever else happens, a second Ctrl-C included.
+            if self._tmp is not None:
+                self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> VideoWriter:
         return self
@@ -291,8 +375,7 @@ def copy_audio(video_path: Path, audio_source: Path, *, start: float = 0.0) -> b
     with av.open(str(audio_source)) as src:
         if not src.streams.audio:
             return False
-    fd, tmp = tempfile.mkstemp(prefix=f".{video_path.stem}.", suffix=".audio.mp4", dir=video_path.parent)
-    os.close(fd)
+    tmp = str(temporary_beside(video_path, ".audio.mp4"))
     try:
         with av.open(str(video_path)) as vin, av.open(str(audio_source)) as ain, \
                 av.open(tmp, mode="w", format="mp4", options={"fflags": "+bitexact"}) as out:

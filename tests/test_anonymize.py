@@ -116,7 +116,8 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path, make, message: str) -> 
         # USB sticks and macOS take these for one name.
         (["a/visit.avi", "b/Visit.avi"], [], "a/visit.avi and {d}/b/Visit.avi would both be written to"),
         (["a/visit.avi", "a/visit.mkv"], [], "a/visit.avi and {d}/a/visit.mkv would both be written to"),
-        (["a/visit.avi", "b/visit.avi"], ["--boxes-json", "{d}/out"], "would both be written to {d}/out/visit"),
+        (["a/visit.avi", "b/visit.avi"], ["--boxes-json", "{d}/out"],
+         "would both be written to {d}/out/visit"),
         (["a/visit.avi", "a/visit.avi"], [], "a/visit.avi: given twice"),
     ],
 )
@@ -172,7 +173,7 @@ def wait_for_partial(proc: subprocess.Popen[str], folder: Path, ending: str = ".
     raise AssertionError(f"no {ending} file appeared: {proc.communicate()}")
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_interrupted_run_leaves_no_file_at_the_output_path(tmp_path: Path, sig: signal.Signals) -> None:
     out = tmp_path / "out.mp4"
     proc = start_cli("anonymize", str(CLIPS["hall"]), "-o", str(out), "--no-progress")
@@ -185,6 +186,72 @@ def test_interrupted_run_leaves_no_file_at_the_output_path(tmp_path: Path, sig: 
     assert proc.returncode == 130, err
     assert "interrupted" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_under_nohup_carries_on_when_its_terminal_closes(tmp_path: Path) -> None:
+    clip = _first_frames(CLIPS["kiosk"], 30, tmp_path / "kiosk30.mp4")
+    out = tmp_path / "out" / "kiosk.mp4"
+    out.parent.mkdir()
+    proc = start_cli("anonymize", str(clip), "-o", str(out), "--no-progress", ignoring=(signal.SIGHUP,))
+    wait_for_partial(proc, out.parent)
+    proc.send_signal(signal.SIGHUP)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert [p.name for p in out.parent.iterdir()] == ["kiosk.mp4"]
+
+
+def test_a_killed_run_leaves_temporary_files_that_the_next_run_removes_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    proc = start_cli("anonymize", str(CLIPS["hall"]), "-o", str(folder / "hall.mp4"), "--boxes-json",
+                     str(folder / "hall.json"), "--no-progress")
+    wait_for_partial(proc, folder, ".partial.json")  # the second of the two
+    proc.kill()  # SIGKILL: nothing runs to clean up
+    proc.communicate(timeout=60)
+    left = sorted(p.name for p in folder.iterdir())
+    assert len(left) == 2 and all(f".pid{proc.pid}@" in name for name in left), left
+    # Not the next run's to remove: the files of a run still going (this test's own process
+    # id), of another machine sharing the folder, of older versions (no process id), and
+    # anything else.
+    host = left[0].split(f".pid{proc.pid}@")[1].split(".")[0]
+    others = [left[0].replace(f".pid{proc.pid}@", f".pid{os.getpid()}@"),
+              left[0].replace(f"@{host}.", "@another-machine."),
+              ".hall.k2j4ab_c.partial.mp4", ".notes.partial.mp4", ".hall.json.swp"]
+    for name in others:
+        (folder / name).write_bytes(b"not this run's")
+    tiny = _write_tiny(tmp_path / "tiny.mkv", 16)
+    proc = run_cli("anonymize", str(tiny), "-o", str(folder / "tiny.mp4"), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*others, "tiny.mp4"])
+    assert all((folder / name).read_bytes() == b"not this run's" for name in others)
+    assert sum("left by an earlier run that was killed" in line for line in proc.stderr.splitlines()) == 2
+
+
+def test_an_interrupt_while_the_outputs_are_put_in_place_waits_until_both_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Ctrl-C right as the first of the two files gets its name: the run must not stop between
+    # them (a video without its boxes, or the other way round). It stops once both are there.
+    clip = _write_tiny(tmp_path / "tiny.mkv", 16)
+    out, boxes = tmp_path / "tiny.mp4", tmp_path / "tiny.json"
+    rename = os.replace
+    renamed: list[str] = []
+
+    def rename_then_interrupt(source: str, target: str) -> None:
+        rename(source, target)
+        renamed.append(Path(target).name)
+        if len(renamed) == 1:
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(os, "replace", rename_then_interrupt)
+    assert main(["anonymize", str(clip), "-o", str(out), "--boxes-json", str(boxes), "--no-progress"]) == 130
+    assert sorted(renamed) == ["tiny.json", "tiny.mp4"]
+    assert len(json.loads(boxes.read_text())["frames"]) == 5
+    assert len(_decoded_times(out)[1]) == 5
+    err = capsys.readouterr().err
+    assert err.index(f"{out}: 5 frames") < err.index("interrupted")
 
 
 def test_boxes_json_documents_every_frame(tmp_path: Path) -> None:
