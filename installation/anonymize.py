@@ -428,6 +428,7 @@ def anonymize_file(
     try:
         with FootageFile(src, name=str(src)) as probe:
             (width, height), fps, total, origin = probe.size, probe.fps, probe.frame_count, probe.start
+            peak_fps = probe.peak_fps
     except SourceError as exc:
         raise UsageError(f"{src}: cannot read video: {str(exc).removeprefix(f'{src}: ')}") from None
     error = _too_small(src, width, height, "the picture")
@@ -443,7 +444,8 @@ def anonymize_file(
     processor = Processor(found, Tracker(hold_seconds=hold), mask_shape=mask, mask_scale=mask_scale,
                           name=src.name)
     # Only a caller that compares input and output needs the decoded frames kept as they were.
-    lookahead = Lookahead(processor, detect_every=detect_every, fps=fps, keep_originals=on_frame is not None)
+    # The look-ahead spans a hold in frames: count them where they come fastest.
+    lookahead = Lookahead(processor, detect_every=detect_every, fps=peak_fps, keep_originals=on_frame is not None)
     writer: VideoWriter | None = None
     boxes: BoxesWriter | None = None
     bar = None

@@ -108,7 +108,7 @@ class Lookahead:
         self.buffer_bytes = int(buffer_bytes)
         self.keep_originals = keep_originals
         hold = processor.tracker.hold_seconds
-        # Frames a hold spans (file frame times are index / fps), and a frame to spare.
+        # Frames a hold spans where the frames come fastest (``fps``), and a frame to spare.
         self.window = math.ceil(hold * max(1.0, fps)) + 1
         #: Sightings the output needs beyond the frame it hides.
         self.needs = self.window + self.STRETCH - 1

@@ -566,3 +566,25 @@ def test_sound_that_mp4_cannot_hold_is_refused_before_the_work_with_keep_audio(t
     lines = [line for line in proc.stderr.splitlines() if line.startswith("installation")]
     assert len(lines) == 1 and f"{clip}: --keep-audio: its pcm_mulaw sound cannot go into an MP4" in lines[0]
     assert [p.name for p in tmp_path.iterdir()] == ["camcorder.avi"]
+
+
+def test_at_a_varying_frame_rate_a_face_is_hidden_a_whole_hold_before_it_is_first_seen(
+    tmp_path: Path, scene
+) -> None:  # type: ignore[no-untyped-def]
+    # 4 s at 10 fps in the dark, then 30 fps: on average 21 fps. Someone steps in at 6.5 s;
+    # with a 2 s hold their face is hidden from 4.5 s on, 60 frames before it is first seen,
+    # though at the average rate a hold is only 43 frames.
+    times = [i / 10 for i in range(40)] + [4 + i / 30 for i in range(120)]
+    empty = scene(size=(320, 240))
+    visitor = scene(("astronaut", Box(120, 60, 80, 80)), size=(320, 240))
+    clip = _write_clip(tmp_path / "phone.mp4", times, lambda i: visitor if times[i] > 6.49 else empty,
+                       size=(320, 240))
+    out, boxes = tmp_path / "out.mp4", tmp_path / "boxes.json"
+    proc = run_cli("anonymize", str(clip), "-o", str(out), "--boxes-json", str(boxes), "--hold", "2",
+                   "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    frames = json.loads(boxes.read_text())["frames"]
+    seen = min(e["time"] for e in frames if any(f["missed"] == 0 and not f["ahead"] for f in e["faces"]))
+    assert 6.49 < seen < 6.6
+    hidden_from = min(e["time"] for e in frames if e["faces"])
+    assert hidden_from <= seen - 2 + 0.02

@@ -62,6 +62,8 @@ class FootageFile(SourceBase):
         self.name = name or str(path)
         #: Frame count the file states or its duration implies (``None`` if unknown).
         self.frame_count: int | None = None
+        #: Frames per second where they come fastest (``fps`` is the average).
+        self.peak_fps = self.fps
         self.start = 0.0
         self._container: av.container.InputContainer | None = None
         self._decoded: Iterator[av.VideoFrame] | None = None
@@ -97,6 +99,11 @@ class FootageFile(SourceBase):
         stream.codec_context.thread_count = _DECODE_THREADS
         self._container, self._decoded = container, self._decode(container, stream)
         self.fps = usable_fps(float(stream.average_rate or stream.guessed_rate or 0))
+        # The rate of the file's densest stretch, as FFmpeg guesses it from the frames' spacing:
+        # a phone that drops to 10 fps in the dark averages less than the 30 it films at. A guess
+        # far off the average (a clock tick taken for a frame) is not believed.
+        guessed = float(stream.guessed_rate or 0)
+        self.peak_fps = guessed if self.fps <= guessed <= 4 * self.fps else self.fps
         self._stated = int(stream.frames) if 0 < stream.frames < 1e9 else None
         self._end = (float((stream.start_time + stream.duration) * stream.time_base)
                      if stream.duration and stream.start_time is not None else None)
