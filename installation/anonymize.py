@@ -445,7 +445,8 @@ def anonymize_file(
                           name=src.name)
     # Only a caller that compares input and output needs the decoded frames kept as they were.
     # The look-ahead spans a hold in frames: count them where they come fastest.
-    lookahead = Lookahead(processor, detect_every=detect_every, fps=peak_fps, keep_originals=on_frame is not None)
+    lookahead = Lookahead(processor, detect_every=detect_every, fps=peak_fps,
+                          keep_originals=on_frame is not None)
     writer: VideoWriter | None = None
     boxes: BoxesWriter | None = None
     bar = None

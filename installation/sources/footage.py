@@ -27,7 +27,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import av
-import numpy as np
 
 from installation.errors import SourceError
 from installation.geometry import Frame
@@ -44,7 +43,7 @@ class FootageFile(SourceBase):
     the first frame's size; later frames may differ. ``start`` is the file's
     time of the first frame (seconds), where timestamps count from.
 
-    >>> import tempfile, cv2
+    >>> import tempfile, cv2, numpy as np
     >>> path = Path(tempfile.mkdtemp()) / "clip.avi"
     >>> w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (32, 24))
     >>> for _ in range(3): w.write(np.zeros((24, 32, 3), np.uint8))
