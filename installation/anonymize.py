@@ -1,9 +1,11 @@
 """``installation anonymize``: the live pipeline applied to recorded footage.
 
 For facilitators preparing demo clips. Every frame is read in order, detected,
-tracked and hidden, and written as H.264 at the input's resolution and frame
-rate. Audio and metadata are dropped unless ``--keep-audio`` is given. The
-output appears under its final name only when complete.
+tracked and hidden, and written as H.264 at the input's resolution, each at
+the time it has in the input (:mod:`installation.sources.footage` reads it:
+footage from phones runs at a varying frame rate). Audio and metadata are
+dropped unless ``--keep-audio`` is given. The output appears under its final
+name only when complete.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import logging
 import os
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
+
+import cv2
+import numpy as np
 
 from installation.detect import (
     ANONYMIZE_DETECTOR,
@@ -32,16 +36,51 @@ from installation.detect import (
 )
 from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError, InstallationError, SourceError, UsageError
-from installation.geometry import Frame
+from installation.geometry import Box, Frame
 from installation.lookahead import Lookahead
-from installation.output import VideoWriter, copy_audio, publish
+from installation.output import (
+    VideoWriter,
+    audio_for_mp4,
+    cannot_write,
+    copy_audio,
+    publish,
+    remove_stale,
+    temporary_beside,
+)
 from installation.pipeline import DETECT_EVERY_RANGE, Processed, Processor
-from installation.sources import open_source, read_ahead
+from installation.sources import read_ahead
+from installation.sources.footage import FootageFile
 from installation.track import HOLD_RANGE, Tracker
 
 log = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi", ".m4v", ".webm", ".mpg", ".mpeg", ".wmv"}
+
+#: The smallest picture the pipeline works on: the camera-motion estimate and the guard look
+#: at a copy an eighth of each side. No face fits in less.
+MIN_SIDE = 8
+#: libx264's quality scale for 8-bit video: 0 is lossless, 51 the worst.
+CRF_RANGE = (0, 51)
+
+
+def _crf(text: str) -> int:
+    """``--crf``: a whole number in :data:`CRF_RANGE` (x264 fails on less and quietly clamps more)."""
+    low, high = CRF_RANGE
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from {low} to {high}, got {text!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"expected {low} (lossless) to {high} (lowest quality), got {value}")
+    return value
+
+
+def _too_small(src: Path, width: int, height: int, where: str) -> UsageError | None:
+    if width >= MIN_SIDE and height >= MIN_SIDE:
+        return None
+    return UsageError(f"{src}: {where} is {width}x{height} pixels; anonymize needs at least "
+                      f"{MIN_SIDE}x{MIN_SIDE} (no face fits in less)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,7 +88,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "anonymize",
         help="hide faces in recorded video files (H.264 MP4 out)",
         description="Hide every face in recorded footage with the installation's pipeline. "
-        "Writes H.264 MP4 at the input's resolution and frame rate; audio and metadata are dropped.",
+        "Writes H.264 MP4 at the input's resolution, every frame at its time in the input; "
+        "audio and metadata are dropped.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files (several: OUTPUT is a folder)")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="output file, or folder for several inputs")
@@ -74,7 +114,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "seen on one frame only)")
     p.add_argument("--boxes-json", metavar="PATH", help="write the hidden boxes per frame as JSON")
     p.add_argument("--keep-audio", action="store_true", help="copy the input's audio into the output")
-    p.add_argument("--crf", type=int, default=20, help="H.264 quality, lower is better (default 20)")
+    p.add_argument("--crf", type=_crf, default=20, metavar="0-51",
+                   help="H.264 quality, lower is better: 0 lossless, 51 lowest (default 20)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -107,8 +148,13 @@ def _check_args(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]
         raise UsageError(f"--detect-every: expected {low} to {high}, got {args.detect_every}")
     inputs = [Path(p) for p in args.inputs]
     for path in inputs:
-        if not path.is_file():
+        if path.is_dir():
+            raise UsageError(f"{path}: is a folder, not a video file: name the videos in it "
+                             f"(such as {path / '*.mp4'}) and give a folder as -o")
+        if not path.exists():
             raise UsageError(f"{path}: no such file")
+        if not path.is_file():
+            raise UsageError(f"{path}: not a regular file (a pipe or a device): anonymize reads video files")
         if not os.access(path, os.R_OK):
             raise UsageError(f"{path}: not readable")
     output = Path(args.output)
@@ -127,12 +173,48 @@ def _check_args(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]
         for path in inputs:
             boxes = boxes_dir / f"{path.stem}.boxes.json" if boxes_dir else None
             jobs.append((path, output / f"{path.stem}.mp4", boxes))
-    for src, dst, _ in jobs:
-        if dst.exists() and dst.resolve() == src.resolve():
-            raise UsageError(f"{dst}: refusing to overwrite the input")
+    for _, dst, _ in jobs:
         if not dst.parent.is_dir():
             raise UsageError(f"{dst}: the folder {dst.parent} does not exist")
+    _check_no_clashes(jobs)
     return jobs
+
+
+def _same_file_keys(path: Path) -> set[tuple[str, str]]:
+    """What identifies the file ``path`` names: its folder and its name, and, for a link, what it
+    points to. Names are compared without case: USB sticks (FAT, exFAT) and macOS take x.mp4
+    and X.MP4 for one file."""
+    keys = {(str(path.parent.resolve()), path.name.casefold())}
+    if path.is_symlink():
+        target = path.resolve()
+        keys.add((str(target.parent), target.name.casefold()))
+    return keys
+
+
+def _check_no_clashes(jobs: list[tuple[Path, Path, Path | None]]) -> None:
+    """Refuse, before anything is written, a run that would write two files to one name or
+    write over one of its inputs: the later one would silently replace the earlier."""
+    inputs: dict[tuple[str, str], Path] = {}
+    for src, _, _ in jobs:
+        keys = _same_file_keys(src)
+        for key in keys & inputs.keys():
+            also = f" (also as {inputs[key]})" if str(inputs[key]) != str(src) else ""
+            raise UsageError(f"{src}: given twice{also}")
+        inputs.update(dict.fromkeys(keys, src))
+    written: dict[tuple[str, str], Path] = {}
+    for src, *paths in jobs:
+        for path in paths:
+            if path is None:
+                continue
+            keys = _same_file_keys(path)
+            for key in keys & inputs.keys():
+                raise UsageError(f"{path}: refusing to overwrite the input {inputs[key]}")
+            for key in keys & written.keys():
+                if written[key] is src:
+                    raise UsageError(f"{path}: --boxes-json and -o name the same file")
+                raise UsageError(f"{written[key]} and {src} would both be written to {path}: rename one "
+                                 "of them, or anonymize them into different folders")
+            written.update(dict.fromkeys(keys, src))
 
 
 class BoxesWriter:
@@ -146,7 +228,7 @@ class BoxesWriter:
              "faces": [{"track": 1, "box": [x, y, w, h], "score": 0.91, "missed": 0, "ahead": false}]},
             ...]}
 
-    ``box`` is the tracked face box in pixels (top-left x, y, width, height)
+    ``box`` is the tracked face box in the output's pixels (top-left x, y, width, height)
     before ``mask_scale`` grows it; ``missed`` counts the detector's runs since
     it last confirmed the face (0: seen in this frame, more: held by the
     tracker). Entries with ``"ahead": true`` are held *before* a later
@@ -157,60 +239,165 @@ class BoxesWriter:
 
     def __init__(self, path: Path, header: dict[str, Any]) -> None:
         self.path = path
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".partial.json", dir=path.parent)
-        self._tmp = Path(tmp)
-        self._file: TextIO = os.fdopen(fd, "w", encoding="utf-8")
-        head = json.dumps({"version": 1, **header})
-        self._file.write(head[:-1] + ', "frames": [\n')
+        try:
+            self._tmp = temporary_beside(path, ".partial.json")
+        except OSError as exc:
+            raise cannot_write(path, exc) from None
+        try:
+            self._file: TextIO = self._tmp.open("w", encoding="utf-8")
+            head = json.dumps({"version": 1, **header})
+            self._write(head[:-1] + ', "frames": [\n')
+        except BaseException:  # Ctrl-C too: the temporary file is ours to remove
+            self.abort()
+            raise
         self._first = True
 
-    def add(self, result: Processed) -> None:
+    def _write(self, text: str) -> None:
+        try:
+            self._file.write(text)
+        except OSError as exc:
+            raise cannot_write(self.path, exc) from None
+
+    def add(self, result: Processed, fit: _Fit | None = None) -> None:
+        """One frame's entry; ``fit`` puts boxes of a frame of another size into the output's pixels."""
+        size = (result.frame.width, result.frame.height)
+        place = (lambda box: fit.box(box, size)) if fit is not None else (lambda box: box)
         entry = {
             "frame": result.frame.index,
             "time": round(result.frame.timestamp, 4),
             "hidden_all": result.hidden_all,
             "faces": [
-                {"track": f.track_id, "box": [round(v, 1) for v in (f.box.x, f.box.y, f.box.w, f.box.h)],
+                {"track": f.track_id, "box": [round(v, 1) for v in (b.x, b.y, b.w, b.h)],
                  "score": round(f.score, 3), "missed": f.misses, "ahead": ahead}
                 for faces, ahead in ((result.faces, False), (result.ahead, True))
                 for f in faces
+                for b in (place(f.box),)
             ],
         }
-        self._file.write(("" if self._first else ",\n") + json.dumps(entry))
+        self._write(("" if self._first else ",\n") + json.dumps(entry))
         self._first = False
 
     def close(self) -> None:
-        self._file.write("\n]}\n")
-        self._file.close()
-        publish(self._tmp, self.path)
+        self._write("\n]}\n")
+        try:
+            self._file.close()
+            publish(self._tmp, self.path)
+        except OSError as exc:
+            raise cannot_write(self.path, exc) from None
 
     def abort(self) -> None:
-        self._file.close()
-        self._tmp.unlink(missing_ok=True)
+        try:
+            # Closing flushes what is buffered, which fails on a full disk: it is thrown away anyway.
+            file = getattr(self, "_file", None)
+            if file is not None:
+                file.close()
+        except OSError:
+            pass
+        finally:
+            self._tmp.unlink(missing_ok=True)
+
+
+#: The signals that end a run as Ctrl-C does, cleaning up: a supervisor's SIGTERM, and SIGHUP
+#: from a terminal or SSH session that closed.
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                      if hasattr(signal, name))
+#: Whether :func:`_stop_signals` has the stop signals now.
+_taken = False
+#: While a run's outputs are put in place, a stop signal waits (the signal that came, or None).
+_holding = False
+_held: int | None = None
+
+
+def _stop(signum: int, frame: object) -> None:
+    global _held
+    if _holding:
+        _held = signum
+        return
+    raise KeyboardInterrupt
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    # A supervisor's SIGTERM must clean up like Ctrl-C does.
-    def handler(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
+def _stop_signals() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP stop the run as Ctrl-C does: what is half written is removed.
 
+    A signal ignored when the run began stays ignored: that is how ``nohup`` keeps a run
+    going after its terminal closes, and how a shell keeps Ctrl-C from background jobs.
+    """
+    global _taken, _holding, _held
+    previous: dict[int, Any] = {}
+    _holding, _held = False, None
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        yield
-        return
+        for sig in _STOP_SIGNALS:
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                previous[sig] = signal.signal(sig, _stop)
+    except ValueError:  # not the main thread: signals are not ours to take
+        pass
+    _taken = bool(previous)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _taken, _holding, _held = False, False, None
+
+
+def _hold_stop_signals() -> None:
+    """From here a stop signal waits for :func:`_release_stop_signals`: the outputs are being put
+    in place, all of them or none."""
+    global _holding
+    _holding = _taken
+
+
+def _release_stop_signals() -> None:
+    """A stop signal that came while held stops the run now."""
+    global _holding, _held
+    held, _holding, _held = _held, False, None
+    if held is not None:
+        raise KeyboardInterrupt
+
+
+class _Fit:
+    """Frames of another size than the output's, scaled to fit it whole, centred, black bars
+    at the sides or top and bottom (two recordings joined into one file)."""
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.size = size
+
+    def _placement(self, width: int, height: int) -> tuple[float, int, int, int, int]:
+        out_w, out_h = self.size
+        scale = min(out_w / width, out_h / height)
+        w, h = max(1, min(out_w, round(width * scale))), max(1, min(out_h, round(height * scale)))
+        return scale, w, h, (out_w - w) // 2, (out_h - h) // 2
+
+    def image(self, image: np.ndarray) -> np.ndarray:
+        height, width = image.shape[:2]
+        if (width, height) == self.size:
+            return image
+        _, w, h, x, y = self._placement(width, height)
+        shrinking = w < width
+        canvas = np.zeros((self.size[1], self.size[0], 3), np.uint8)
+        canvas[y : y + h, x : x + w] = cv2.resize(
+            image, (w, h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+        return canvas
+
+    def box(self, box: Box, frame_size: tuple[int, int]) -> Box:
+        """``box`` on a frame of ``frame_size``, in the output's pixels."""
+        if frame_size == self.size:
+            return box
+        scale, _, _, x, y = self._placement(*frame_size)
+        return Box(x + box.x * scale, y + box.y * scale, box.w * scale, box.h * scale)
 
 
 def _frames(src: Path) -> Iterator[Frame]:
     """Every frame of ``src`` in order, decoded on its own thread; the file is closed when done."""
-    source = open_source(str(src))
+    source = FootageFile(src, name=str(src))
     try:
-        yield from read_ahead(source)
+        for frame in read_ahead(source):
+            # A later part of the file can be smaller than its first picture.
+            error = _too_small(src, frame.width, frame.height, f"frame {frame.index}")
+            if error is not None:
+                raise error
+            yield frame
     finally:
         source.close()
 
@@ -246,30 +433,33 @@ def anonymize_file(
     ``detector_range`` (``short``/``full``) is its older form.
     """
     try:
-        probe = open_source(str(src))
+        with FootageFile(src, name=str(src)) as probe:
+            (width, height), fps, total, origin = probe.size, probe.fps, probe.frame_count, probe.start
+            peak_fps = probe.peak_fps
     except SourceError as exc:
-        raise UsageError(f"{src}: cannot read video: {exc}") from None
-    try:
-        first = probe.read()
-        fps, total = probe.fps, getattr(probe, "frame_count", None) or None
-    except SourceError as exc:
-        raise UsageError(f"{src}: cannot read video: {exc}") from None
-    finally:
-        probe.close()
-    if first is None:
-        raise UsageError(f"{src}: no video frames could be decoded")
-    width, height = first.width, first.height
+        raise UsageError(f"{src}: cannot read video: {str(exc).removeprefix(f'{src}: ')}") from None
+    error = _too_small(src, width, height, "the picture")
+    if error is not None:
+        raise error
+    if keep_audio:
+        problem = audio_for_mp4(src)
+        if problem is not None:
+            raise UsageError(f"{src}: --keep-audio: {problem}; run without --keep-audio, or convert the "
+                             "sound first")
     spec = detector or (DETECTOR_ALIASES[detector_range] if detector_range else ANONYMIZE_DETECTOR)
     found = create_detector(spec, threshold=threshold, small_faces=small_faces)
     processor = Processor(found, Tracker(hold_seconds=hold), mask_shape=mask, mask_scale=mask_scale,
                           name=src.name)
     # Only a caller that compares input and output needs the decoded frames kept as they were.
-    lookahead = Lookahead(processor, detect_every=detect_every, fps=fps, keep_originals=on_frame is not None)
+    # The look-ahead spans a hold in frames: count them where they come fastest.
+    lookahead = Lookahead(processor, detect_every=detect_every, fps=peak_fps,
+                          keep_originals=on_frame is not None)
     writer: VideoWriter | None = None
     boxes: BoxesWriter | None = None
     bar = None
     frames = 0
     results: Iterator[Processed] | None = None
+    fit, shown = _Fit((width, height)), (width, height)
     start = time.perf_counter()
     try:
         writer = VideoWriter(dst, fps=fps, size=(width, height), crf=crf)
@@ -289,20 +479,35 @@ def anonymize_file(
                 raise UsageError(str(exc)) from None
             if result is None:
                 break
-            writer.write(result.image)
+            size = (result.frame.width, result.frame.height)
+            if size != shown:
+                log.warning("%s: the picture changes size at frame %d, from %dx%d to %dx%d: from there "
+                            "each frame is hidden at its own size and scaled to fit the output's %dx%d",
+                            src, result.frame.index, *shown, *size, width, height)
+                shown = size
+            # Each frame at its own time: footage from phones runs at a varying rate.
+            writer.write(fit.image(result.image), result.frame.timestamp)
             if boxes is not None:
-                boxes.add(result)
+                boxes.add(result, fit)
             if on_frame is not None:
                 on_frame(result)
             frames += 1
             if bar is not None:
                 bar.update(1)
-        writer.close()
+        writer.finish()
+        if keep_audio and writer.partial is not None and dst is not None:
+            # The sound goes in before the file gets its name: a complete file or none.
+            try:
+                copy_audio(writer.partial, src, start=origin)
+            except OSError as exc:
+                raise cannot_write(dst, exc) from None
+        # Both files under their names, or neither: a stop signal now waits for the caller
+        # (run) to release it, once the clip is reported complete.
+        _hold_stop_signals()
         if boxes is not None:
             boxes.close()
             boxes = None
-        if keep_audio and dst is not None:
-            copy_audio(dst, src)
+        writer.commit()
     except BaseException:
         if writer is not None:
             writer.abort()
@@ -321,7 +526,11 @@ def anonymize_file(
 
 def run(args: argparse.Namespace) -> int:
     jobs = _check_args(args)
-    with _sigterm_as_interrupt():
+    folders = {dst.parent for _, dst, _ in jobs} | {boxes.parent for _, _, boxes in jobs if boxes is not None}
+    for folder in sorted(folders):
+        for stale in remove_stale(folder):
+            log.info("removed %s, left by an earlier run that was killed", stale)
+    with _stop_signals():
         for src, dst, boxes in jobs:
             try:
                 stats = anonymize_file(
@@ -338,4 +547,5 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(f"{src}: {exc}") from None
             print(f"{dst}: {stats['frames']} frames in {stats['seconds']:.1f} s ({stats['fps']:.1f} fps)",
                   file=sys.stderr)
+            _release_stop_signals()
     return 0

@@ -30,6 +30,10 @@ backward, each step from a frame to the one before it is the inverse of
 the motion between them, so a face held before its first sighting moves
 with the view too. A frame where the view jumped (motion lost) is hidden
 whole, as live.
+
+Where the picture changes size midway (two recordings joined, as in
+broadcast ``.ts`` files), both trackers and the guard start afresh, as on a
+new clip, and the first frame of the new size is searched whole.
 """
 
 from __future__ import annotations
@@ -104,7 +108,7 @@ class Lookahead:
         self.buffer_bytes = int(buffer_bytes)
         self.keep_originals = keep_originals
         hold = processor.tracker.hold_seconds
-        # Frames a hold spans (file frame times are index / fps), and a frame to spare.
+        # Frames a hold spans where the frames come fastest (``fps``), and a frame to spare.
         self.window = math.ceil(hold * max(1.0, fps)) + 1
         #: Sightings the output needs beyond the frame it hides.
         self.needs = self.window + self.STRETCH - 1
@@ -133,6 +137,7 @@ class Lookahead:
         frames = open_frames()
         try:
             retry = False
+            size: tuple[int, int] | None = None
             for i, frame in enumerate(frames):
                 with self._changed:
                     if self._buffered is None:
@@ -143,7 +148,14 @@ class Lookahead:
                         self._changed.wait(0.2)
                 if self._stop.is_set():
                     break
-                found = self.processor.find(frame, detect=retry or i % self.detect_every == 0)
+                resized = size is not None and size != (frame.width, frame.height)
+                size = (frame.width, frame.height)
+                if resized:
+                    # A new picture size is a new recording (two broadcasts joined): nothing
+                    # tracked in the old picture carries over, and the new one is searched whole
+                    # at once.
+                    self.processor.reset()
+                found = self.processor.find(frame, detect=retry or resized or i % self.detect_every == 0)
                 retry = bool(found.failure)
                 sighting = Sighting(frame.index, frame.timestamp, (frame.width, frame.height), found.detections,
                                     found.faces, found.failure, found.timings.get("detect", 0.0),
@@ -196,6 +208,10 @@ class Lookahead:
         ids: dict[int, int] = {}
         for i in range(end, start - 1, -1):
             sighting = self._sightings[i]
+            if i < end and self._sightings[i + 1].size != sighting.size:
+                # Back across a change of picture size: faces of the later picture were never here.
+                tracker = Tracker(hold_seconds=self.processor.tracker.hold_seconds)
+                ids = {}
             # Stepping back from frame i + 1 to frame i undoes the camera's motion between them.
             later = self._sightings[i + 1].motion if i < end else None
             back = later.inverse() if later is not None else None
@@ -253,7 +269,11 @@ class Lookahead:
     def _output(self, frames: Iterator[Frame] | None, effect: Effect, strength: float) -> Iterator[Processed]:
         guard = MotionGuard()
         processor = self.processor
+        size: tuple[int, int] | None = None
         for j, frame in enumerate(frames if frames is not None else self._buffered_frames()):
+            if size is not None and size != (frame.width, frame.height):
+                guard = MotionGuard()  # nothing of the old picture to compare with
+            size = (frame.width, frame.height)
             known = self._wait_for(j + self.needs)
             if j >= known:
                 # The finder's reader ended early: nothing vouches for this frame.

@@ -4,12 +4,21 @@ The writer encodes into a temporary file beside the target and renames it
 only when the clip is complete, so an interrupted run leaves nothing under
 the final name. Nothing but the pictures is written: no audio unless asked,
 no metadata from the input, no encoder or creation-time tags.
+
+A temporary file's name says which process on which machine writes it
+(``.visit.pid4242@gallery-pi.k2j4ab_c.partial.mp4``). A run that is killed
+outright (SIGKILL, power cut) cannot remove its own; the next run into the
+same folder removes those whose process is gone (:func:`remove_stale`), and
+nothing else.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
+import re
+import socket
 import tempfile
 import threading
 from fractions import Fraction
@@ -55,6 +64,101 @@ def publish(temporary: str | os.PathLike[str], path: str | os.PathLike[str]) -> 
     os.replace(temporary, path)
 
 
+log = logging.getLogger(__name__)
+
+#: Endings of the temporary files written beside an output.
+TEMPORARY_SUFFIXES = (".partial.mp4", ".partial.json", ".audio.mp4")
+_TEMPORARY = re.compile(r"^\..*\.pid(?P<pid>[0-9]+)@(?P<host>[A-Za-z0-9-]+)\.[a-z0-9_]+"
+                        r"(?:" + "|".join(re.escape(s) for s in TEMPORARY_SUFFIXES) + r")$")
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "unknown"
+
+
+def temporary_beside(target: Path, suffix: str) -> Path:
+    """A new empty file in ``target``'s folder, named for ``target`` and for this process.
+
+    >>> tmp = temporary_beside(Path(tempfile.mkdtemp()) / "visit.mp4", ".partial.mp4")
+    >>> bool(_TEMPORARY.match(tmp.name)) and tmp.name.startswith(".visit.pid")
+    True
+    """
+    assert suffix in TEMPORARY_SUFFIXES, suffix
+    # A long name leaves room for the rest within the 255 bytes a file name may have.
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem[:100]}.pid{os.getpid()}@{_host()}.", suffix=suffix,
+                                dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Remove the temporary files in ``folder`` left by runs on this machine that were killed.
+
+    Only files named as :func:`temporary_beside` names them, by this machine (a
+    folder shared over the network may hold another machine's, whose process
+    ids mean nothing here), and by a process that no longer runs. Returns what
+    was removed.
+    """
+    if os.name != "posix":
+        return []
+    removed = []
+    host = _host()
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.name.startswith(".")]
+    except OSError:
+        return []
+    for name in names:
+        found = _TEMPORARY.match(name)
+        if found is None or found["host"] != host:
+            continue
+        pid = int(found["pid"])
+        if pid == os.getpid() or _running(pid):
+            continue
+        path = folder / name
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.warning("%s: cannot remove what a killed run left: %s", path, exc.strerror or exc)
+            continue
+        removed.append(path)
+    return removed
+
+
+#: Frame times are written to this tick: a whole number of ticks for every frame of 24, 25,
+#: 30, 50 and 60 fps and their 1000/1001 forms but 23.976 (which rounds by under 6 µs, never
+#: adding up), and for the 1/600 s and 1/1000 s clocks phones and Matroska files keep.
+TIME_BASE = Fraction(1, 90000)
+
+
+def cannot_write(path: Path, exc: BaseException) -> BaseException:
+    """``exc``, raised while ``path`` was written through a temporary file, told about ``path``.
+
+    Operating-system errors name the file they failed on, which is the temporary
+    one beside ``path`` (``.visit.x1y2.partial.mp4``): the person asked for ``path``.
+    Anything else is returned as it is.
+
+    >>> full = OSError(28, "No space left on device", "out/.visit.ab.partial.mp4")
+    >>> cannot_write(Path("out/visit.mp4"), full)
+    UsageError('out/visit.mp4: cannot write: no space left on device')
+    """
+    if not isinstance(exc, OSError) or isinstance(exc, UsageError):
+        return exc
+    reason = exc.strerror or str(exc)
+    return UsageError(f"{path}: cannot write: {reason[:1].lower()}{reason[1:]}")
+
+
 def _rate(fps: float) -> Fraction:
     # 29.97 and friends are 30000/1001; others are fine as small fractions.
     for den in (1, 1001):
@@ -66,6 +170,10 @@ def _rate(fps: float) -> Fraction:
 
 class VideoWriter:
     """Encode BGR frames to an H.264 MP4 at ``path``, atomically.
+
+    Each frame is shown at the time given to :meth:`write` (seconds from the
+    start), so footage recorded at a variable frame rate keeps its timing;
+    frames written without a time follow each other at ``fps``.
 
     >>> import numpy as np, tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "clip.mp4"
@@ -99,20 +207,30 @@ class VideoWriter:
             directory = self.path.parent
             if not directory.is_dir():
                 raise UsageError(f"{self.path}: the folder {directory} does not exist")
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".partial.mp4", dir=directory)
-            os.close(fd)
-            self._tmp = Path(tmp)
-            target = tmp
+            try:
+                self._tmp = temporary_beside(self.path, ".partial.mp4")
+            except OSError as exc:
+                raise cannot_write(self.path, exc) from None
+            target = str(self._tmp)
         # yuv420p (what every player expects) needs even sides; odd sizes keep
         # their exact resolution in yuv444p instead of being cropped.
         self._even = width % 2 == 0 and height % 2 == 0
+        self._yuv: np.ndarray | None = None
+        self._pts = -1
+        self._queue: Queue[tuple[np.ndarray, int] | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
         try:
             # faststart rewrites the file at the end, which an in-memory target cannot do.
             options = {"fflags": "+bitexact"}
             if self.path is not None:
                 options["movflags"] = "+faststart"
             self._container = av.open(target, mode="w", format="mp4", options=options)
-            self._stream = self._container.add_stream("libx264", rate=_rate(fps))
+            self._rate = _rate(fps)
+            self._stream = self._container.add_stream("libx264", rate=self._rate)
+            # A fine clock instead of one tick a frame: each frame keeps its own time.
+            self._stream.codec_context.time_base = TIME_BASE
+            self._stream.time_base = TIME_BASE
             self._stream.width, self._stream.height = width, height
             self._stream.pix_fmt = "yuv420p" if self._even else "yuv444p"
             # x264's fastest preset with three of the tools it leaves out put back: CABAC,
@@ -130,36 +248,39 @@ class VideoWriter:
             self._stream.codec_context.thread_count = max(1, usable_cores() // 2)
             self._stream.metadata.clear()
             self._container.metadata.clear()
-        except Exception:
-            if self._tmp is not None:
-                self._tmp.unlink(missing_ok=True)
-            raise
-        self._yuv: np.ndarray | None = None
-        self._queue: Queue[np.ndarray | None] | None = None
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-        if threaded:
-            # Encoding overlaps with the next frame's detection: x264 runs in
-            # native code, so a thread here uses the second core.
-            self._queue = Queue(maxsize=8)
-            self._thread = threading.Thread(target=self._drain, name="video-writer", daemon=True)
-            self._thread.start()
+            if threaded:
+                # Encoding overlaps with the next frame's detection: x264 runs in
+                # native code, so a thread here uses the second core.
+                self._queue = Queue(maxsize=8)
+                self._thread = threading.Thread(target=self._drain, name="video-writer", daemon=True)
+                self._thread.start()
+        except BaseException as exc:  # Ctrl-C too: the temporary file is ours to remove
+            self.abort()
+            raise self._told(exc) from None
 
     # -- writing ---------------------------------------------------------------
-    def write(self, image: np.ndarray) -> None:
-        """Append one BGR frame of the writer's size."""
+    def write(self, image: np.ndarray, time: float | None = None) -> None:
+        """Append one BGR frame of the writer's size, shown ``time`` seconds from the start.
+
+        Without ``time`` the frame follows the one before at the writer's
+        rate. A time that is not after the frame before's is moved just after it
+        (an encoder cannot show two frames at once).
+        """
         h, w = image.shape[:2]
         if (w, h) != self.size:
             raise ValueError(f"frame is {w}x{h}, the writer expects {self.size[0]}x{self.size[1]}")
         if self._error is not None:
-            raise self._error
+            raise self._told(self._error)
+        seconds = self.frames / self._rate if time is None else time
+        pts = max(self._pts + 1, round(seconds / TIME_BASE))
+        self._pts = pts
         if self._queue is not None:
-            self._queue.put(image)
+            self._queue.put((image, pts))
         else:
-            self._encode(image)
+            self._encode(image, pts)
         self.frames += 1
 
-    def _encode(self, image: np.ndarray) -> None:
+    def _encode(self, image: np.ndarray, pts: int) -> None:
         if self._even:
             # One I420 buffer for every frame, handed to the encoder without a copy: x264
             # copies each picture in before encode() returns.
@@ -169,18 +290,19 @@ class VideoWriter:
             frame = av.VideoFrame.from_numpy_buffer(self._yuv, format="yuv420p")
         else:
             frame = av.VideoFrame.from_ndarray(image, format="bgr24").reformat(format="yuv444p")
+        frame.pts, frame.time_base = pts, TIME_BASE
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
 
     def _drain(self) -> None:
         assert self._queue is not None
         while True:
-            image = self._queue.get()
-            if image is None:
+            item = self._queue.get()
+            if item is None:
                 return
             if self._error is None:
                 try:
-                    self._encode(image)
+                    self._encode(*item)
                 except BaseException as exc:  # reported to the writing thread on its next call
                     self._error = exc
 
@@ -193,30 +315,56 @@ class VideoWriter:
     # -- ending ----------------------------------------------------------------
     def close(self) -> Path | None:
         """Flush, close and move the file to its final name; returns the path."""
+        self.finish()
+        return self.commit()
+
+    def finish(self) -> None:
+        """Flush and close the encoder: the file is complete, still under its temporary name
+        (:attr:`partial`), for anything that must be added before it is given its own."""
         self._finish_thread()
         if self._error is not None:
             self.abort()
-            raise self._error
+            raise self._told(self._error)
         try:
             for packet in self._stream.encode(None):
                 self._container.mux(packet)
             self._container.close()
-        except BaseException:
+        except BaseException as exc:
             self.abort()
-            raise
+            raise self._told(exc) from None
+
+    @property
+    def partial(self) -> Path | None:
+        """The temporary file being written (None in memory)."""
+        return self._tmp
+
+    def commit(self) -> Path | None:
+        """Move the finished file to its final name; returns the path."""
         if self._tmp is not None and self.path is not None:
-            publish(self._tmp, self.path)
+            try:
+                publish(self._tmp, self.path)
+            except OSError as exc:
+                self.abort()
+                raise cannot_write(self.path, exc) from None
         return self.path
+
+    def _told(self, exc: BaseException) -> BaseException:
+        return exc if self.path is None else cannot_write(self.path, exc)
 
     def abort(self) -> None:
         """Stop and delete the temporary file; the final name is never touched."""
-        self._finish_thread()
         try:
-            self._container.close()
-        except Exception:
-            pass
-        if self._tmp is not None:
-            self._tmp.unlink(missing_ok=True)
+            self._finish_thread()
+            container = getattr(self, "_container", None)  # None: the writer never got that far
+            if container is not None:
+                try:
+                    container.close()
+                except Exception:
+                    pass
+        finally:
+            # Removed whatever else happens, a second Ctrl-C included.
+            if self._tmp is not None:
+                self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> VideoWriter:
         return self
@@ -228,16 +376,37 @@ class VideoWriter:
             self.abort()
 
 
-def copy_audio(video_path: Path, audio_source: Path) -> bool:
+def audio_for_mp4(source: Path) -> str | None:
+    """Why the sound of ``source`` cannot be copied into an MP4 file (None: it can, or it has none).
+
+    Asked before a long encode, not after it: μ-law and ADPCM sound (old cameras,
+    telephone recordings in AVI) has no place in MP4.
+    """
+    with av.open(str(source)) as src:
+        probe = av.open(io.BytesIO(), mode="w", format="mp4")
+        try:
+            for stream in src.streams.audio:
+                try:
+                    probe.add_stream_from_template(stream)
+                except ValueError:
+                    return f"its {stream.codec_context.name} sound cannot go into an MP4 file"
+        finally:
+            probe.close()
+    return None
+
+
+def copy_audio(video_path: Path, audio_source: Path, *, start: float = 0.0) -> bool:
     """Mux the audio streams of ``audio_source`` into ``video_path`` (in place, atomically).
 
-    Returns False when the source has no audio.
+    ``start`` is the time in ``audio_source`` (seconds) where ``video_path``
+    begins: the source's first video frame, which files such as broadcast
+    ``.ts`` recordings do not put at zero. Sound before it is dropped, so
+    picture and sound stay together. Returns False when the source has no audio.
     """
     with av.open(str(audio_source)) as src:
         if not src.streams.audio:
             return False
-    fd, tmp = tempfile.mkstemp(prefix=f".{video_path.stem}.", suffix=".audio.mp4", dir=video_path.parent)
-    os.close(fd)
+    tmp = str(temporary_beside(video_path, ".audio.mp4"))
     try:
         with av.open(str(video_path)) as vin, av.open(str(audio_source)) as ain, \
                 av.open(tmp, mode="w", format="mp4", options={"fflags": "+bitexact"}) as out:
@@ -248,9 +417,17 @@ def copy_audio(video_path: Path, audio_source: Path) -> bool:
                     continue
                 packet.stream = vout
                 out.mux(packet)
+            shift = {s.index: round(start / s.time_base) if start else 0 for s in ain.streams.audio}
             for packet in ain.demux(*ain.streams.audio):
                 if packet.dts is None:
                     continue
+                moved = shift[packet.stream.index]
+                if moved:
+                    if packet.pts is not None and packet.pts + (packet.duration or 0) <= moved:
+                        continue  # all of it before the first picture
+                    packet.dts -= moved
+                    if packet.pts is not None:
+                        packet.pts -= moved
                 packet.stream = amap[packet.stream.index]
                 out.mux(packet)
         publish(tmp, video_path)

@@ -129,3 +129,47 @@ def test_finished_files_get_the_permissions_of_the_users_umask(tmp_path: Path, u
         os.umask(previous)
     for name in ("clip.mp4", "sound.mp4", "boxes.json"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask, name
+
+
+def test_an_interrupt_while_the_writer_opens_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C lands after the temporary file exists and before the writer is returned to anyone
+    # who could abort it: the writer removes it itself.
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(av, "open", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        VideoWriter(tmp_path / "clip.mp4", fps=30, size=(64, 48))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_remove_stale_removes_only_what_killed_runs_on_this_machine_left(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from installation.output import remove_stale, temporary_beside
+
+    mine = temporary_beside(tmp_path / "visit.mp4", ".partial.mp4")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    dead_pid = int(dead.stdout)
+    killed = mine.name.replace(f".pid{os.getpid()}@", f".pid{dead_pid}@")
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as alive:
+        names = {
+            "killed": killed,
+            "killed json": killed.replace(".mp4", ".json"),
+            "running": mine.name.replace(f".pid{os.getpid()}@", f".pid{alive.pid}@"),
+            "elsewhere": killed.replace("@", "@x-", 1),
+            "old style": ".visit.k2j4ab_c.partial.mp4",
+            "someone's": f".visit.pid{dead_pid}.txt",
+        }
+        for name in names.values():
+            (tmp_path / name).write_bytes(b"")
+        removed = remove_stale(tmp_path)
+        alive.kill()
+    assert sorted(p.name for p in removed) == sorted([names["killed"], names["killed json"]])
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left == {mine.name} | set(names.values()) - {names["killed"], names["killed json"]}
