@@ -640,6 +640,8 @@ def demo_config() -> Config:
             small_faces="blazeface" in detector and truth.range == "full",
         ))
     if not cameras:
-        raise ConfigError("assets/footage: no bundled clips found (run `make footage`)")
+        from installation.resources import footage_dir
+
+        raise ConfigError(f"{footage_dir()}: no bundled clips found (in a checkout: make footage)")
     # Footage of the project's own portraits: the room shows what exposing a face means.
     return Config(cameras=cameras, effect=EffectConfig(allow_exposed=True))

@@ -30,6 +30,7 @@ from installation.detect import THRESHOLD_RANGE
 from installation.detect.views import ModelWindow
 from installation.errors import ConfigError
 from installation.geometry import Box, Detection
+from installation.resources import explain_file
 
 if TYPE_CHECKING:
     from installation.config import Config
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXPLAIN_FILE = Path(__file__).resolve().parent.parent / "assets" / "explain" / "explain.toml"
 LANGUAGES = ("en", "zh")
 
 # -- the explanation panel ---------------------------------------------------------
@@ -78,12 +78,14 @@ class Explanation:
         return out
 
 
-def load_explanation(path: Path = EXPLAIN_FILE) -> Explanation:
-    """Read the workshop's texts; anything missing is a ``ConfigError`` naming the file and the entry.
+def load_explanation(path: str | Path | None = None) -> Explanation:
+    """Read the workshop's texts (the shipped ones without ``path``, or with an empty one); anything
+    missing is a ``ConfigError`` naming the file and the entry.
 
     >>> [s.key for s in load_explanation().sections]
     ['how', 'fail', 'keeps']
     """
+    path = Path(path) if path else explain_file()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
