@@ -378,10 +378,12 @@ def _fonts(ctx: Context) -> Iterator[Check]:
     from installation.resources import font_file
 
     languages = list(ctx.config.room.languages) if ctx.config is not None else ["en", "zh"]
+    own = ctx.config.room.captions_file if ctx.config is not None else ""
     try:
-        captions = load_captions()
+        captions = load_captions(own)
     except InstallationError as exc:
-        yield Check(FAIL, "captions", str(exc), REINSTALL)
+        yield Check(FAIL, "captions", str(exc),
+                    "correct room.captions_file" if own else REINSTALL)
         captions = []
     pygame.freetype.init()
     for language in languages:
@@ -399,7 +401,9 @@ def _fonts(ctx: Context) -> Iterator[Check]:
             missing |= {ch for ch in chars if font.get_metrics(ch)[0] is None}
         if missing:
             yield Check(FAIL, "fonts", f"{language}: no glyph for {''.join(sorted(missing))!r}",
-                        "rerun assets/fonts/make_subset.py")
+                        "rewrite those words in room.captions_file, or make the fonts again with "
+                        "assets/fonts/make_subset.py in a checkout" if own
+                        else "rerun assets/fonts/make_subset.py")
         else:
             yield Check(OK, "fonts", f"{language}: all {len(chars)} characters of the interface and captions")
 

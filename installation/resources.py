@@ -75,10 +75,10 @@ def font_file(role: FontRole) -> Path:
 
 
 def captions_file() -> Path:
-    """The shipped captions."""
+    """The shipped captions; ``[room] captions_file`` names a gallery's own instead."""
     return assets_dir() / "captions" / "captions.toml"
 
 
 def explain_file() -> Path:
-    """The shipped workshop texts: the explanation panel and the screen's labels."""
+    """The shipped workshop texts; ``[room] explain_file`` names a gallery's own instead."""
     return assets_dir() / "explain" / "explain.toml"

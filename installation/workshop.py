@@ -79,8 +79,9 @@ class Explanation:
 
 
 def load_explanation(path: str | Path | None = None) -> Explanation:
-    """Read the workshop's texts (the shipped ones without ``path``, or with an empty one); anything
-    missing is a ``ConfigError`` naming the file and the entry.
+    """Read the workshop's texts: the shipped ones without ``path`` (or with an empty one), else a
+    gallery's own (``[room] explain_file``). Anything missing is a ``ConfigError`` naming the file
+    and the entry.
 
     >>> [s.key for s in load_explanation().sections]
     ['how', 'fail', 'keeps']
@@ -407,7 +408,8 @@ class WorkshopApp(App):
     def __init__(self, config: Config, options: RoomOptions, *, workshop: Workshop | None = None,
                  **kwargs: Any) -> None:
         super().__init__(config, options, **kwargs)
-        self.workshop = workshop or Workshop(allow_raise=config.effect.allow_exposed)
+        self.workshop = workshop or Workshop(load_explanation(config.room.explain_file),
+                                             allow_raise=config.effect.allow_exposed)
         self.observers.append(self._observe)
 
     def start(self) -> None:

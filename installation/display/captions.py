@@ -2,7 +2,8 @@
 
 A caption file is TOML with one ``[[caption]]`` table per line: ``en``,
 ``zh`` and ``source`` (the fact it rests on, required wherever a number is
-used). The shipped one is ``assets/captions/captions.toml``.
+used). The shipped one is ``assets/captions/captions.toml``; ``[room]
+captions_file`` names a gallery's own.
 """
 
 from __future__ import annotations
