@@ -24,9 +24,10 @@ BUILD_INPUTS = ("pyproject.toml", "README.md", "LICENSE", "installation", "asset
 DEVELOPMENT_SCRIPTS = ("assets/footage/generate.py", "assets/fonts/make_subset.py")
 #: The footage is most of the wheel (about 6 MB); anything near this is something that should not be in it.
 MAX_WHEEL_BYTES = 15 * 1024**2
-#: What pip says when it cannot reach the package index.
+#: What pip says when it cannot reach the package index (without retries, only the last).
 OFFLINE = ("Failed to establish a new connection", "Temporary failure in name resolution",
-           "Network is unreachable", "NewConnectionError", "ConnectTimeoutError", "ProxyError")
+           "Network is unreachable", "NewConnectionError", "ConnectTimeoutError", "ProxyError",
+           "(from versions: none)")
 
 
 def _pip(*args: str, python: str = sys.executable, cwd: Path | None = None) -> None:
