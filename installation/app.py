@@ -196,7 +196,7 @@ class App:
         self._make_canvas()
         assert self.canvas is not None
         try:
-            captions = load_captions()
+            captions = load_captions(self.config.room.captions_file)
         except InstallationError as exc:
             log.error("%s; running without captions", exc)
             captions = []

@@ -187,6 +187,11 @@ class RoomConfig:
         "languages visitors can switch between", choices=("en", "zh")))
     caption_seconds: float = field(default=12.0, metadata=_meta("seconds each caption stays", min=3.0, max=600.0))
     show_boxes: bool = field(default=False, metadata=_meta("start with 'what the machine sees' on"))
+    captions_file: str = field(default="", metadata=_meta(
+        "a caption file of your own (TOML, like the shipped captions.toml); empty: the shipped captions"))
+    explain_file: str = field(default="", metadata=_meta(
+        "the workshop's explanation panel and labels from a file of your own (TOML, like the shipped "
+        "explain.toml); empty: the shipped texts"))
 
 
 @dataclass
@@ -411,6 +416,20 @@ def _check_settings(config: Config, base: Path, check_files: bool = True) -> Non
                 except ModelError as exc:  # the same check the detector makes at start, named by its key
                     raise ConfigError(f"detection.{key}: {exc}") from None
             setattr(config.detection, key, str(path))
+    for key, load in TEXT_KEYS.items():
+        value = getattr(config.room, key)
+        if value:
+            path = Path(value).expanduser()
+            if not path.is_absolute():
+                path = base / path
+            if check_files:
+                if not path.is_file():
+                    raise ConfigError(f"room.{key}: no such file {value!r}")
+                try:  # read now, so `config check` finds a mistake in a gallery's own texts
+                    load(path)
+                except ConfigError as exc:
+                    raise ConfigError(f"room.{key}: {exc}") from None
+            setattr(config.room, key, str(path))
     if config.display.size:
         from installation.display.screen import screen_size
 
@@ -439,6 +458,24 @@ def _check_settings(config: Config, base: Path, check_files: bool = True) -> Non
 #: The model keys of ``[detection]`` and the detector family each one is for.
 MODEL_KEYS = {
     "short_range_model": "blazeface-short", "full_range_model": "blazeface-full", "yunet_model": "yunet",
+}
+
+
+def _load_captions(path: Path) -> None:
+    from installation.display.captions import load_captions
+
+    load_captions(path)
+
+
+def _load_explanation(path: Path) -> None:
+    from installation.workshop import load_explanation
+
+    load_explanation(path)
+
+
+#: The keys of ``[room]`` naming a gallery's own texts, and what reads each one.
+TEXT_KEYS: dict[str, typing.Callable[[Path], None]] = {
+    "captions_file": _load_captions, "explain_file": _load_explanation,
 }
 
 
@@ -640,6 +677,8 @@ def demo_config() -> Config:
             small_faces="blazeface" in detector and truth.range == "full",
         ))
     if not cameras:
-        raise ConfigError("assets/footage: no bundled clips found (run `make footage`)")
+        from installation.resources import footage_dir
+
+        raise ConfigError(f"{footage_dir()}: no bundled clips found (in a checkout: make footage)")
     # Footage of the project's own portraits: the room shows what exposing a face means.
     return Config(cameras=cameras, effect=EffectConfig(allow_exposed=True))

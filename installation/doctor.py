@@ -49,6 +49,8 @@ WARN_DISK_BYTES = 1024**3
 PROBE_DEVICES = 4
 #: A heartbeat older than this while a kiosk runs means it may hang.
 STALE_HEARTBEAT = 30.0
+#: The fix for a shipped file (a model, a font, the captions) that is missing or damaged.
+REINSTALL = "reinstall monitoring-room (pip install --force-reinstall)"
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ def _models(ctx: Context) -> Iterator[Check]:
         packaged = resolve_yunet()
         yield Check(OK, "model", f"YuNet face model {packaged}: sha256 {YUNET_SHA256[:16]}... as shipped")
     except InstallationError as exc:
-        yield Check(FAIL, "model", str(exc), "reinstall monitoring-room (pip install --force-reinstall)")
+        yield Check(FAIL, "model", str(exc), REINSTALL)
     for name in ("yunet", "blazeface-short", "blazeface-full"):
         if name not in used and not configured[name]:
             continue
@@ -371,15 +373,17 @@ def _blanking(ctx: Context) -> Iterator[Check]:
 def _fonts(ctx: Context) -> Iterator[Check]:
     import pygame.freetype
 
-    from installation.display.assets import SANS_BOLD, SANS_REGULAR
     from installation.display.captions import load_captions
     from installation.display.text import STRINGS
+    from installation.resources import font_file
 
     languages = list(ctx.config.room.languages) if ctx.config is not None else ["en", "zh"]
+    own = ctx.config.room.captions_file if ctx.config is not None else ""
     try:
-        captions = load_captions()
+        captions = load_captions(own)
     except InstallationError as exc:
-        yield Check(FAIL, "captions", str(exc), "restore assets/captions/captions.toml")
+        yield Check(FAIL, "captions", str(exc),
+                    "correct room.captions_file" if own else REINSTALL)
         captions = []
     pygame.freetype.init()
     for language in languages:
@@ -387,17 +391,19 @@ def _fonts(ctx: Context) -> Iterator[Check]:
         texts += [getattr(c, language, "") for c in captions]
         chars = {ch for s in texts for ch in s if not ch.isspace()}
         missing: set[str] = set()
-        for path in (SANS_REGULAR, SANS_BOLD):
+        for path in (font_file("regular"), font_file("bold")):
             try:
                 font = pygame.freetype.Font(str(path), 20)
             except (OSError, pygame.error) as exc:
-                yield Check(FAIL, "fonts", f"{path} does not load: {exc}", "restore assets/fonts")
+                yield Check(FAIL, "fonts", f"{path} does not load: {exc}", REINSTALL)
                 missing = set()
                 break
             missing |= {ch for ch in chars if font.get_metrics(ch)[0] is None}
         if missing:
             yield Check(FAIL, "fonts", f"{language}: no glyph for {''.join(sorted(missing))!r}",
-                        "rerun assets/fonts/make_subset.py")
+                        "rewrite those words in room.captions_file, or make the fonts again with "
+                        "assets/fonts/make_subset.py in a checkout" if own
+                        else "rerun assets/fonts/make_subset.py")
         else:
             yield Check(OK, "fonts", f"{language}: all {len(chars)} characters of the interface and captions")
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from installation.errors import ConfigError, UsageError
 from installation.geometry import Box
+from installation.resources import footage_dir
 
 #: Detector ranges a clip can be meant for.
 RANGES = ("short", "full")
@@ -116,15 +117,6 @@ class GroundTruth:
     def track(self, track_id: int) -> list[tuple[int, TruthFace]]:
         """``(frame index, face)`` for every frame the track appears in."""
         return [(i, f) for i, faces in enumerate(self.frames) for f in faces if f.track_id == track_id]
-
-
-def footage_dir() -> Path:
-    """The repository's ``assets/footage`` folder, found from this package.
-
-    >>> footage_dir().name
-    'footage'
-    """
-    return Path(__file__).resolve().parent.parent / "assets" / "footage"
 
 
 def bundled_clips() -> list[Path]:

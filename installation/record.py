@@ -244,7 +244,7 @@ def record_command(args: argparse.Namespace) -> int:
     how = "UNBLURRED" if effect is Effect.EXPOSED else f"faces hidden ({effect.value})"
     from installation.workshop import load_explanation
 
-    words = load_explanation()
+    words = load_explanation(config.room.explain_file)
     label = f"{words.label('recording', 'en')}  {words.label('recording', 'zh')}"
     size = parse_size(args.size) if args.size else None
     screen: RecordingScreen | None = None

@@ -138,7 +138,7 @@ def plays_bundled_footage(source: str) -> bool:
     >>> plays_bundled_footage(str(bundled_clips()[0])), plays_bundled_footage("camera:0")
     (True, False)
     """
-    from installation.groundtruth import footage_dir
+    from installation.resources import footage_dir
 
     try:  # camera:0 or rtsp://... is no file there
         path = Path(source).expanduser().resolve()

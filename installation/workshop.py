@@ -30,6 +30,7 @@ from installation.detect import THRESHOLD_RANGE
 from installation.detect.views import ModelWindow
 from installation.errors import ConfigError
 from installation.geometry import Box, Detection
+from installation.resources import explain_file
 
 if TYPE_CHECKING:
     from installation.config import Config
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXPLAIN_FILE = Path(__file__).resolve().parent.parent / "assets" / "explain" / "explain.toml"
 LANGUAGES = ("en", "zh")
 
 # -- the explanation panel ---------------------------------------------------------
@@ -78,12 +78,15 @@ class Explanation:
         return out
 
 
-def load_explanation(path: Path = EXPLAIN_FILE) -> Explanation:
-    """Read the workshop's texts; anything missing is a ``ConfigError`` naming the file and the entry.
+def load_explanation(path: str | Path | None = None) -> Explanation:
+    """Read the workshop's texts: the shipped ones without ``path`` (or with an empty one), else a
+    gallery's own (``[room] explain_file``). Anything missing is a ``ConfigError`` naming the file
+    and the entry.
 
     >>> [s.key for s in load_explanation().sections]
     ['how', 'fail', 'keeps']
     """
+    path = Path(path) if path else explain_file()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -405,7 +408,8 @@ class WorkshopApp(App):
     def __init__(self, config: Config, options: RoomOptions, *, workshop: Workshop | None = None,
                  **kwargs: Any) -> None:
         super().__init__(config, options, **kwargs)
-        self.workshop = workshop or Workshop(allow_raise=config.effect.allow_exposed)
+        self.workshop = workshop or Workshop(load_explanation(config.room.explain_file),
+                                             allow_raise=config.effect.allow_exposed)
         self.observers.append(self._observe)
 
     def start(self) -> None:

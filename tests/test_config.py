@@ -400,3 +400,46 @@ def test_one_detect_every_range_for_the_config_and_anonymize(tmp_path: Path, val
     assert _config_accepts(CAMERA + f"detect_every = {value}\n") == _anonymize_accepts(
         tmp_path, "--detect-every", value
     )
+
+
+# -- a gallery's own texts ----------------------------------------------------------------------------
+
+OWN_CAPTIONS = '[[caption]]\nen = "Someone is watching this room."\nzh = "有人在看这个房间。"\n'
+
+
+def test_a_gallery_shows_its_own_captions_and_workshop_texts_named_beside_its_config(tmp_path: Path) -> None:
+    from installation.app import App, RoomOptions
+    from installation.resources import explain_file
+    from installation.workshop import WorkshopApp
+
+    (tmp_path / "our-captions.toml").write_text(OWN_CAPTIONS, encoding="utf-8")
+    shipped = explain_file().read_text(encoding="utf-8")
+    assert shipped.count('"WORKSHOP"') == 1
+    ours = shipped.replace('"WORKSHOP"', '"OUR WORKSHOP"')
+    (tmp_path / "our-workshop.toml").write_text(ours, encoding="utf-8")
+    config = load_config(write(tmp_path, '[room]\ncaptions_file = "our-captions.toml"\n'
+                                         'explain_file = "our-workshop.toml"\n' + CAMERA))
+    # Relative to the config's folder, like every other path in it.
+    assert config.room.captions_file == str(tmp_path / "our-captions.toml")
+    app = App(config, RoomOptions(headless=True, size=(640, 360), live=False))
+    app.start()
+    try:
+        assert app.renderer is not None
+        assert [c.en for c in app.renderer.overlays.rotator.captions] == ["Someone is watching this room."]
+    finally:
+        app.close()
+    workshop = WorkshopApp(config, RoomOptions(headless=True, live=False)).workshop
+    assert workshop.explanation.label("workshop", "en") == "OUR WORKSHOP"
+
+
+def test_config_check_refuses_a_gallery_text_file_the_room_could_not_use(tmp_path: Path) -> None:
+    room = '[room]\ncaptions_file = "ours.toml"\n' + CAMERA
+    assert _refused(tmp_path, room).endswith(": room.captions_file: no such file 'ours.toml' (line 2)")
+    unsourced_caption = '[[caption]]\nen = "Watched since 2016."\nzh = "自2016年起被监视。"\n'
+    (tmp_path / "ours.toml").write_text(unsourced_caption, encoding="utf-8")
+    unsourced = _refused(tmp_path, room)
+    assert f": room.captions_file: {tmp_path / 'ours.toml'}: caption[0]: the number(s) 2016 " in unsourced
+    assert unsourced.endswith("(line 2)")
+    (tmp_path / "words.toml").write_text('[[section]]\nkey = "how"\n', encoding="utf-8")
+    untitled = _refused(tmp_path, '[room]\nexplain_file = "words.toml"\n' + CAMERA)
+    assert f": room.explain_file: {tmp_path / 'words.toml'}: section[0].title: needs both" in untitled

@@ -15,7 +15,6 @@ import numpy as np
 import pygame
 import pytest
 
-from installation.display.assets import MONO, SANS_BOLD, SANS_REGULAR
 from installation.display.captions import Caption, CaptionRotator, load_captions
 from installation.display.layout import Layout, fit, monitor_rects, screen_regions
 from installation.display.monitor import box_to_screen
@@ -28,9 +27,11 @@ from installation.effects import Effect
 from installation.errors import ConfigError
 from installation.geometry import Box, Frame
 from installation.leak import leak_score
+from installation.resources import font_file
 from installation.state import ControlState, InputKind, PanelEvent, drain_panel_events
 
 SIZE = (960, 540)
+SANS_REGULAR, SANS_BOLD, MONO = font_file("regular"), font_file("bold"), font_file("mono")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -164,6 +164,19 @@ def test_a_caption_language_without_glyphs_fails(
     assert code == 1
 
 
+def test_a_gallery_caption_the_fonts_cannot_draw_fails_and_names_its_key(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (home / "ours.toml").write_text('[[caption]]\nen = "Watched."\nzh = "龘。"\n', encoding="utf-8")
+    config = write_config(home)
+    config.write_text(config.read_text(encoding="utf-8") + '\n[room]\ncaptions_file = "ours.toml"\n',
+                      encoding="utf-8")
+    code, lines = doctor(capsys, "--config", str(config))
+    (fonts,) = lines_of(lines, "FAIL", "fonts")
+    assert fonts.startswith("FAIL  fonts: zh: no glyph for '龘'") and "room.captions_file" in fonts
+    assert code == 1
+
+
 def test_with_a_kiosk_running_its_cameras_are_left_alone(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

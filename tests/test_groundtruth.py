@@ -15,9 +15,9 @@ from installation.groundtruth import (
     GroundTruth,
     TruthFace,
     bundled_clips,
-    footage_dir,
     load_ground_truth,
 )
+from installation.resources import footage_dir
 
 CLIPS = bundled_clips()
 

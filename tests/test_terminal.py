@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from installation.resources import footage_dir
 from installation.stats import Counts, Row, StatsLog, stats_file
 
 ROOT = Path(__file__).resolve().parents[1]
-KIOSK = ROOT / "assets" / "footage" / "kiosk.mp4"
+KIOSK = footage_dir() / "kiosk.mp4"
 #: A line of the installation's own log on the terminal.
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: ")
 

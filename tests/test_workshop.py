@@ -18,7 +18,6 @@ from installation.app import RoomOptions
 from installation.cli import build_parser
 from installation.config import CameraConfig, Config
 from installation.detect import ModelWindow, create_detector
-from installation.display.assets import SANS_BOLD, SANS_REGULAR
 from installation.display.widgets import AMBER, CYAN, slider_track
 from installation.display.workshop import WorkshopRenderer, workshop_regions
 from installation.effects import Effect, apply_effect
@@ -27,10 +26,10 @@ from installation.geometry import Box, Detection, Frame
 from installation.leak import leak_score
 from installation.output import VideoWriter
 from installation.pipeline import Processor
+from installation.resources import explain_file, font_file
 from installation.state import ControlState
 from installation.track import TrackedFace, Tracker
 from installation.workshop import (
-    EXPLAIN_FILE,
     EvasionTimer,
     ModelInput,
     Workshop,
@@ -44,6 +43,7 @@ from installation.workshop import (
 
 SIZE = (1280, 720)
 FPS = 30.0
+SANS_REGULAR, SANS_BOLD = font_file("regular"), font_file("bold")
 # Two clear faces, one half-hearted one and some face-like texture: scores spread from 0.1 to 0.9.
 GROUP = (("astronaut", Box(150, 250, 150, 150)), ("grace", Box(560, 250, 110, 110)),
          ("astronaut", Box(950, 300, 80, 80)))
@@ -328,7 +328,7 @@ def test_the_explanation_covers_detection_failure_and_what_is_kept_in_both_langu
 
 def test_an_explanation_file_missing_a_language_names_the_file_and_entry(tmp_path: Path) -> None:
     broken = tmp_path / "explain.toml"
-    broken.write_text(EXPLAIN_FILE.read_text(encoding="utf-8").replace('zh.body = "不保存', 'xx = "不保存'),
+    broken.write_text(explain_file().read_text(encoding="utf-8").replace('zh.body = "不保存', 'xx = "不保存'),
                       encoding="utf-8")
     with pytest.raises(ConfigError, match=r"explain.toml: section\[2\].body: needs both"):
         load_explanation(broken)

@@ -24,9 +24,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
-from installation.display.assets import MONO, SANS_BOLD, SANS_REGULAR  # noqa: E402
 from installation.display.captions import load_captions  # noqa: E402
 from installation.display.text import EXTRA_CHARACTERS, all_strings  # noqa: E402
+from installation.resources import FONT_FILES  # noqa: E402
+
+# The texts of this checkout in, its fonts out, beside this script: whichever checkout the
+# installed package points at, the fonts made are for the texts they will ship with.
+CAPTIONS, EXPLAIN = HERE.parent / "captions" / "captions.toml", HERE.parent / "explain" / "explain.toml"
+SANS_REGULAR, SANS_BOLD, MONO = (HERE / FONT_FILES[role] for role in ("regular", "bold", "mono"))
 
 NOTO_CJK = Path("/usr/share/fonts/opentype/noto")
 NOTO_MONO = Path("/usr/share/fonts/truetype/noto/NotoSansMono-Regular.ttf")
@@ -38,12 +43,12 @@ def characters() -> str:
     chars = set(EXTRA_CHARACTERS)
     for s in all_strings():
         chars.update(s)
-    for caption in load_captions():
+    for caption in load_captions(CAPTIONS):
         chars.update(caption.en)
         chars.update(caption.zh)
     from installation.workshop import load_explanation  # the workshop screen's texts (assets/explain)
 
-    for s in load_explanation().strings():
+    for s in load_explanation(EXPLAIN).strings():
         chars.update(s)
     chars.discard("\n")
     return "".join(sorted(chars))

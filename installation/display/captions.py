@@ -1,8 +1,9 @@
-"""Captions: short bilingual lines read from ``assets/captions``, rotated slowly.
+"""Captions: short bilingual lines read from a caption file, rotated slowly.
 
 A caption file is TOML with one ``[[caption]]`` table per line: ``en``,
 ``zh`` and ``source`` (the fact it rests on, required wherever a number is
-used).
+used). The shipped one is ``assets/captions/captions.toml``; ``[room]
+captions_file`` names a gallery's own.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from pathlib import Path
 
 import tomllib
 
-from installation.display.assets import CAPTIONS_FILE
 from installation.errors import ConfigError
+from installation.resources import captions_file
 
 _NUMBER = re.compile(r"\d[\d,]*\d|\d")
 
@@ -36,15 +37,17 @@ class Caption:
         return _NUMBER.findall(self.en)
 
 
-def load_captions(path: Path = CAPTIONS_FILE) -> list[Caption]:
-    """Read a caption file; a missing field or an unsourced number is a ``ConfigError``.
+def load_captions(path: str | Path | None = None) -> list[Caption]:
+    """Read a caption file (the shipped one without ``path``, or with an empty one);
+    a missing field or an unsourced number is a ``ConfigError``.
 
     >>> len(load_captions()) > 5
     True
     """
+    path = Path(path) if path else captions_file()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read captions: {exc}") from exc
     captions = []
     for i, entry in enumerate(data.get("caption", [])):

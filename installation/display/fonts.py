@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pygame
 
-from installation.display.assets import MONO, SANS_BOLD, SANS_REGULAR
+from installation.resources import font_file
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class Fonts:
         key = (role, px)
         font = self._fonts.get(key)
         if font is None:
-            path = MONO if mono else SANS_BOLD if bold else SANS_REGULAR
+            path = font_file("mono" if mono else "bold" if bold else "regular")
             font = _load(path, px)
             self._fonts[key] = font
         return font
