@@ -64,9 +64,10 @@ ROOM_DETECTOR = "yunet"
 KIOSK_DETECTOR = "yunet-half"
 #: ``installation anonymize`` when no ``--detector`` is given: recorded footage, so the
 #: strongest stack measured; time matters less than on a live wall. On the development set's
-#: tune part (anonymize, blur at strength 0) ``yunet`` leaked 15.8 % of face-frames and this
-#: union, with BlazeFace's small-face tiles (anonymize's default), 10.0 % (faces under 24 px:
-#: 39.5 % against 22.5 %; compressed footage 18.2 % against 4.0 %) at about 0.75x the speed.
+#: tune part (anonymize, blur at strength 0, threshold 0.5) ``yunet`` leaked 15.8 % of
+#: face-frames and this union, with BlazeFace's small-face tiles (anonymize's default), 10.0 %
+#: (faces under 24 px: 39.5 % against 22.5 %; compressed footage 18.2 % against 4.0 %) at about
+#: 0.75x the speed. At the default threshold, 0.2, the union leaks 1.5 % there.
 ANONYMIZE_DETECTOR = "yunet+blazeface-full"
 
 #: Tile size and overlap (pixels of the frame at ``input_scale``) per range for ``small_faces``:
