@@ -22,13 +22,14 @@ import math
 import os
 import re
 import stat
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from installation.detect.blazeface import INPUT_SCALE_RANGE, THRESHOLD_RANGE
 from installation.effects import Effect, MaskShape

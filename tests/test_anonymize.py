@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from installation.cli import main
-from installation.groundtruth import bundled_clips, load_ground_truth
 from installation.geometry import Box
+from installation.groundtruth import bundled_clips, load_ground_truth
 from installation.scoring import FootageScore
 
 CLIPS = {clip.stem: clip for clip in bundled_clips()}

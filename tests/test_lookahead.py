@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pytest
 
-from installation.detect import create_detector
 from installation.effects import Effect
 from installation.geometry import Box, Frame
 from installation.leak import leak_score
@@ -126,7 +125,7 @@ def test_the_finder_stays_a_bounded_distance_ahead(scripted, scene) -> None:  # 
     processor = Processor(scripted(blind=lambda call: False), Tracker(hold_seconds=0.5))  # type: ignore[arg-type]
     lookahead = Lookahead(processor, fps=FPS)
     held = []
-    for out in lookahead.run(reader(images), Effect.BLUR, 0.0):
+    for _out in lookahead.run(reader(images), Effect.BLUR, 0.0):
         time.sleep(0.005)
         held.append(len(lookahead._images))
     assert lookahead.buffered and len(held) == 60

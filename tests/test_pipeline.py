@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cache
 
 import cv2
@@ -12,7 +12,7 @@ import pytest
 
 from installation.detect import create_detector
 from installation.effects import Effect
-from installation.geometry import Box, Detection, Frame
+from installation.geometry import Box, Frame
 from installation.leak import leak_score
 from installation.pipeline import CameraWorker, Processor
 from installation.sources import LiveSource
