@@ -84,11 +84,15 @@ def outside(shape: tuple[int, ...], boxes: list[Box]) -> np.ndarray:
 
 
 def changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    grey = [cv2.GaussianBlur(cv2.cvtColor(i, cv2.COLOR_BGR2GRAY), (5, 5), 1.0).astype(np.int16) for i in (a, b)]
+    grey = [
+        cv2.GaussianBlur(cv2.cvtColor(i, cv2.COLOR_BGR2GRAY), (5, 5), 1.0).astype(np.int16) for i in (a, b)
+    ]
     return np.abs(grey[0] - grey[1]) > 8
 
 
-def run(move: str, frames: int, detect_every: int, detector: object, scene: np.ndarray, faces: list[Box]) -> dict:
+def run(
+    move: str, frames: int, detect_every: int, detector: object, scene: np.ndarray, faces: list[Box]
+) -> dict:
     proc = Processor(detector, Tracker(), detect_every=detect_every)  # type: ignore[arg-type]
     collateral, whole, leaked, face_frames = [], 0, 0, 0
     for i in range(frames):
@@ -96,8 +100,17 @@ def run(move: str, frames: int, detect_every: int, detector: object, scene: np.n
         image = cv2.warpAffine(scene, m, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR)
         boxes = []
         for box in faces:
-            pts = cv2.transform(np.array([[[box.x, box.y], [box.x + box.w, box.y + box.h]]], np.float32), m)[0]
-            boxes.append(Box(float(pts[0, 0]), float(pts[0, 1]), float(pts[1, 0] - pts[0, 0]), float(pts[1, 1] - pts[0, 1])))
+            pts = cv2.transform(np.array([[[box.x, box.y], [box.x + box.w, box.y + box.h]]], np.float32), m)[
+                0
+            ]
+            boxes.append(
+                Box(
+                    float(pts[0, 0]),
+                    float(pts[0, 1]),
+                    float(pts[1, 0] - pts[0, 0]),
+                    float(pts[1, 1] - pts[0, 1]),
+                )
+            )
         out = proc.process(Frame(image, i, i / 30.0), Effect.BLUR, 0.0)
         keep = outside(image.shape, boxes)
         collateral.append(float(changed(image, out.image)[keep].mean()))

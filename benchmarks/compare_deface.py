@@ -57,8 +57,10 @@ def deface_command() -> Path:
     exe = DEFACE_VENV / "bin" / "deface"
     if not exe.exists():
         print("creating benchmarks/.deface-venv with deface …", file=sys.stderr)
-        subprocess.run([sys.executable.replace(".venv/bin/python", "") or "python3", "-m", "venv", str(DEFACE_VENV)],
-                       check=False)
+        subprocess.run(
+            [sys.executable.replace(".venv/bin/python", "") or "python3", "-m", "venv", str(DEFACE_VENV)],
+            check=False,
+        )
         if not (DEFACE_VENV / "bin" / "pip").exists():
             subprocess.run(["python3", "-m", "venv", str(DEFACE_VENV)], check=True)
         subprocess.run([str(DEFACE_VENV / "bin" / "pip"), "install", "-q", "deface"], check=True)

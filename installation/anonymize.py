@@ -92,7 +92,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "audio and metadata are dropped.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files (several: OUTPUT is a folder)")
-    p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="output file, or folder for several inputs")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUTPUT", help="output file, or folder for several inputs"
+    )
     p.add_argument("--effect", choices=[e.value for e in Effect if e.hides], default="blur")
     p.add_argument("--strength", type=float, default=0.5, help="0 just hides, 1 is heavy (default 0.5)")
     p.add_argument("--mask-scale", type=float, default=1.3, help="grow face boxes by this (default 1.3)")
@@ -100,15 +102,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--detector", default=None, metavar="NAME",
                    help=f"face detector: {', '.join(DETECTORS)}, or several joined by + "
                    f"(default {ANONYMIZE_DETECTOR})")
-    p.add_argument("--range", choices=["short", "full"], default=None,
-                   help="older option: short is --detector blazeface-short, full is --detector blazeface-full")
+    p.add_argument(
+        "--range",
+        choices=["short", "full"],
+        default=None,
+        help="older option: short is --detector blazeface-short, full is --detector blazeface-full",
+    )
     p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
                    help="detection confidence threshold on YuNet's scores; BlazeFace adds 0.3 to it "
                         f"(default {DEFAULT_THRESHOLD})")
     p.add_argument("--no-small-faces", dest="small_faces", action="store_false",
                    help="BlazeFace: skip the tiled search for small distant faces (faster)")
-    p.add_argument("--hold", type=float, default=1.0,
-                   help="seconds a face stays hidden before it is first and after it is last seen (default 1)")
+    p.add_argument(
+        "--hold",
+        type=float,
+        default=1.0,
+        help="seconds a face stays hidden before it is first and after it is last seen (default 1)",
+    )
     p.add_argument("--detect-every", type=int, default=2, metavar="N",
                    help="run the detector on every Nth frame (default 2; 1 also catches a face "
                         "seen on one frame only)")

@@ -110,7 +110,9 @@ def _rounded(summary: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in summary.items()}
 
 
-def bench_clip(path: Path, *, max_frames: int = 0, effect: Effect = Effect.BLUR, strength: float = 0.0) -> ClipResult:
+def bench_clip(
+    path: Path, *, max_frames: int = 0, effect: Effect = Effect.BLUR, strength: float = 0.0
+) -> ClipResult:
     """Time each stage over one clip and score it against its ground truth."""
     from installation.config import demo_config
     from installation.detect import ROOM_DETECTOR, create_detector
@@ -145,7 +147,11 @@ def bench_clip(path: Path, *, max_frames: int = 0, effect: Effect = Effect.BLUR,
         t = time.perf_counter()
         writer.write(out.image)
         stages["encode"].append((time.perf_counter() - t) * 1000)
-        faces = [(f.track_id, f.box) for f in truth.frames[frame.index]] if frame.index < len(truth.frames) else []
+        faces = (
+            [(f.track_id, f.box) for f in truth.frames[frame.index]]
+            if frame.index < len(truth.frames)
+            else []
+        )
         result.score.add(frame.index, frame.image, out.image, faces, out.hidden_boxes,
                          hidden_all=out.hidden_all, guarded=out.guarded)
         count += 1
@@ -200,7 +206,8 @@ def format_table(results: list[ClipResult], peak_mib: float) -> str:
         lines.append(f"  anonymize (look-ahead, H.264 into memory):  {r.anonymize_fps:.1f} fps")
         for label, s in (("live", d["score"]), ("anonymize", d["anonymize_score"])):
             lines.append(
-                f"  {label + ' leaks:':<16} {s['leaked_large']}/{s['face_frames_large']} face-frames >= 48 px "
+                f"  {label + ' leaks:':<16} {s['leaked_large']}/{s['face_frames_large']} "
+                f"face-frames >= 48 px "
                 f"({100 * s['leak_rate_large']:.2f} %), {s['leaked_small']}/{s['face_frames_small']} smaller "
                 f"({100 * s['leak_rate_small']:.2f} %); falsely hidden "
                 f"{100 * s['false_hidden_fraction']:.2f} % of the frame"
@@ -241,8 +248,16 @@ def run(args: argparse.Namespace) -> int:
             results.append(bench_clip(clip, max_frames=args.frames, effect=Effect(args.effect),
                                       strength=args.strength))
     if args.json:
-        print(json.dumps({"clips": [r.as_dict() for r in results], "peak_memory_mib": round(memory.peak_mib, 1),
-                          "cpu_count": psutil.cpu_count()}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "clips": [r.as_dict() for r in results],
+                    "peak_memory_mib": round(memory.peak_mib, 1),
+                    "cpu_count": psutil.cpu_count(),
+                },
+                indent=2,
+            )
+        )
     else:
         print(format_table(results, memory.peak_mib))
     return 0

@@ -99,8 +99,9 @@ class CameraConfig:
         min=DETECT_EVERY_RANGE[0], max=DETECT_EVERY_RANGE[1]))
     mirror: bool = field(default=False, metadata=_meta("mirror the camera image left-right"))
     flip: bool = field(default=False, metadata=_meta("flip the camera image upside down"))
-    rotate: int = field(default=0, metadata=_meta("rotate the camera image (degrees)", choices=(0, 90, 180, 270)))
-
+    rotate: int = field(
+        default=0, metadata=_meta("rotate the camera image (degrees)", choices=(0, 90, 180, 270))
+    )
 
     def detector_spec(self) -> str:
         """The detector this camera runs: ``detector``, else the BlazeFace its older ``range`` names,
@@ -166,8 +167,12 @@ class DisplayConfig:
         "single, grid, or focus (one large, others as thumbnails)", choices=("single", "grid", "focus")))
     mirror: bool = field(default=False, metadata=_meta("mirror the whole screen (rear projection)"))
     flip: bool = field(default=False, metadata=_meta("flip the whole screen (ceiling projector)"))
-    rotate: int = field(default=0, metadata=_meta("rotate the whole screen (degrees)", choices=(0, 90, 180, 270)))
-    fps: int = field(default=60, metadata=_meta("frames per second the screen is drawn at, at most", min=5, max=240))
+    rotate: int = field(
+        default=0, metadata=_meta("rotate the whole screen (degrees)", choices=(0, 90, 180, 270))
+    )
+    fps: int = field(
+        default=60, metadata=_meta("frames per second the screen is drawn at, at most", min=5, max=240)
+    )
 
     @property
     def window_size(self) -> tuple[int, int] | None:
@@ -186,7 +191,9 @@ class RoomConfig:
     language: str = field(default="en", metadata=_meta("language at start", choices=("en", "zh")))
     languages: list[str] = field(default_factory=lambda: ["en", "zh"], metadata=_meta(
         "languages visitors can switch between", choices=("en", "zh")))
-    caption_seconds: float = field(default=12.0, metadata=_meta("seconds each caption stays", min=3.0, max=600.0))
+    caption_seconds: float = field(
+        default=12.0, metadata=_meta("seconds each caption stays", min=3.0, max=600.0)
+    )
     show_boxes: bool = field(default=False, metadata=_meta("start with 'what the machine sees' on"))
     captions_file: str = field(default="", metadata=_meta(
         "a caption file of your own (TOML, like the shipped captions.toml); empty: the shipped captions"))
@@ -364,7 +371,9 @@ def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
         if name in data:
             kwargs[name] = _convert(data[name], hints[name], f"{prefix}{name}", dict(f.metadata))
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise ConfigError(f"{prefix}{name}: missing (expected {f.metadata.get('doc') or _describe(hints[name])})")
+            raise ConfigError(
+                f"{prefix}{name}: missing (expected {f.metadata.get('doc') or _describe(hints[name])})"
+            )
     return cls(**kwargs)
 
 

@@ -157,9 +157,16 @@ class Lookahead:
                     self.processor.reset()
                 found = self.processor.find(frame, detect=retry or resized or i % self.detect_every == 0)
                 retry = bool(found.failure)
-                sighting = Sighting(frame.index, frame.timestamp, (frame.width, frame.height), found.detections,
-                                    found.faces, found.failure, found.timings.get("detect", 0.0),
-                                    found.camera_motion)
+                sighting = Sighting(
+                    frame.index,
+                    frame.timestamp,
+                    (frame.width, frame.height),
+                    found.detections,
+                    found.faces,
+                    found.failure,
+                    found.timings.get("detect", 0.0),
+                    found.camera_motion,
+                )
                 with self._changed:
                     self._sightings[i] = sighting
                     if self._buffered:
@@ -234,12 +241,16 @@ class Lookahead:
 
     # -- the output ----------------------------------------------------------
 
-    def run(self, open_frames: Callable[[], Iterator[Frame]], effect: Effect, strength: float) -> Iterator[Processed]:
+    def run(
+        self, open_frames: Callable[[], Iterator[Frame]], effect: Effect, strength: float
+    ) -> Iterator[Processed]:
         """Every frame of the footage, hidden, in order (one run per ``Lookahead``)."""
         if self._started:
             raise RuntimeError("a Lookahead runs once; make a new one for the next footage")
         self._started = True
-        finder = threading.Thread(target=self._find, args=(open_frames,), name="lookahead-finder", daemon=True)
+        finder = threading.Thread(
+            target=self._find, args=(open_frames,), name="lookahead-finder", daemon=True
+        )
         finder.start()
         frames: Iterator[Frame] | None = None
         try:
@@ -305,7 +316,9 @@ class Lookahead:
                 continue
             guarded = (guard.regions(frame.image, [b.scaled(processor.mask_scale) for b in boxes],
                                      since_detection=False) if effect.hides else [])
-            image = processor.hide(frame.image, boxes, guarded, effect, strength, in_place=not self.keep_originals)
+            image = processor.hide(
+                frame.image, boxes, guarded, effect, strength, in_place=not self.keep_originals
+            )
             yield Processed(frame, image, effect, sighting.detections or [], sighting.faces, guarded=guarded,
                             timings=timings, detected=sighting.detections is not None, ahead=ahead,
                             camera_motion=sighting.motion)

@@ -143,7 +143,9 @@ class MotionGuard:
         self._reference: np.ndarray | None = None
         # About ten seconds of history at 30 fps: someone who stops at the edge
         # stays hidden that long before becoming background.
-        self._background = cv2.createBackgroundSubtractorMOG2(history=300, varThreshold=24, detectShadows=False)
+        self._background = cv2.createBackgroundSubtractorMOG2(
+            history=300, varThreshold=24, detectShadows=False
+        )
         self._small: np.ndarray | None = None
         self._foreground: np.ndarray | None = None
         #: The camera's motion from the reference frame to now (None: never told of any).
@@ -429,7 +431,11 @@ class Processor:
             faces = self.tracker.predict(frame.timestamp, size, motion)
         self._people = [_person(f.box) for f in faces]
         t2 = time.perf_counter()
-        timings = {"detect": (t1 - t0) * 1000, "track": (t2 - t1 + t0 - tm) * 1000, "motion": (t0 - tm) * 1000}
+        timings = {
+            "detect": (t1 - t0) * 1000,
+            "track": (t2 - t1 + t0 - tm) * 1000,
+            "motion": (t0 - tm) * 1000,
+        }
         return Found(detections, faces, failure, timings, motion)
 
     def process(self, frame: Frame, effect: Effect, strength: float) -> Processed:
@@ -437,8 +443,15 @@ class Processor:
         found = self.find(frame, detect=detect)
         if found.failure:
             return Processed(
-                frame, hide_everything(frame.image), effect, [], found.faces,
-                hidden_all=True, status=found.failure, detected=False, timings={"detect": found.timings["detect"]},
+                frame,
+                hide_everything(frame.image),
+                effect,
+                [],
+                found.faces,
+                hidden_all=True,
+                status=found.failure,
+                detected=False,
+                timings={"detect": found.timings["detect"]},
                 camera_motion=found.camera_motion,
             )
         self._since_detection = 1 if detect else self._since_detection + 1
@@ -461,16 +474,32 @@ class Processor:
         t3 = time.perf_counter()
         timings["track"] += (t2 - t1) * 1000
         timings["effect"] = (t3 - t2) * 1000
-        return Processed(frame, image, effect, found.detections or [], faces, guarded=guarded, timings=timings,
-                         detected=detect, camera_motion=motion)
+        return Processed(
+            frame,
+            image,
+            effect,
+            found.detections or [],
+            faces,
+            guarded=guarded,
+            timings=timings,
+            detected=detect,
+            camera_motion=motion,
+        )
 
     def hide(self, image: np.ndarray, boxes: list[Box], guarded: list[Box], effect: Effect,
              strength: float, *, in_place: bool = False) -> np.ndarray:
         """``image`` with the effect on every face box and on the guarded regions (a new array, or
         ``image`` itself changed if ``in_place``)."""
         if effect.hides:
-            out = apply_effect(image, boxes, effect, strength, shape=self.mask_shape, mask_scale=self.mask_scale,
-                               in_place=in_place)
+            out = apply_effect(
+                image,
+                boxes,
+                effect,
+                strength,
+                shape=self.mask_shape,
+                mask_scale=self.mask_scale,
+                in_place=in_place,
+            )
         else:
             out = image if in_place else image.copy()
         if guarded:

@@ -22,7 +22,9 @@ from installation.scoring import FootageScore
 CLIPS = {clip.stem: clip for clip in bundled_clips()}
 
 
-def score_output(original: Path, output: Path, boxes_json: Path, truth_of: Path | None = None) -> FootageScore:
+def score_output(
+    original: Path, output: Path, boxes_json: Path, truth_of: Path | None = None
+) -> FootageScore:
     """Decode both files and score every ground-truth face in the written output.
 
     ``truth_of`` is the bundled clip whose ground truth applies (default: ``original`` itself).
@@ -91,8 +93,14 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--detect-every", "0"], "--detect-every"),
         (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--crf", "-5"], "--crf: expected 0"),
         (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--crf", "99"], "--crf: expected 0"),
-        (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--crf", "high"], "--crf: expected a whole"),
-        (lambda d: [str(d / "clip.avi"), str(d / "clip.avi"), "-o", str(d / "out.mp4")], "must be an existing folder"),
+        (
+            lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--crf", "high"],
+            "--crf: expected a whole",
+        ),
+        (
+            lambda d: [str(d / "clip.avi"), str(d / "clip.avi"), "-o", str(d / "out.mp4")],
+            "must be an existing folder",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -257,8 +265,23 @@ def test_an_interrupt_while_the_outputs_are_put_in_place_waits_until_both_are(
 def test_boxes_json_documents_every_frame(tmp_path: Path) -> None:
     out, boxes = tmp_path / "kiosk.mp4", tmp_path / "boxes.json"
     truth = load_ground_truth(CLIPS["kiosk"])
-    assert main(["anonymize", str(CLIPS["kiosk"]), "-o", str(out), "--boxes-json", str(boxes), "--range", "short",
-                 "--no-small-faces", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "anonymize",
+                str(CLIPS["kiosk"]),
+                "-o",
+                str(out),
+                "--boxes-json",
+                str(boxes),
+                "--range",
+                "short",
+                "--no-small-faces",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     data = json.loads(boxes.read_text())
     assert data["version"] == 1 and data["width"] == 1280 and data["fps"] == 30
     assert [f["frame"] for f in data["frames"]] == list(range(len(truth.frames)))
@@ -328,10 +351,14 @@ def test_the_older_range_option_names_detector_and_both_together_are_refused(tmp
     proc = run_cli("anonymize", str(clip), "-o", str(tmp_path / "a.mp4"), "--range", "short", "--no-progress")
     assert proc.returncode == 0, proc.stderr
     assert "--range short is the older form of --detector blazeface-short" in proc.stderr
-    proc = run_cli("anonymize", str(clip), "-o", str(tmp_path / "b.mp4"), "--range", "full", "--detector", "yunet")
+    proc = run_cli(
+        "anonymize", str(clip), "-o", str(tmp_path / "b.mp4"), "--range", "full", "--detector", "yunet"
+    )
     assert proc.returncode == 2 and "--range: give only --detector" in proc.stderr
     proc = run_cli("anonymize", str(clip), "-o", str(tmp_path / "c.mp4"), "--detector", "yunet+deface")
-    assert proc.returncode == 2 and "--detector: detector 'yunet+deface': unknown name 'deface'" in proc.stderr
+    assert (
+        proc.returncode == 2 and "--detector: detector 'yunet+deface': unknown name 'deface'" in proc.stderr
+    )
     assert not (tmp_path / "b.mp4").exists() and not (tmp_path / "c.mp4").exists()
 
 

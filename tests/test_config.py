@@ -63,26 +63,47 @@ rotate = 180
     ("body", "message"),
     [
         ('[[cameras]]\nsource = "nope.mp4"\n', "cameras[0].source: no such file 'nope.mp4'"),
-        ('[[cameras]]\nsource = "pattern:bars"\nrange = "far"\n', "cameras[0].range: expected one of 'short', 'full'"),
-        ('[[cameras]]\nsource = "pattern:bars"\ndetector = "yunet+retina"\n',
-         "cameras[0].detector: detector 'yunet+retina': unknown name 'retina' (choose from yunet, yunet-full, "
-         "yunet-half, blazeface-short, blazeface-full, joined by +) (line 3)"),
-        ('[[cameras]]\nsource = "pattern:bars"\n[detection]\nyunet_model = "own.onnx"\n',
-         "detection.yunet_model: no such file 'own.onnx'"),
+        (
+            '[[cameras]]\nsource = "pattern:bars"\nrange = "far"\n',
+            "cameras[0].range: expected one of 'short', 'full'",
+        ),
+        (
+            '[[cameras]]\nsource = "pattern:bars"\ndetector = "yunet+retina"\n',
+            "cameras[0].detector: detector 'yunet+retina': unknown name 'retina' "
+            "(choose from yunet, yunet-full, yunet-half, blazeface-short, blazeface-full, joined by +) "
+            "(line 3)",
+        ),
+        (
+            '[[cameras]]\nsource = "pattern:bars"\n[detection]\nyunet_model = "own.onnx"\n',
+            "detection.yunet_model: no such file 'own.onnx'",
+        ),
         ('[[cameras]]\nsource = "camera:0?size=big"\n', "cameras[0].source: camera:0?size=big: "),
-        ('[[cameras]]\nsource = "pattern:bars"\nthreshold = 2\n', "cameras[0].threshold: expected a value from"),
-        ('[[cameras]]\nsource = "pattern:bars"\nmirror = "yes"\n', "cameras[0].mirror: expected true or false"),
+        (
+            '[[cameras]]\nsource = "pattern:bars"\nthreshold = 2\n',
+            "cameras[0].threshold: expected a value from",
+        ),
+        (
+            '[[cameras]]\nsource = "pattern:bars"\nmirror = "yes"\n',
+            "cameras[0].mirror: expected true or false",
+        ),
         ('[[cameras]]\nsource = "pattern:bars"\nsorce = "x"\n', "cameras[0].sorce: unknown key"),
         ('[effect]\nkind = "smudge"\n[[cameras]]\nsource = "pattern:bars"\n', "effect.kind: expected one of"),
         ('colour = 1\n[[cameras]]\nsource = "pattern:bars"\n', "colour: unknown key"),
         ("[effect]\n", "cameras: expected at least one"),
-        ('[[cameras]]\nname = "A"\nsource = "pattern:bars"\n[[cameras]]\nname = "A"\nsource = "pattern:bars"\n',
-         "cameras[1].name: duplicate camera name 'A'"),
-        ('[effect]\nkind = "exposed"\nallow_exposed = false\n[[cameras]]\nsource = "pattern:bars"\n',
-         "effect.kind: 'exposed' is not allowed"),
+        (
+            '[[cameras]]\nname = "A"\nsource = "pattern:bars"\n'
+            '[[cameras]]\nname = "A"\nsource = "pattern:bars"\n',
+            "cameras[1].name: duplicate camera name 'A'",
+        ),
+        (
+            '[effect]\nkind = "exposed"\nallow_exposed = false\n[[cameras]]\nsource = "pattern:bars"\n',
+            "effect.kind: 'exposed' is not allowed",
+        ),
         ('[[cameras]]\nsource = "pattern:bars"\n[display]\nsize = "big"\n', "display.size: expected"),
-        ('[[cameras]]\nsource = "pattern:bars"\n[detection]\nshort_range_model = "x.tflite"\n',
-         "detection.short_range_model: no such file 'x.tflite'"),
+        (
+            '[[cameras]]\nsource = "pattern:bars"\n[detection]\nshort_range_model = "x.tflite"\n',
+            "detection.short_range_model: no such file 'x.tflite'",
+        ),
     ],
 )
 def test_errors_name_file_key_and_expectation(tmp_path: Path, body: str, message: str) -> None:
@@ -129,8 +150,16 @@ def test_each_camera_names_its_detector_and_the_room_default_is_used_otherwise()
 @pytest.mark.parametrize(
     ("keys", "detector", "warning"),
     [
-        ('range = "full"\n', "blazeface-full", "range = 'full' is the older key; write detector = 'blazeface-full' instead"),
-        ('range = "short"\ndetector = "yunet"\n', "yunet", "range = 'short' is ignored: detector = 'yunet' is set (range is the older key)"),
+        (
+            'range = "full"\n',
+            "blazeface-full",
+            "range = 'full' is the older key; write detector = 'blazeface-full' instead",
+        ),
+        (
+            'range = "short"\ndetector = "yunet"\n',
+            "yunet",
+            "range = 'short' is ignored: detector = 'yunet' is set (range is the older key)",
+        ),
     ],
 )
 def test_the_older_range_key_still_works_and_says_once_what_to_write(

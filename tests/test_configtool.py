@@ -34,7 +34,9 @@ def _schema() -> dict[str, list[dataclasses.Field[typing.Any]]]:
         if typing.get_origin(tp) is list:
             (tp,) = typing.get_args(tp)
         # Older keys (cameras' range) are still read but not offered in a new file.
-        tables[f.name] = [g for g in dataclasses.fields(tp) if not (g.metadata.get("internal") or g.metadata.get("older"))]
+        tables[f.name] = [
+            g for g in dataclasses.fields(tp) if not (g.metadata.get("internal") or g.metadata.get("older"))
+        ]
     return tables
 
 

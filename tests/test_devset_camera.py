@@ -31,7 +31,9 @@ def marked(photo: Photo) -> Photo:
     image = photo.image.copy()
     for face in photo.faces:
         b = face.box
-        cv2.ellipse(image, (round(b.cx), round(b.cy)), (round(b.w / 2), round(b.h / 2)), 0, 0, 360, MARKER, -1)
+        cv2.ellipse(
+            image, (round(b.cx), round(b.cy)), (round(b.w / 2), round(b.h / 2)), 0, 0, 360, MARKER, -1
+        )
     return Photo(photo.id, image, photo.faces)
 
 
@@ -94,14 +96,18 @@ def test_faces_outside_the_view_are_dropped_and_half_out_counted() -> None:
 
 def test_seeded_frames_repeat_bit_for_bit(composite: Photo) -> None:
     def frames(seed: int) -> list[np.ndarray]:
-        shot = Shot(composite, motion="shake", light="dim", face_px=60, seconds=1.0, size=(320, 180), seed=seed)
+        shot = Shot(
+            composite, motion="shake", light="dim", face_px=60, seconds=1.0, size=(320, 180), seed=seed
+        )
         return [f.image for f in shot.frames()]
 
     first, again, other = frames(7), frames(7), frames(8)
     assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
     assert not all(np.array_equal(a, b) for a, b in zip(first, other, strict=True))
     # A frame rendered on its own is the same frame.
-    alone = Shot(composite, motion="shake", light="dim", face_px=60, seconds=1.0, size=(320, 180), seed=7).render(17)
+    alone = Shot(
+        composite, motion="shake", light="dim", face_px=60, seconds=1.0, size=(320, 180), seed=7
+    ).render(17)
     assert np.array_equal(alone.image, first[17])
 
 

@@ -33,7 +33,9 @@ def room(scene: Callable[..., np.ndarray]) -> np.ndarray:
     return scene(("astronaut", Box(300, 200, 100, 100)), size=(640, 360))
 
 
-def test_collateral_is_nothing_for_an_untouched_frame_and_everything_for_one_hidden_whole(room: np.ndarray) -> None:
+def test_collateral_is_nothing_for_an_untouched_frame_and_everything_for_one_hidden_whole(
+    room: np.ndarray,
+) -> None:
     face = [Box(300, 200, 100, 100)]
     assert collateral(room, room.copy(), face) == 0.0
     assert collateral(room, room.copy(), face, hidden_all=True) == 1.0
@@ -50,7 +52,9 @@ def test_collateral_counts_only_pixels_outside_the_faces(room: np.ndarray) -> No
     free = 640 * 360 - 160 * 160  # the face box grown 1.6x is left out of the count
     assert share == pytest.approx(160 * 360 / free, abs=0.02)
     # Faint changes (sensor-noise sized) are not damage.
-    noisy = np.clip(room.astype(int) + np.random.default_rng(0).integers(-3, 4, room.shape), 0, 255).astype(np.uint8)
+    noisy = np.clip(room.astype(int) + np.random.default_rng(0).integers(-3, 4, room.shape), 0, 255).astype(
+        np.uint8
+    )
     assert collateral(room, noisy, [face]) < 0.01
 
 

@@ -663,5 +663,7 @@ def test_text_in_every_size_and_face_keeps_no_font_file_open() -> None:
     before = len(os.listdir("/proc/self/fd"))
     for size in range(10, 90, 7):
         for bold, mono in ((False, False), (True, False), (False, True)):
-            assert fonts.text("隐藏 hidden 12:00", size, (255, 255, 255), bold=bold, mono=mono).get_width() > 0
+            assert (
+                fonts.text("隐藏 hidden 12:00", size, (255, 255, 255), bold=bold, mono=mono).get_width() > 0
+            )
     assert len(os.listdir("/proc/self/fd")) == before

@@ -19,7 +19,9 @@ from installation.track import Tracker
 FPS = 30.0
 
 
-def walking_face(scene: Callable[..., np.ndarray], count: int, speed: float) -> tuple[list[np.ndarray], list[Box]]:
+def walking_face(
+    scene: Callable[..., np.ndarray], count: int, speed: float
+) -> tuple[list[np.ndarray], list[Box]]:
     """``count`` frames of the astronaut's face, 150 px, walking right at ``speed`` px a frame."""
     images, boxes = [], []
     for i in range(count):
@@ -85,7 +87,9 @@ def test_before_the_hold_nothing_is_hidden(scripted, scene) -> None:  # type: ig
 
 
 @pytest.mark.parametrize("detect_every", [2, 3])
-def test_detecting_every_nth_frame_leaves_no_frame_bare(scripted, scene, detect_every: int, mode: str) -> None:  # type: ignore[no-untyped-def]
+def test_detecting_every_nth_frame_leaves_no_frame_bare(
+    scripted, scene, detect_every: int, mode: str
+) -> None:  # type: ignore[no-untyped-def]
     images, boxes = walking_face(scene, 30, speed=14)
     calls = scripted(blind=lambda call: False)
     outs = run(calls, images, detect_every=detect_every, mode=mode)
@@ -176,7 +180,9 @@ def test_a_face_found_late_is_hidden_before_too_while_the_camera_pans(scripted, 
         outs = list(Lookahead(processor, detect_every=1, fps=FPS).run(reader(images), Effect.BLUR, 0.0))
         scores[follow] = [leak_score(images[i], outs[i].image, boxes[i]) for i in range(36)]
         if follow:
-            assert all(outs[i].ahead and not outs[i].faces for i in range(20)), [(len(o.ahead), len(o.faces)) for o in outs]
+            assert all(outs[i].ahead and not outs[i].faces for i in range(20)), [
+                (len(o.ahead), len(o.faces)) for o in outs
+            ]
             assert all(o.camera_motion is not None and o.camera_motion.moving for o in outs[1:20])
     assert max(scores[True]) < 0.5, [round(s, 2) for s in scores[True]]
     # Held still in the picture, the box is left behind by the pan.

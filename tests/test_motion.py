@@ -18,7 +18,9 @@ WIDTH, HEIGHT = 1280, 720
 @cache
 def world() -> np.ndarray:
     """The astronaut photo, enlarged to 2048 px square: more than a 720p view can hold."""
-    image = cv2.resize(cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), (2048, 2048), interpolation=cv2.INTER_CUBIC)
+    image = cv2.resize(
+        cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), (2048, 2048), interpolation=cv2.INTER_CUBIC
+    )
     image.setflags(write=False)
     return image
 

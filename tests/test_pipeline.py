@@ -134,10 +134,13 @@ def collateral(original: np.ndarray, shown: np.ndarray) -> float:
 
 @cache
 def hall() -> np.ndarray:
-    """A large textured room without faces (a photo of a coffee cup over gravel), for a camera to move over."""
+    """A large textured room without faces (a photo of a coffee cup over gravel),
+    for a camera to move over."""
     from skimage import data
 
-    cup = cv2.resize(cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR), (2400, 1600), interpolation=cv2.INTER_CUBIC)
+    cup = cv2.resize(
+        cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR), (2400, 1600), interpolation=cv2.INTER_CUBIC
+    )
     gravel = cv2.cvtColor(np.tile(data.gravel(), (4, 5))[:1600, :2400], cv2.COLOR_GRAY2BGR)
     image = cv2.addWeighted(cup, 0.7, gravel, 0.3, 0)
     image.setflags(write=False)

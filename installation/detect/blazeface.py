@@ -135,7 +135,9 @@ class BlazeFaceDetector(FrameDetector):
             count = math.ceil(width / height)
             step = (width - height) / (count - 1)
             side = float(height)
-            return [ModelWindow(label, Box(float(round(i * step)), 0.0, side, side), tensor) for i in range(count)]
+            return [
+                ModelWindow(label, Box(float(round(i * step)), 0.0, side, side), tensor) for i in range(count)
+            ]
         return [ModelWindow(label, Box(0.0, 0.0, float(width), float(height)), tensor)]
 
     def close(self) -> None:

@@ -246,7 +246,9 @@ class GraphFullRange:
                 )
                 stamp = self._timestamp
                 self._graph.add_packet_to_input_stream(f"image_{lane}", image.at(stamp))
-                self._graph.add_packet_to_input_stream(f"roi_{lane}", packet_creator.create_proto(roi).at(stamp))
+                self._graph.add_packet_to_input_stream(
+                    f"roi_{lane}", packet_creator.create_proto(roi).at(stamp)
+                )
                 stamps.append(stamp)
                 lane = (lane + 1) % self.lanes
             plans.append((width, height, stamps))

@@ -174,8 +174,13 @@ class FilmedFace:
 
     def as_truth(self) -> dict[str, object]:
         """The face as an entry of a ground-truth ``frames`` list (``assets/footage`` format)."""
-        return {"track": self.track, "box": [round(v, 1) for v in (self.box.x, self.box.y, self.box.w, self.box.h)],
-                "occluded": round(self.occluded, 3), "outside": round(self.outside, 3), "yaw": round(self.yaw)}
+        return {
+            "track": self.track,
+            "box": [round(v, 1) for v in (self.box.x, self.box.y, self.box.w, self.box.h)],
+            "occluded": round(self.occluded, 3),
+            "outside": round(self.outside, 3),
+            "yaw": round(self.yaw),
+        }
 
 
 @dataclass
@@ -197,7 +202,9 @@ def faces_in_view(photo: Photo, matrix: np.ndarray, size: tuple[int, int]) -> li
         if inside <= 0.0:
             continue
         outside = max(0.0, 1.0 - inside / box.area) if box.area else 1.0
-        out.append(FilmedFace(i, box, outside if outside > 1e-6 else 0.0, face.occluded, face.masked, face.yaw))
+        out.append(
+            FilmedFace(i, box, outside if outside > 1e-6 else 0.0, face.occluded, face.masked, face.yaw)
+        )
     return out
 
 
@@ -438,7 +445,9 @@ class Shot:
                 acc += self._warp(self.path.at(t - exposure / 2 + exposure * (k + 0.5) / n))
             image = np.clip(acc / n + 0.5, 0, 255).astype(np.uint8)
         image = self.lighting.apply(image, t, index)
-        return FilmedFrame(index, t, image, view, faces_in_view(self.photo, view.matrix(self.size), self.size))
+        return FilmedFrame(
+            index, t, image, view, faces_in_view(self.photo, view.matrix(self.size), self.size)
+        )
 
     def frames(self) -> Iterator[FilmedFrame]:
         """Every frame in order. Seeded: the same shot gives the same frames, bit for bit."""

@@ -154,14 +154,17 @@ def render_clip(item: Plan, folder: Path, part: str, *, seconds: float = 5.0, fp
         "fps": fps,
         "frame_count": len(frames),
         "range": CLIP_RANGE,
-        "description": f"Photo {item.photo.id} ({item.photo.source or 'unknown source'}) filmed by the virtual "
-                       f"camera: {item.motion}, {item.light}, target face about {item.face_px:g} px high.",
+        "description": f"Photo {item.photo.id} ({item.photo.source or 'unknown source'}) "
+        f"filmed by the virtual camera: {item.motion}, {item.light}, "
+        f"target face about {item.face_px:g} px high.",
         "part": part,
         "condition": shot.condition(),
         "photo": item.photo.id,
         "seed": item.seed,
-        "tracks": [{"track": i, "photo": item.photo.id, "flipped": False, "masked": face.masked, "note": ""}
-                   for i, face in enumerate(item.photo.faces, start=1)],
+        "tracks": [
+            {"track": i, "photo": item.photo.id, "flipped": False, "masked": face.masked, "note": ""}
+            for i, face in enumerate(item.photo.faces, start=1)
+        ],
     }
     head = json.dumps(doc, indent=2)
     body = ",\n".join("    " + json.dumps(faces, separators=(",", ":")) for faces in frames)
@@ -189,8 +192,12 @@ def render_part(photos: Sequence[Photo], part: str, *, root: Path | None = None,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m installation.devset.render", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", choices=(*PARTS, "all"), default="all", help="which part of the split (default all)")
+    parser = argparse.ArgumentParser(
+        prog="python -m installation.devset.render", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--part", choices=(*PARTS, "all"), default="all", help="which part of the split (default all)"
+    )
     parser.add_argument("--sample", action="store_true",
                         help="film the astronaut and Grace Hopper portraits into clips/sample instead "
                              "(not the development set: for trying things out)")
@@ -216,7 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InstallationError as exc:
         print(f"render: {exc}", file=sys.stderr)
         return exc.exit_code
-    print(f"{total} clips in {time.perf_counter() - t0:.0f} s under {devset_root() / 'clips'}", file=sys.stderr)
+    print(
+        f"{total} clips in {time.perf_counter() - t0:.0f} s under {devset_root() / 'clips'}", file=sys.stderr
+    )
     return 0
 
 

@@ -140,7 +140,9 @@ class PathRun:
     hidden_known: bool = True
 
 
-def collateral(original: np.ndarray, output: np.ndarray, faces: Iterable[Box], *, hidden_all: bool = False) -> float:
+def collateral(
+    original: np.ndarray, output: np.ndarray, faces: Iterable[Box], *, hidden_all: bool = False
+) -> float:
     """The share of pixels outside every true face (grown 1.6x) that the output changed visibly.
 
     >>> img = np.full((40, 60, 3), 100, np.uint8)
@@ -172,7 +174,8 @@ def longest_leak_run(faces: Iterable[FaceFrame], min_px: float = RUN_MIN_PX) -> 
     Only face-frames of at least ``min_px`` count; a frame where the face is
     absent, smaller or hidden ends the run.
 
-    >>> rows = [FaceFrame("c", 1, i, 40, leaked, "normal", "still") for i, leaked in enumerate([1, 1, 0, 1, 1, 1])]
+    >>> leaks = [1, 1, 0, 1, 1, 1]
+    >>> rows = [FaceFrame("c", 1, i, 40, leaked, "normal", "still") for i, leaked in enumerate(leaks)]
     >>> longest_leak_run(rows)
     3
     """
@@ -283,9 +286,16 @@ class Scorer:
             self.run.faces.append(FaceFrame(self.truth.clip, face.track_id, index, face.box.h,
                                             score >= LEAK_THRESHOLD, self.light, self.motion,
                                             self.masked.get(face.track_id, False)))
-        self.run.frames.append(FrameScore(self.truth.clip, index,
-                                          collateral(original, output, [f.box for f in faces], hidden_all=hidden_all),
-                                          hidden_all, self.light, self.motion))
+        self.run.frames.append(
+            FrameScore(
+                self.truth.clip,
+                index,
+                collateral(original, output, [f.box for f in faces], hidden_all=hidden_all),
+                hidden_all,
+                self.light,
+                self.motion,
+            )
+        )
         self.seconds += time.perf_counter() - t0
 
 
@@ -319,9 +329,15 @@ def run_anonymize(video: Path, run: PathRun, choice: DetectorChoice, effect: Eff
 
     truth = load_ground_truth(video)
     scorer = Scorer(run, truth, video)
-    stats = anonymize_file(video, None, effect=effect, strength=strength, progress=False,
-                           on_frame=lambda out: scorer(out.frame.index, out.frame.image, out.image, out.hidden_all),
-                           **choice.anonymize_options(truth))
+    stats = anonymize_file(
+        video,
+        None,
+        effect=effect,
+        strength=strength,
+        progress=False,
+        on_frame=lambda out: scorer(out.frame.index, out.frame.image, out.image, out.hidden_all),
+        **choice.anonymize_options(truth),
+    )
     run.seconds[truth.clip] = max(1e-9, stats["seconds"] - scorer.seconds)
 
 
@@ -356,7 +372,9 @@ RUNNERS: dict[str, Callable[[Path, PathRun, DetectorChoice, Effect, float], None
 
 def rendered_clips(folder: Path) -> list[Path]:
     """The clips in ``folder`` that have ground truth beside them."""
-    return sorted(p for p in folder.glob("*.mp4") if p.with_suffix(".json").is_file()) if folder.is_dir() else []
+    return (
+        sorted(p for p in folder.glob("*.mp4") if p.with_suffix(".json").is_file()) if folder.is_dir() else []
+    )
 
 
 def measure(clips: Sequence[Path], paths: Sequence[str] = PATHS, *, choice: DetectorChoice = DetectorChoice(),
@@ -380,9 +398,13 @@ def format_report(runs: dict[str, PathRun], title: str) -> str:
     """A markdown table per path."""
     lines = [f"## {title}", ""]
     for name, run in runs.items():
-        lines += [f"### {name} ({len({f.clip for f in run.frames})} clips, {len(run.frames)} frames)", "",
-                  "| group | value | face-frames | leaked | leaked % | worst run | collateral | hidden whole | fps |",
-                  "|---|---|--:|--:|--:|--:|--:|--:|--:|"]
+        lines += [
+            f"### {name} ({len({f.clip for f in run.frames})} clips, {len(run.frames)} frames)",
+            "",
+            "| group | value | face-frames | leaked | leaked % | worst run | collateral "
+            "| hidden whole | fps |",
+            "|---|---|--:|--:|--:|--:|--:|--:|--:|",
+        ]
         for r in summarise(run):
             fps = "" if r.fps is None else f"{r.fps:.1f}"
             lines.append(f"| {r.group} | {r.value} | {r.face_frames} | {r.leaked} | {_pct(r.leak_rate)} | "
@@ -396,8 +418,16 @@ def not_rendered(folder: Path, part: str) -> UsageError:
                       f"`python -m installation.devset.render --part {part}`")
 
 
-def report(part: str, paths: Sequence[str], *, as_json: bool = False, effect: Effect = Effect.BLUR,
-           strength: float = 0.0, choice: DetectorChoice = DetectorChoice(), folder: Path | None = None) -> int:
+def report(
+    part: str,
+    paths: Sequence[str],
+    *,
+    as_json: bool = False,
+    effect: Effect = Effect.BLUR,
+    strength: float = 0.0,
+    choice: DetectorChoice = DetectorChoice(),
+    folder: Path | None = None,
+) -> int:
     """Measure a rendered part and print the report (or JSON); the exit code."""
     from installation.devset.render import clips_dir
 
@@ -415,11 +445,26 @@ def report(part: str, paths: Sequence[str], *, as_json: bool = False, effect: Ef
                    progress=None if as_json else lambda msg: print(f"  {msg}", file=sys.stderr))
     elapsed = time.perf_counter() - started
     if as_json:
-        print(json.dumps({"part": part, "folder": str(folder), "clips": len(clips), "seconds": round(elapsed, 1),
-                          "effect": effect.value, "strength": strength,
-                          "paths": {n: [r.as_dict() for r in summarise(run)] for n, run in runs.items()}}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "part": part,
+                    "folder": str(folder),
+                    "clips": len(clips),
+                    "seconds": round(elapsed, 1),
+                    "effect": effect.value,
+                    "strength": strength,
+                    "paths": {n: [r.as_dict() for r in summarise(run)] for n, run in runs.items()},
+                },
+                indent=2,
+            )
+        )
     else:
-        print(format_report(runs, f"Leaks per condition: part '{part}', {effect.value} at strength {strength:g}"))
+        print(
+            format_report(
+                runs, f"Leaks per condition: part '{part}', {effect.value} at strength {strength:g}"
+            )
+        )
         print(f"measured in {elapsed:.0f} s", file=sys.stderr)
     return 0
 
@@ -428,9 +473,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options ``installation bench --devset`` shares with this module."""
     parser.add_argument("--part", default="report",
                         help="which rendered part: report (default), tune, or sample (the two portraits)")
-    parser.add_argument("--paths", default=",".join(PATHS), help="comma-separated: anonymize,live (default both)")
-    parser.add_argument("--detector", default=None,
-                        help="detector string for both paths (default: the room's for live, anonymize's for anonymize)")
+    parser.add_argument(
+        "--paths", default=",".join(PATHS), help="comma-separated: anonymize,live (default both)"
+    )
+    parser.add_argument(
+        "--detector",
+        default=None,
+        help="detector string for both paths (default: the room's for live, anonymize's for anonymize)",
+    )
     parser.add_argument("--detect-every", type=int, default=None, dest="detect_every",
                         help="run detection every Nth frame (default: each path's own)")
 
@@ -446,7 +496,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     parser.add_argument("--effect", choices=[e.value for e in Effect if e.hides], default="blur")
-    parser.add_argument("--strength", type=float, default=0.0, help="effect strength (default 0: the lightest)")
+    parser.add_argument(
+        "--strength", type=float, default=0.0, help="effect strength (default 0: the lightest)"
+    )
     args = parser.parse_args(argv)
     try:
         return report(args.part, [p for p in args.paths.split(",") if p], as_json=args.json,

@@ -68,8 +68,9 @@ class CameraMotion:
     pixels taking a previous-frame point to the current frame. ``method``
     says how it was found: ``start`` (first frame, no motion), ``flow``
     (corners), ``phase`` (translation only, by phase correlation, when too
-    few corners), ``covered`` (people fill the view: taken for still), or, when it is not known, ``flat`` (nothing to follow) and
-    ``lost`` (texture enough, but no match: a whip pan, a cut). ``confidence``
+    few corners), ``covered`` (people fill the view: taken for still), or,
+    when it is not known, ``flat`` (nothing to follow) and ``lost`` (texture
+    enough, but no match: a whip pan, a cut). ``confidence``
     is the share of corners that agree (1 for ``start``, the peak's strength
     for ``phase``, 0 when unknown).
 
@@ -234,7 +235,9 @@ class MotionEstimator:
             motion = self._phase(previous, grey, self._mask(previous.shape, exclude, image.shape))
         return motion.measured(width, height)
 
-    def _mask(self, small: tuple[int, ...], exclude: Sequence[Box], shape: tuple[int, ...]) -> np.ndarray | None:
+    def _mask(
+        self, small: tuple[int, ...], exclude: Sequence[Box], shape: tuple[int, ...]
+    ) -> np.ndarray | None:
         """255 outside the ``exclude`` boxes on the small copy (None: nothing excluded)."""
         if not exclude:
             return None
@@ -245,7 +248,9 @@ class MotionEstimator:
             mask[y0 // s : (y1 + s - 1) // s, x0 // s : (x1 + s - 1) // s] = 0
         return mask
 
-    def _corners(self, previous: np.ndarray, exclude: Sequence[Box], shape: tuple[int, ...]) -> np.ndarray | None:
+    def _corners(
+        self, previous: np.ndarray, exclude: Sequence[Box], shape: tuple[int, ...]
+    ) -> np.ndarray | None:
         """Corners of the previous frame outside ``exclude``: those followed last time while enough
         remain (finding new ones costs as much as following them), else fresh ones."""
         s = self.scale
@@ -270,7 +275,9 @@ class MotionEstimator:
             return None
         window = (11, 11)
         ahead, status, _ = cv2.calcOpticalFlowPyrLK(previous, grey, corners, None, winSize=window, maxLevel=3)
-        back, status_back, _ = cv2.calcOpticalFlowPyrLK(grey, previous, ahead, None, winSize=window, maxLevel=3)
+        back, status_back, _ = cv2.calcOpticalFlowPyrLK(
+            grey, previous, ahead, None, winSize=window, maxLevel=3
+        )
         good = (status.ravel() == 1) & (status_back.ravel() == 1)
         good &= np.linalg.norm((back - corners).reshape(-1, 2), axis=1) < 0.5
         if good.sum() < MIN_INLIERS:
