@@ -80,8 +80,8 @@ class CameraConfig:
     name: str = field(default="", metadata=_meta("label on the monitor; defaults to Camera N",
                                                  max_chars=MAX_NAME_CHARS))
     detector: str = field(default="", metadata=_meta(
-        "face detector: yunet (full + half size), yunet-full, yunet-half, blazeface-short, blazeface-full, "
-        "or several joined by + (e.g. yunet+blazeface-full); empty: yunet"))
+        "face detector: yunet (full + half size), yunet-full, yunet-half, blazeface-short, "
+        "blazeface-full, or several joined by + (e.g. yunet+blazeface-full); empty: yunet"))
     range: str = field(default="", metadata=_meta(
         "older name for the detector: short is blazeface-short, full is blazeface-full (use detector)",
         choices=("short", "full"), older=True))
@@ -252,7 +252,8 @@ class StatsConfig:
     """Anonymous statistics (`installation stats`): counts only, never a picture or a position."""
 
     enabled: bool = field(default=True, metadata=_meta(
-        "count faces seen, exposed and hidden time and controls used, per camera and minute, into stats.csv"))
+        "count faces seen, exposed and hidden time and controls used, per camera and minute, "
+        "into stats.csv"))
 
 
 @dataclass
