@@ -121,8 +121,12 @@ def run(
                 score = leak_score(image, out.image, inside)
                 face_frames += 1
                 leaked += score is not None and score >= 0.5
-    return {"collateral": float(np.mean(collateral)), "hidden_whole": whole / frames,
-            "leaked": leaked, "face_frames": face_frames}
+    return {
+        "collateral": float(np.mean(collateral)),
+        "hidden_whole": whole / frames,
+        "leaked": leaked,
+        "face_frames": face_frames,
+    }
 
 
 def estimate_cost(scene: np.ndarray, frames: int) -> tuple[float, float]:
@@ -149,8 +153,10 @@ def main() -> None:
         for move in ("still", "pan", "zoom", "roll", "shake"):
             for every in (1, 3):
                 r = run(move, args.frames, every, detector, scene, faces)
-                print(f"{move:<6} {every:>5} {100 * r['collateral']:>9.2f}% {100 * r['hidden_whole']:>5.1f}% "
-                      f"{r['leaked']:>5}/{r['face_frames']:<6}")
+                print(
+                    f"{move:<6} {every:>5} {100 * r['collateral']:>9.2f}% {100 * r['hidden_whole']:>5.1f}% "
+                    f"{r['leaked']:>5}/{r['face_frames']:<6}"
+                )
     try:
         p50, p95 = estimate_cost(scene, 200)
     except ImportError:

@@ -51,8 +51,9 @@ def capture_native_output() -> bool:
     os.dup2(write, 2)
     os.close(write)
     _console_fd = console
-    sys.stderr = os.fdopen(console, "w", buffering=1, encoding=stream.encoding, errors=stream.errors,
-                           closefd=False)
+    sys.stderr = os.fdopen(
+        console, "w", buffering=1, encoding=stream.encoding, errors=stream.errors, closefd=False
+    )
     if faulthandler.is_enabled():  # a crash's stack still reaches the terminal
         faulthandler.enable(sys.stderr)
     threading.Thread(target=_pump, args=(os.fdopen(read, "rb"),), name="native-output", daemon=True).start()

@@ -22,7 +22,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_full_file_loads_into_typed_values(tmp_path: Path) -> None:
     (tmp_path / "hall.mp4").write_bytes(b"")
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 [effect]
 kind = "pixelate"
 strength = 0.8
@@ -46,7 +48,8 @@ source = "hall.mp4"
 range = "full"
 small_faces = true
 rotate = 180
-""")
+""",
+    )
     cfg = load_config(path)
     assert cfg.path == path.resolve()
     assert cfg.effect.kind is Effect.PIXELATE and cfg.effect.mask is MaskShape.BOX
@@ -142,7 +145,8 @@ def test_each_camera_names_its_detector_and_the_room_default_is_used_otherwise()
 
     config = parse_config(
         '[[cameras]]\nsource = "pattern:bars"\n'
-        '[[cameras]]\nsource = "pattern:bars"\ndetector = " YuNet-Half + full "\n', "a.toml"
+        '[[cameras]]\nsource = "pattern:bars"\ndetector = " YuNet-Half + full "\n',
+        "a.toml",
     )
     assert [c.detector for c in config.cameras] == [ROOM_DETECTOR, "yunet-half+blazeface-full"]
 
@@ -191,11 +195,15 @@ def _refused(tmp_path: Path, text: str) -> str:
     [
         (CAMERA + "threshold = nan\n", "cameras[0].threshold: expected a number, got nan (line 4)"),
         (CAMERA + "threshold = -nan\n", "cameras[0].threshold: expected a number, got nan (line 4)"),
-        ("[tracking]\nhold_seconds = inf\n" + CAMERA,
-         "tracking.hold_seconds: expected a number, got inf (line 2)"),
+        (
+            "[tracking]\nhold_seconds = inf\n" + CAMERA,
+            "tracking.hold_seconds: expected a number, got inf (line 2)",
+        ),
         ("[effect]\nstrength = -inf\n" + CAMERA, "effect.strength: expected a number, got -inf (line 2)"),
-        ("[room]\nidle_seconds = 1" + "0" * 400 + "\n" + CAMERA,
-         "room.idle_seconds: expected a number, got 1000000000"),
+        (
+            "[room]\nidle_seconds = 1" + "0" * 400 + "\n" + CAMERA,
+            "room.idle_seconds: expected a number, got 1000000000",
+        ),
     ],
 )
 def test_numbers_that_are_not_numbers_are_refused(tmp_path: Path, text: str, message: str) -> None:
@@ -222,9 +230,19 @@ def test_control_characters_in_a_setting_are_refused(tmp_path: Path, value: str,
 
 @pytest.mark.parametrize(
     "source",
-    ["camera:0x", "camera:²", "camera:٣", "camera:99999999999999999999", "pattern:bars?frames=²",
-     "pattern:bars?size=３２０x240", "camera:0?fps=３０", "camera:0?fps=1e3", "camera:0?fps=nan",
-     "/dev/video0?size=640x480\\u0000", "camera:0?fourcc=MJ\\u0001G"],
+    [
+        "camera:0x",
+        "camera:²",
+        "camera:٣",
+        "camera:99999999999999999999",
+        "pattern:bars?frames=²",
+        "pattern:bars?size=３２０x240",
+        "camera:0?fps=３０",
+        "camera:0?fps=1e3",
+        "camera:0?fps=nan",
+        "/dev/video0?size=640x480\\u0000",
+        "camera:0?fourcc=MJ\\u0001G",
+    ],
 )
 def test_a_number_inside_a_source_string_takes_only_digits(tmp_path: Path, source: str) -> None:
     message = _refused(tmp_path, f'[[cameras]]\nname = "Door"\nsource = "{source}"\n')
@@ -234,15 +252,21 @@ def test_a_number_inside_a_source_string_takes_only_digits(tmp_path: Path, sourc
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[[cameras]]\nsource = "pattern:bars?size=16384x16384"\n',
-         "size '16384x16384' is outside 16x16 .. 7680x7680"),
+        (
+            '[[cameras]]\nsource = "pattern:bars?size=16384x16384"\n',
+            "size '16384x16384' is outside 16x16 .. 7680x7680",
+        ),
         ('[[cameras]]\nsource = "camera:0?size=1x1"\n', "size '1x1' is outside 16x16 .. 7680x7680"),
-        (CAMERA + '[display]\nsize = "99999x99999"\n',
-         "display.size: '99999x99999' is outside 64x64 .. 7680x7680"),
+        (
+            CAMERA + '[display]\nsize = "99999x99999"\n',
+            "display.size: '99999x99999' is outside 64x64 .. 7680x7680",
+        ),
         (CAMERA + '[display]\nsize = "10x10"\n', "display.size: '10x10' is outside"),
         (CAMERA + '[display]\nsize = "1280x720\\n"\n', "display.size: control character"),
-        ('[[cameras]]\nsource = "pattern:bars"\nname = "' + "Door " * 20 + '"\n',
-         "cameras[0].name: 100 characters, expected at most 60"),
+        (
+            '[[cameras]]\nsource = "pattern:bars"\nname = "' + "Door " * 20 + '"\n',
+            "cameras[0].name: 100 characters, expected at most 60",
+        ),
         ('[[cameras]]\nsource = "' + "a/" * 3000 + 'x.mp4"\n', "cameras[0].source: 6005 characters"),
     ],
 )
@@ -256,8 +280,9 @@ def test_a_port_string_no_backend_understands_is_refused(tmp_path: Path, port: s
     assert f"hardware.port: panel port {port!r}: " in message and message.endswith("(line 5)")
 
 
-@pytest.mark.parametrize("port", ["auto", "AUTO", "none", "off", "mock", "/dev/ttyACM0", "COM3", "loop://",
-                                  "serial:7573"])
+@pytest.mark.parametrize(
+    "port", ["auto", "AUTO", "none", "off", "mock", "/dev/ttyACM0", "COM3", "loop://", "serial:7573"]
+)
 def test_every_port_string_a_backend_understands_is_accepted(tmp_path: Path, port: str) -> None:
     assert load_config(write(tmp_path, f'{CAMERA}[hardware]\nport = "{port}"\n')).hardware.port == port
 
@@ -327,8 +352,9 @@ def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
     assert load_config(path).cameras[0].name == "Door"
 
 
-@pytest.mark.parametrize("text", ["a = " + "[" * 5000 + "]" * 5000 + "\n",
-                                  "a = " + "{b = " * 5000 + "1" + "}" * 5000])
+@pytest.mark.parametrize(
+    "text", ["a = " + "[" * 5000 + "]" * 5000 + "\n", "a = " + "{b = " * 5000 + "1" + "}" * 5000]
+)
 def test_deeply_nested_input_is_refused(tmp_path: Path, text: str) -> None:
     assert _refused(tmp_path, text).endswith("arrays or tables nested too deeply to be a config")
 
@@ -446,8 +472,12 @@ def test_a_gallery_shows_its_own_captions_and_workshop_texts_named_beside_its_co
     assert shipped.count('"WORKSHOP"') == 1
     ours = shipped.replace('"WORKSHOP"', '"OUR WORKSHOP"')
     (tmp_path / "our-workshop.toml").write_text(ours, encoding="utf-8")
-    config = load_config(write(tmp_path, '[room]\ncaptions_file = "our-captions.toml"\n'
-                                         'explain_file = "our-workshop.toml"\n' + CAMERA))
+    config = load_config(
+        write(
+            tmp_path,
+            '[room]\ncaptions_file = "our-captions.toml"\nexplain_file = "our-workshop.toml"\n' + CAMERA,
+        )
+    )
     # Relative to the config's folder, like every other path in it.
     assert config.room.captions_file == str(tmp_path / "our-captions.toml")
     app = App(config, RoomOptions(headless=True, size=(640, 360), live=False))

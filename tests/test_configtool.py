@@ -102,14 +102,23 @@ def test_init_dash_prints_the_default(capsys: pytest.CaptureFixture[str]) -> Non
 @pytest.mark.parametrize(
     ("change", "message", "line_of"),
     [
-        (("[effect]\n", '[[cameras]]\nname = "Hall"\nsource = "hall.mp4"\n\n[effect]\n'),
-         "cameras[1].source: no such file 'hall.mp4'", 'source = "hall.mp4"'),
+        (
+            ("[effect]\n", '[[cameras]]\nname = "Hall"\nsource = "hall.mp4"\n\n[effect]\n'),
+            "cameras[1].source: no such file 'hall.mp4'",
+            'source = "hall.mp4"',
+        ),
         (("fps = 60", "fps = 1"), "display.fps: expected a value from 5 to 240, got 1", "fps = 1"),
-        (('layout = "focus"', 'layout = "wall"'), "display.layout: expected one of 'single', 'grid', 'focus'",
-         'layout = "wall"'),
+        (
+            ('layout = "focus"', 'layout = "wall"'),
+            "display.layout: expected one of 'single', 'grid', 'focus'",
+            'layout = "wall"',
+        ),
         (('pin = "0000"', "pin = 1234"), "kiosk.pin: expected a string (in quotes), got 1234", "pin = 1234"),
-        (('monday = "always"', 'monday = "9 to 5"'), "hours.monday: '9 to 5' is not a span",
-         'monday = "9 to 5"'),
+        (
+            ('monday = "always"', 'monday = "9 to 5"'),
+            "hours.monday: '9 to 5' is not a span",
+            'monday = "9 to 5"',
+        ),
         (("fps = 60", "fps = 60\nfsp = 30"), "display.fsp: unknown key", "fsp = 30"),
         (('port = "auto"', 'port = "auto"\nspeed = 9600'), "hardware.speed: unknown key", "speed = 9600"),
     ],
@@ -146,8 +155,11 @@ def test_check_takes_the_file_as_path_or_as_config_like_every_other_command(
 ) -> None:
     path = home / "room.toml"
     path.write_text(default_text())
-    for command in (["config", "check", str(path)], ["config", "check", "--config", str(path)],
-                    ["config", "check", str(path), "--config", str(path)]):
+    for command in (
+        ["config", "check", str(path)],
+        ["config", "check", "--config", str(path)],
+        ["config", "check", str(path), "--config", str(path)],
+    ):
         assert main(command) == 0, command
         assert capsys.readouterr().out.startswith(f"{path}: OK\n")
     assert main(["config", "check", str(path), "--config", str(home / "other.toml")]) == 2
@@ -185,9 +197,11 @@ def test_check_refuses_what_the_room_refuses_with_the_same_one_line(
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
     (home / "notes.onnx").write_text("not a model\n")
     said = {}
-    for command in (["config", "check", "--config", str(path)],
-                    ["run", "--config", str(path), "--headless", "--frames", "1"],
-                    ["kiosk", "--config", str(path), "--headless", "--frames", "1"]):
+    for command in (
+        ["config", "check", "--config", str(path)],
+        ["run", "--config", str(path), "--headless", "--frames", "1"],
+        ["kiosk", "--config", str(path), "--headless", "--frames", "1"],
+    ):
         code = main(command)
         lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("installation ")]
         assert code == 3 and len(lines) == 1, (command, code, lines)

@@ -543,8 +543,10 @@ class _PacedFeed(StillFeed):
 def _performance(thumbnail_rate: float) -> dict[str, object]:
     """Three seconds of a focused room: the large camera at 30, a thumbnail limited to 10 a second."""
     controls = ControlState(cameras=2)
-    feeds = [_PacedFeed("Large", controls, rate=30, max_fps=None),
-             _PacedFeed("Thumb", controls, rate=thumbnail_rate, max_fps=10)]
+    feeds = [
+        _PacedFeed("Large", controls, rate=30, max_fps=None),
+        _PacedFeed("Thumb", controls, rate=thumbnail_rate, max_fps=10),
+    ]
     renderer = Renderer(feeds, controls, size=SIZE, started=0.0)
     for step in range(181):
         now = step / 60
@@ -631,8 +633,9 @@ class _Failing:
         from installation.pipeline import WorkerStatus
 
         self.inner = inner
-        self.status = WorkerStatus(False, "Door: processing failed (RuntimeError: boom\x00)", 0.0, 40, 0.0,
-                                   failed=True)
+        self.status = WorkerStatus(
+            False, "Door: processing failed (RuntimeError: boom\x00)", 0.0, 40, 0.0, failed=True
+        )
 
     def latest(self) -> tuple[int, object]:
         return self.inner.latest()

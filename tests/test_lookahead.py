@@ -53,8 +53,14 @@ def mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def run(detector: object, images: list[np.ndarray], *, mode: str, detect_every: int = 1,
-        finder_gets: int | None = None) -> list:
+def run(
+    detector: object,
+    images: list[np.ndarray],
+    *,
+    mode: str,
+    detect_every: int = 1,
+    finder_gets: int | None = None,
+) -> list:
     processor = Processor(detector, Tracker(hold_seconds=1.0))  # type: ignore[arg-type]
     lookahead = Lookahead(processor, detect_every=detect_every, fps=FPS, buffer_bytes=MODES[mode])
     outs = list(lookahead.run(reader(images, finder_gets), Effect.BLUR, 0.0))

@@ -153,8 +153,9 @@ def test_remove_stale_removes_only_what_killed_runs_on_this_machine_left(tmp_pat
     from installation.output import remove_stale, temporary_beside
 
     mine = temporary_beside(tmp_path / "visit.mp4", ".partial.mp4")
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     dead_pid = int(dead.stdout)
     killed = mine.name.replace(f".pid{os.getpid()}@", f".pid{dead_pid}@")
     with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as alive:

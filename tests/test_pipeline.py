@@ -127,8 +127,10 @@ def test_worker_hands_over_only_processed_frames(tmp_path: object) -> None:
 def collateral(original: np.ndarray, shown: np.ndarray) -> float:
     """Share of the pixels whose grey level, lightly smoothed, changed by more than 8 (a scene
     without faces: every changed pixel is collateral)."""
-    grey = [cv2.GaussianBlur(cv2.cvtColor(i, cv2.COLOR_BGR2GRAY), (5, 5), 1.0).astype(np.int16)
-            for i in (original, shown)]
+    grey = [
+        cv2.GaussianBlur(cv2.cvtColor(i, cv2.COLOR_BGR2GRAY), (5, 5), 1.0).astype(np.int16)
+        for i in (original, shown)
+    ]
     return float(np.mean(np.abs(grey[0] - grey[1]) > 8))
 
 

@@ -101,7 +101,11 @@ class BlazeFaceDetector(FrameDetector):
     SCORE_OFFSET = 0.3
 
     def __init__(
-        self, engine: Engine, *, threshold: float = DEFAULT_THRESHOLD, input_scale: float = 1.0,
+        self,
+        engine: Engine,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        input_scale: float = 1.0,
         squares: bool = False,
     ) -> None:
         self._engine = engine

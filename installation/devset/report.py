@@ -82,16 +82,24 @@ class DetectorChoice:
         from installation.config import CameraConfig
         from installation.detect import ROOM_DETECTOR
 
-        return CameraConfig(source=str(video), name=truth.clip, detector=self.detector or ROOM_DETECTOR,
-                            small_faces=self.small_faces, threshold=self.threshold,
-                            detect_every=self.detect_every or 1)
+        return CameraConfig(
+            source=str(video),
+            name=truth.clip,
+            detector=self.detector or ROOM_DETECTOR,
+            small_faces=self.small_faces,
+            threshold=self.threshold,
+            detect_every=self.detect_every or 1,
+        )
 
     def anonymize_options(self, truth: GroundTruth) -> dict[str, Any]:
         """Keyword arguments of :func:`installation.anonymize.anonymize_file`."""
         from installation.detect import ANONYMIZE_DETECTOR
 
-        options: dict[str, Any] = {"detector": self.detector or ANONYMIZE_DETECTOR,
-                                   "small_faces": self.small_faces, "threshold": self.threshold}
+        options: dict[str, Any] = {
+            "detector": self.detector or ANONYMIZE_DETECTOR,
+            "small_faces": self.small_faces,
+            "threshold": self.threshold,
+        }
         if self.detect_every:
             options["detect_every"] = self.detect_every
         return options
@@ -223,8 +231,12 @@ def summarise(run: PathRun) -> list[Row]:
     """The report's rows for one path: in total, then per light, motion, size band and mask."""
     rows = []
 
-    def row(group: str, value: str, face_pred: Callable[[FaceFrame], bool],
-            frame_pred: Callable[[Any], bool] | None) -> None:
+    def row(
+        group: str,
+        value: str,
+        face_pred: Callable[[FaceFrame], bool],
+        frame_pred: Callable[[Any], bool] | None,
+    ) -> None:
         faces = [f for f in run.faces if face_pred(f)]
         r = Row(group, value, len(faces), sum(f.leaked for f in faces), longest_leak_run(faces))
         if frame_pred is not None:
@@ -256,6 +268,7 @@ def summarise(run: PathRun) -> list[Row]:
 
 # -- running the paths ---------------------------------------------------------------------
 
+
 def clip_condition(video: Path) -> tuple[str, str, dict[int, bool]]:
     """``(light, motion, masked per track)`` of a rendered clip, from its JSON.
 
@@ -283,9 +296,18 @@ class Scorer:
             score = leak_score(original, output, face.box)
             if score is None:
                 continue
-            self.run.faces.append(FaceFrame(self.truth.clip, face.track_id, index, face.box.h,
-                                            score >= LEAK_THRESHOLD, self.light, self.motion,
-                                            self.masked.get(face.track_id, False)))
+            self.run.faces.append(
+                FaceFrame(
+                    self.truth.clip,
+                    face.track_id,
+                    index,
+                    face.box.h,
+                    score >= LEAK_THRESHOLD,
+                    self.light,
+                    self.motion,
+                    self.masked.get(face.track_id, False),
+                )
+            )
         self.run.frames.append(
             FrameScore(
                 self.truth.clip,
@@ -366,7 +388,8 @@ def run_live(video: Path, run: PathRun, choice: DetectorChoice, effect: Effect, 
 
 
 RUNNERS: dict[str, Callable[[Path, PathRun, DetectorChoice, Effect, float], None]] = {
-    "anonymize": run_anonymize, "live": run_live,
+    "anonymize": run_anonymize,
+    "live": run_live,
 }
 
 
@@ -377,9 +400,15 @@ def rendered_clips(folder: Path) -> list[Path]:
     )
 
 
-def measure(clips: Sequence[Path], paths: Sequence[str] = PATHS, *, choice: DetectorChoice = DetectorChoice(),
-            effect: Effect = Effect.BLUR, strength: float = 0.0,
-            progress: Callable[[str], None] | None = None) -> dict[str, PathRun]:
+def measure(
+    clips: Sequence[Path],
+    paths: Sequence[str] = PATHS,
+    *,
+    choice: DetectorChoice = DetectorChoice(),
+    effect: Effect = Effect.BLUR,
+    strength: float = 0.0,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, PathRun]:
     """Run each path over every clip; the runs, by path."""
     runs = {p: PathRun(p) for p in paths}
     for video in clips:
@@ -407,15 +436,19 @@ def format_report(runs: dict[str, PathRun], title: str) -> str:
         ]
         for r in summarise(run):
             fps = "" if r.fps is None else f"{r.fps:.1f}"
-            lines.append(f"| {r.group} | {r.value} | {r.face_frames} | {r.leaked} | {_pct(r.leak_rate)} | "
-                         f"{r.worst_run} | {_pct(r.collateral)} | {_pct(r.hidden_whole)} | {fps} |")
+            lines.append(
+                f"| {r.group} | {r.value} | {r.face_frames} | {r.leaked} | {_pct(r.leak_rate)} | "
+                f"{r.worst_run} | {_pct(r.collateral)} | {_pct(r.hidden_whole)} | {fps} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
 
 def not_rendered(folder: Path, part: str) -> UsageError:
-    return UsageError(f"no rendered development set in {folder}: run `make devset` to fetch it, then "
-                      f"`python -m installation.devset.render --part {part}`")
+    return UsageError(
+        f"no rendered development set in {folder}: run `make devset` to fetch it, then "
+        f"`python -m installation.devset.render --part {part}`"
+    )
 
 
 def report(
@@ -438,11 +471,20 @@ def report(
     clips = rendered_clips(folder)
     if not clips:
         raise not_rendered(folder, part)
-    print(f"development set, part '{part}' ({len(clips)} clips in {folder})"
-          + ("; the tune part is what to tune on" if part == "report" else ""), file=sys.stderr)
+    print(
+        f"development set, part '{part}' ({len(clips)} clips in {folder})"
+        + ("; the tune part is what to tune on" if part == "report" else ""),
+        file=sys.stderr,
+    )
     started = time.perf_counter()
-    runs = measure(clips, paths, choice=choice, effect=effect, strength=strength,
-                   progress=None if as_json else lambda msg: print(f"  {msg}", file=sys.stderr))
+    runs = measure(
+        clips,
+        paths,
+        choice=choice,
+        effect=effect,
+        strength=strength,
+        progress=None if as_json else lambda msg: print(f"  {msg}", file=sys.stderr),
+    )
     elapsed = time.perf_counter() - started
     if as_json:
         print(
@@ -471,8 +513,11 @@ def report(
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options ``installation bench --devset`` shares with this module."""
-    parser.add_argument("--part", default="report",
-                        help="which rendered part: report (default), tune, or sample (the two portraits)")
+    parser.add_argument(
+        "--part",
+        default="report",
+        help="which rendered part: report (default), tune, or sample (the two portraits)",
+    )
     parser.add_argument(
         "--paths", default=",".join(PATHS), help="comma-separated: anonymize,live (default both)"
     )
@@ -481,8 +526,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="detector string for both paths (default: the room's for live, anonymize's for anonymize)",
     )
-    parser.add_argument("--detect-every", type=int, default=None, dest="detect_every",
-                        help="run detection every Nth frame (default: each path's own)")
+    parser.add_argument(
+        "--detect-every",
+        type=int,
+        default=None,
+        dest="detect_every",
+        help="run detection every Nth frame (default: each path's own)",
+    )
 
 
 def choice_from(args: argparse.Namespace) -> DetectorChoice:
@@ -491,8 +541,9 @@ def choice_from(args: argparse.Namespace) -> DetectorChoice:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m installation.devset.report",
-                                     description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m installation.devset.report", description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
     add_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     parser.add_argument("--effect", choices=[e.value for e in Effect if e.hides], default="blur")
@@ -501,8 +552,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        return report(args.part, [p for p in args.paths.split(",") if p], as_json=args.json,
-                      effect=Effect(args.effect), strength=args.strength, choice=choice_from(args))
+        return report(
+            args.part,
+            [p for p in args.paths.split(",") if p],
+            as_json=args.json,
+            effect=Effect(args.effect),
+            strength=args.strength,
+            choice=choice_from(args),
+        )
     except UsageError as exc:
         print(f"report: {exc}", file=sys.stderr)
         return exc.exit_code

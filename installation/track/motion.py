@@ -163,8 +163,13 @@ class CameraMotion:
         """The motion from this frame back to the previous one (unknown stays unknown)."""
         if not self.known:
             return self
-        return CameraMotion(_six(cv2.invertAffineTransform(self.array())), self.method, self.confidence,
-                            self.inliers, self.displacement)
+        return CameraMotion(
+            _six(cv2.invertAffineTransform(self.array())),
+            self.method,
+            self.confidence,
+            self.inliers,
+            self.displacement,
+        )
 
 
 def _six(m: np.ndarray) -> tuple[float, float, float, float, float, float]:
@@ -181,8 +186,9 @@ def shrink(image: np.ndarray, scale: int) -> np.ndarray:
     small = image
     for _ in range(max(0, scale.bit_length() - 1)):
         h, w = small.shape[:2]
-        small = cv2.resize(small[: h - h % 2, : w - w % 2], (max(1, w // 2), max(1, h // 2)),
-                           interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            small[: h - h % 2, : w - w % 2], (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA
+        )
     return small
 
 
@@ -267,8 +273,9 @@ class MotionEstimator:
         mask = self._mask(previous.shape, exclude, shape)
         return cv2.goodFeaturesToTrack(previous, self.max_corners, 0.01, 6, mask=mask, blockSize=5)
 
-    def _flow(self, previous: np.ndarray, grey: np.ndarray, exclude: Sequence[Box],
-              shape: tuple[int, ...]) -> CameraMotion | None:
+    def _flow(
+        self, previous: np.ndarray, grey: np.ndarray, exclude: Sequence[Box], shape: tuple[int, ...]
+    ) -> CameraMotion | None:
         corners = self._corners(previous, exclude, shape)
         self._carried = None
         if corners is None or len(corners) < MIN_INLIERS:
@@ -283,8 +290,15 @@ class MotionEstimator:
         if good.sum() < MIN_INLIERS:
             return None
         src, dst = corners.reshape(-1, 2)[good], ahead.reshape(-1, 2)[good]
-        m, inliers = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=0.75,
-                                                 maxIters=200, confidence=0.99, refineIters=10)
+        m, inliers = cv2.estimateAffinePartial2D(
+            src,
+            dst,
+            method=cv2.RANSAC,
+            ransacReprojThreshold=0.75,
+            maxIters=200,
+            confidence=0.99,
+            refineIters=10,
+        )
         count = int(inliers.sum()) if inliers is not None else 0
         if m is None or count < MIN_INLIERS or count < MIN_INLIER_RATIO * len(corners):
             return None
