@@ -38,7 +38,7 @@ def capture_native_output() -> bool:
     """
     global _console_fd
     stream = sys.stderr
-    if _console_fd is not None or stream is None or stream is not sys.__stderr__:
+    if _console_fd is not None or stream is not sys.__stderr__ or stream is None:
         return False
     try:
         if stream.fileno() != 2:

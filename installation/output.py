@@ -426,19 +426,21 @@ def copy_audio(video_path: Path, audio_source: Path, *, start: float = 0.0) -> b
                     continue
                 packet.stream = vout
                 out.mux(packet)
-            shift = {s.index: round(start / s.time_base) if start else 0 for s in ain.streams.audio}
-            for packet in ain.demux(*ain.streams.audio):
-                if packet.dts is None:
+            shift = {
+                s.index: round(start / s.time_base) if start and s.time_base else 0 for s in ain.streams.audio
+            }
+            for sound in ain.demux(*ain.streams.audio):
+                if sound.dts is None:
                     continue
-                moved = shift[packet.stream.index]
+                moved = shift[sound.stream.index]
                 if moved:
-                    if packet.pts is not None and packet.pts + (packet.duration or 0) <= moved:
+                    if sound.pts is not None and sound.pts + (sound.duration or 0) <= moved:
                         continue  # all of it before the first picture
-                    packet.dts -= moved
-                    if packet.pts is not None:
-                        packet.pts -= moved
-                packet.stream = amap[packet.stream.index]
-                out.mux(packet)
+                    sound.dts -= moved
+                    if sound.pts is not None:
+                        sound.pts -= moved
+                sound.stream = amap[sound.stream.index]
+                out.mux(sound)
         publish(tmp, video_path)
         return True
     finally:

@@ -235,7 +235,7 @@ def summarise(run: PathRun) -> list[Row]:
         group: str,
         value: str,
         face_pred: Callable[[FaceFrame], bool],
-        frame_pred: Callable[[Any], bool] | None,
+        frame_pred: Callable[[FrameScore], bool] | None,
     ) -> None:
         faces = [f for f in run.faces if face_pred(f)]
         r = Row(group, value, len(faces), sum(f.leaked for f in faces), longest_leak_run(faces))
@@ -256,14 +256,19 @@ def summarise(run: PathRun) -> list[Row]:
 
     row("total", "all", lambda f: True, lambda f: True)
     for light in LIGHTS:
-        row("light", light, lambda f, v=light: f.light == v, lambda f, v=light: f.light == v)
+        row("light", light, _has("light", light), _has("light", light))
     for motion in MOTIONS:
-        row("motion", motion, lambda f, v=motion: f.motion == v, lambda f, v=motion: f.motion == v)
+        row("motion", motion, _has("motion", motion), _has("motion", motion))
     for band in BAND_NAMES:
-        row("size", band, lambda f, v=band: f.band == v, None)
+        row("size", band, _has("band", band), None)
     for masked in (False, True):
-        row("masked", "yes" if masked else "no", lambda f, v=masked: f.masked == v, None)
+        row("masked", "yes" if masked else "no", _has("masked", masked), None)
     return rows
+
+
+def _has(attribute: str, value: object) -> Callable[[FaceFrame | FrameScore], bool]:
+    """A predicate: true for a face or frame whose ``attribute`` is ``value``."""
+    return lambda scored: bool(getattr(scored, attribute) == value)
 
 
 # -- running the paths ---------------------------------------------------------------------

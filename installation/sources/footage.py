@@ -104,15 +104,16 @@ class FootageFile(SourceBase):
         guessed = float(stream.guessed_rate or 0)
         self.peak_fps = guessed if self.fps <= guessed <= 4 * self.fps else self.fps
         self._stated = int(stream.frames) if 0 < stream.frames < 1e9 else None
+        time_base = stream.time_base  # None only for a stream no demuxer has set up
         self._end = (
-            float((stream.start_time + stream.duration) * stream.time_base)
-            if stream.duration and stream.start_time is not None
+            float((stream.start_time + stream.duration) * time_base)
+            if stream.duration and stream.start_time is not None and time_base is not None
             else None
         )
         if self._stated is not None:
             self.frame_count = self._stated
-        elif stream.duration:
-            self.frame_count = max(1, round(float(stream.duration * stream.time_base) * self.fps))
+        elif stream.duration and time_base is not None:
+            self.frame_count = max(1, round(float(stream.duration * time_base) * self.fps))
         self._pending = next(self._decoded, None)
         if self._pending is None:
             self.close()

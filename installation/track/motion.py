@@ -281,8 +281,11 @@ class MotionEstimator:
         if corners is None or len(corners) < MIN_INLIERS:
             return None
         window = (11, 11)
-        ahead, status, _ = cv2.calcOpticalFlowPyrLK(previous, grey, corners, None, winSize=window, maxLevel=3)
-        back, status_back, _ = cv2.calcOpticalFlowPyrLK(
+        # OpenCV's stubs require nextPts, which the function takes as None (no initial guess).
+        ahead, status, _ = cv2.calcOpticalFlowPyrLK(  # type: ignore[call-overload]
+            previous, grey, corners, None, winSize=window, maxLevel=3
+        )
+        back, status_back, _ = cv2.calcOpticalFlowPyrLK(  # type: ignore[call-overload]
             grey, previous, ahead, None, winSize=window, maxLevel=3
         )
         good = (status.ravel() == 1) & (status_back.ravel() == 1)
