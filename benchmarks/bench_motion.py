@@ -70,7 +70,7 @@ def camera(move: str, i: int) -> np.ndarray:
         angle = 0.3 * i
     elif move == "shake":
         x, y = rng.normal(0, 6, 2)
-    m = cv2.getRotationMatrix2D((1260.0, 760.0), angle, scale)
+    m: np.ndarray = cv2.getRotationMatrix2D((1260.0, 760.0), angle, scale)
     m[:, 2] -= (1260 - WIDTH / 2 + x, 760 - HEIGHT / 2 + y)
     return m
 

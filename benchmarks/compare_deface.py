@@ -37,7 +37,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import cv2
 
@@ -193,7 +195,7 @@ def devset(part: str, limit: int | None, scaled: bool, as_json: bool) -> int:
     return 0
 
 
-def side_by_side(runs: dict[str, object]) -> str:
+def side_by_side(runs: Mapping[str, object]) -> str:
     """One table: each report row with every tool's leaked %, worst run and collateral next to each other."""
     from installation.devset.report import PathRun, summarise
 
@@ -245,7 +247,9 @@ def main() -> int:
     deface = deface_command()
     frames = {clip.stem: len(load_ground_truth(clip).frames) for clip in clips}
     total_frames = sum(frames.values())
-    rows, totals = [], []
+    # One JSON record per clip and tool, and per tool.
+    rows: list[dict[str, Any]] = []
+    totals: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="compare-deface-") as tmp:
         inputs = Path(tmp) / "in"
         inputs.mkdir()
@@ -289,10 +293,10 @@ def main() -> int:
                         **{k: round(v, 4) for k, v in s.items() if k not in NOT_KNOWN},
                     }
                 )
-                sums["ll"] += s["leaked_large"]
-                sums["lf"] += s["face_frames_large"]
-                sums["sl"] += s["leaked_small"]
-                sums["sf"] += s["face_frames_small"]
+                sums["ll"] += int(s["leaked_large"])  # counts, in a summary of floats
+                sums["lf"] += int(s["face_frames_large"])
+                sums["sl"] += int(s["leaked_small"])
+                sums["sf"] += int(s["face_frames_small"])
             totals.append(
                 {
                     "tool": name,

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -54,7 +55,10 @@ def score_output(
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CLIPS))
 def test_bundled_clip_has_no_leaked_face_at_48_px_or_more(
-    name: str, tmp_path: Path, record_property: pytest.RecordProperty, capsys: pytest.CaptureFixture[str]
+    name: str,
+    tmp_path: Path,
+    record_property: Callable[[str, object], None],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     clip = CLIPS[name]
     truth = load_ground_truth(clip)
@@ -117,7 +121,7 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 )
 def test_bad_input_exits_2_with_one_line(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "junk.mp4").write_bytes(os.urandom(5000))
-    writer = cv2.VideoWriter(str(tmp_path / "clip.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+    writer = cv2.VideoWriter(str(tmp_path / "clip.avi"), cv2.VideoWriter.fourcc(*"MJPG"), 10, (64, 48))
     for _ in range(3):
         writer.write(np.zeros((48, 64, 3), np.uint8))
     writer.release()
@@ -265,11 +269,11 @@ def test_a_killed_run_leaves_temporary_files_that_the_next_run_removes_and_nothi
     for name in others:
         (folder / name).write_bytes(b"not this run's")
     tiny = _write_tiny(tmp_path / "tiny.mkv", 16)
-    proc = run_cli("anonymize", str(tiny), "-o", str(folder / "tiny.mp4"), "--no-progress")
-    assert proc.returncode == 0, proc.stderr
+    rerun = run_cli("anonymize", str(tiny), "-o", str(folder / "tiny.mp4"), "--no-progress")
+    assert rerun.returncode == 0, rerun.stderr
     assert sorted(p.name for p in folder.iterdir()) == sorted([*others, "tiny.mp4"])
     assert all((folder / name).read_bytes() == b"not this run's" for name in others)
-    assert sum("left by an earlier run that was killed" in line for line in proc.stderr.splitlines()) == 2
+    assert sum("left by an earlier run that was killed" in line for line in rerun.stderr.splitlines()) == 2
 
 
 def test_an_interrupt_while_the_outputs_are_put_in_place_waits_until_both_are(
@@ -331,7 +335,7 @@ def test_footage_cut_short_exits_2_naming_the_file_and_leaves_no_output(tmp_path
     # every frame, so decoding stops well before the end, after the output was begun.
     whole = tmp_path / "whole.avi"
     source = cv2.VideoCapture(str(CLIPS["hall"]))
-    writer = cv2.VideoWriter(str(whole), cv2.VideoWriter_fourcc(*"MJPG"), 30, (640, 360))
+    writer = cv2.VideoWriter(str(whole), cv2.VideoWriter.fourcc(*"MJPG"), 30, (640, 360))
     for _ in range(150):
         ok, image = source.read()
         assert ok
@@ -417,8 +421,8 @@ def test_the_older_range_option_names_detector_and_both_together_are_refused(tmp
 def _write_clip(
     path: Path,
     times: list[float],
-    draw,
-    size: tuple[int, int] = (160, 120),  # type: ignore[no-untyped-def]
+    draw: Callable[[int], np.ndarray],
+    size: tuple[int, int] = (160, 120),
     beep_at: float | None = None,
     container: str = "mp4",
 ) -> Path:
@@ -438,7 +442,7 @@ def _write_clip(
             frame.pts, frame.time_base = round(t * 1000), Fraction(1, 1000)
             for packet in video.encode(frame):
                 out.mux(packet)
-        if audio is not None:
+        if audio is not None and beep_at is not None:
             samples = np.zeros(round((times[-1] + 0.5) * 48000), np.float32)
             onset = round(beep_at * 48000)
             samples[onset : onset + 4800] = 0.8 * np.sin(np.arange(4800) * 2 * np.pi * 1000 / 48000)
@@ -510,8 +514,8 @@ def test_footage_at_a_varying_frame_rate_keeps_each_frame_time_and_its_sound(
 
 
 def test_a_picture_size_change_midway_is_hidden_at_its_own_size_and_scaled_into_the_output(
-    tmp_path: Path, scene
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, scene: Callable[..., np.ndarray]
+) -> None:
     import av
 
     from installation.leak import leaks
@@ -538,12 +542,12 @@ def test_a_picture_size_change_midway_is_hidden_at_its_own_size_and_scaled_into_
                     out.mux(packet)
             joined.write(part.read_bytes())
             part.unlink()
-    out = tmp_path / "out.mp4"
-    proc = run_cli("anonymize", str(clip), "-o", str(out), "--no-progress", "--strength", "0")
+    anonymized = tmp_path / "out.mp4"
+    proc = run_cli("anonymize", str(clip), "-o", str(anonymized), "--no-progress", "--strength", "0")
     assert proc.returncode == 0, proc.stderr
     warnings = [line for line in proc.stderr.splitlines() if "changes size" in line]
     assert len(warnings) == 1 and "frame 40" in warnings[0] and "800x600" in warnings[0], proc.stderr
-    times, images = _decoded_times(out)
+    times, images = _decoded_times(anonymized)
     assert len(images) == 80 and all(image.shape == (360, 640, 3) for image in images)
     # Each studio frame is scaled to fit 640x360 (0.6 times: 480x360), bars left and right.
     for i in (0, 39):
@@ -619,7 +623,8 @@ def test_a_failed_write_names_the_file_asked_for_not_a_temporary_one(tmp_path: P
         )
         limit = 50_000
     out, boxes = tmp_path / "out" / "visit.mp4", tmp_path / "boxes" / "visit.json"
-    out.parent.mkdir(), boxes.parent.mkdir()
+    out.parent.mkdir()
+    boxes.parent.mkdir()
     args = ["anonymize", str(clip), "-o", str(out), "--boxes-json", str(boxes), "--no-progress"]
     code = (
         "import resource, sys; from installation.cli import main; "
@@ -663,8 +668,8 @@ def test_sound_that_mp4_cannot_hold_is_refused_before_the_work_with_keep_audio(t
 
 
 def test_at_a_varying_frame_rate_a_face_is_hidden_a_whole_hold_before_it_is_first_seen(
-    tmp_path: Path, scene
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, scene: Callable[..., np.ndarray]
+) -> None:
     # 4 s at 10 fps in the dark, then 30 fps: on average 21 fps. Someone steps in at 6.5 s;
     # with a 2 s hold their face is hidden from 4.5 s on, 60 frames before it is first seen,
     # though at the average rate a hold is only 43 frames.

@@ -406,7 +406,7 @@ def _anonymize_accepts(tmp_path: Path, option: str, value: object) -> bool:
 
     clip = tmp_path / "clip.avi"
     if not clip.exists():
-        writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+        writer = cv2.VideoWriter(str(clip), cv2.VideoWriter.fourcc(*"MJPG"), 10, (64, 48))
         writer.write(np.zeros((48, 64, 3), np.uint8))
         writer.release()
     parser = argparse.ArgumentParser()

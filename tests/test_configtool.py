@@ -65,7 +65,7 @@ def test_the_default_has_every_key_of_the_schema_with_its_doc_and_default(tmp_pa
         for f in fields:
             header = lines.index(f"[[{table}]]" if isinstance(data[table], list) else f"[{table}]")
             at = next(i for i, line in enumerate(lines) if i > header and line.startswith(f"{f.name} = "))
-            comments = []
+            comments: list[str] = []
             i = at - 1
             while i >= 0 and not lines[i].startswith("#") and lines[i].split(" = ")[0].isidentifier():
                 i -= 1  # keys sharing one comment (the weekdays)

@@ -7,8 +7,10 @@ import os
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -30,12 +32,15 @@ from installation.leak import leak_score
 from installation.resources import font_file
 from installation.state import ControlState, InputKind, PanelEvent, drain_panel_events
 
+if TYPE_CHECKING:
+    from installation.pipeline import Processed
+
 SIZE = (960, 540)
 SANS_REGULAR, SANS_BOLD, MONO = font_file("regular"), font_file("bold"), font_file("mono")
 
 
 @pytest.fixture(scope="module", autouse=True)
-def video() -> None:
+def video() -> Iterator[None]:
     pygame.display.init()
     pygame.font.init()
     yield
@@ -221,7 +226,7 @@ class StillFeed:
         self._processed = Processed
         self.seq = 0
 
-    def latest(self) -> tuple[int, object]:
+    def latest(self) -> tuple[int, Processed | None]:
         self.seq += 1
         effect, strength = self.controls.effect, self.controls.strength
         frame = Frame(self.image, self.seq, self.seq / 30, self.name, captured=time.monotonic())
@@ -521,7 +526,7 @@ class _Flaky:
             )
         return _Status()
 
-    def latest(self) -> tuple[int, object]:
+    def latest(self) -> tuple[int, Processed | None]:
         return self.feed.latest()
 
 
@@ -531,9 +536,10 @@ class _PacedFeed(StillFeed):
     def __init__(self, name: str, controls: ControlState, *, rate: float, max_fps: float | None) -> None:
         super().__init__(name, controls)
         self.rate, self.max_fps, self.now = rate, max_fps, 0.0
-        self._due, self._result = -1, (0, None)
+        self._due = -1
+        self._result: tuple[int, Processed | None] = (0, None)
 
-    def latest(self) -> tuple[int, object]:
+    def latest(self) -> tuple[int, Processed | None]:
         due = int(self.now * self.rate)
         if due != self._due:
             self._due, self._result = due, super().latest()
@@ -609,7 +615,7 @@ class _NotYet:
     name = "Door"
     status = _Status(ok=False, reason="Door: starting", frames=0, fps=0.0)
 
-    def latest(self) -> tuple[int, object]:
+    def latest(self) -> tuple[int, Processed | None]:
         return 0, None
 
 
@@ -637,7 +643,7 @@ class _Failing:
             False, "Door: processing failed (RuntimeError: boom\x00)", 0.0, 40, 0.0, failed=True
         )
 
-    def latest(self) -> tuple[int, object]:
+    def latest(self) -> tuple[int, Processed | None]:
         return self.inner.latest()
 
 

@@ -29,6 +29,7 @@ from installation.kiosk import (
     EXIT_CONFIG,
     EXIT_RESTART,
     EXIT_RUNNING,
+    FeedFactory,
     Heartbeat,
     InstanceLock,
     Kiosk,
@@ -165,7 +166,7 @@ def stalls() -> list[str]:
 def make_kiosk(home: Path, clock: Clock, stalls: list[str]) -> Iterator[object]:
     made: list[Kiosk] = []
 
-    def make(config: Config | None = None, **kwargs: object) -> Kiosk:
+    def make(config: Config | None = None, *, feeds: FeedFactory = fake_feeds, **kwargs: object) -> Kiosk:
         watchdog = Watchdog(
             10.0, clock=clock.monotonic, on_stall=stalls.append, heartbeat=Heartbeat(heartbeat_path())
         )
@@ -174,7 +175,7 @@ def make_kiosk(home: Path, clock: Clock, stalls: list[str]) -> Iterator[object]:
             RoomOptions(headless=True, size=SIZE, live=False),
             clock=clock.now,
             monotonic=clock.monotonic,
-            feeds=kwargs.pop("feeds", fake_feeds),
+            feeds=feeds,
             watchdog=watchdog,
             **kwargs,  # type: ignore[arg-type]
         )
@@ -750,7 +751,12 @@ def test_screen_blanking_is_switched_off_and_put_back(tmp_path: Path) -> None:
 
 def test_without_an_x_display_xset_is_left_alone(tmp_path: Path) -> None:
     ran: list[object] = []
-    blanking = ScreenBlanking(run=lambda *a, **k: ran.append(a), environ={"PATH": "/usr/bin:/bin"})
+
+    def run(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+        ran.append(args)
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    blanking = ScreenBlanking(run=run, environ={"PATH": "/usr/bin:/bin"})
     blanking.disable()
     blanking.restore()
     assert ran == []

@@ -29,7 +29,7 @@ def test_writes_h264_with_size_rate_and_count(tmp_path: Path, w: int, h: int) ->
         stream = c.streams.video[0]
         assert stream.codec_context.name == "h264"
         assert (stream.width, stream.height) == (w, h)
-        assert abs(float(stream.average_rate) - 29.97) < 0.01
+        assert stream.average_rate is not None and abs(float(stream.average_rate) - 29.97) < 0.01
         assert sum(1 for _ in c.decode(stream)) == 12
         assert not c.streams.audio
 

@@ -23,6 +23,7 @@ import pytest
 from installation.errors import ConfigError, SourceError
 from installation.geometry import Frame
 from installation.sources import (
+    FrameSource,
     LiveSource,
     SourceSpecError,
     list_clips,
@@ -482,7 +483,12 @@ def test_stuck_readers_asked_to_stop_together_share_one_wait() -> None:
     from installation.sources.live import STOP_WAIT
 
     answer = threading.Event()
-    lives = [LiveSource(f"stuck {i}", opener=lambda: answer.wait(30) and None) for i in range(4)]  # type: ignore[misc]
+
+    def stuck() -> FrameSource:
+        answer.wait(30)
+        raise SourceError("no answer")
+
+    lives = [LiveSource(f"stuck {i}", opener=stuck) for i in range(4)]
     for live in lives:
         live.start()
     time.sleep(0.2)

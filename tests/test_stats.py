@@ -106,9 +106,11 @@ def test_a_room_run_appends_each_finished_minute_and_the_rest_on_close(tmp_path:
     path = tmp_path / "stats.csv"
     app.start()
     try:
+        renderer = app.renderer
+        assert renderer is not None
         for _ in range(900):
             app.step()
-            view = app.renderer.views[0]
+            view = renderer.views[0]
             if view.processed is not None and view.processed.faces:
                 first.append(app.frames)
                 break
@@ -117,7 +119,8 @@ def test_a_room_run_appends_each_finished_minute_and_the_rest_on_close(tmp_path:
         for key in (pygame.K_p, pygame.K_UP, pygame.K_UP, pygame.K_UP, pygame.K_l):  # one drag-like gesture
             pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=""))
         app.step()
-        spot = app.renderer.pointer.find("effect.exposed")
+        spot = renderer.pointer.find("effect.exposed")
+        assert spot is not None
         pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=spot.rect.center, button=1))
         pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=spot.rect.center, button=1))
         while app.frames < first[0] + 90:

@@ -58,7 +58,8 @@ def short() -> Iterator[object]:
         yield detector
 
 
-def _screen(surface: pygame.Surface) -> np.ndarray:
+def _screen(surface: pygame.Surface | None) -> np.ndarray:
+    assert surface is not None
     return pygame.surfarray.array3d(surface).swapaxes(0, 1)[:, :, ::-1].copy()  # BGR rows
 
 
@@ -105,6 +106,7 @@ def test_moving_the_threshold_slider_changes_the_number_of_detections(
             else:
                 pytest.fail("no new processed frame arrived")
             processed = renderer.views[0].processed
+            assert processed is not None
             # Every detection is drawn on the model's view (a face where the squares overlap, on both).
             drawn = {d.score for boxes in renderer._model.boxes for d in boxes}
             assert drawn == {d.score for d in processed.detections}
@@ -231,7 +233,8 @@ def test_model_view_keeps_hidden_what_the_feed_hides(scene: Callable[..., np.nda
     (seen,) = model_view(original, model)
     blurred = apply_effect(original, [face], Effect.BLUR, 0.5)
     (hidden,) = model_view(blurred, model)
-    assert leak_score(seen, seen, small_face) > 0.9
+    unchanged = leak_score(seen, seen, small_face)
+    assert unchanged is not None and unchanged > 0.9
     shown = leak_score(seen, hidden, small_face)
     assert shown is not None and shown < 0.5
 
@@ -249,7 +252,9 @@ def test_evasion_timer_starts_when_the_tracked_face_disappears_and_stops_when_it
     face_scene, empty = scene(("astronaut", Box(540, 200, 200, 200))), scene()
     processor = Processor(short, Tracker(hold_seconds=1.0))  # type: ignore[arg-type]
     timer = EvasionTimer()
-    last_seen = started = stopped = None
+    last_seen: float | None = None
+    started: float | None = None
+    stopped: float | None = None
     running = []
     for i in range(180):
         t = i / FPS
@@ -265,8 +270,9 @@ def test_evasion_timer_starts_when_the_tracked_face_disappears_and_stops_when_it
         if timer.running and started is None:
             started = t
             assert not out.faces  # it starts the moment the tracker lets go of the face ...
+            assert last_seen is not None
             assert timer.elapsed(t) == pytest.approx(t - last_seen)  # ... counted from the last sighting
-    assert last_seen == pytest.approx(29 / FPS)
+    assert last_seen is not None and last_seen == pytest.approx(29 / FPS)
     assert not any(running[:30])  # seen
     assert started is not None and 1.0 <= started < 2.2  # held for the tracker's hold, then lost
     assert stopped is not None and 4.0 <= stopped < 4.2  # found again within a few frames
