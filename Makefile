@@ -1,5 +1,6 @@
 # Monitoring Room: `make demo` opens the installation on bundled footage,
-# `make test` runs the tests. Both create .venv and install what they need.
+# `make test` runs the tests, `make lint` checks style and types. All create .venv and install
+# what they need (one .venv with the test and development tools).
 
 # The Pythons the project supports: pyproject.toml's requires-python (3.11 is what it is
 # developed and tested on). IS_SUPPORTED exits 0 for one of them.
@@ -14,7 +15,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test firmware footage bench devset clean
+.PHONY: setup demo test lint firmware footage bench devset clean
 
 setup: $(STAMP)
 
@@ -48,7 +49,7 @@ $(STAMP): pyproject.toml
 	    exit 1; }; \
 	fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
 demo: setup
@@ -61,6 +62,13 @@ firmware:
 test: setup firmware
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy $(BIN)/python -m pytest
 
+# What CI checks before the tests: lint, formatting (`ruff format` fixes it) and types.
+LINTED := installation tests benchmarks
+lint: setup
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy $(LINTED)
+
 footage: setup
 	$(BIN)/python assets/footage/generate.py
 
@@ -72,4 +80,4 @@ devset: setup
 	$(BIN)/python -m installation.devset.fetch
 
 clean:
-	rm -rf $(VENV) hardware/build-* .pytest_cache
+	rm -rf $(VENV) hardware/build-* .pytest_cache .mypy_cache .ruff_cache

@@ -29,8 +29,15 @@ ASTRONAUT_FACE = Box(180, 80, 90, 98)
 HOPPER_FACE = Box(170, 140, 190, 192)
 # (face height in pixels, centre x, centre y): small, distant faces high up, large ones low and near.
 LAYOUT = [
-    (24, 120, 170), (32, 330, 150), (40, 560, 130), (48, 790, 160), (64, 1040, 150),
-    (96, 1160, 420), (128, 190, 470), (160, 520, 480), (200, 850, 450),
+    (24, 120, 170),
+    (32, 330, 150),
+    (40, 560, 130),
+    (48, 790, 160),
+    (64, 1040, 150),
+    (96, 1160, 420),
+    (128, 190, 470),
+    (160, 520, 480),
+    (200, 850, 450),
 ]
 
 
@@ -157,8 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         ("yunet (full + half size)", {"spec": "yunet"}, "detect"),
         ("yunet-full", {"spec": "yunet-full"}, "detect"),
         ("yunet-half", {"spec": "yunet-half"}, "detect"),
-        ("yunet+blazeface-full+small_faces, step 2",
-         {"spec": "yunet+blazeface-full", "small_faces": True}, "step2"),
+        (
+            "yunet+blazeface-full+small_faces, step 2",
+            {"spec": "yunet+blazeface-full", "small_faces": True},
+            "step2",
+        ),
     ]
     drawn = frame.copy()
     header = (

@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     t = face.box
                     hits = [
-                        i for i, b in enumerate(boxes)
+                        i
+                        for i, b in enumerate(boxes)
                         if b.iou(t) >= 0.3 or (t.x <= b.cx <= t.x + t.w and t.y <= b.cy <= t.y + t.h)
                     ]
                     band = next(b for b in BANDS if b[0] <= face.box.h < b[1])

@@ -70,7 +70,7 @@ def camera(move: str, i: int) -> np.ndarray:
         angle = 0.3 * i
     elif move == "shake":
         x, y = rng.normal(0, 6, 2)
-    m = cv2.getRotationMatrix2D((1260.0, 760.0), angle, scale)
+    m: np.ndarray = cv2.getRotationMatrix2D((1260.0, 760.0), angle, scale)
     m[:, 2] -= (1260 - WIDTH / 2 + x, 760 - HEIGHT / 2 + y)
     return m
 
@@ -84,11 +84,15 @@ def outside(shape: tuple[int, ...], boxes: list[Box]) -> np.ndarray:
 
 
 def changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    grey = [cv2.GaussianBlur(cv2.cvtColor(i, cv2.COLOR_BGR2GRAY), (5, 5), 1.0).astype(np.int16) for i in (a, b)]
+    grey = [
+        cv2.GaussianBlur(cv2.cvtColor(i, cv2.COLOR_BGR2GRAY), (5, 5), 1.0).astype(np.int16) for i in (a, b)
+    ]
     return np.abs(grey[0] - grey[1]) > 8
 
 
-def run(move: str, frames: int, detect_every: int, detector: object, scene: np.ndarray, faces: list[Box]) -> dict:
+def run(
+    move: str, frames: int, detect_every: int, detector: object, scene: np.ndarray, faces: list[Box]
+) -> dict:
     proc = Processor(detector, Tracker(), detect_every=detect_every)  # type: ignore[arg-type]
     collateral, whole, leaked, face_frames = [], 0, 0, 0
     for i in range(frames):
@@ -96,8 +100,17 @@ def run(move: str, frames: int, detect_every: int, detector: object, scene: np.n
         image = cv2.warpAffine(scene, m, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR)
         boxes = []
         for box in faces:
-            pts = cv2.transform(np.array([[[box.x, box.y], [box.x + box.w, box.y + box.h]]], np.float32), m)[0]
-            boxes.append(Box(float(pts[0, 0]), float(pts[0, 1]), float(pts[1, 0] - pts[0, 0]), float(pts[1, 1] - pts[0, 1])))
+            pts = cv2.transform(np.array([[[box.x, box.y], [box.x + box.w, box.y + box.h]]], np.float32), m)[
+                0
+            ]
+            boxes.append(
+                Box(
+                    float(pts[0, 0]),
+                    float(pts[0, 1]),
+                    float(pts[1, 0] - pts[0, 0]),
+                    float(pts[1, 1] - pts[0, 1]),
+                )
+            )
         out = proc.process(Frame(image, i, i / 30.0), Effect.BLUR, 0.0)
         keep = outside(image.shape, boxes)
         collateral.append(float(changed(image, out.image)[keep].mean()))
@@ -108,8 +121,12 @@ def run(move: str, frames: int, detect_every: int, detector: object, scene: np.n
                 score = leak_score(image, out.image, inside)
                 face_frames += 1
                 leaked += score is not None and score >= 0.5
-    return {"collateral": float(np.mean(collateral)), "hidden_whole": whole / frames,
-            "leaked": leaked, "face_frames": face_frames}
+    return {
+        "collateral": float(np.mean(collateral)),
+        "hidden_whole": whole / frames,
+        "leaked": leaked,
+        "face_frames": face_frames,
+    }
 
 
 def estimate_cost(scene: np.ndarray, frames: int) -> tuple[float, float]:
@@ -136,8 +153,10 @@ def main() -> None:
         for move in ("still", "pan", "zoom", "roll", "shake"):
             for every in (1, 3):
                 r = run(move, args.frames, every, detector, scene, faces)
-                print(f"{move:<6} {every:>5} {100 * r['collateral']:>9.2f}% {100 * r['hidden_whole']:>5.1f}% "
-                      f"{r['leaked']:>5}/{r['face_frames']:<6}")
+                print(
+                    f"{move:<6} {every:>5} {100 * r['collateral']:>9.2f}% {100 * r['hidden_whole']:>5.1f}% "
+                    f"{r['leaked']:>5}/{r['face_frames']:<6}"
+                )
     try:
         p50, p95 = estimate_cost(scene, 200)
     except ImportError:

@@ -37,7 +37,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import cv2
 
@@ -57,8 +59,10 @@ def deface_command() -> Path:
     exe = DEFACE_VENV / "bin" / "deface"
     if not exe.exists():
         print("creating benchmarks/.deface-venv with deface …", file=sys.stderr)
-        subprocess.run([sys.executable.replace(".venv/bin/python", "") or "python3", "-m", "venv", str(DEFACE_VENV)],
-                       check=False)
+        subprocess.run(
+            [sys.executable.replace(".venv/bin/python", "") or "python3", "-m", "venv", str(DEFACE_VENV)],
+            check=False,
+        )
         if not (DEFACE_VENV / "bin" / "pip").exists():
             subprocess.run(["python3", "-m", "venv", str(DEFACE_VENV)], check=True)
         subprocess.run([str(DEFACE_VENV / "bin" / "pip"), "install", "-q", "deface"], check=True)
@@ -121,8 +125,16 @@ def devset(part: str, limit: int | None, scaled: bool, as_json: bool) -> int:
         tools = {"deface": ([str(deface), *copies], beside)}
         if scaled:
             tools["deface --scale 640x360"] = ([str(deface), "--scale", "640x360", *copies], beside)
-        anonymize = [sys.executable, "-m", "installation", "anonymize", "--no-progress", *copies,
-                     "-o", str(ours)]
+        anonymize = [
+            sys.executable,
+            "-m",
+            "installation",
+            "anonymize",
+            "--no-progress",
+            *copies,
+            "-o",
+            str(ours),
+        ]
         tools["installation anonymize"] = (anonymize, lambda clip: ours / clip.name)
         for name, (cmd, output_of) in tools.items():
             print(f"{name} on {len(clips)} clips ({total_frames} frames) …", file=sys.stderr)
@@ -134,43 +146,72 @@ def devset(part: str, limit: int | None, scaled: bool, as_json: bool) -> int:
                 scored = score_video(clip, output, run)
                 output.unlink()
                 if scored != frames[clip.stem]:
-                    print(f"  {name}: {clip.name}: {scored} frames scored of {frames[clip.stem]}",
-                          file=sys.stderr)
+                    print(
+                        f"  {name}: {clip.name}: {scored} frames scored of {frames[clip.stem]}",
+                        file=sys.stderr,
+                    )
     ours_seconds = seconds["installation anonymize"]
-    title = (f"deface 1.5 and installation anonymize, each at its defaults, on the development set, "
-             f"part '{part}' ({len(clips)} clips, {total_frames} frames)")
+    title = (
+        f"deface 1.5 and installation anonymize, each at its defaults, on the development set, "
+        f"part '{part}' ({len(clips)} clips, {total_frames} frames)"
+    )
     if as_json:
         from installation.devset.report import summarise
 
-        print(json.dumps({"part": part, "clips": len(clips), "frames": total_frames, "tools": {
-            name: {"seconds": round(seconds[name], 2), "fps": round(total_frames / seconds[name], 2),
-                   "ours_times_faster": round(seconds[name] / ours_seconds, 2),
-                   "rows": [r.as_dict() for r in summarise(run)]}
-            for name, run in runs.items()}}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "part": part,
+                    "clips": len(clips),
+                    "frames": total_frames,
+                    "tools": {
+                        name: {
+                            "seconds": round(seconds[name], 2),
+                            "fps": round(total_frames / seconds[name], 2),
+                            "ours_times_faster": round(seconds[name] / ours_seconds, 2),
+                            "rows": [r.as_dict() for r in summarise(run)],
+                        }
+                        for name, run in runs.items()
+                    },
+                },
+                indent=2,
+            )
+        )
         return 0
     print(format_report(runs, title))
     print(side_by_side(runs))
     print("Whole command, same machine, run in turn (the fps column above is empty for that reason):")
     print()
     for name in runs:
-        print(f"- {name}: {seconds[name]:.1f} s for {total_frames} frames, "
-              f"{total_frames / seconds[name]:.2f} fps; ours is {seconds[name] / ours_seconds:.2f}x as fast")
+        print(
+            f"- {name}: {seconds[name]:.1f} s for {total_frames} frames, "
+            f"{total_frames / seconds[name]:.2f} fps; ours is {seconds[name] / ours_seconds:.2f}x as fast"
+        )
     print()
-    print("Ours ran at its defaults (blur, strength 0.5); `installation bench --devset` uses strength 0. "
-          "deface ran at its defaults (threshold 0.2, blur, mask scale 1.3).")
+    print(
+        "Ours ran at its defaults (blur, strength 0.5); `installation bench --devset` uses strength 0. "
+        "deface ran at its defaults (threshold 0.2, blur, mask scale 1.3)."
+    )
     return 0
 
 
-def side_by_side(runs: dict[str, object]) -> str:
+def side_by_side(runs: Mapping[str, object]) -> str:
     """One table: each report row with every tool's leaked %, worst run and collateral next to each other."""
     from installation.devset.report import PathRun, summarise
 
-    tables = {name: {(r.group, r.value): r for r in summarise(run)} for name, run in runs.items()
-              if isinstance(run, PathRun)}
+    tables = {
+        name: {(r.group, r.value): r for r in summarise(run)}
+        for name, run in runs.items()
+        if isinstance(run, PathRun)
+    }
     keys = list(dict.fromkeys(k for table in tables.values() for k in table))
     names = list(tables)
-    head = ["group", "value", "face-frames"] + [f"leaked % {n}" for n in names] + \
-        [f"worst run {n}" for n in names] + [f"collateral {n}" for n in names]
+    head = (
+        ["group", "value", "face-frames"]
+        + [f"leaked % {n}" for n in names]
+        + [f"worst run {n}" for n in names]
+        + [f"collateral {n}" for n in names]
+    )
     lines = ["### side by side", "", "| " + " | ".join(head) + " |", "|---|---|" + "--:|" * (len(head) - 2)]
     for key in keys:
         rows = [tables[n].get(key) for n in names]
@@ -186,13 +227,17 @@ def side_by_side(runs: dict[str, object]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clips", nargs="*",
-                        help="bundled clip names (default: all); with --devset, a number: the first N clips")
+    parser.add_argument(
+        "--clips",
+        nargs="*",
+        help="bundled clip names (default: all); with --devset, a number: the first N clips",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--devset", action="store_true", help="run on a rendered part of the development set")
     parser.add_argument("--part", default="report", help="with --devset: report (default), tune or sample")
-    parser.add_argument("--scaled", action="store_true",
-                        help="with --devset: also run deface --scale 640x360")
+    parser.add_argument(
+        "--scaled", action="store_true", help="with --devset: also run deface --scale 640x360"
+    )
     args = parser.parse_args()
     if args.devset:
         if args.clips and (len(args.clips) != 1 or not args.clips[0].isdigit()):
@@ -202,7 +247,9 @@ def main() -> int:
     deface = deface_command()
     frames = {clip.stem: len(load_ground_truth(clip).frames) for clip in clips}
     total_frames = sum(frames.values())
-    rows, totals = [], []
+    # One JSON record per clip and tool, and per tool.
+    rows: list[dict[str, Any]] = []
+    totals: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="compare-deface-") as tmp:
         inputs = Path(tmp) / "in"
         inputs.mkdir()
@@ -213,11 +260,21 @@ def main() -> int:
         # deface writes <name>_anonymized.mp4 beside each input when given several.
         tools = {
             "installation anonymize": (
-                [str(ROOT / ".venv" / "bin" / "installation"), "anonymize", "--no-progress", *copies,
-                 "-o", f"{tmp}/ours"], lambda clip: Path(tmp) / "ours" / clip.name),
+                [
+                    str(ROOT / ".venv" / "bin" / "installation"),
+                    "anonymize",
+                    "--no-progress",
+                    *copies,
+                    "-o",
+                    f"{tmp}/ours",
+                ],
+                lambda clip: Path(tmp) / "ours" / clip.name,
+            ),
             "deface": ([str(deface), *copies], lambda clip: inputs / f"{clip.stem}_anonymized.mp4"),
-            "deface --scale 640x360": ([str(deface), "--scale", "640x360", *copies],
-                                       lambda clip: inputs / f"{clip.stem}_anonymized.mp4"),
+            "deface --scale 640x360": (
+                [str(deface), "--scale", "640x360", *copies],
+                lambda clip: inputs / f"{clip.stem}_anonymized.mp4",
+            ),
         }
         (Path(tmp) / "ours").mkdir()
         for name, (cmd, output_of) in tools.items():
@@ -228,16 +285,30 @@ def main() -> int:
                 output = output_of(clip)
                 s = score(clip, output).summary()
                 output.unlink()
-                rows.append({"clip": clip.stem, "tool": name, "frames": frames[clip.stem],
-                             **{k: round(v, 4) for k, v in s.items() if k not in NOT_KNOWN}})
-                sums["ll"] += s["leaked_large"]
-                sums["lf"] += s["face_frames_large"]
-                sums["sl"] += s["leaked_small"]
-                sums["sf"] += s["face_frames_small"]
-            totals.append({"tool": name, "frames": total_frames, "seconds": round(seconds, 2),
-                           "fps": round(total_frames / seconds, 1), "leaked_large": sums["ll"],
-                           "face_frames_large": sums["lf"], "leaked_small": sums["sl"],
-                           "face_frames_small": sums["sf"]})
+                rows.append(
+                    {
+                        "clip": clip.stem,
+                        "tool": name,
+                        "frames": frames[clip.stem],
+                        **{k: round(v, 4) for k, v in s.items() if k not in NOT_KNOWN},
+                    }
+                )
+                sums["ll"] += int(s["leaked_large"])  # counts, in a summary of floats
+                sums["lf"] += int(s["face_frames_large"])
+                sums["sl"] += int(s["leaked_small"])
+                sums["sf"] += int(s["face_frames_small"])
+            totals.append(
+                {
+                    "tool": name,
+                    "frames": total_frames,
+                    "seconds": round(seconds, 2),
+                    "fps": round(total_frames / seconds, 1),
+                    "leaked_large": sums["ll"],
+                    "face_frames_large": sums["lf"],
+                    "leaked_small": sums["sl"],
+                    "face_frames_small": sums["sf"],
+                }
+            )
     ours = totals[0]["fps"]
     for t in totals:
         t["ours_times_faster"] = round(ours / t["fps"], 2)
@@ -247,13 +318,17 @@ def main() -> int:
     # Neither tool reports what it hid, so only leaks are compared (not falsely hidden area).
     print(f"{'clip':<8} {'tool':<24} {'leak >=48px':>12} {'leak <48px':>11}")
     for r in rows:
-        print(f"{r['clip']:<8} {r['tool']:<24} "
-              f"{100 * r['leak_rate_large']:>11.2f}% {100 * r['leak_rate_small']:>10.2f}%")
+        print(
+            f"{r['clip']:<8} {r['tool']:<24} "
+            f"{100 * r['leak_rate_large']:>11.2f}% {100 * r['leak_rate_small']:>10.2f}%"
+        )
     print()
     for t in totals:
-        print(f"{t['tool']:<24} {t['fps']:>6.1f} fps ({t['seconds']:.1f} s for {t['frames']} frames, "
-              f"ours x{t['ours_times_faster']:.1f}), leaks {t['leaked_large']}/{t['face_frames_large']} "
-              f">= 48 px, {t['leaked_small']}/{t['face_frames_small']} smaller")
+        print(
+            f"{t['tool']:<24} {t['fps']:>6.1f} fps ({t['seconds']:.1f} s for {t['frames']} frames, "
+            f"ours x{t['ours_times_faster']:.1f}), leaks {t['leaked_large']}/{t['face_frames_large']} "
+            f">= 48 px, {t['leaked_small']}/{t['face_frames_small']} smaller"
+        )
     return 0
 
 

@@ -70,7 +70,8 @@ def _crf(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected a whole number from {low} to {high}, got {text!r}") from None
+            f"expected a whole number from {low} to {high}, got {text!r}"
+        ) from None
     if not low <= value <= high:
         raise argparse.ArgumentTypeError(f"expected {low} (lossless) to {high} (lowest quality), got {value}")
     return value
@@ -79,8 +80,10 @@ def _crf(text: str) -> int:
 def _too_small(src: Path, width: int, height: int, where: str) -> UsageError | None:
     if width >= MIN_SIDE and height >= MIN_SIDE:
         return None
-    return UsageError(f"{src}: {where} is {width}x{height} pixels; anonymize needs at least "
-                      f"{MIN_SIDE}x{MIN_SIDE} (no face fits in less)")
+    return UsageError(
+        f"{src}: {where} is {width}x{height} pixels; anonymize needs at least "
+        f"{MIN_SIDE}x{MIN_SIDE} (no face fits in less)"
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -92,30 +95,60 @@ def register(sub: argparse._SubParsersAction) -> None:
         "audio and metadata are dropped.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files (several: OUTPUT is a folder)")
-    p.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="output file, or folder for several inputs")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUTPUT", help="output file, or folder for several inputs"
+    )
     p.add_argument("--effect", choices=[e.value for e in Effect if e.hides], default="blur")
     p.add_argument("--strength", type=float, default=0.5, help="0 just hides, 1 is heavy (default 0.5)")
     p.add_argument("--mask-scale", type=float, default=1.3, help="grow face boxes by this (default 1.3)")
     p.add_argument("--mask", choices=[m.value for m in MaskShape], default="ellipse")
-    p.add_argument("--detector", default=None, metavar="NAME",
-                   help=f"face detector: {', '.join(DETECTORS)}, or several joined by + "
-                   f"(default {ANONYMIZE_DETECTOR})")
-    p.add_argument("--range", choices=["short", "full"], default=None,
-                   help="older option: short is --detector blazeface-short, full is --detector blazeface-full")
-    p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                   help="detection confidence threshold on YuNet's scores; BlazeFace adds 0.3 to it "
-                        f"(default {DEFAULT_THRESHOLD})")
-    p.add_argument("--no-small-faces", dest="small_faces", action="store_false",
-                   help="BlazeFace: skip the tiled search for small distant faces (faster)")
-    p.add_argument("--hold", type=float, default=1.0,
-                   help="seconds a face stays hidden before it is first and after it is last seen (default 1)")
-    p.add_argument("--detect-every", type=int, default=2, metavar="N",
-                   help="run the detector on every Nth frame (default 2; 1 also catches a face "
-                        "seen on one frame only)")
+    p.add_argument(
+        "--detector",
+        default=None,
+        metavar="NAME",
+        help=f"face detector: {', '.join(DETECTORS)}, or several joined by + (default {ANONYMIZE_DETECTOR})",
+    )
+    p.add_argument(
+        "--range",
+        choices=["short", "full"],
+        default=None,
+        help="older option: short is --detector blazeface-short, full is --detector blazeface-full",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help="detection confidence threshold on YuNet's scores; BlazeFace adds 0.3 to it "
+        f"(default {DEFAULT_THRESHOLD})",
+    )
+    p.add_argument(
+        "--no-small-faces",
+        dest="small_faces",
+        action="store_false",
+        help="BlazeFace: skip the tiled search for small distant faces (faster)",
+    )
+    p.add_argument(
+        "--hold",
+        type=float,
+        default=1.0,
+        help="seconds a face stays hidden before it is first and after it is last seen (default 1)",
+    )
+    p.add_argument(
+        "--detect-every",
+        type=int,
+        default=2,
+        metavar="N",
+        help="run the detector on every Nth frame (default 2; 1 also catches a face seen on one frame only)",
+    )
     p.add_argument("--boxes-json", metavar="PATH", help="write the hidden boxes per frame as JSON")
     p.add_argument("--keep-audio", action="store_true", help="copy the input's audio into the output")
-    p.add_argument("--crf", type=_crf, default=20, metavar="0-51",
-                   help="H.264 quality, lower is better: 0 lossless, 51 lowest (default 20)")
+    p.add_argument(
+        "--crf",
+        type=_crf,
+        default=20,
+        metavar="0-51",
+        help="H.264 quality, lower is better: 0 lossless, 51 lowest (default 20)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -129,8 +162,10 @@ def _check_args(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]
         if args.detector is not None:
             raise UsageError("--range: give only --detector (--range is its older form)")
         args.detector = DETECTOR_ALIASES[args.range]
-        print(f"anonymize: --range {args.range} is the older form of --detector {args.detector}",
-              file=sys.stderr)
+        print(
+            f"anonymize: --range {args.range} is the older form of --detector {args.detector}",
+            file=sys.stderr,
+        )
     if args.detector is None:
         args.detector = ANONYMIZE_DETECTOR
     try:
@@ -149,8 +184,10 @@ def _check_args(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]
     inputs = [Path(p) for p in args.inputs]
     for path in inputs:
         if path.is_dir():
-            raise UsageError(f"{path}: is a folder, not a video file: name the videos in it "
-                             f"(such as {path / '*.mp4'}) and give a folder as -o")
+            raise UsageError(
+                f"{path}: is a folder, not a video file: name the videos in it "
+                f"(such as {path / '*.mp4'}) and give a folder as -o"
+            )
         if not path.exists():
             raise UsageError(f"{path}: no such file")
         if not path.is_file():
@@ -212,8 +249,10 @@ def _check_no_clashes(jobs: list[tuple[Path, Path, Path | None]]) -> None:
             for key in keys & written.keys():
                 if written[key] is src:
                     raise UsageError(f"{path}: --boxes-json and -o name the same file")
-                raise UsageError(f"{written[key]} and {src} would both be written to {path}: rename one "
-                                 "of them, or anonymize them into different folders")
+                raise UsageError(
+                    f"{written[key]} and {src} would both be written to {path}: rename one "
+                    "of them, or anonymize them into different folders"
+                )
             written.update(dict.fromkeys(keys, src))
 
 
@@ -267,8 +306,13 @@ class BoxesWriter:
             "time": round(result.frame.timestamp, 4),
             "hidden_all": result.hidden_all,
             "faces": [
-                {"track": f.track_id, "box": [round(v, 1) for v in (b.x, b.y, b.w, b.h)],
-                 "score": round(f.score, 3), "missed": f.misses, "ahead": ahead}
+                {
+                    "track": f.track_id,
+                    "box": [round(v, 1) for v in (b.x, b.y, b.w, b.h)],
+                    "score": round(f.score, 3),
+                    "missed": f.misses,
+                    "ahead": ahead,
+                }
                 for faces, ahead in ((result.faces, False), (result.ahead, True))
                 for f in faces
                 for b in (place(f.box),)
@@ -299,8 +343,9 @@ class BoxesWriter:
 
 #: The signals that end a run as Ctrl-C does, cleaning up: a supervisor's SIGTERM, and SIGHUP
 #: from a terminal or SSH session that closed.
-_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
-                      if hasattr(signal, name))
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 #: Whether :func:`_stop_signals` has the stop signals now.
 _taken = False
 #: While a run's outputs are put in place, a stop signal waits (the signal that came, or None).
@@ -377,7 +422,8 @@ class _Fit:
         shrinking = w < width
         canvas = np.zeros((self.size[1], self.size[0], 3), np.uint8)
         canvas[y : y + h, x : x + w] = cv2.resize(
-            image, (w, h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+            image, (w, h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+        )
         return canvas
 
     def box(self, box: Box, frame_size: tuple[int, int]) -> Box:
@@ -444,16 +490,19 @@ def anonymize_file(
     if keep_audio:
         problem = audio_for_mp4(src)
         if problem is not None:
-            raise UsageError(f"{src}: --keep-audio: {problem}; run without --keep-audio, or convert the "
-                             "sound first")
+            raise UsageError(
+                f"{src}: --keep-audio: {problem}; run without --keep-audio, or convert the sound first"
+            )
     spec = detector or (DETECTOR_ALIASES[detector_range] if detector_range else ANONYMIZE_DETECTOR)
     found = create_detector(spec, threshold=threshold, small_faces=small_faces)
-    processor = Processor(found, Tracker(hold_seconds=hold), mask_shape=mask, mask_scale=mask_scale,
-                          name=src.name)
+    processor = Processor(
+        found, Tracker(hold_seconds=hold), mask_shape=mask, mask_scale=mask_scale, name=src.name
+    )
     # Only a caller that compares input and output needs the decoded frames kept as they were.
     # The look-ahead spans a hold in frames: count them where they come fastest.
-    lookahead = Lookahead(processor, detect_every=detect_every, fps=peak_fps,
-                          keep_originals=on_frame is not None)
+    lookahead = Lookahead(
+        processor, detect_every=detect_every, fps=peak_fps, keep_originals=on_frame is not None
+    )
     writer: VideoWriter | None = None
     boxes: BoxesWriter | None = None
     bar = None
@@ -464,8 +513,10 @@ def anonymize_file(
     try:
         writer = VideoWriter(dst, fps=fps, size=(width, height), crf=crf)
         if boxes_json is not None:
-            boxes = BoxesWriter(boxes_json, {"input": src.name, "width": width, "height": height,
-                                             "fps": fps, "mask_scale": mask_scale})
+            boxes = BoxesWriter(
+                boxes_json,
+                {"input": src.name, "width": width, "height": height, "fps": fps, "mask_scale": mask_scale},
+            )
         if progress:
             from tqdm import tqdm
 
@@ -481,9 +532,16 @@ def anonymize_file(
                 break
             size = (result.frame.width, result.frame.height)
             if size != shown:
-                log.warning("%s: the picture changes size at frame %d, from %dx%d to %dx%d: from there "
-                            "each frame is hidden at its own size and scaled to fit the output's %dx%d",
-                            src, result.frame.index, *shown, *size, width, height)
+                log.warning(
+                    "%s: the picture changes size at frame %d, from %dx%d to %dx%d: from there "
+                    "each frame is hidden at its own size and scaled to fit the output's %dx%d",
+                    src,
+                    result.frame.index,
+                    *shown,
+                    *size,
+                    width,
+                    height,
+                )
                 shown = size
             # Each frame at its own time: footage from phones runs at a varying rate.
             writer.write(fit.image(result.image), result.frame.timestamp)
@@ -534,18 +592,29 @@ def run(args: argparse.Namespace) -> int:
         for src, dst, boxes in jobs:
             try:
                 stats = anonymize_file(
-                    src, dst,
-                    effect=Effect(args.effect), strength=args.strength, mask_scale=args.mask_scale,
-                    mask=MaskShape(args.mask), detector=args.detector, threshold=args.threshold,
-                    small_faces=args.small_faces, hold=args.hold, detect_every=args.detect_every,
+                    src,
+                    dst,
+                    effect=Effect(args.effect),
+                    strength=args.strength,
+                    mask_scale=args.mask_scale,
+                    mask=MaskShape(args.mask),
+                    detector=args.detector,
+                    threshold=args.threshold,
+                    small_faces=args.small_faces,
+                    hold=args.hold,
+                    detect_every=args.detect_every,
                     boxes_json=boxes,
-                    keep_audio=args.keep_audio, crf=args.crf, progress=not args.no_progress,
+                    keep_audio=args.keep_audio,
+                    crf=args.crf,
+                    progress=not args.no_progress,
                 )
             except InstallationError:
                 raise
             except (OSError, ValueError) as exc:
                 raise UsageError(f"{src}: {exc}") from None
-            print(f"{dst}: {stats['frames']} frames in {stats['seconds']:.1f} s ({stats['fps']:.1f} fps)",
-                  file=sys.stderr)
+            print(
+                f"{dst}: {stats['frames']} frames in {stats['seconds']:.1f} s ({stats['fps']:.1f} fps)",
+                file=sys.stderr,
+            )
             _release_stop_signals()
     return 0

@@ -396,11 +396,17 @@ def add_screen_options(parser: argparse.ArgumentParser, *, windowed: bool) -> No
     """``--window`` and ``--fullscreen``: the same two options, meaning the same, on every command that
     opens the room (``run``, ``demo``, ``workshop``). ``windowed``: a window unless asked otherwise."""
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--window", action="store_true",
-                       help="a window instead of fullscreen" + (" (the default here)" if windowed else ""))
-    group.add_argument("--fullscreen", action="store_true",
-                       help="fullscreen instead of a window"
-                       + ("" if windowed else " (the default unless display.fullscreen = false)"))
+    group.add_argument(
+        "--window",
+        action="store_true",
+        help="a window instead of fullscreen" + (" (the default here)" if windowed else ""),
+    )
+    group.add_argument(
+        "--fullscreen",
+        action="store_true",
+        help="fullscreen instead of a window"
+        + ("" if windowed else " (the default unless display.fullscreen = false)"),
+    )
 
 
 def room_options(args: argparse.Namespace, live: bool, *, windowed: bool = False) -> RoomOptions:

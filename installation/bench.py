@@ -28,8 +28,11 @@ from installation.scoring import FootageScore
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="measure speed, memory and leak rate on the bundled footage",
-                       description=__doc__.split("\n\n")[1] if __doc__ else None)
+    p = sub.add_parser(
+        "bench",
+        help="measure speed, memory and leak rate on the bundled footage",
+        description=__doc__.split("\n\n")[1] if __doc__ else None,
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--clips", nargs="*", metavar="CLIP", help="bundled clip names (default: all)")
     p.add_argument("--frames", type=int, default=0, help="at most this many frames per clip (default: all)")
@@ -37,10 +40,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--strength", type=float, default=0.0, help="effect strength (default 0: the lightest)")
     p.add_argument("--display", action="store_true", help="measure the display instead (dummy video driver)")
     p.add_argument("--soak", type=float, metavar="SECONDS", help="run the demo this long and watch resources")
-    p.add_argument("--warmup", type=float, metavar="SECONDS",
-                   help="with --soak: seconds left out of the trend (default: 20 %% of it, 10 s to 5 min)")
-    p.add_argument("--devset", action="store_true",
-                   help="leaks per condition on the rendered development set instead of the bundled footage")
+    p.add_argument(
+        "--warmup",
+        type=float,
+        metavar="SECONDS",
+        help="with --soak: seconds left out of the trend (default: 20 %% of it, 10 s to 5 min)",
+    )
+    p.add_argument(
+        "--devset",
+        action="store_true",
+        help="leaks per condition on the rendered development set instead of the bundled footage",
+    )
     from installation.devset.report import add_arguments
 
     add_arguments(p)
@@ -110,7 +120,9 @@ def _rounded(summary: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in summary.items()}
 
 
-def bench_clip(path: Path, *, max_frames: int = 0, effect: Effect = Effect.BLUR, strength: float = 0.0) -> ClipResult:
+def bench_clip(
+    path: Path, *, max_frames: int = 0, effect: Effect = Effect.BLUR, strength: float = 0.0
+) -> ClipResult:
     """Time each stage over one clip and score it against its ground truth."""
     from installation.config import demo_config
     from installation.detect import ROOM_DETECTOR, create_detector
@@ -145,9 +157,20 @@ def bench_clip(path: Path, *, max_frames: int = 0, effect: Effect = Effect.BLUR,
         t = time.perf_counter()
         writer.write(out.image)
         stages["encode"].append((time.perf_counter() - t) * 1000)
-        faces = [(f.track_id, f.box) for f in truth.frames[frame.index]] if frame.index < len(truth.frames) else []
-        result.score.add(frame.index, frame.image, out.image, faces, out.hidden_boxes,
-                         hidden_all=out.hidden_all, guarded=out.guarded)
+        faces = (
+            [(f.track_id, f.box) for f in truth.frames[frame.index]]
+            if frame.index < len(truth.frames)
+            else []
+        )
+        result.score.add(
+            frame.index,
+            frame.image,
+            out.image,
+            faces,
+            out.hidden_boxes,
+            hidden_all=out.hidden_all,
+            guarded=out.guarded,
+        )
         count += 1
     writer.close()
     source.close()
@@ -177,12 +200,27 @@ def bench_clip(path: Path, *, max_frames: int = 0, effect: Effect = Effect.BLUR,
         if max_frames and index >= max_frames:
             return
         faces = [(f.track_id, f.box) for f in truth.frames[index]] if index < len(truth.frames) else []
-        result.anonymize_score.add(index, out.frame.image, out.image, faces, out.hidden_boxes,
-                                   hidden_all=out.hidden_all, guarded=out.guarded)
+        result.anonymize_score.add(
+            index,
+            out.frame.image,
+            out.image,
+            faces,
+            out.hidden_boxes,
+            hidden_all=out.hidden_all,
+            guarded=out.guarded,
+        )
 
-    stats = anonymize_file(path, None, effect=effect, strength=strength, detector=spec,
-                           small_faces=small, progress=False, on_frame=score_anonymized,
-                           max_frames=max_frames)
+    stats = anonymize_file(
+        path,
+        None,
+        effect=effect,
+        strength=strength,
+        detector=spec,
+        small_faces=small,
+        progress=False,
+        on_frame=score_anonymized,
+        max_frames=max_frames,
+    )
     result.anonymize_fps = stats["fps"]
     detector.close()
     return result
@@ -200,7 +238,8 @@ def format_table(results: list[ClipResult], peak_mib: float) -> str:
         lines.append(f"  anonymize (look-ahead, H.264 into memory):  {r.anonymize_fps:.1f} fps")
         for label, s in (("live", d["score"]), ("anonymize", d["anonymize_score"])):
             lines.append(
-                f"  {label + ' leaks:':<16} {s['leaked_large']}/{s['face_frames_large']} face-frames >= 48 px "
+                f"  {label + ' leaks:':<16} {s['leaked_large']}/{s['face_frames_large']} "
+                f"face-frames >= 48 px "
                 f"({100 * s['leak_rate_large']:.2f} %), {s['leaked_small']}/{s['face_frames_small']} smaller "
                 f"({100 * s['leak_rate_small']:.2f} %); falsely hidden "
                 f"{100 * s['false_hidden_fraction']:.2f} % of the frame"
@@ -221,8 +260,14 @@ def run(args: argparse.Namespace) -> int:
     if args.devset:
         from installation.devset.report import choice_from, report
 
-        return report(args.part, [p for p in args.paths.split(",") if p], as_json=args.json,
-                      effect=Effect(args.effect), strength=args.strength, choice=choice_from(args))
+        return report(
+            args.part,
+            [p for p in args.paths.split(",") if p],
+            as_json=args.json,
+            effect=Effect(args.effect),
+            strength=args.strength,
+            choice=choice_from(args),
+        )
     from installation.errors import UsageError
     from installation.groundtruth import bundled_clips
 
@@ -238,11 +283,20 @@ def run(args: argparse.Namespace) -> int:
         for clip in clips:
             if not args.json:
                 print(f"measuring {clip.name} …", file=sys.stderr)
-            results.append(bench_clip(clip, max_frames=args.frames, effect=Effect(args.effect),
-                                      strength=args.strength))
+            results.append(
+                bench_clip(clip, max_frames=args.frames, effect=Effect(args.effect), strength=args.strength)
+            )
     if args.json:
-        print(json.dumps({"clips": [r.as_dict() for r in results], "peak_memory_mib": round(memory.peak_mib, 1),
-                          "cpu_count": psutil.cpu_count()}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "clips": [r.as_dict() for r in results],
+                    "peak_memory_mib": round(memory.peak_mib, 1),
+                    "cpu_count": psutil.cpu_count(),
+                },
+                indent=2,
+            )
+        )
     else:
         print(format_table(results, memory.peak_mib))
     return 0

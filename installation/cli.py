@@ -38,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Monitoring Room: on-device face detection and visitor-controlled blurring.",
     )
     parser.add_argument(
-        "-v", "--verbose", action="store_true",
+        "-v",
+        "--verbose",
+        action="store_true",
         help="log more detail, and what the native libraries (MediaPipe, OpenCV, FFmpeg) print",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

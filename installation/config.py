@@ -22,13 +22,14 @@ import math
 import os
 import re
 import stat
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from installation.detect.blazeface import INPUT_SCALE_RANGE, THRESHOLD_RANGE
 from installation.effects import Effect, MaskShape
@@ -73,33 +74,65 @@ def _meta(doc: str, **checks: Any) -> dict[str, Any]:
 class CameraConfig:
     """One camera (or recorded clip, or playlist folder) on the wall."""
 
-    source: str = field(metadata=_meta(
-        "camera:0, camera:0?size=1280x720&fps=30, /dev/v4l/by-id/..., rtsp://..., a video file, "
-        "a folder of clips, pattern:bars"))
-    name: str = field(default="", metadata=_meta("label on the monitor; defaults to Camera N",
-                                                 max_chars=MAX_NAME_CHARS))
-    detector: str = field(default="", metadata=_meta(
-        "face detector: yunet (full + half size), yunet-full, yunet-half, blazeface-short, blazeface-full, "
-        "or several joined by + (e.g. yunet+blazeface-full); empty: yunet"))
-    range: str = field(default="", metadata=_meta(
-        "older name for the detector: short is blazeface-short, full is blazeface-full (use detector)",
-        choices=("short", "full"), older=True))
-    threshold: float = field(default=0.2, metadata=_meta(
-        "detection confidence threshold on YuNet's scores (clear faces score 0.8-0.95, dim, small or "
-        "turned faces 0.2-0.5); BlazeFace compares its own scores with this plus 0.3; a combined "
-        "detector applies it to each", min=THRESHOLD_RANGE[0], max=THRESHOLD_RANGE[1]))
-    input_scale: float = field(default=1.0, metadata=_meta(
-        "scale frames by this before detection (smaller is faster)",
-        min=INPUT_SCALE_RANGE[0], max=INPUT_SCALE_RANGE[1]))
-    small_faces: bool = field(default=False, metadata=_meta(
-        "BlazeFace: also search tiles for small distant faces (about 24 px high); costs time"))
-    detect_every: int = field(default=1, metadata=_meta(
-        "run detection every Nth frame; frames between are tracked and moving regions hidden",
-        min=DETECT_EVERY_RANGE[0], max=DETECT_EVERY_RANGE[1]))
+    source: str = field(
+        metadata=_meta(
+            "camera:0, camera:0?size=1280x720&fps=30, /dev/v4l/by-id/..., rtsp://..., a video file, "
+            "a folder of clips, pattern:bars"
+        )
+    )
+    name: str = field(
+        default="", metadata=_meta("label on the monitor; defaults to Camera N", max_chars=MAX_NAME_CHARS)
+    )
+    detector: str = field(
+        default="",
+        metadata=_meta(
+            "face detector: yunet (full + half size), yunet-full, yunet-half, blazeface-short, "
+            "blazeface-full, or several joined by + (e.g. yunet+blazeface-full); empty: yunet"
+        ),
+    )
+    range: str = field(
+        default="",
+        metadata=_meta(
+            "older name for the detector: short is blazeface-short, full is blazeface-full (use detector)",
+            choices=("short", "full"),
+            older=True,
+        ),
+    )
+    threshold: float = field(
+        default=0.2,
+        metadata=_meta(
+            "detection confidence threshold on YuNet's scores (clear faces score 0.8-0.95, dim, small or "
+            "turned faces 0.2-0.5); BlazeFace compares its own scores with this plus 0.3; a combined "
+            "detector applies it to each",
+            min=THRESHOLD_RANGE[0],
+            max=THRESHOLD_RANGE[1],
+        ),
+    )
+    input_scale: float = field(
+        default=1.0,
+        metadata=_meta(
+            "scale frames by this before detection (smaller is faster)",
+            min=INPUT_SCALE_RANGE[0],
+            max=INPUT_SCALE_RANGE[1],
+        ),
+    )
+    small_faces: bool = field(
+        default=False,
+        metadata=_meta("BlazeFace: also search tiles for small distant faces (about 24 px high); costs time"),
+    )
+    detect_every: int = field(
+        default=1,
+        metadata=_meta(
+            "run detection every Nth frame; frames between are tracked and moving regions hidden",
+            min=DETECT_EVERY_RANGE[0],
+            max=DETECT_EVERY_RANGE[1],
+        ),
+    )
     mirror: bool = field(default=False, metadata=_meta("mirror the camera image left-right"))
     flip: bool = field(default=False, metadata=_meta("flip the camera image upside down"))
-    rotate: int = field(default=0, metadata=_meta("rotate the camera image (degrees)", choices=(0, 90, 180, 270)))
-
+    rotate: int = field(
+        default=0, metadata=_meta("rotate the camera image (degrees)", choices=(0, 90, 180, 270))
+    )
 
     def detector_spec(self) -> str:
         """The detector this camera runs: ``detector``, else the BlazeFace its older ``range`` names,
@@ -126,32 +159,55 @@ class EffectConfig:
     kind: Effect = field(default=Effect.BLUR, metadata=_meta("blur, pixelate, solid or exposed"))
     strength: float = field(default=0.5, metadata=_meta("0 just hides, 1 is heavy", min=0.0, max=1.0))
     mask: MaskShape = field(default=MaskShape.ELLIPSE, metadata=_meta("ellipse or box"))
-    mask_scale: float = field(default=1.3, metadata=_meta(
-        "grow each face box by this to cover hair and ears", min=1.0, max=3.0))
-    allow_exposed: bool = field(default=False, metadata=_meta(
-        "let visitors choose 'exposed' (faces shown unhidden); false, the default for live cameras, "
-        "where bystanders' faces must never be shown"))
+    mask_scale: float = field(
+        default=1.3, metadata=_meta("grow each face box by this to cover hair and ears", min=1.0, max=3.0)
+    )
+    allow_exposed: bool = field(
+        default=False,
+        metadata=_meta(
+            "let visitors choose 'exposed' (faces shown unhidden); false, the default for live cameras, "
+            "where bystanders' faces must never be shown"
+        ),
+    )
 
 
 @dataclass
 class DetectionConfig:
     """Model files; empty means the ones shipped (BlazeFace in mediapipe, YuNet in this package)."""
 
-    short_range_model: str = field(default="", metadata=_meta(
-        "path to a short-range BlazeFace .tflite (used wherever a detector includes blazeface-short)"))
-    full_range_model: str = field(default="", metadata=_meta(
-        "path to a full-range BlazeFace .tflite (used wherever a detector includes blazeface-full)"))
-    yunet_model: str = field(default="", metadata=_meta(
-        "path to a YuNet .onnx (the shipped one is checked against its sha256; your own copy is only "
-        "checked to load)"))
+    short_range_model: str = field(
+        default="",
+        metadata=_meta(
+            "path to a short-range BlazeFace .tflite (used wherever a detector includes blazeface-short)"
+        ),
+    )
+    full_range_model: str = field(
+        default="",
+        metadata=_meta(
+            "path to a full-range BlazeFace .tflite (used wherever a detector includes blazeface-full)"
+        ),
+    )
+    yunet_model: str = field(
+        default="",
+        metadata=_meta(
+            "path to a YuNet .onnx (the shipped one is checked against its sha256; your own copy is only "
+            "checked to load)"
+        ),
+    )
 
 
 @dataclass
 class TrackingConfig:
     """How long a face stays hidden after the detector loses it."""
 
-    hold_seconds: float = field(default=1.0, metadata=_meta(
-        "keep hiding a face this long after the detector last saw it", min=HOLD_RANGE[0], max=HOLD_RANGE[1]))
+    hold_seconds: float = field(
+        default=1.0,
+        metadata=_meta(
+            "keep hiding a face this long after the detector last saw it",
+            min=HOLD_RANGE[0],
+            max=HOLD_RANGE[1],
+        ),
+    )
 
 
 @dataclass
@@ -161,12 +217,20 @@ class DisplayConfig:
     index: int = field(default=0, metadata=_meta("which display (0 is the first)", min=0, max=16))
     fullscreen: bool = field(default=True, metadata=_meta("fullscreen (false: a window)"))
     size: str = field(default="", metadata=_meta("window size WxH, empty for the display's size"))
-    layout: str = field(default="focus", metadata=_meta(
-        "single, grid, or focus (one large, others as thumbnails)", choices=("single", "grid", "focus")))
+    layout: str = field(
+        default="focus",
+        metadata=_meta(
+            "single, grid, or focus (one large, others as thumbnails)", choices=("single", "grid", "focus")
+        ),
+    )
     mirror: bool = field(default=False, metadata=_meta("mirror the whole screen (rear projection)"))
     flip: bool = field(default=False, metadata=_meta("flip the whole screen (ceiling projector)"))
-    rotate: int = field(default=0, metadata=_meta("rotate the whole screen (degrees)", choices=(0, 90, 180, 270)))
-    fps: int = field(default=60, metadata=_meta("frames per second the screen is drawn at, at most", min=5, max=240))
+    rotate: int = field(
+        default=0, metadata=_meta("rotate the whole screen (degrees)", choices=(0, 90, 180, 270))
+    )
+    fps: int = field(
+        default=60, metadata=_meta("frames per second the screen is drawn at, at most", min=5, max=240)
+    )
 
     @property
     def window_size(self) -> tuple[int, int] | None:
@@ -180,27 +244,45 @@ class DisplayConfig:
 class RoomConfig:
     """Captions, languages and the invitation shown when nobody is there."""
 
-    idle_seconds: float = field(default=45.0, metadata=_meta(
-        "seconds with no face and no touch before the invitation shows", min=5.0, max=3600.0))
+    idle_seconds: float = field(
+        default=45.0,
+        metadata=_meta("seconds with no face and no touch before the invitation shows", min=5.0, max=3600.0),
+    )
     language: str = field(default="en", metadata=_meta("language at start", choices=("en", "zh")))
-    languages: list[str] = field(default_factory=lambda: ["en", "zh"], metadata=_meta(
-        "languages visitors can switch between", choices=("en", "zh")))
-    caption_seconds: float = field(default=12.0, metadata=_meta("seconds each caption stays", min=3.0, max=600.0))
+    languages: list[str] = field(
+        default_factory=lambda: ["en", "zh"],
+        metadata=_meta("languages visitors can switch between", choices=("en", "zh")),
+    )
+    caption_seconds: float = field(
+        default=12.0, metadata=_meta("seconds each caption stays", min=3.0, max=600.0)
+    )
     show_boxes: bool = field(default=False, metadata=_meta("start with 'what the machine sees' on"))
-    captions_file: str = field(default="", metadata=_meta(
-        "a caption file of your own (TOML, like the shipped captions.toml); empty: the shipped captions"))
-    explain_file: str = field(default="", metadata=_meta(
-        "the workshop's explanation panel and labels from a file of your own (TOML, like the shipped "
-        "explain.toml); empty: the shipped texts"))
+    captions_file: str = field(
+        default="",
+        metadata=_meta(
+            "a caption file of your own (TOML, like the shipped captions.toml); empty: the shipped captions"
+        ),
+    )
+    explain_file: str = field(
+        default="",
+        metadata=_meta(
+            "the workshop's explanation panel and labels from a file of your own (TOML, like the shipped "
+            "explain.toml); empty: the shipped texts"
+        ),
+    )
 
 
 @dataclass
 class HardwareConfig:
     """The Arduino indicator and control panel."""
 
-    port: str = field(default="auto", metadata=_meta(
-        "auto (find an Arduino by USB id; with none found the on-screen panel stands in), none, "
-        "a device path, serial:NUMBER, or a pyserial URL"))
+    port: str = field(
+        default="auto",
+        metadata=_meta(
+            "auto (find an Arduino by USB id; with none found the on-screen panel stands in), none, "
+            "a device path, serial:NUMBER, or a pyserial URL"
+        ),
+    )
 
 
 _HOURS_DOC = (
@@ -220,31 +302,52 @@ class HoursConfig:
     friday: str = field(default="always", metadata=_meta(_HOURS_DOC))
     saturday: str = field(default="always", metadata=_meta(_HOURS_DOC))
     sunday: str = field(default="always", metadata=_meta(_HOURS_DOC))
-    closed_dates: list[str] = field(default_factory=list, metadata=_meta(
-        'dates closed all day: "2025-12-25", or a span "2025-12-24..2025-12-26"', date=True))
+    closed_dates: list[str] = field(
+        default_factory=list,
+        metadata=_meta('dates closed all day: "2025-12-25", or a span "2025-12-24..2025-12-26"', date=True),
+    )
 
 
 @dataclass
 class KioskConfig:
     """The unattended gallery kiosk (`installation kiosk`)."""
 
-    pin: str = field(default="0000", metadata=_meta(
-        "facilitator PIN (4 to 8 digits, in quotes), asked before the facilitator panel opens "
-        "(hold the top-left corner for 3 s, or press Ctrl+Alt+F); change it from 0000",
-        pattern=r"[0-9]{4,8}", expected="4 to 8 digits in quotes, without spaces, such as \"2580\""))
-    aim_seconds: float = field(default=20.0, metadata=_meta(
-        "aiming mode at start: seconds the cameras' views show with detection boxes (0: none)",
-        min=0.0, max=600.0))
-    watchdog_seconds: float = field(default=10.0, metadata=_meta(
-        "exit for a restart when no frame has reached the screen for this long", min=3.0, max=300.0))
+    pin: str = field(
+        default="0000",
+        metadata=_meta(
+            "facilitator PIN (4 to 8 digits, in quotes), asked before the facilitator panel opens "
+            "(hold the top-left corner for 3 s, or press Ctrl+Alt+F); change it from 0000",
+            pattern=r"[0-9]{4,8}",
+            expected='4 to 8 digits in quotes, without spaces, such as "2580"',
+        ),
+    )
+    aim_seconds: float = field(
+        default=20.0,
+        metadata=_meta(
+            "aiming mode at start: seconds the cameras' views show with detection boxes (0: none)",
+            min=0.0,
+            max=600.0,
+        ),
+    )
+    watchdog_seconds: float = field(
+        default=10.0,
+        metadata=_meta(
+            "exit for a restart when no frame has reached the screen for this long", min=3.0, max=300.0
+        ),
+    )
 
 
 @dataclass
 class StatsConfig:
     """Anonymous statistics (`installation stats`): counts only, never a picture or a position."""
 
-    enabled: bool = field(default=True, metadata=_meta(
-        "count faces seen, exposed and hidden time and controls used, per camera and minute, into stats.csv"))
+    enabled: bool = field(
+        default=True,
+        metadata=_meta(
+            "count faces seen, exposed and hidden time and controls used, per camera and minute, "
+            "into stats.csv"
+        ),
+    )
 
 
 @dataclass
@@ -345,8 +448,10 @@ _UNWANTED = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 def _check_text(value: str, where: str, max_chars: int) -> None:
     bad = _UNWANTED.search(value)
     if bad:
-        raise ConfigError(f"{where}: control character {bad.group()!r} at position {bad.start() + 1} "
-                          f"in {_shown(value)} (write it on one line, without control characters)")
+        raise ConfigError(
+            f"{where}: control character {bad.group()!r} at position {bad.start() + 1} "
+            f"in {_shown(value)} (write it on one line, without control characters)"
+        )
     if len(value) > max_chars:
         raise ConfigError(f"{where}: {len(value)} characters, expected at most {max_chars}")
 
@@ -363,7 +468,9 @@ def _build(cls: Any, data: dict[str, Any], where: str) -> Any:
         if name in data:
             kwargs[name] = _convert(data[name], hints[name], f"{prefix}{name}", dict(f.metadata))
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise ConfigError(f"{prefix}{name}: missing (expected {f.metadata.get('doc') or _describe(hints[name])})")
+            raise ConfigError(
+                f"{prefix}{name}: missing (expected {f.metadata.get('doc') or _describe(hints[name])})"
+            )
     return cls(**kwargs)
 
 
@@ -457,7 +564,9 @@ def _check_settings(config: Config, base: Path, check_files: bool = True) -> Non
 
 #: The model keys of ``[detection]`` and the detector family each one is for.
 MODEL_KEYS = {
-    "short_range_model": "blazeface-short", "full_range_model": "blazeface-full", "yunet_model": "yunet",
+    "short_range_model": "blazeface-short",
+    "full_range_model": "blazeface-full",
+    "yunet_model": "yunet",
 }
 
 
@@ -475,7 +584,8 @@ def _load_explanation(path: Path) -> None:
 
 #: The keys of ``[room]`` naming a gallery's own texts, and what reads each one.
 TEXT_KEYS: dict[str, typing.Callable[[Path], None]] = {
-    "captions_file": _load_captions, "explain_file": _load_explanation,
+    "captions_file": _load_captions,
+    "explain_file": _load_explanation,
 }
 
 
@@ -486,11 +596,21 @@ def _check_detector(cam: CameraConfig, index: int) -> None:
     where = f"cameras[{index}]"
     if cam.range:
         if cam.detector:
-            log.warning("%s (%s): range = %r is ignored: detector = %r is set (range is the older key)",
-                        where, cam.name, cam.range, cam.detector)
+            log.warning(
+                "%s (%s): range = %r is ignored: detector = %r is set (range is the older key)",
+                where,
+                cam.name,
+                cam.range,
+                cam.detector,
+            )
         else:
-            log.warning("%s (%s): range = %r is the older key; write detector = %r instead",
-                        where, cam.name, cam.range, DETECTOR_ALIASES[cam.range])
+            log.warning(
+                "%s (%s): range = %r is the older key; write detector = %r instead",
+                where,
+                cam.name,
+                cam.range,
+                DETECTOR_ALIASES[cam.range],
+            )
     try:
         names = parse_detector(cam.detector_spec())
     except ConfigError as exc:
@@ -533,7 +653,7 @@ def line_of(text: str, key: str) -> int | None:
     for number, line in enumerate(text.splitlines(), start=1):
         head = _HEADER.match(line)
         if head:
-            names = [n.strip().strip('"\'') for n in head.group(2).split(".")]
+            names = [n.strip().strip("\"'") for n in head.group(2).split(".")]
             header = [(n, None) for n in names]
             if head.group(1) == "[[":
                 dotted = ".".join(names)
@@ -544,7 +664,7 @@ def line_of(text: str, key: str) -> int | None:
             assign = _ASSIGN.match(line)
             if not assign:
                 continue
-            names = [n.strip().strip('"\'') for n in assign.group(1).split(".")]
+            names = [n.strip().strip("\"'") for n in assign.group(1).split(".")]
             candidates = [header + [(n, None) for n in names]]
         for path in candidates:
             if len(path) <= len(target) and path == target[: len(path)] and path:
@@ -623,8 +743,13 @@ def read_config_text(path: Path) -> str:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            kind = ("a folder" if stat.S_ISDIR(mode) else "a pipe" if stat.S_ISFIFO(mode)
-                    else "a device or socket")
+            kind = (
+                "a folder"
+                if stat.S_ISDIR(mode)
+                else "a pipe"
+                if stat.S_ISFIFO(mode)
+                else "a device or socket"
+            )
             raise ConfigError(f"{path}: not a config file but {kind}; give the path of the .toml file")
         with os.fdopen(fd, "rb", closefd=False) as file:
             data = file.read(MAX_CONFIG_BYTES + 1)
@@ -672,10 +797,14 @@ def demo_config() -> Config:
 
         # The clip made for a kiosk (faces near the camera) gets the kiosk's detector.
         detector = ROOM_DETECTOR if truth.range == "full" else KIOSK_DETECTOR
-        cameras.append(CameraConfig(
-            source=str(clip), name=clip.stem.capitalize(), detector=detector,
-            small_faces="blazeface" in detector and truth.range == "full",
-        ))
+        cameras.append(
+            CameraConfig(
+                source=str(clip),
+                name=clip.stem.capitalize(),
+                detector=detector,
+                small_faces="blazeface" in detector and truth.range == "full",
+            )
+        )
     if not cameras:
         from installation.resources import footage_dir
 

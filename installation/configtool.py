@@ -147,8 +147,10 @@ def summary(config: Config) -> list[str]:
 
     lines = [f"{len(config.cameras)} camera(s):"]
     lines += [f"  {cam.name}: {cam.source} ({cam.detector_spec()})" for cam in config.cameras]
-    lines.append(f"display {config.display.index}, layout {config.display.layout}, "
-                 f"{'fullscreen' if config.display.fullscreen else 'window'}")
+    lines.append(
+        f"display {config.display.index}, layout {config.display.layout}, "
+        f"{'fullscreen' if config.display.fullscreen else 'window'}"
+    )
     exposed = "allowed" if config.effect.allow_exposed else "never shown"
     lines.append(f"effect {config.effect.kind.value}, exposed {exposed}")
     lines.append(f"panel port: {config.hardware.port}")
@@ -196,9 +198,19 @@ def register(subparsers: Any) -> None:
         f"or print where the default one lives (path: {default_config_path()}).",
     )
     p.add_argument("action", choices=("init", "check", "path"), help="init, check or path")
-    p.add_argument("path", nargs="?", type=Path, default=None,
-                   help="the config file (default: the default location; init: - prints it)")
-    p.add_argument("--config", type=Path, default=None, metavar="FILE",
-                   help="the config file, as for every other command (the same as PATH)")
+    p.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="the config file (default: the default location; init: - prints it)",
+    )
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the config file, as for every other command (the same as PATH)",
+    )
     p.add_argument("--force", action="store_true", help="init: replace an existing file")
     p.set_defaults(func=config_command)

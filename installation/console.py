@@ -38,7 +38,7 @@ def capture_native_output() -> bool:
     """
     global _console_fd
     stream = sys.stderr
-    if _console_fd is not None or stream is None or stream is not sys.__stderr__:
+    if _console_fd is not None or stream is not sys.__stderr__ or stream is None:
         return False
     try:
         if stream.fileno() != 2:
@@ -51,8 +51,9 @@ def capture_native_output() -> bool:
     os.dup2(write, 2)
     os.close(write)
     _console_fd = console
-    sys.stderr = os.fdopen(console, "w", buffering=1, encoding=stream.encoding, errors=stream.errors,
-                           closefd=False)
+    sys.stderr = os.fdopen(
+        console, "w", buffering=1, encoding=stream.encoding, errors=stream.errors, closefd=False
+    )
     if faulthandler.is_enabled():  # a crash's stack still reaches the terminal
         faulthandler.enable(sys.stderr)
     threading.Thread(target=_pump, args=(os.fdopen(read, "rb"),), name="native-output", daemon=True).start()

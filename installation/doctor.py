@@ -80,8 +80,9 @@ def _python(ctx: Context) -> Iterator[Check]:
     if sys.version_info[:2] == (3, 11):
         yield Check(OK, "python", f"{version} ({sys.executable})")
     else:
-        yield Check(WARN, "python", f"{version} ({sys.executable})",
-                    "the room is built and tested on Python 3.11")
+        yield Check(
+            WARN, "python", f"{version} ({sys.executable})", "the room is built and tested on Python 3.11"
+        )
     for name, wanted in PACKAGES.items():
         try:
             version = importlib.metadata.version(name)
@@ -89,8 +90,9 @@ def _python(ctx: Context) -> Iterator[Check]:
             yield Check(FAIL, "package", f"{name} is not installed", "pip install -e . in the repository")
             continue
         if wanted is not None and version != wanted:
-            yield Check(WARN, "package", f"{name} {version}, tested with {wanted}",
-                        f"pip install {name}=={wanted}")
+            yield Check(
+                WARN, "package", f"{name} {version}, tested with {wanted}", f"pip install {name}=={wanted}"
+            )
         else:
             yield Check(OK, "package", f"{name} {version}")
     try:
@@ -99,7 +101,8 @@ def _python(ctx: Context) -> Iterator[Check]:
         pass
     else:
         yield Check(
-            FAIL, "package",
+            FAIL,
+            "package",
             f"opencv-python {other} is installed beside opencv-contrib-python; both provide cv2",
             "pip uninstall opencv-python (mediapipe brings the contrib build)",
         )
@@ -110,8 +113,12 @@ def _config(ctx: Context) -> Iterator[Check]:
     if path is None:
         default = default_config_path()
         if not default.exists():
-            yield Check(WARN, "config", f"no config file at {default}; the kiosk would show the bundled demo",
-                        "create one with `installation config init`")
+            yield Check(
+                WARN,
+                "config",
+                f"no config file at {default}; the kiosk would show the bundled demo",
+                "create one with `installation config init`",
+            )
             return
         path = default
     try:
@@ -126,8 +133,12 @@ def _config(ctx: Context) -> Iterator[Check]:
     config = ctx.config
     yield Check(OK, "config", f"{path}: {len(config.cameras)} camera(s), panel port {config.hardware.port!r}")
     if config.kiosk.pin == "0000":
-        yield Check(WARN, "config", "kiosk.pin is the default 0000: anyone who knows it can quit the kiosk",
-                    f"set your own [kiosk] pin in {path}")
+        yield Check(
+            WARN,
+            "config",
+            "kiosk.pin is the default 0000: anyone who knows it can quit the kiosk",
+            f"set your own [kiosk] pin in {path}",
+        )
 
 
 def _models(ctx: Context) -> Iterator[Check]:
@@ -155,7 +166,9 @@ def _models(ctx: Context) -> Iterator[Check]:
         "yunet": config.detection.yunet_model if config is not None else "",
     }
     keys = {
-        "blazeface-short": "short_range_model", "blazeface-full": "full_range_model", "yunet": "yunet_model",
+        "blazeface-short": "short_range_model",
+        "blazeface-full": "full_range_model",
+        "yunet": "yunet_model",
     }
     # The shipped YuNet is always checked: it is the default detector, and a damaged copy must be found early.
     try:
@@ -184,8 +197,12 @@ def _models(ctx: Context) -> Iterator[Check]:
             detector = create_detector(name, model_paths={name: configured[name] or None})
             detector.close()
         except Exception as exc:  # noqa: BLE001 - a model that does not load, whatever the reason
-            yield Check(FAIL, "model", f"{name} model {path} does not load: {exc}",
-                        f"point {key} at a {name} model file, or leave it empty")
+            yield Check(
+                FAIL,
+                "model",
+                f"{name} model {path} does not load: {exc}",
+                f"point {key} at a {name} model file, or leave it empty",
+            )
             continue
         own = " (your copy: loads; its hash is not checked)" if name == "yunet" else ""
         yield Check(OK, "model", f"{name} face model {path}{own}")
@@ -237,9 +254,12 @@ def _device_indices() -> list[int]:
 
 def _cameras(ctx: Context) -> Iterator[Check]:
     if ctx.kiosk_pid is not None:
-        yield Check(WARN, "camera",
-                    f"not probed: a kiosk is running (pid {ctx.kiosk_pid}) and holds the cameras",
-                    "quit it from its facilitator panel to probe them")
+        yield Check(
+            WARN,
+            "camera",
+            f"not probed: a kiosk is running (pid {ctx.kiosk_pid}) and holds the cameras",
+            "quit it from its facilitator panel to probe them",
+        )
         return
     configured = [(cam.name, cam.source) for cam in ctx.config.cameras] if ctx.config is not None else []
     failed = False
@@ -248,8 +268,12 @@ def _cameras(ctx: Context) -> Iterator[Check]:
             w, h, fps = probe_source(spec, ctx.timeout)
         except Exception as exc:  # noqa: BLE001
             failed = True
-            yield Check(FAIL, "camera", f"{name} ({spec}) does not open: {exc}",
-                        "check the cable and the source string; the lines below list the cameras found")
+            yield Check(
+                FAIL,
+                "camera",
+                f"{name} ({spec}) does not open: {exc}",
+                "check the cable and the source string; the lines below list the cameras found",
+            )
         else:
             yield Check(OK, "camera", f"{name} ({spec}): {w}x{h} at {fps:.0f} fps")
     specs = {spec for _, spec in configured}
@@ -270,8 +294,12 @@ def _cameras(ctx: Context) -> Iterator[Check]:
     if not found and (failed or not configured):
         what = "no other camera found" if configured else "no camera found"
         tried = ", ".join(f"camera:{i}" for i in indices)
-        yield Check(WARN, "camera", what + (f" (tried {tried})" if indices else " (no /dev/video* devices)"),
-                    "plug in a USB camera; `installation demo` runs on recorded footage without one")
+        yield Check(
+            WARN,
+            "camera",
+            what + (f" (tried {tried})" if indices else " (no /dev/video* devices)"),
+            "plug in a USB camera; `installation demo` runs on recorded footage without one",
+        )
 
 
 def _serial(ctx: Context) -> Iterator[Check]:
@@ -291,8 +319,12 @@ def _serial(ctx: Context) -> Iterator[Check]:
     elif configured == "auto":
         targets = [p.device for p in candidates]
         if not targets:
-            yield Check(WARN, "panel", "hardware.port = 'auto', but no Arduino is plugged in",
-                        "plug in the panel's USB cable, or set hardware.port = \"none\"")
+            yield Check(
+                WARN,
+                "panel",
+                "hardware.port = 'auto', but no Arduino is plugged in",
+                'plug in the panel\'s USB cable, or set hardware.port = "none"',
+            )
             return
     else:
         targets = [configured]
@@ -308,25 +340,42 @@ def _serial(ctx: Context) -> Iterator[Check]:
             yield Check(WARN, "panel", str(exc))
         except (InstallationError, OSError) as exc:
             said = str(exc)
-            yield Check(WARN, "panel", f"{target} does not answer the handshake: {said}",
-                        "" if "make -C hardware upload" in said else
-                        "is the monitoring_panel firmware flashed? make -C hardware upload")
+            yield Check(
+                WARN,
+                "panel",
+                f"{target} does not answer the handshake: {said}",
+                ""
+                if "make -C hardware upload" in said
+                else "is the monitoring_panel firmware flashed? make -C hardware upload",
+            )
         else:
-            hint = " (set hardware.port = \"auto\" to use it)" if configured == "none" else ""
-            yield Check(OK, "panel", f"{target} answers: firmware {ready.firmware}, "
-                        f"protocol {ready.protocol}, {ready.tally_leds} tally LEDs{hint}")
+            hint = ' (set hardware.port = "auto" to use it)' if configured == "none" else ""
+            yield Check(
+                OK,
+                "panel",
+                f"{target} answers: firmware {ready.firmware}, "
+                f"protocol {ready.protocol}, {ready.tally_leds} tally LEDs{hint}",
+            )
 
 
 def _displays(ctx: Context) -> Iterator[Check]:
     has_display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
     if sys.platform.startswith("linux") and not has_display:
-        yield Check(WARN, "display", "no display: DISPLAY and WAYLAND_DISPLAY are not set",
-                    "run the kiosk in the desktop session (its autostart does), or attach a screen")
+        yield Check(
+            WARN,
+            "display",
+            "no display: DISPLAY and WAYLAND_DISPLAY are not set",
+            "run the kiosk in the desktop session (its autostart does), or attach a screen",
+        )
         return
     driver = os.environ.get("SDL_VIDEODRIVER", "")
     if driver in ("dummy", "offscreen"):
-        yield Check(WARN, "display", f"SDL_VIDEODRIVER={driver}: nothing would reach a screen",
-                    "unset SDL_VIDEODRIVER")
+        yield Check(
+            WARN,
+            "display",
+            f"SDL_VIDEODRIVER={driver}: nothing would reach a screen",
+            "unset SDL_VIDEODRIVER",
+        )
         return
     import pygame
 
@@ -335,8 +384,9 @@ def _displays(ctx: Context) -> Iterator[Check]:
         sizes = pygame.display.get_desktop_sizes()
         driver = pygame.display.get_driver()
     except pygame.error as exc:
-        yield Check(FAIL, "display", f"cannot start video: {exc}",
-                    "check the screen and the session's DISPLAY")
+        yield Check(
+            FAIL, "display", f"cannot start video: {exc}", "check the screen and the session's DISPLAY"
+        )
         return
     finally:
         pygame.display.quit()
@@ -347,9 +397,12 @@ def _displays(ctx: Context) -> Iterator[Check]:
     yield Check(OK, "display", f"{len(sizes)} display(s) via {driver}: {listed}")
     index = ctx.config.display.index if ctx.config is not None else 0
     if index >= len(sizes):
-        yield Check(FAIL, "display",
-                    f"display.index = {index}, but only {len(sizes)} display(s) are attached",
-                    f"set display.index to 0..{len(sizes) - 1}")
+        yield Check(
+            FAIL,
+            "display",
+            f"display.index = {index}, but only {len(sizes)} display(s) are attached",
+            f"set display.index to 0..{len(sizes) - 1}",
+        )
 
 
 def _blanking(ctx: Context) -> Iterator[Check]:
@@ -357,17 +410,26 @@ def _blanking(ctx: Context) -> Iterator[Check]:
     if not sys.platform.startswith("linux"):
         return
     if os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("DISPLAY"):
-        yield Check(WARN, "blanking", "a Wayland session: the kiosk can only ask SDL to keep the screen on",
-                    "turn screen blanking off in the desktop's power settings")
+        yield Check(
+            WARN,
+            "blanking",
+            "a Wayland session: the kiosk can only ask SDL to keep the screen on",
+            "turn screen blanking off in the desktop's power settings",
+        )
         return
     xset = shutil.which("xset")
     if xset is None:
-        yield Check(WARN, "blanking", "xset not found: the kiosk cannot stop the X display from blanking "
-                    "or powering down after a few idle minutes",
-                    "install it: sudo apt install x11-xserver-utils (Debian, Ubuntu, Raspberry Pi OS)")
+        yield Check(
+            WARN,
+            "blanking",
+            "xset not found: the kiosk cannot stop the X display from blanking "
+            "or powering down after a few idle minutes",
+            "install it: sudo apt install x11-xserver-utils (Debian, Ubuntu, Raspberry Pi OS)",
+        )
     else:
-        yield Check(OK, "blanking",
-                    f"{xset}: the kiosk turns screen blanking and power saving off while it runs")
+        yield Check(
+            OK, "blanking", f"{xset}: the kiosk turns screen blanking and power saving off while it runs"
+        )
 
 
 def _fonts(ctx: Context) -> Iterator[Check]:
@@ -382,8 +444,7 @@ def _fonts(ctx: Context) -> Iterator[Check]:
     try:
         captions = load_captions(own)
     except InstallationError as exc:
-        yield Check(FAIL, "captions", str(exc),
-                    "correct room.captions_file" if own else REINSTALL)
+        yield Check(FAIL, "captions", str(exc), "correct room.captions_file" if own else REINSTALL)
         captions = []
     pygame.freetype.init()
     for language in languages:
@@ -400,10 +461,15 @@ def _fonts(ctx: Context) -> Iterator[Check]:
                 break
             missing |= {ch for ch in chars if font.get_metrics(ch)[0] is None}
         if missing:
-            yield Check(FAIL, "fonts", f"{language}: no glyph for {''.join(sorted(missing))!r}",
-                        "rewrite those words in room.captions_file, or make the fonts again with "
-                        "assets/fonts/make_subset.py in a checkout" if own
-                        else "rerun assets/fonts/make_subset.py")
+            yield Check(
+                FAIL,
+                "fonts",
+                f"{language}: no glyph for {''.join(sorted(missing))!r}",
+                "rewrite those words in room.captions_file, or make the fonts again with "
+                "assets/fonts/make_subset.py in a checkout"
+                if own
+                else "rerun assets/fonts/make_subset.py",
+            )
         else:
             yield Check(OK, "fonts", f"{language}: all {len(chars)} characters of the interface and captions")
 
@@ -433,16 +499,24 @@ def _kiosk(ctx: Context) -> Iterator[Check]:
         age = heartbeat_age()
         if age is None or age > STALE_HEARTBEAT:
             said = "no heartbeat" if age is None else f"its heartbeat is {age:.0f} s old"
-            yield Check(WARN, "kiosk", f"running (pid {ctx.kiosk_pid}), but {said} ({heartbeat_path()})",
-                        "it may hang: systemctl --user restart monitoring-room")
+            yield Check(
+                WARN,
+                "kiosk",
+                f"running (pid {ctx.kiosk_pid}), but {said} ({heartbeat_path()})",
+                "it may hang: systemctl --user restart monitoring-room",
+            )
         else:
             yield Check(OK, "kiosk", f"running (pid {ctx.kiosk_pid}), heartbeat {age:.0f} s ago")
     else:
         yield Check(OK, "kiosk", "not running")
     methods = installed()
     if len(methods) > 1:
-        yield Check(WARN, "autostart", "both a systemd unit and an XDG autostart entry are installed",
-                    "installation kiosk --uninstall, then --install once")
+        yield Check(
+            WARN,
+            "autostart",
+            "both a systemd unit and an XDG autostart entry are installed",
+            "installation kiosk --uninstall, then --install once",
+        )
     elif methods:
         yield Check(OK, "autostart", f"{methods[0]} autostart installed")
     else:
@@ -450,7 +524,16 @@ def _kiosk(ctx: Context) -> Iterator[Check]:
 
 
 CHECKS: list[Callable[[Context], Iterator[Check]]] = [
-    _python, _config, _models, _cameras, _serial, _displays, _blanking, _fonts, _disk, _kiosk,
+    _python,
+    _config,
+    _models,
+    _cameras,
+    _serial,
+    _displays,
+    _blanking,
+    _fonts,
+    _disk,
+    _kiosk,
 ]
 
 
@@ -485,8 +568,18 @@ def register(subparsers: Any) -> None:
         description="Check that this machine can run the room; one line per check with OK, WARN or FAIL "
         "and what to do. Exits with 1 when any check fails.",
     )
-    p.add_argument("--config", type=Path, default=None, metavar="FILE",
-                   help=f"the config to check against (default: {default_config_path()})")
-    p.add_argument("--timeout", type=float, default=3.0, metavar="SECONDS",
-                   help="how long a camera or the panel may take to answer (default: 3)")
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"the config to check against (default: {default_config_path()})",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="how long a camera or the panel may take to answer (default: 3)",
+    )
     p.set_defaults(func=doctor_command)

@@ -409,8 +409,9 @@ class ScreenBlanking:
             return
         self._xset = shutil.which("xset", path=self._environ.get("PATH"))
         if self._xset is None:
-            log.warning("xset not found: the display may still blank itself "
-                        "(apt-get install x11-xserver-utils)")
+            log.warning(
+                "xset not found: the display may still blank itself (apt-get install x11-xserver-utils)"
+            )
             return
         query = self._call("q")
         self.saved = parse_xset(query.stdout if query is not None and query.returncode == 0 else "")
@@ -647,9 +648,7 @@ class FacilitatorPanel:
         return False
 
     def _touch(self, pos: tuple[int, int], now: float) -> None:
-        name = next(
-            (n for n, rect in self.targets.items() if n != "card" and rect.collidepoint(pos)), None
-        )
+        name = next((n for n, rect in self.targets.items() if n != "card" and rect.collidepoint(pos)), None)
         if name is None:
             return
         if self.mode == "pin":
@@ -834,10 +833,20 @@ class Aiming:
             verdict = light_verdict(*light)
             fps = float(getattr(feed.status, "fps", 0.0) or 0.0)
             image = processed.image
-            out.append((rect, AimLabel(
-                name=feed.name, size=(image.shape[1], image.shape[0]), fps=fps, faces=len(processed.faces),
-                light=light[0], verdict=verdict, good=verdict == "kiosk.light_ok",
-            )))
+            out.append(
+                (
+                    rect,
+                    AimLabel(
+                        name=feed.name,
+                        size=(image.shape[1], image.shape[0]),
+                        fps=fps,
+                        faces=len(processed.faces),
+                        light=light[0],
+                        verdict=verdict,
+                        good=verdict == "kiosk.light_ok",
+                    ),
+                )
+            )
         return out
 
 
@@ -942,8 +951,11 @@ class Kiosk:
         wall = self.clock()
         log.info(
             "kiosk running (pid %d): %s; %d camera(s); hours: %s; heartbeat %s",
-            os.getpid(), self.config_path or "bundled demo footage", len(self.config.cameras),
-            self.schedule.describe(), getattr(self.watchdog.heartbeat, "path", "none"),
+            os.getpid(),
+            self.config_path or "bundled demo footage",
+            len(self.config.cameras),
+            self.schedule.describe(),
+            getattr(self.watchdog.heartbeat, "path", "none"),
         )
         if not self.schedule.is_open(wall):
             self._close_room(wall)
@@ -1079,8 +1091,10 @@ class Kiosk:
             if stop is not None:
                 stop()
         opens = self.schedule.next_change(wall)
-        log.info("closed (opening hours): screen dark, panel lights off, cameras released; opens %s",
-                 format_moment(opens, wall))
+        log.info(
+            "closed (opening hours): screen dark, panel lights off, cameras released; opens %s",
+            format_moment(opens, wall),
+        )
 
     def _open_room(self, wall: datetime) -> None:
         assert self.app is not None
@@ -1091,8 +1105,10 @@ class Kiosk:
                 start()
         lower_priority([t for t in threading.enumerate() if t.ident not in before])
         self.closed = False
-        log.info("open (opening hours): cameras started; closes %s",
-                 format_moment(self.schedule.next_change(wall), wall))
+        log.info(
+            "open (opening hours): cameras started; closes %s",
+            format_moment(self.schedule.next_change(wall), wall),
+        )
 
     def _opening(self, wall: datetime) -> datetime | None:
         minute = int(wall.timestamp() // 60)
@@ -1122,13 +1138,19 @@ class Kiosk:
                 break
         if app.link is not None:
             try:
-                app.link.show(IndicatorState(exposed=False, live=False, tally=0, faces=0,
-                                             cameras=app.controls.cameras))
+                app.link.show(
+                    IndicatorState(exposed=False, live=False, tally=0, faces=0, cameras=app.controls.cameras)
+                )
             except Exception as exc:  # noqa: BLE001 - the board must never stop the kiosk
                 log.debug("indicator panel: %s", exc)
         try:
-            draw_closed(app.canvas, app.renderer.fonts, opens=self._opening(wall), now=wall,
-                        languages=self.config.room.languages)
+            draw_closed(
+                app.canvas,
+                app.renderer.fonts,
+                opens=self._opening(wall),
+                now=wall,
+                languages=self.config.room.languages,
+            )
             self.panel.draw(app.canvas, app.renderer.fonts, now, app.controls.language)
             if app.canvas is not app.screen and app.transform is not None:
                 app.transform.present(app.canvas, app.screen)
@@ -1173,9 +1195,14 @@ class Kiosk:
         now = self.monotonic()
         language = app.controls.language
         if self.aiming.active(now) and self.aiming.until is not None:
-            draw_aiming(canvas, app.renderer.fonts, band=app.renderer.regions.captions,
-                        seconds_left=self.aiming.until - now, pictures=self.aiming.labels(app),
-                        language=language)
+            draw_aiming(
+                canvas,
+                app.renderer.fonts,
+                band=app.renderer.regions.captions,
+                seconds_left=self.aiming.until - now,
+                pictures=self.aiming.labels(app),
+                language=language,
+            )
         self.panel.draw(canvas, app.renderer.fonts, now, language)
 
     def _observe(self, _app: App, _state: IndicatorState, _now: float) -> None:
@@ -1193,23 +1220,31 @@ class Kiosk:
         up = wall - self.started_at
         days, rest = divmod(int(up.total_seconds()), 86400)
         hours, rest = divmod(rest, 3600)
-        lines = [InfoLine(
-            f"pid {os.getpid()}   up {days} d {hours} h {rest // 60} min   since "
-            f"{self.started_at:%Y-%m-%d %H:%M}   {self.watchdog.frames:,} frames shown", TEXT)]
+        lines = [
+            InfoLine(
+                f"pid {os.getpid()}   up {days} d {hours} h {rest // 60} min   since "
+                f"{self.started_at:%Y-%m-%d %H:%M}   {self.watchdog.frames:,} frames shown",
+                TEXT,
+            )
+        ]
         if app is not None and app.renderer is not None:
             perf = app.renderer.performance()
             keeping = bool(perf["keeping_up"])
-            lines.append(InfoLine(
-                f"display {perf['display_fps']:5.1f} fps (cap {app.config.display.fps})   "
-                f"draw {perf['draw_ms']:4.1f} ms   keeping up: {'yes' if keeping else 'NO'}",
-                TEXT if keeping else AMBER))
+            lines.append(
+                InfoLine(
+                    f"display {perf['display_fps']:5.1f} fps (cap {app.config.display.fps})   "
+                    f"draw {perf['draw_ms']:4.1f} ms   keeping up: {'yes' if keeping else 'NO'}",
+                    TEXT if keeping else AMBER,
+                )
+            )
             for feed in app.feeds:
                 status = feed.status
                 if self.closed:
                     lines.append(InfoLine(f"{feed.name[:14]:<14} released (closed)", MUTED))
                 elif getattr(status, "ok", False):
-                    lines.append(InfoLine(
-                        f"{feed.name[:14]:<14} ok   {getattr(status, 'fps', 0.0):5.1f} fps", GREEN))
+                    lines.append(
+                        InfoLine(f"{feed.name[:14]:<14} ok   {getattr(status, 'fps', 0.0):5.1f} fps", GREEN)
+                    )
                 else:
                     lines.append(InfoLine(f"{feed.name[:14]:<14} {getattr(status, 'reason', '')}"[:110], RED))
             if app.link is not None:
@@ -1218,10 +1253,17 @@ class Kiosk:
                 lines.append(InfoLine(f"panel: none (hardware.port = {app.config.hardware.port!r})", MUTED))
         change = self.schedule.next_change(wall)
         state = "closed" if self.closed else "open"
-        lines.append(InfoLine(
-            f"hours: {self.schedule.describe()}   now {state}"
-            + (f", {'opens' if self.closed else 'closes'} {format_moment(change, wall)}" if change else ""),
-            TEXT))
+        lines.append(
+            InfoLine(
+                f"hours: {self.schedule.describe()}   now {state}"
+                + (
+                    f", {'opens' if self.closed else 'closes'} {format_moment(change, wall)}"
+                    if change
+                    else ""
+                ),
+                TEXT,
+            )
+        )
         source = str(self.config_path) if self.config_path else "bundled demo footage (no config file)"
         lines.append(InfoLine(f"config: {source}   loaded {self.loaded_at:%Y-%m-%d %H:%M}", MUTED))
         lines.append(InfoLine(f"log: {log_file()}", MUTED))
@@ -1270,9 +1312,7 @@ def _start_child(command: list[str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stderr=child_stderr())
 
 
-def supervise(
-    command: Sequence[str], *, delay: float = 5.0, popen: Callable[..., Any] = _start_child
-) -> int:
+def supervise(command: Sequence[str], *, delay: float = 5.0, popen: Callable[..., Any] = _start_child) -> int:
     """Run ``command`` and start it again after ``delay`` s whenever it exits wanting a restart.
 
     The supervisor for desktops without systemd user sessions (the XDG
@@ -1298,8 +1338,12 @@ def supervise(
         code = process.wait()
         if stop.is_set() or code in (EXIT_OK, EXIT_USAGE, EXIT_CONFIG) or code < 0:
             return max(0, code)
-        log.warning("kiosk exited with code %d (%s); starting it again in %g s",
-                    code, EXIT_CODES.get(code, "unexpected"), delay)
+        log.warning(
+            "kiosk exited with code %d (%s); starting it again in %g s",
+            code,
+            EXIT_CODES.get(code, "unexpected"),
+            delay,
+        )
         if stop.wait(delay):
             return EXIT_OK
 
@@ -1364,22 +1408,40 @@ def register(subparsers: Any) -> None:
         epilog=f"exit codes:\n{codes}\n\nlock and heartbeat files: {runtime_dir()}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--config", type=Path, default=None, metavar="FILE",
-                   help=f"the installation's TOML config (default: {default_config_path()})")
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"the installation's TOML config (default: {default_config_path()})",
+    )
     p.add_argument("--demo", action="store_true", help="run on the bundled recorded footage, not a config")
-    p.add_argument("--install", action="store_true",
-                   help="start the kiosk at login: a systemd user unit (or with --xdg an autostart entry)")
-    p.add_argument("--xdg", action="store_true",
-                   help="with --install: an XDG autostart entry, for desktops without systemd user sessions")
+    p.add_argument(
+        "--install",
+        action="store_true",
+        help="start the kiosk at login: a systemd user unit (or with --xdg an autostart entry)",
+    )
+    p.add_argument(
+        "--xdg",
+        action="store_true",
+        help="with --install: an XDG autostart entry, for desktops without systemd user sessions",
+    )
     p.add_argument("--uninstall", action="store_true", help="remove what --install installed")
-    p.add_argument("--supervise", action="store_true",
-                   help="run the kiosk in a child process and restart it when it asks "
-                   "(used by --install --xdg)")
+    p.add_argument(
+        "--supervise",
+        action="store_true",
+        help="run the kiosk in a child process and restart it when it asks (used by --install --xdg)",
+    )
     p.add_argument("--window", action="store_true", help="a window instead of fullscreen (trying it out)")
     p.add_argument("--display", type=int, default=None, metavar="N", help="which display, counting from 0")
     p.add_argument("--size", default=None, metavar="WxH", help="window or screen size, e.g. 1280x720")
     p.add_argument("--headless", action="store_true", help="draw without any screen (tests, soak runs)")
     p.add_argument("--frames", type=int, default=None, metavar="N", help="stop after N frames")
-    p.add_argument("--screenshot", type=Path, default=None, metavar="PNG",
-                   help="save the last frame as PNG (refused while a face is exposed on live cameras)")
+    p.add_argument(
+        "--screenshot",
+        type=Path,
+        default=None,
+        metavar="PNG",
+        help="save the last frame as PNG (refused while a face is exposed on live cameras)",
+    )
     p.set_defaults(func=kiosk_command)

@@ -84,8 +84,9 @@ def setup_logging(
         folder.mkdir(parents=True, exist_ok=True)
         handler = _FileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
     except OSError as exc:
-        logging.getLogger(__name__).warning("cannot write the log file %s (%s); logging to the console only",
-                                            path, exc)
+        logging.getLogger(__name__).warning(
+            "cannot write the log file %s (%s); logging to the console only", path, exc
+        )
         return None
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter(FORMAT))

@@ -157,9 +157,16 @@ class Lookahead:
                     self.processor.reset()
                 found = self.processor.find(frame, detect=retry or resized or i % self.detect_every == 0)
                 retry = bool(found.failure)
-                sighting = Sighting(frame.index, frame.timestamp, (frame.width, frame.height), found.detections,
-                                    found.faces, found.failure, found.timings.get("detect", 0.0),
-                                    found.camera_motion)
+                sighting = Sighting(
+                    frame.index,
+                    frame.timestamp,
+                    (frame.width, frame.height),
+                    found.detections,
+                    found.faces,
+                    found.failure,
+                    found.timings.get("detect", 0.0),
+                    found.camera_motion,
+                )
                 with self._changed:
                     self._sightings[i] = sighting
                     if self._buffered:
@@ -227,19 +234,31 @@ class Lookahead:
                     if twin is not None and twin.box.iou(face.box) > 0:
                         ids[face.track_id] = twin.track_id
                 elif i < stop:
-                    extra.append(TrackedFace(ids.get(face.track_id, -face.track_id), face.box, face.score,
-                                             face.misses, face.age, face.confirmed))
+                    extra.append(
+                        TrackedFace(
+                            ids.get(face.track_id, -face.track_id),
+                            face.box,
+                            face.score,
+                            face.misses,
+                            face.age,
+                            face.confirmed,
+                        )
+                    )
             if i < stop:
                 self._ahead[i] = extra
 
     # -- the output ----------------------------------------------------------
 
-    def run(self, open_frames: Callable[[], Iterator[Frame]], effect: Effect, strength: float) -> Iterator[Processed]:
+    def run(
+        self, open_frames: Callable[[], Iterator[Frame]], effect: Effect, strength: float
+    ) -> Iterator[Processed]:
         """Every frame of the footage, hidden, in order (one run per ``Lookahead``)."""
         if self._started:
             raise RuntimeError("a Lookahead runs once; make a new one for the next footage")
         self._started = True
-        finder = threading.Thread(target=self._find, args=(open_frames,), name="lookahead-finder", daemon=True)
+        finder = threading.Thread(
+            target=self._find, args=(open_frames,), name="lookahead-finder", daemon=True
+        )
         finder.start()
         frames: Iterator[Frame] | None = None
         try:
@@ -277,8 +296,16 @@ class Lookahead:
             known = self._wait_for(j + self.needs)
             if j >= known:
                 # The finder's reader ended early: nothing vouches for this frame.
-                yield Processed(frame, hide_everything(frame.image), effect, [], [], hidden_all=True,
-                                status="no detection for this frame", detected=False)
+                yield Processed(
+                    frame,
+                    hide_everything(frame.image),
+                    effect,
+                    [],
+                    [],
+                    hidden_all=True,
+                    status="no detection for this frame",
+                    detected=False,
+                )
                 continue
             if j not in self._ahead:
                 self._backward(j, known)
@@ -292,20 +319,54 @@ class Lookahead:
             ahead = self._ahead.pop(j, [])
             timings = {"detect": sighting.detect_ms}
             if sighting.failure:
-                yield Processed(frame, hide_everything(frame.image), effect, [], sighting.faces,
-                                hidden_all=True, status=sighting.failure, detected=False, timings=timings)
+                yield Processed(
+                    frame,
+                    hide_everything(frame.image),
+                    effect,
+                    [],
+                    sighting.faces,
+                    hidden_all=True,
+                    status=sighting.failure,
+                    detected=False,
+                    timings=timings,
+                )
                 continue
             boxes = [f.box for f in sighting.faces] + [f.box for f in ahead]
             guard.observe(frame.image, detected=True, motion=sighting.motion)
             if sighting.motion is not None and sighting.motion.lost and effect.hides:
-                yield Processed(frame, hide_everything(frame.image), effect, sighting.detections or [],
-                                sighting.faces, hidden_all=True, status=LOST_STATUS,
-                                detected=sighting.detections is not None, timings=timings, ahead=ahead,
-                                camera_motion=sighting.motion)
+                yield Processed(
+                    frame,
+                    hide_everything(frame.image),
+                    effect,
+                    sighting.detections or [],
+                    sighting.faces,
+                    hidden_all=True,
+                    status=LOST_STATUS,
+                    detected=sighting.detections is not None,
+                    timings=timings,
+                    ahead=ahead,
+                    camera_motion=sighting.motion,
+                )
                 continue
-            guarded = (guard.regions(frame.image, [b.scaled(processor.mask_scale) for b in boxes],
-                                     since_detection=False) if effect.hides else [])
-            image = processor.hide(frame.image, boxes, guarded, effect, strength, in_place=not self.keep_originals)
-            yield Processed(frame, image, effect, sighting.detections or [], sighting.faces, guarded=guarded,
-                            timings=timings, detected=sighting.detections is not None, ahead=ahead,
-                            camera_motion=sighting.motion)
+            guarded = (
+                guard.regions(
+                    frame.image, [b.scaled(processor.mask_scale) for b in boxes], since_detection=False
+                )
+                if effect.hides
+                else []
+            )
+            image = processor.hide(
+                frame.image, boxes, guarded, effect, strength, in_place=not self.keep_originals
+            )
+            yield Processed(
+                frame,
+                image,
+                effect,
+                sighting.detections or [],
+                sighting.faces,
+                guarded=guarded,
+                timings=timings,
+                detected=sighting.detections is not None,
+                ahead=ahead,
+                camera_motion=sighting.motion,
+            )

@@ -68,8 +68,10 @@ log = logging.getLogger(__name__)
 
 #: Endings of the temporary files written beside an output.
 TEMPORARY_SUFFIXES = (".partial.mp4", ".partial.json", ".audio.mp4")
-_TEMPORARY = re.compile(r"^\..*\.pid(?P<pid>[0-9]+)@(?P<host>[A-Za-z0-9-]+)\.[a-z0-9_]+"
-                        r"(?:" + "|".join(re.escape(s) for s in TEMPORARY_SUFFIXES) + r")$")
+_TEMPORARY = re.compile(
+    r"^\..*\.pid(?P<pid>[0-9]+)@(?P<host>[A-Za-z0-9-]+)\.[a-z0-9_]+"
+    r"(?:" + "|".join(re.escape(s) for s in TEMPORARY_SUFFIXES) + r")$"
+)
 
 
 def _host() -> str:
@@ -85,8 +87,9 @@ def temporary_beside(target: Path, suffix: str) -> Path:
     """
     assert suffix in TEMPORARY_SUFFIXES, suffix
     # A long name leaves room for the rest within the 255 bytes a file name may have.
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem[:100]}.pid{os.getpid()}@{_host()}.", suffix=suffix,
-                                dir=target.parent)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.stem[:100]}.pid{os.getpid()}@{_host()}.", suffix=suffix, dir=target.parent
+    )
     os.close(fd)
     return Path(name)
 
@@ -238,7 +241,8 @@ class VideoWriter:
             # On 720p footage: 2.9 ms of CPU a frame against veryfast's 7.0, files 19 %
             # larger, PSNR 0.6 dB lower; plain ultrafast writes files three times the size.
             self._stream.options = {
-                "crf": str(crf), "preset": preset,
+                "crf": str(crf),
+                "preset": preset,
                 "x264-params": "cabac=1:deblock=0,0:mbtree=1:rc-lookahead=10:8x8dct=1:partitions=i4x4,i8x8",
             }
             self._stream.codec_context.flags |= av.codec.context.Flags.bitexact
@@ -369,7 +373,9 @@ class VideoWriter:
     def __enter__(self) -> VideoWriter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is None:
             self.close()
         else:
@@ -408,8 +414,11 @@ def copy_audio(video_path: Path, audio_source: Path, *, start: float = 0.0) -> b
             return False
     tmp = str(temporary_beside(video_path, ".audio.mp4"))
     try:
-        with av.open(str(video_path)) as vin, av.open(str(audio_source)) as ain, \
-                av.open(tmp, mode="w", format="mp4", options={"fflags": "+bitexact"}) as out:
+        with (
+            av.open(str(video_path)) as vin,
+            av.open(str(audio_source)) as ain,
+            av.open(tmp, mode="w", format="mp4", options={"fflags": "+bitexact"}) as out,
+        ):
             vout = out.add_stream_from_template(vin.streams.video[0])
             amap = {s.index: out.add_stream_from_template(s) for s in ain.streams.audio}
             for packet in vin.demux(vin.streams.video[0]):
@@ -417,19 +426,21 @@ def copy_audio(video_path: Path, audio_source: Path, *, start: float = 0.0) -> b
                     continue
                 packet.stream = vout
                 out.mux(packet)
-            shift = {s.index: round(start / s.time_base) if start else 0 for s in ain.streams.audio}
-            for packet in ain.demux(*ain.streams.audio):
-                if packet.dts is None:
+            shift = {
+                s.index: round(start / s.time_base) if start and s.time_base else 0 for s in ain.streams.audio
+            }
+            for sound in ain.demux(*ain.streams.audio):
+                if sound.dts is None:
                     continue
-                moved = shift[packet.stream.index]
+                moved = shift[sound.stream.index]
                 if moved:
-                    if packet.pts is not None and packet.pts + (packet.duration or 0) <= moved:
+                    if sound.pts is not None and sound.pts + (sound.duration or 0) <= moved:
                         continue  # all of it before the first picture
-                    packet.dts -= moved
-                    if packet.pts is not None:
-                        packet.pts -= moved
-                packet.stream = amap[packet.stream.index]
-                out.mux(packet)
+                    sound.dts -= moved
+                    if sound.pts is not None:
+                        sound.pts -= moved
+                sound.stream = amap[sound.stream.index]
+                out.mux(sound)
         publish(tmp, video_path)
         return True
     finally:

@@ -143,7 +143,9 @@ class MotionGuard:
         self._reference: np.ndarray | None = None
         # About ten seconds of history at 30 fps: someone who stops at the edge
         # stays hidden that long before becoming background.
-        self._background = cv2.createBackgroundSubtractorMOG2(history=300, varThreshold=24, detectShadows=False)
+        self._background = cv2.createBackgroundSubtractorMOG2(
+            history=300, varThreshold=24, detectShadows=False
+        )
         self._small: np.ndarray | None = None
         self._foreground: np.ndarray | None = None
         #: The camera's motion from the reference frame to now (None: never told of any).
@@ -168,8 +170,9 @@ class MotionGuard:
                 self._since_reference = self._since_reference.then(motion)
             if previous is not None and previous.shape == self._small.shape:
                 self._past.append((previous, CameraMotion.still()))
-            self._past = deque(((old, since.then(motion)) for old, since in self._past if motion.known),
-                               maxlen=self.HISTORY)
+            self._past = deque(
+                ((old, since.then(motion)) for old, since in self._past if motion.known), maxlen=self.HISTORY
+            )
         self._compensating = self.HISTORY if moving else max(0, self._compensating - 1)
         first = self._foreground is None
         # While the view moves, the background is the current frame: re-learnt at once.
@@ -212,8 +215,10 @@ class MotionGuard:
         seen = cv2.warpAffine(np.full(old.shape, 255, np.uint8), m, (w, h), flags=cv2.INTER_NEAREST)
         seen = cv2.erode(seen, _KERNEL)
         # Differences beyond what the neighbours allow: a pixel's worth of misalignment is no motion.
-        diff = cv2.max(cv2.subtract(current, cv2.dilate(warped, _KERNEL)),
-                       cv2.subtract(cv2.erode(warped, _KERNEL), current))
+        diff = cv2.max(
+            cv2.subtract(current, cv2.dilate(warped, _KERNEL)),
+            cv2.subtract(cv2.erode(warped, _KERNEL), current),
+        )
         _, changed = cv2.threshold(diff, self.threshold, 255, cv2.THRESH_BINARY)
         changed = cv2.bitwise_and(changed, seen)
         # A lone pixel is a warp's rounding at a sharp edge; anything that moves covers more.
@@ -429,7 +434,11 @@ class Processor:
             faces = self.tracker.predict(frame.timestamp, size, motion)
         self._people = [_person(f.box) for f in faces]
         t2 = time.perf_counter()
-        timings = {"detect": (t1 - t0) * 1000, "track": (t2 - t1 + t0 - tm) * 1000, "motion": (t0 - tm) * 1000}
+        timings = {
+            "detect": (t1 - t0) * 1000,
+            "track": (t2 - t1 + t0 - tm) * 1000,
+            "motion": (t0 - tm) * 1000,
+        }
         return Found(detections, faces, failure, timings, motion)
 
     def process(self, frame: Frame, effect: Effect, strength: float) -> Processed:
@@ -437,8 +446,15 @@ class Processor:
         found = self.find(frame, detect=detect)
         if found.failure:
             return Processed(
-                frame, hide_everything(frame.image), effect, [], found.faces,
-                hidden_all=True, status=found.failure, detected=False, timings={"detect": found.timings["detect"]},
+                frame,
+                hide_everything(frame.image),
+                effect,
+                [],
+                found.faces,
+                hidden_all=True,
+                status=found.failure,
+                detected=False,
+                timings={"detect": found.timings["detect"]},
                 camera_motion=found.camera_motion,
             )
         self._since_detection = 1 if detect else self._since_detection + 1
@@ -449,28 +465,62 @@ class Processor:
         self._guard.observe(frame.image, detected=detect, motion=motion)
         if motion is not None and motion.lost and effect.hides:
             # The view jumped (a whip pan, a cut): nothing says where the faces went.
-            return Processed(frame, hide_everything(frame.image), effect, found.detections or [], faces,
-                             hidden_all=True, status=LOST_STATUS, detected=detect, timings=timings,
-                             camera_motion=motion)
+            return Processed(
+                frame,
+                hide_everything(frame.image),
+                effect,
+                found.detections or [],
+                faces,
+                hidden_all=True,
+                status=LOST_STATUS,
+                detected=detect,
+                timings=timings,
+                camera_motion=motion,
+            )
         guarded: list[Box] = []
         if effect.hides:
-            guarded = self._guard.regions(frame.image, [f.box.scaled(self.mask_scale) for f in faces],
-                                          since_detection=not detect)
+            guarded = self._guard.regions(
+                frame.image, [f.box.scaled(self.mask_scale) for f in faces], since_detection=not detect
+            )
         t2 = time.perf_counter()
         image = self.hide(frame.image, [f.box for f in faces], guarded, effect, strength)
         t3 = time.perf_counter()
         timings["track"] += (t2 - t1) * 1000
         timings["effect"] = (t3 - t2) * 1000
-        return Processed(frame, image, effect, found.detections or [], faces, guarded=guarded, timings=timings,
-                         detected=detect, camera_motion=motion)
+        return Processed(
+            frame,
+            image,
+            effect,
+            found.detections or [],
+            faces,
+            guarded=guarded,
+            timings=timings,
+            detected=detect,
+            camera_motion=motion,
+        )
 
-    def hide(self, image: np.ndarray, boxes: list[Box], guarded: list[Box], effect: Effect,
-             strength: float, *, in_place: bool = False) -> np.ndarray:
+    def hide(
+        self,
+        image: np.ndarray,
+        boxes: list[Box],
+        guarded: list[Box],
+        effect: Effect,
+        strength: float,
+        *,
+        in_place: bool = False,
+    ) -> np.ndarray:
         """``image`` with the effect on every face box and on the guarded regions (a new array, or
         ``image`` itself changed if ``in_place``)."""
         if effect.hides:
-            out = apply_effect(image, boxes, effect, strength, shape=self.mask_shape, mask_scale=self.mask_scale,
-                               in_place=in_place)
+            out = apply_effect(
+                image,
+                boxes,
+                effect,
+                strength,
+                shape=self.mask_shape,
+                mask_scale=self.mask_scale,
+                in_place=in_place,
+            )
         else:
             out = image if in_place else image.copy()
         if guarded:
@@ -646,14 +696,23 @@ def build_processor(camera: CameraConfig, config: Config) -> Processor:
 
     models = config.detection
     detector = create_detector(
-        camera.detector_spec(), threshold=camera.threshold, input_scale=camera.input_scale,
+        camera.detector_spec(),
+        threshold=camera.threshold,
+        input_scale=camera.input_scale,
         small_faces=camera.small_faces,
-        model_paths={"blazeface-short": models.short_range_model, "blazeface-full": models.full_range_model,
-                     "yunet": models.yunet_model},
+        model_paths={
+            "blazeface-short": models.short_range_model,
+            "blazeface-full": models.full_range_model,
+            "yunet": models.yunet_model,
+        },
     )
     return Processor(
-        detector, Tracker(hold_seconds=config.tracking.hold_seconds), detect_every=camera.detect_every,
-        mask_shape=config.effect.mask, mask_scale=config.effect.mask_scale, name=camera.name,
+        detector,
+        Tracker(hold_seconds=config.tracking.hold_seconds),
+        detect_every=camera.detect_every,
+        mask_shape=config.effect.mask,
+        mask_scale=config.effect.mask_scale,
+        name=camera.name,
     )
 
 
@@ -669,8 +728,10 @@ def build_workers(config: Config, controls: Callable[[], tuple[Effect, float]]) 
     for camera in config.cameras:
         transform = None
         if camera.mirror or camera.flip or camera.rotate:
+
             def transform(image: np.ndarray, c: CameraConfig = camera) -> np.ndarray:
                 return transform_image(image, c.mirror, c.flip, c.rotate)
+
         source = LiveSource(camera.source, name=camera.name)
         workers.append(CameraWorker(source, build_processor(camera, config), controls, transform=transform))
     return workers

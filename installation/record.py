@@ -57,8 +57,10 @@ def confirm_unblurred(stdin: TextIO | None = None, stderr: TextIO | None = None)
     stdin = sys.stdin if stdin is None else stdin
     stderr = sys.stderr if stderr is None else stderr
     if stdin is None or not stdin.isatty():
-        raise UsageError("--unblurred: refused, the consent confirmation must be typed at a terminal and "
-                         "input is not one; nothing was recorded")
+        raise UsageError(
+            "--unblurred: refused, the consent confirmation must be typed at a terminal and "
+            "input is not one; nothing was recorded"
+        )
     print(CONSENT_REMINDER, file=stderr)
     prompt = f'Type "{CONSENT_PHRASE}" to record unblurred, anything else to stop: '
     print(prompt, end="", file=stderr, flush=True)
@@ -98,8 +100,9 @@ class RecordingScreen:
         from installation.display.screen import open_screen
 
         self.label = label
-        self.screen = open_screen(window=True, size=size or (960, 540), headless=headless,
-                                  title="Monitoring Room: recording")
+        self.screen = open_screen(
+            window=True, size=size or (960, 540), headless=headless, title="Monitoring Room: recording"
+        )
         self.fonts = Fonts(self.screen.get_height() / 1080 * 1.6)
         self.cancelled = False
         self._pygame = pygame
@@ -202,8 +205,12 @@ def record_clip(
                 progress(written / fps, total / fps)
             frame = source.read() if written < total else None
         if written < total:
-            log.warning("%s: the source ended after %.1f s of the %.1f asked for", camera.name, written / fps,
-                        total / fps)
+            log.warning(
+                "%s: the source ended after %.1f s of the %.1f asked for",
+                camera.name,
+                written / fps,
+                total / fps,
+            )
         assert writer is not None
         writer.close()
     except BaseException:
@@ -228,8 +235,11 @@ def record_command(args: argparse.Namespace) -> int:
     if output.suffix.lower() != ".mp4":
         raise UsageError(f"{output}: the output must be an .mp4 file")
     if output.is_dir() or not output.parent.is_dir():
-        raise UsageError(f"{output}: the folder {output.parent} does not exist" if not output.parent.is_dir()
-                         else f"{output}: is a folder")
+        raise UsageError(
+            f"{output}: the folder {output.parent} does not exist"
+            if not output.parent.is_dir()
+            else f"{output}: is a folder"
+        )
     if args.unblurred and args.effect:
         raise UsageError("--unblurred and --effect: choose one")
     config = load_config(args.config)
@@ -255,8 +265,16 @@ def record_command(args: argparse.Namespace) -> int:
         nonlocal screen
         if not args.headless:
             screen = RecordingScreen(label, size=size)
-        log.info("RECORDING %s (%dx%d at %g fps) for %.1f s into %s, %s", camera.name, width, height, fps,
-                 args.seconds, output, how)
+        log.info(
+            "RECORDING %s (%dx%d at %g fps) for %.1f s into %s, %s",
+            camera.name,
+            width,
+            height,
+            fps,
+            args.seconds,
+            output,
+            how,
+        )
 
     def show(image: np.ndarray, elapsed: float, total: float) -> bool:
         return screen.show(image, elapsed, total) if screen is not None else True
@@ -265,16 +283,27 @@ def record_command(args: argparse.Namespace) -> int:
         log.info("RECORDING %s: %.0f of %.0f s", camera.name, done, total)
 
     try:
-        result = record_clip(camera, config, output, seconds=args.seconds, effect=effect,
-                             strength=args.strength, show=None if args.headless else show,
-                             progress=progress, started=started)
+        result = record_clip(
+            camera,
+            config,
+            output,
+            seconds=args.seconds,
+            effect=effect,
+            strength=args.strength,
+            show=None if args.headless else show,
+            progress=progress,
+            started=started,
+        )
     except KeyboardInterrupt:
         raise UsageError("recording stopped before the end; nothing was kept") from None
     finally:
         if screen is not None:
             screen.close()
-    print(f"{result.path}: {result.frames} frames, {result.seconds:.1f} s of {camera.name}, {how}; "
-          "no audio, no metadata", file=sys.stderr)
+    print(
+        f"{result.path}: {result.frames} frames, {result.seconds:.1f} s of {camera.name}, {how}; "
+        "no audio, no metadata",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -282,21 +311,35 @@ def register(subparsers: Any) -> None:
     """Add ``record`` to the ``installation`` command's sub-parsers."""
     summary = "record a short clip from one camera, faces hidden, for use as demo footage"
     p = subparsers.add_parser(
-        "record", help=summary,
+        "record",
+        help=summary,
         description=summary + ". A red mark is on screen while it records. --unblurred needs consent typed "
         "at a terminal.",
     )
     p.add_argument("--camera", required=True, metavar="NAME", help="the camera's name in the config")
     p.add_argument("--seconds", required=True, type=float, metavar="N", help="how long to record")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="the .mp4 to write")
-    p.add_argument("--config", type=Path, default=None, metavar="FILE",
-                   help="the installation's TOML config (default: the bundled demo footage as cameras)")
-    p.add_argument("--effect", choices=[e.value for e in Effect if e.hides], default=None,
-                   help="how faces are hidden (default: the config's effect, else blur)")
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the installation's TOML config (default: the bundled demo footage as cameras)",
+    )
+    p.add_argument(
+        "--effect",
+        choices=[e.value for e in Effect if e.hides],
+        default=None,
+        help="how faces are hidden (default: the config's effect, else blur)",
+    )
     p.add_argument("--strength", type=float, default=0.5, help="0 just hides, 1 is heavy (default 0.5)")
-    p.add_argument("--unblurred", action="store_true",
-                   help="keep faces visible; asks for typed consent confirmation at a terminal")
-    p.add_argument("--headless", action="store_true",
-                   help="no window: log lines instead of the on-screen mark")
+    p.add_argument(
+        "--unblurred",
+        action="store_true",
+        help="keep faces visible; asks for typed consent confirmation at a terminal",
+    )
+    p.add_argument(
+        "--headless", action="store_true", help="no window: log lines instead of the on-screen mark"
+    )
     p.add_argument("--size", default=None, metavar="WxH", help="window size, e.g. 960x540")
     p.set_defaults(func=record_command)

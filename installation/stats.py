@@ -270,7 +270,7 @@ class Reading:
         if session:
             starts = [i for i, r in enumerate(rows) if r.kind == "session"]
             if starts:
-                rows = rows[starts[-1] + 1:]
+                rows = rows[starts[-1] + 1 :]
         kind = "demo" if demo else "minute"
         return [r for r in rows if r.kind == kind and (since is None or r.minute >= since)]
 
@@ -416,8 +416,9 @@ class StatsCounter:
     #: Changes of the strength by the same input within this many seconds are one gesture (a drag).
     GESTURE_SECONDS = 1.0
 
-    def __init__(self, log: StatsLog | None, *, clock: Callable[[], float] = time.time,
-                 demo: Collection[str] = ()) -> None:
+    def __init__(
+        self, log: StatsLog | None, *, clock: Callable[[], float] = time.time, demo: Collection[str] = ()
+    ) -> None:
         self.log = log
         self.clock = clock
         #: Cameras that play the bundled footage: their rows are written as ``demo``, not ``minute``.
@@ -469,8 +470,13 @@ class StatsCounter:
                 f.sightings += 1
                 f.last_seen = now
                 f.best = max(f.best, face.score)
-            if (not f.counted and face.confirmed and f.last_seen - f.first_seen >= self.FACE_SECONDS
-                    and f.sightings >= self.FACE_SHARE * f.looks and f.best >= self.FACE_SCORE):
+            if (
+                not f.counted
+                and face.confirmed
+                and f.last_seen - f.first_seen >= self.FACE_SECONDS
+                and f.sightings >= self.FACE_SHARE * f.looks
+                and f.best >= self.FACE_SCORE
+            ):
                 f.counted = True
                 counts.faces_seen += 1
         # A track that ended never comes back (ids are not reused): forget it at once.
@@ -508,8 +514,9 @@ class StatsCounter:
         """Append the minutes before ``before`` (all when None) and forget them; returns what was written."""
         keys = sorted(k for k in self._counts if before is None or k[0] < before)
         rows = [
-            Row("demo" if k[1] in self.demo else "minute", datetime.fromtimestamp(k[0]), k[1],
-                self._counts[k])
+            Row(
+                "demo" if k[1] in self.demo else "minute", datetime.fromtimestamp(k[0]), k[1], self._counts[k]
+            )
             for k in keys
             if not self._counts[k].empty
         ]
@@ -519,8 +526,11 @@ class StatsCounter:
                 self._failed = False
             except OSError as exc:
                 if not self._failed:
-                    log.error("statistics: cannot append to %s (%s); keeping the counts to try again",
-                              self.log.path, exc)
+                    log.error(
+                        "statistics: cannot append to %s (%s); keeping the counts to try again",
+                        self.log.path,
+                        exc,
+                    )
                 self._failed = True
                 return []
         for k in keys:
@@ -539,8 +549,9 @@ class StatsCounter:
         return total
 
 
-def attach_stats(app: Any, *, directory: str | os.PathLike[str] | None = None,
-                 clock: Callable[[], float] = time.time) -> StatsCounter | None:
+def attach_stats(
+    app: Any, *, directory: str | os.PathLike[str] | None = None, clock: Callable[[], float] = time.time
+) -> StatsCounter | None:
     """Count statistics for a room (:class:`~installation.app.App`): an observer, a listener, a closer.
 
     Does nothing (returns None) when the config's ``[stats] enabled`` is false. A camera that
@@ -602,8 +613,10 @@ def parse_since(value: str, today: date | None = None) -> datetime:
         except ValueError:
             continue
         return datetime.combine(today or date.today(), t)
-    raise UsageError(f"--since: expected a date (2024-05-01), a date and time (2024-05-01 14:30) or a time "
-                     f"today (14:30), got {value!r}")
+    raise UsageError(
+        f"--since: expected a date (2024-05-01), a date and time (2024-05-01 14:30) or a time "
+        f"today (14:30), got {value!r}"
+    )
 
 
 @dataclass
@@ -629,8 +642,9 @@ class Summary:
             hour = row.minute.replace(minute=0)
             hours[hour][row.camera] += row.counts.faces_seen
             minutes.add(row.minute)
-        return cls(cameras, dict(hours), total, min(minutes, default=None), max(minutes, default=None),
-                   len(minutes))
+        return cls(
+            cameras, dict(hours), total, min(minutes, default=None), max(minutes, default=None), len(minutes)
+        )
 
 
 def _duration(seconds: float) -> str:
@@ -679,7 +693,6 @@ def format_table(summary: Summary) -> str:
     return "\n".join(lines)
 
 
-
 def plot(summary: Summary, path: Path, title: str = "Monitoring Room: what the room counted") -> Path:
     """Write a PNG chart: faces per hour, exposed and hidden time per camera, controls used.
 
@@ -699,8 +712,11 @@ def plot(summary: Summary, path: Path, title: str = "Monitoring Room: what the r
     fig = Figure(figsize=(12, 6.75), dpi=100, facecolor=back)
     FigureCanvasAgg(fig)
     grid_spec = fig.add_gridspec(2, 2, hspace=0.55, wspace=0.3, left=0.08, right=0.97, top=0.8, bottom=0.11)
-    axes = [fig.add_subplot(grid_spec[0, :]), fig.add_subplot(grid_spec[1, 0]),
-            fig.add_subplot(grid_spec[1, 1])]
+    axes = [
+        fig.add_subplot(grid_spec[0, :]),
+        fig.add_subplot(grid_spec[1, 0]),
+        fig.add_subplot(grid_spec[1, 1]),
+    ]
     for ax in axes:
         ax.set_facecolor(back)
         ax.tick_params(colors=muted, labelsize=10)
@@ -713,8 +729,14 @@ def plot(summary: Summary, path: Path, title: str = "Monitoring Room: what the r
     if summary.first is not None and summary.last is not None:
         span = f"{summary.first:%Y-%m-%d %H:%M} to {summary.last + timedelta(minutes=1):%H:%M}   ·   "
     fig.text(0.08, 0.94, title, color=ink, fontsize=18, fontweight="bold")
-    fig.text(0.08, 0.895, f"{span}{summary.total.faces_seen} faces seen   ·   "
-             "counts only: no picture, face or position is ever stored", color=muted, fontsize=11)
+    fig.text(
+        0.08,
+        0.895,
+        f"{span}{summary.total.faces_seen} faces seen   ·   "
+        "counts only: no picture, face or position is ever stored",
+        color=muted,
+        fontsize=11,
+    )
     cameras = sorted(summary.cameras)
 
     def heading(ax: Any, text: str) -> None:
@@ -733,14 +755,28 @@ def plot(summary: Summary, path: Path, title: str = "Monitoring Room: what the r
         bottom = [0] * len(hours)
         for i, camera in enumerate(cameras):
             values = [summary.hours[h].get(camera, 0) for h in hours]
-            ax.bar(range(len(hours)), values, bottom=bottom, color=palette[i % len(palette)], label=camera,
-                   width=0.7)
+            ax.bar(
+                range(len(hours)),
+                values,
+                bottom=bottom,
+                color=palette[i % len(palette)],
+                label=camera,
+                width=0.7,
+            )
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_xticks(range(len(hours)), labels)
         ax.set_xlim(-0.6, max(len(hours), 6) - 0.4)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend(frameon=False, labelcolor=ink, fontsize=10, ncols=min(len(cameras), 9), loc="lower right",
-                  bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2, handlelength=1.0)
+        ax.legend(
+            frameon=False,
+            labelcolor=ink,
+            fontsize=10,
+            ncols=min(len(cameras), 9),
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            borderaxespad=0.2,
+            handlelength=1.0,
+        )
     else:
         nothing(ax, "no face was counted")
         ax.set_xticks([])
@@ -756,8 +792,16 @@ def plot(summary: Summary, path: Path, title: str = "Monitoring Room: what the r
         ax.barh(cameras, exposed, left=hidden, color=red, label="exposed", height=0.6)
         ax.invert_yaxis()
         ax.grid(axis="x", color=grid, linewidth=0.8)
-        ax.legend(frameon=False, labelcolor=ink, fontsize=10, ncols=2, loc="lower right",
-                  bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2, handlelength=1.0)
+        ax.legend(
+            frameon=False,
+            labelcolor=ink,
+            fontsize=10,
+            ncols=2,
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            borderaxespad=0.2,
+            handlelength=1.0,
+        )
     else:
         nothing(ax, "no face was on screen")
         ax.set_xticks([])
@@ -774,8 +818,14 @@ def plot(summary: Summary, path: Path, title: str = "Monitoring Room: what the r
     else:
         ax.set_ylim(0, 1)
         nothing(ax, "no control was touched")
-    ax.text(0.0, -0.24, f"by touch {t.by_touch}   ·   by key {t.by_key}   ·   by panel {t.by_panel}",
-            color=muted, fontsize=10, transform=ax.transAxes)
+    ax.text(
+        0.0,
+        -0.24,
+        f"by touch {t.by_touch}   ·   by key {t.by_key}   ·   by panel {t.by_panel}",
+        color=muted,
+        fontsize=10,
+        transform=ax.transAxes,
+    )
 
     tmp = path.with_name(f".{path.name}.partial")
     try:
@@ -786,8 +836,13 @@ def plot(summary: Summary, path: Path, title: str = "Monitoring Room: what the r
     return path
 
 
-def stats_command(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None,
-                  clock: Callable[[], float] = time.time) -> int:
+def stats_command(
+    args: argparse.Namespace,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    clock: Callable[[], float] = time.time,
+) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     path = stats_file(args.data_dir)
@@ -798,9 +853,12 @@ def stats_command(args: argparse.Namespace, *, out: TextIO | None = None, err: T
         log_file.start_session(clock())
         reading = log_file.read()
         began = minute_label(clock()).replace("T", " ")
-        print(f"Started session {reading.sessions} at {began}: a session row was appended to {path}. "
-              "Nothing was deleted; `installation stats` still shows everything, "
-              "`installation stats --session` only what is counted from now on.", file=out)
+        print(
+            f"Started session {reading.sessions} at {began}: a session row was appended to {path}. "
+            "Nothing was deleted; `installation stats` still shows everything, "
+            "`installation stats --session` only what is counted from now on.",
+            file=out,
+        )
         return 0
     since = parse_since(args.since) if args.since else None
     reading = log_file.read()
@@ -821,8 +879,11 @@ def stats_command(args: argparse.Namespace, *, out: TextIO | None = None, err: T
     if not args.demo:
         demo = len({r.minute for r in reading.select(since=since, session=args.session, demo=True)})
         if demo:
-            print(f"\n(not shown: {demo} minute(s) counted on the bundled demo footage, not visitors; "
-                  "`installation stats --demo` shows them)", file=out)
+            print(
+                f"\n(not shown: {demo} minute(s) counted on the bundled demo footage, not visitors; "
+                "`installation stats --demo` shows them)",
+                file=out,
+            )
     if args.plot:
         if args.demo:
             plot(summary, Path(args.plot), title="Monitoring Room: the bundled demo footage")
@@ -836,17 +897,29 @@ def register(subparsers: Any) -> None:
     """Add ``stats`` to the ``installation`` command's sub-parsers."""
     summary = "show the anonymous statistics the room counted (faces, exposed and hidden time, controls)"
     p = subparsers.add_parser(
-        "stats", help=summary,
+        "stats",
+        help=summary,
         description=summary + ". Only counts are kept: no picture, face, position or person.",
     )
-    p.add_argument("--since", metavar="DATE-OR-TIME",
-                   help="only from then on: 2024-05-01, '2024-05-01 14:30' or 14:30 (today)")
+    p.add_argument(
+        "--since",
+        metavar="DATE-OR-TIME",
+        help="only from then on: 2024-05-01, '2024-05-01 14:30' or 14:30 (today)",
+    )
     p.add_argument("--session", action="store_true", help="only the current session (since the last --reset)")
     p.add_argument("--plot", metavar="PNG", help="also write a chart for showing at the end of a session")
-    p.add_argument("--demo", action="store_true",
-                   help="show what was counted on the bundled demo footage instead (left out otherwise)")
-    p.add_argument("--reset", action="store_true",
-                   help="start a new session (appends a session row; nothing is deleted)")
-    p.add_argument("--data-dir", metavar="DIR", default=None,
-                   help=f"folder of stats.csv (default: ${DATA_DIR_ENV} or the user data folder)")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="show what was counted on the bundled demo footage instead (left out otherwise)",
+    )
+    p.add_argument(
+        "--reset", action="store_true", help="start a new session (appends a session row; nothing is deleted)"
+    )
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=None,
+        help=f"folder of stats.csv (default: ${DATA_DIR_ENV} or the user data folder)",
+    )
     p.set_defaults(func=stats_command)

@@ -114,9 +114,21 @@ def load_explanation(path: str | Path | None = None) -> Explanation:
     labels_doc = data.get("labels", {})
     labels = {key: both(value, f"labels.{key}") for key, value in labels_doc.items()}
     needed = {
-        "workshop", "model_title", "model_size", "model_windows", "model_tiles", "model_found", "threshold",
-        "challenge_title", "challenge_hint", "challenge_waiting", "challenge_seen", "challenge_unseen",
-        "challenge_last", "challenge_best", "recording",
+        "workshop",
+        "model_title",
+        "model_size",
+        "model_windows",
+        "model_tiles",
+        "model_found",
+        "threshold",
+        "challenge_title",
+        "challenge_hint",
+        "challenge_waiting",
+        "challenge_seen",
+        "challenge_unseen",
+        "challenge_last",
+        "challenge_best",
+        "recording",
     }
     missing = sorted(needed - set(labels))
     if missing:
@@ -261,7 +273,7 @@ def describe_model(model: ModelInput, words: Explanation, lang: str) -> str:
         sizes = list(dict.fromkeys(w.size for w in windows))
         whole = all(w.region.x == 0 and w.region.y == 0 for w in windows) and len(windows) == len(sizes)
         if len(windows) > 1 and len(sizes) == 1:
-            (w, h), = sizes
+            ((w, h),) = sizes
             what = words.label("model_windows", lang, n=len(windows), w=w, h=h)
         elif len(windows) > 1 and whole:
             what = words.label("model_passes", lang, sizes=" + ".join(f"{w} × {h}" for w, h in sizes))
@@ -324,8 +336,12 @@ def in_model(detections: Sequence[Detection], window: ModelWindow) -> list[Detec
         clipped = _intersect(d.box, region)
         if clipped is None or clipped.w * clipped.h < 0.5 * d.box.w * d.box.h:
             continue  # mostly in another window: drawn there
-        box = Box(ox + (clipped.x - region.x) * scale, oy + (clipped.y - region.y) * scale,
-                  clipped.w * scale, clipped.h * scale)
+        box = Box(
+            ox + (clipped.x - region.x) * scale,
+            oy + (clipped.y - region.y) * scale,
+            clipped.w * scale,
+            clipped.h * scale,
+        )
         out.append(Detection(box, d.score))
     return out
 
@@ -359,8 +375,13 @@ class Workshop:
     #: The lowest and highest threshold the slider reaches (the range every setting shares).
     LOWEST, HIGHEST = THRESHOLD_RANGE
 
-    def __init__(self, explanation: Explanation | None = None, timer: EvasionTimer | None = None, *,
-                 allow_raise: bool = True) -> None:
+    def __init__(
+        self,
+        explanation: Explanation | None = None,
+        timer: EvasionTimer | None = None,
+        *,
+        allow_raise: bool = True,
+    ) -> None:
         self.explanation = explanation or load_explanation()
         self.timer = timer or EvasionTimer()
         self.allow_raise = allow_raise
@@ -405,11 +426,13 @@ class WorkshopApp(App):
     0
     """
 
-    def __init__(self, config: Config, options: RoomOptions, *, workshop: Workshop | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, config: Config, options: RoomOptions, *, workshop: Workshop | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(config, options, **kwargs)
-        self.workshop = workshop or Workshop(load_explanation(config.room.explain_file),
-                                             allow_raise=config.effect.allow_exposed)
+        self.workshop = workshop or Workshop(
+            load_explanation(config.room.explain_file), allow_raise=config.effect.allow_exposed
+        )
         self.observers.append(self._observe)
 
     def start(self) -> None:
@@ -420,8 +443,13 @@ class WorkshopApp(App):
         assert self.canvas is not None and self.renderer is not None
         base = self.renderer
         self.renderer = WorkshopRenderer(
-            self.feeds, self.controls, workshop=self.workshop, size=self.canvas.get_size(),
-            board=base.board, target_fps=base.target_fps, started=self.started,
+            self.feeds,
+            self.controls,
+            workshop=self.workshop,
+            size=self.canvas.get_size(),
+            board=base.board,
+            target_fps=base.target_fps,
+            started=self.started,
             idle_seconds=self.config.room.idle_seconds,
         )
         # The feed shows the tracker's boxes: the machine's view is the point here.
@@ -460,16 +488,27 @@ def workshop_command(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add ``workshop`` to the ``installation`` command's sub-parsers."""
     summary = "open the workshop screen: what the model sees, a live threshold, the evasion challenge"
-    p = subparsers.add_parser("workshop", help=summary,
-                              description=summary + ". In a window unless --fullscreen.")
-    p.add_argument("--config", type=Path, default=None, metavar="FILE",
-                   help="the installation's TOML config (default: the bundled demo footage)")
+    p = subparsers.add_parser(
+        "workshop", help=summary, description=summary + ". In a window unless --fullscreen."
+    )
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the installation's TOML config (default: the bundled demo footage)",
+    )
     add_screen_options(p, windowed=True)
     p.add_argument("--display", type=int, default=None, metavar="N", help="which display, counting from 0")
     p.add_argument("--size", default=None, metavar="WxH", help="window size, e.g. 1280x720")
     p.add_argument("--headless", action="store_true", help="draw without any screen (tests, benchmarks)")
     p.add_argument("--frames", type=int, default=None, metavar="N", help="stop after N frames")
-    p.add_argument("--screenshot", type=Path, default=None, metavar="PNG",
-                   help="save the last frame as PNG (on live cameras: refused while a face is exposed)")
+    p.add_argument(
+        "--screenshot",
+        type=Path,
+        default=None,
+        metavar="PNG",
+        help="save the last frame as PNG (on live cameras: refused while a face is exposed)",
+    )
     p.add_argument("--no-stats", action="store_true", help="do not count anonymous statistics for this run")
     p.set_defaults(func=workshop_command)

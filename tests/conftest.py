@@ -103,10 +103,12 @@ class ScriptedDetector:
 
 @pytest.fixture
 def scripted(short: object) -> Callable[..., ScriptedDetector]:
-    """``scripted(blind=lambda call: ..., failing={call, ...})``: the short-range detector with misses and failures."""
+    """``scripted(blind=lambda call: ..., failing={call, ...})``: the short-range detector
+    with misses and failures."""
 
-    def make(blind: Callable[[int], bool] = lambda call: False, failing: set[int] | frozenset[int] = frozenset()
-             ) -> ScriptedDetector:
+    def make(
+        blind: Callable[[int], bool] = lambda call: False, failing: set[int] | frozenset[int] = frozenset()
+    ) -> ScriptedDetector:
         return ScriptedDetector(short, blind, frozenset(failing))
 
     return make

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -15,14 +16,16 @@ import numpy as np
 import pytest
 
 from installation.cli import main
-from installation.groundtruth import bundled_clips, load_ground_truth
 from installation.geometry import Box
+from installation.groundtruth import bundled_clips, load_ground_truth
 from installation.scoring import FootageScore
 
 CLIPS = {clip.stem: clip for clip in bundled_clips()}
 
 
-def score_output(original: Path, output: Path, boxes_json: Path, truth_of: Path | None = None) -> FootageScore:
+def score_output(
+    original: Path, output: Path, boxes_json: Path, truth_of: Path | None = None
+) -> FootageScore:
     """Decode both files and score every ground-truth face in the written output.
 
     ``truth_of`` is the bundled clip whose ground truth applies (default: ``original`` itself).
@@ -37,15 +40,25 @@ def score_output(original: Path, output: Path, boxes_json: Path, truth_of: Path 
         assert ok_a and ok_b, f"frame {index} missing"
         boxes = [Box(*f["box"]) for f in entry["faces"]]
         faces = [(f.track_id, f.box) for f in truth.frames[index]]
-        score.add(index, frame_a, frame_b, faces, boxes, mask_scale=hidden["mask_scale"],
-                  hidden_all=entry["hidden_all"])
+        score.add(
+            index,
+            frame_a,
+            frame_b,
+            faces,
+            boxes,
+            mask_scale=hidden["mask_scale"],
+            hidden_all=entry["hidden_all"],
+        )
     return score
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CLIPS))
 def test_bundled_clip_has_no_leaked_face_at_48_px_or_more(
-    name: str, tmp_path: Path, record_property: pytest.RecordProperty, capsys: pytest.CaptureFixture[str]
+    name: str,
+    tmp_path: Path,
+    record_property: Callable[[str, object], None],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     clip = CLIPS[name]
     truth = load_ground_truth(clip)
@@ -57,7 +70,9 @@ def test_bundled_clip_has_no_leaked_face_at_48_px_or_more(
     capture = cv2.VideoCapture(str(out))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == len(truth.frames)
     assert (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT))) == (
-        truth.width, truth.height)
+        truth.width,
+        truth.height,
+    )
     assert abs(capture.get(cv2.CAP_PROP_FPS) - truth.fps) < 0.01
     capture.release()
     score = score_output(clip, out, boxes)
@@ -65,10 +80,12 @@ def test_bundled_clip_has_no_leaked_face_at_48_px_or_more(
     for key, value in summary.items():
         record_property(key, value)
     with capsys.disabled():
-        print(f"\n{name}: {summary['leaked_large']}/{summary['face_frames_large']} large face-frames leaked, "
-              f"{summary['leaked_small']}/{summary['face_frames_small']} small "
-              f"({100 * summary['leak_rate_small']:.1f} %), falsely hidden "
-              f"{100 * summary['false_hidden_fraction']:.2f} % of the frame")
+        print(
+            f"\n{name}: {summary['leaked_large']}/{summary['face_frames_large']} large face-frames leaked, "
+            f"{summary['leaked_small']}/{summary['face_frames_small']} small "
+            f"({100 * summary['leak_rate_small']:.1f} %), falsely hidden "
+            f"{100 * summary['false_hidden_fraction']:.2f} % of the frame"
+        )
     assert summary["face_frames_large"] > 0 or summary["face_frames_small"] > 0
     assert summary["leaked_large"] == 0, f"leaked (frame, track, height): {score.leaked_examples[:10]}"
     # What is hidden without a face behind it stays a small part of the picture.
@@ -76,8 +93,9 @@ def test_bundled_clip_has_no_leaked_face_at_48_px_or_more(
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "installation", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "installation", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 @pytest.mark.parametrize(
@@ -91,13 +109,19 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--detect-every", "0"], "--detect-every"),
         (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--crf", "-5"], "--crf: expected 0"),
         (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--crf", "99"], "--crf: expected 0"),
-        (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--crf", "high"], "--crf: expected a whole"),
-        (lambda d: [str(d / "clip.avi"), str(d / "clip.avi"), "-o", str(d / "out.mp4")], "must be an existing folder"),
+        (
+            lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--crf", "high"],
+            "--crf: expected a whole",
+        ),
+        (
+            lambda d: [str(d / "clip.avi"), str(d / "clip.avi"), "-o", str(d / "out.mp4")],
+            "must be an existing folder",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "junk.mp4").write_bytes(os.urandom(5000))
-    writer = cv2.VideoWriter(str(tmp_path / "clip.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+    writer = cv2.VideoWriter(str(tmp_path / "clip.avi"), cv2.VideoWriter.fourcc(*"MJPG"), 10, (64, 48))
     for _ in range(3):
         writer.write(np.zeros((48, 64, 3), np.uint8))
     writer.release()
@@ -111,13 +135,19 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path, make, message: str) -> 
 @pytest.mark.parametrize(
     ("names", "extra", "message"),
     [
-        (["a/visit.avi", "b/visit.avi"], [],
-         "a/visit.avi and {d}/b/visit.avi would both be written to {d}/out/visit.mp4"),
+        (
+            ["a/visit.avi", "b/visit.avi"],
+            [],
+            "a/visit.avi and {d}/b/visit.avi would both be written to {d}/out/visit.mp4",
+        ),
         # USB sticks and macOS take these for one name.
         (["a/visit.avi", "b/Visit.avi"], [], "a/visit.avi and {d}/b/Visit.avi would both be written to"),
         (["a/visit.avi", "a/visit.mkv"], [], "a/visit.avi and {d}/a/visit.mkv would both be written to"),
-        (["a/visit.avi", "b/visit.avi"], ["--boxes-json", "{d}/out"],
-         "would both be written to {d}/out/visit"),
+        (
+            ["a/visit.avi", "b/visit.avi"],
+            ["--boxes-json", "{d}/out"],
+            "would both be written to {d}/out/visit",
+        ),
         (["a/visit.avi", "a/visit.avi"], [], "a/visit.avi: given twice"),
     ],
 )
@@ -153,11 +183,17 @@ def start_cli(*args: str, ignoring: tuple[signal.Signals, ...] = ()) -> subproce
     ``pytest &`` next to other work) ignores SIGINT: Python then never turns SIGINT into
     KeyboardInterrupt, and the run would carry on to the end and exit 0.
     """
-    previous = {sig: signal.signal(sig, signal.SIG_IGN if sig in ignoring else signal.SIG_DFL)
-                for sig in (signal.SIGINT, signal.SIGHUP)}
+    previous = {
+        sig: signal.signal(sig, signal.SIG_IGN if sig in ignoring else signal.SIG_DFL)
+        for sig in (signal.SIGINT, signal.SIGHUP)
+    }
     try:
-        return subprocess.Popen([sys.executable, "-m", "installation", *args], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "installation", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -205,8 +241,15 @@ def test_a_killed_run_leaves_temporary_files_that_the_next_run_removes_and_nothi
 ) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
-    proc = start_cli("anonymize", str(CLIPS["hall"]), "-o", str(folder / "hall.mp4"), "--boxes-json",
-                     str(folder / "hall.json"), "--no-progress")
+    proc = start_cli(
+        "anonymize",
+        str(CLIPS["hall"]),
+        "-o",
+        str(folder / "hall.mp4"),
+        "--boxes-json",
+        str(folder / "hall.json"),
+        "--no-progress",
+    )
     wait_for_partial(proc, folder, ".partial.json")  # the second of the two
     proc.kill()  # SIGKILL: nothing runs to clean up
     proc.communicate(timeout=60)
@@ -216,17 +259,21 @@ def test_a_killed_run_leaves_temporary_files_that_the_next_run_removes_and_nothi
     # id), of another machine sharing the folder, of older versions (no process id), and
     # anything else.
     host = left[0].split(f".pid{proc.pid}@")[1].split(".")[0]
-    others = [left[0].replace(f".pid{proc.pid}@", f".pid{os.getpid()}@"),
-              left[0].replace(f"@{host}.", "@another-machine."),
-              ".hall.k2j4ab_c.partial.mp4", ".notes.partial.mp4", ".hall.json.swp"]
+    others = [
+        left[0].replace(f".pid{proc.pid}@", f".pid{os.getpid()}@"),
+        left[0].replace(f"@{host}.", "@another-machine."),
+        ".hall.k2j4ab_c.partial.mp4",
+        ".notes.partial.mp4",
+        ".hall.json.swp",
+    ]
     for name in others:
         (folder / name).write_bytes(b"not this run's")
     tiny = _write_tiny(tmp_path / "tiny.mkv", 16)
-    proc = run_cli("anonymize", str(tiny), "-o", str(folder / "tiny.mp4"), "--no-progress")
-    assert proc.returncode == 0, proc.stderr
+    rerun = run_cli("anonymize", str(tiny), "-o", str(folder / "tiny.mp4"), "--no-progress")
+    assert rerun.returncode == 0, rerun.stderr
     assert sorted(p.name for p in folder.iterdir()) == sorted([*others, "tiny.mp4"])
     assert all((folder / name).read_bytes() == b"not this run's" for name in others)
-    assert sum("left by an earlier run that was killed" in line for line in proc.stderr.splitlines()) == 2
+    assert sum("left by an earlier run that was killed" in line for line in rerun.stderr.splitlines()) == 2
 
 
 def test_an_interrupt_while_the_outputs_are_put_in_place_waits_until_both_are(
@@ -257,8 +304,23 @@ def test_an_interrupt_while_the_outputs_are_put_in_place_waits_until_both_are(
 def test_boxes_json_documents_every_frame(tmp_path: Path) -> None:
     out, boxes = tmp_path / "kiosk.mp4", tmp_path / "boxes.json"
     truth = load_ground_truth(CLIPS["kiosk"])
-    assert main(["anonymize", str(CLIPS["kiosk"]), "-o", str(out), "--boxes-json", str(boxes), "--range", "short",
-                 "--no-small-faces", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "anonymize",
+                str(CLIPS["kiosk"]),
+                "-o",
+                str(out),
+                "--boxes-json",
+                str(boxes),
+                "--range",
+                "short",
+                "--no-small-faces",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     data = json.loads(boxes.read_text())
     assert data["version"] == 1 and data["width"] == 1280 and data["fps"] == 30
     assert [f["frame"] for f in data["frames"]] == list(range(len(truth.frames)))
@@ -273,7 +335,7 @@ def test_footage_cut_short_exits_2_naming_the_file_and_leaves_no_output(tmp_path
     # every frame, so decoding stops well before the end, after the output was begun.
     whole = tmp_path / "whole.avi"
     source = cv2.VideoCapture(str(CLIPS["hall"]))
-    writer = cv2.VideoWriter(str(whole), cv2.VideoWriter_fourcc(*"MJPG"), 30, (640, 360))
+    writer = cv2.VideoWriter(str(whole), cv2.VideoWriter.fourcc(*"MJPG"), 30, (640, 360))
     for _ in range(150):
         ok, image = source.read()
         assert ok
@@ -312,8 +374,25 @@ def test_anonymize_with_yunet_hides_the_distant_faces_blazeface_alone_leaves(
     summaries = {}
     for spec in ("yunet", "blazeface-full"):
         out, boxes = tmp_path / f"{spec}.mp4", tmp_path / f"{spec}.json"
-        assert main(["anonymize", str(clip), "-o", str(out), "--boxes-json", str(boxes), "--detector", spec,
-                     "--no-small-faces", "--strength", "0", "--no-progress"]) == 0
+        assert (
+            main(
+                [
+                    "anonymize",
+                    str(clip),
+                    "-o",
+                    str(out),
+                    "--boxes-json",
+                    str(boxes),
+                    "--detector",
+                    spec,
+                    "--no-small-faces",
+                    "--strength",
+                    "0",
+                    "--no-progress",
+                ]
+            )
+            == 0
+        )
         summaries[spec] = score_output(clip, out, boxes, truth_of=CLIPS["hall"]).summary()
     yunet, blazeface = summaries["yunet"], summaries["blazeface-full"]
     # Hall's faces are 24-57 px: the whole-frame BlazeFace pass is blind to most of them.
@@ -328,15 +407,25 @@ def test_the_older_range_option_names_detector_and_both_together_are_refused(tmp
     proc = run_cli("anonymize", str(clip), "-o", str(tmp_path / "a.mp4"), "--range", "short", "--no-progress")
     assert proc.returncode == 0, proc.stderr
     assert "--range short is the older form of --detector blazeface-short" in proc.stderr
-    proc = run_cli("anonymize", str(clip), "-o", str(tmp_path / "b.mp4"), "--range", "full", "--detector", "yunet")
+    proc = run_cli(
+        "anonymize", str(clip), "-o", str(tmp_path / "b.mp4"), "--range", "full", "--detector", "yunet"
+    )
     assert proc.returncode == 2 and "--range: give only --detector" in proc.stderr
     proc = run_cli("anonymize", str(clip), "-o", str(tmp_path / "c.mp4"), "--detector", "yunet+deface")
-    assert proc.returncode == 2 and "--detector: detector 'yunet+deface': unknown name 'deface'" in proc.stderr
+    assert (
+        proc.returncode == 2 and "--detector: detector 'yunet+deface': unknown name 'deface'" in proc.stderr
+    )
     assert not (tmp_path / "b.mp4").exists() and not (tmp_path / "c.mp4").exists()
 
 
-def _write_clip(path: Path, times: list[float], draw, size: tuple[int, int] = (160, 120),  # type: ignore[no-untyped-def]
-                beep_at: float | None = None, container: str = "mp4") -> Path:
+def _write_clip(
+    path: Path,
+    times: list[float],
+    draw: Callable[[int], np.ndarray],
+    size: tuple[int, int] = (160, 120),
+    beep_at: float | None = None,
+    container: str = "mp4",
+) -> Path:
     """An H.264 clip whose frame ``i`` is ``draw(i)`` shown at ``times[i]`` seconds (a phone's
     varying rate); with ``beep_at``, a silent AAC track with one loud beep at that time."""
     from fractions import Fraction
@@ -353,13 +442,14 @@ def _write_clip(path: Path, times: list[float], draw, size: tuple[int, int] = (1
             frame.pts, frame.time_base = round(t * 1000), Fraction(1, 1000)
             for packet in video.encode(frame):
                 out.mux(packet)
-        if audio is not None:
+        if audio is not None and beep_at is not None:
             samples = np.zeros(round((times[-1] + 0.5) * 48000), np.float32)
             onset = round(beep_at * 48000)
-            samples[onset:onset + 4800] = 0.8 * np.sin(np.arange(4800) * 2 * np.pi * 1000 / 48000)
+            samples[onset : onset + 4800] = 0.8 * np.sin(np.arange(4800) * 2 * np.pi * 1000 / 48000)
             for start in range(0, len(samples) - 1024, 1024):
-                chunk = av.AudioFrame.from_ndarray(samples[None, start:start + 1024], format="fltp",
-                                                   layout="mono")
+                chunk = av.AudioFrame.from_ndarray(
+                    samples[None, start : start + 1024], format="fltp", layout="mono"
+                )
                 chunk.sample_rate, chunk.pts = 48000, start
                 for packet in audio.encode(chunk):
                     out.mux(packet)
@@ -414,15 +504,18 @@ def test_footage_at_a_varying_frame_rate_keeps_each_frame_time_and_its_sound(
     assert len(written) == len(times)
     # Every frame where it was, within a millisecond (a frame is 33 ms at the fastest).
     assert max(abs(a - b) for a, b in zip(written, times, strict=True)) < 0.001
-    shown_red = next(t for t, image in zip(written, images, strict=True)
-                     if image[..., 2].mean() > 150 > image[..., 1].mean())
+    shown_red = next(
+        t
+        for t, image in zip(written, images, strict=True)
+        if image[..., 2].mean() > 150 > image[..., 1].mean()
+    )
     assert abs(shown_red - 3.0) < 0.001
     assert abs(_beep_time(out) - shown_red) < 1 / 30
 
 
 def test_a_picture_size_change_midway_is_hidden_at_its_own_size_and_scaled_into_the_output(
-    tmp_path: Path, scene
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, scene: Callable[..., np.ndarray]
+) -> None:
     import av
 
     from installation.leak import leaks
@@ -449,12 +542,12 @@ def test_a_picture_size_change_midway_is_hidden_at_its_own_size_and_scaled_into_
                     out.mux(packet)
             joined.write(part.read_bytes())
             part.unlink()
-    out = tmp_path / "out.mp4"
-    proc = run_cli("anonymize", str(clip), "-o", str(out), "--no-progress", "--strength", "0")
+    anonymized = tmp_path / "out.mp4"
+    proc = run_cli("anonymize", str(clip), "-o", str(anonymized), "--no-progress", "--strength", "0")
     assert proc.returncode == 0, proc.stderr
     warnings = [line for line in proc.stderr.splitlines() if "changes size" in line]
     assert len(warnings) == 1 and "frame 40" in warnings[0] and "800x600" in warnings[0], proc.stderr
-    times, images = _decoded_times(out)
+    times, images = _decoded_times(anonymized)
     assert len(images) == 80 and all(image.shape == (360, 640, 3) for image in images)
     # Each studio frame is scaled to fit 640x360 (0.6 times: 480x360), bars left and right.
     for i in (0, 39):
@@ -511,7 +604,6 @@ def test_the_smallest_pictures_are_written_at_their_own_size(tmp_path: Path, sid
     assert len(images) == 5 and images[0].shape == (side, side, 3)
 
 
-
 @pytest.mark.parametrize("what", ["video", "boxes"])
 def test_a_failed_write_names_the_file_asked_for_not_a_temporary_one(tmp_path: Path, what: str) -> None:
     # A disk that fills up: the child may write no file beyond a limit (EFBIG instead of ENOSPC,
@@ -523,14 +615,21 @@ def test_a_failed_write_names_the_file_asked_for_not_a_temporary_one(tmp_path: P
         clip = _write_clip(tmp_path / "noise.mp4", [i / 10 for i in range(40)], lambda i: noise[i % 4])
         limit = 64_000
     else:
-        clip = _write_clip(tmp_path / "still.mp4", [i / 30 for i in range(1500)],
-                           lambda i: np.full((16, 16, 3), 90, np.uint8), size=(16, 16))
+        clip = _write_clip(
+            tmp_path / "still.mp4",
+            [i / 30 for i in range(1500)],
+            lambda i: np.full((16, 16, 3), 90, np.uint8),
+            size=(16, 16),
+        )
         limit = 50_000
     out, boxes = tmp_path / "out" / "visit.mp4", tmp_path / "boxes" / "visit.json"
-    out.parent.mkdir(), boxes.parent.mkdir()
+    out.parent.mkdir()
+    boxes.parent.mkdir()
     args = ["anonymize", str(clip), "-o", str(out), "--boxes-json", str(boxes), "--no-progress"]
-    code = ("import resource, sys; from installation.cli import main; "
-            f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); sys.exit(main(sys.argv[1:]))")
+    code = (
+        "import resource, sys; from installation.cli import main; "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); sys.exit(main(sys.argv[1:]))"
+    )
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.startswith("installation")]
@@ -569,19 +668,21 @@ def test_sound_that_mp4_cannot_hold_is_refused_before_the_work_with_keep_audio(t
 
 
 def test_at_a_varying_frame_rate_a_face_is_hidden_a_whole_hold_before_it_is_first_seen(
-    tmp_path: Path, scene
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, scene: Callable[..., np.ndarray]
+) -> None:
     # 4 s at 10 fps in the dark, then 30 fps: on average 21 fps. Someone steps in at 6.5 s;
     # with a 2 s hold their face is hidden from 4.5 s on, 60 frames before it is first seen,
     # though at the average rate a hold is only 43 frames.
     times = [i / 10 for i in range(40)] + [4 + i / 30 for i in range(120)]
     empty = scene(size=(320, 240))
     visitor = scene(("astronaut", Box(120, 60, 80, 80)), size=(320, 240))
-    clip = _write_clip(tmp_path / "phone.mp4", times, lambda i: visitor if times[i] > 6.49 else empty,
-                       size=(320, 240))
+    clip = _write_clip(
+        tmp_path / "phone.mp4", times, lambda i: visitor if times[i] > 6.49 else empty, size=(320, 240)
+    )
     out, boxes = tmp_path / "out.mp4", tmp_path / "boxes.json"
-    proc = run_cli("anonymize", str(clip), "-o", str(out), "--boxes-json", str(boxes), "--hold", "2",
-                   "--no-progress")
+    proc = run_cli(
+        "anonymize", str(clip), "-o", str(out), "--boxes-json", str(boxes), "--hold", "2", "--no-progress"
+    )
     assert proc.returncode == 0, proc.stderr
     frames = json.loads(boxes.read_text())["frames"]
     seen = min(e["time"] for e in frames if any(f["missed"] == 0 and not f["ahead"] for f in e["faces"]))

@@ -8,6 +8,7 @@ os.environ["SDL_VIDEODRIVER"] = "dummy"
 
 import argparse
 import queue
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -41,7 +42,7 @@ def _config(cameras: int = 3, **effect: object) -> Config:
 
 
 @pytest.fixture
-def room(request: pytest.FixtureRequest) -> App:
+def room(request: pytest.FixtureRequest) -> Iterator[App]:
     params = getattr(request, "param", {})
     options = RoomOptions(headless=True, size=SIZE, live=params.pop("live", False))
     app = App(_config(**params), options)
@@ -255,12 +256,12 @@ def test_a_mirrored_projection_still_takes_touches_where_the_buttons_appear(tmp_
 def test_a_source_that_fails_shows_signal_lost_and_comes_back(tmp_path: Path) -> None:
     from installation.detect import create_detector
     from installation.pipeline import CameraWorker, Processor
-    from installation.sources import LiveSource, open_source
+    from installation.sources import FrameSource, LiveSource, open_source
     from installation.track import Tracker
 
     opened = {"n": 0}
 
-    def opener() -> object:
+    def opener() -> FrameSource:
         opened["n"] += 1
         if 2 <= opened["n"] <= 4:
             raise SourceError("Door: camera stopped sending (unplugged?)")

@@ -34,11 +34,13 @@ def fake_systemctl(home: Path, monkeypatch: pytest.MonkeyPatch, *, fails: bool =
     script = home / "bin" / "systemctl"
     script.parent.mkdir(exist_ok=True)
     failure = 'echo "Failed to connect to bus: No medium found" >&2; exit 1' if fails else "exit 0"
-    script.write_text(textwrap.dedent(f"""\
+    script.write_text(
+        textwrap.dedent(f"""\
         #!/bin/sh
         echo "$@" >> {calls}
         {failure}
-    """))
+    """)
+    )
     script.chmod(0o755)
     monkeypatch.setenv("PATH", f"{script.parent}{os.pathsep}{os.environ['PATH']}")
     return calls

@@ -22,7 +22,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_full_file_loads_into_typed_values(tmp_path: Path) -> None:
     (tmp_path / "hall.mp4").write_bytes(b"")
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 [effect]
 kind = "pixelate"
 strength = 0.8
@@ -46,7 +48,8 @@ source = "hall.mp4"
 range = "full"
 small_faces = true
 rotate = 180
-""")
+""",
+    )
     cfg = load_config(path)
     assert cfg.path == path.resolve()
     assert cfg.effect.kind is Effect.PIXELATE and cfg.effect.mask is MaskShape.BOX
@@ -63,26 +66,47 @@ rotate = 180
     ("body", "message"),
     [
         ('[[cameras]]\nsource = "nope.mp4"\n', "cameras[0].source: no such file 'nope.mp4'"),
-        ('[[cameras]]\nsource = "pattern:bars"\nrange = "far"\n', "cameras[0].range: expected one of 'short', 'full'"),
-        ('[[cameras]]\nsource = "pattern:bars"\ndetector = "yunet+retina"\n',
-         "cameras[0].detector: detector 'yunet+retina': unknown name 'retina' (choose from yunet, yunet-full, "
-         "yunet-half, blazeface-short, blazeface-full, joined by +) (line 3)"),
-        ('[[cameras]]\nsource = "pattern:bars"\n[detection]\nyunet_model = "own.onnx"\n',
-         "detection.yunet_model: no such file 'own.onnx'"),
+        (
+            '[[cameras]]\nsource = "pattern:bars"\nrange = "far"\n',
+            "cameras[0].range: expected one of 'short', 'full'",
+        ),
+        (
+            '[[cameras]]\nsource = "pattern:bars"\ndetector = "yunet+retina"\n',
+            "cameras[0].detector: detector 'yunet+retina': unknown name 'retina' "
+            "(choose from yunet, yunet-full, yunet-half, blazeface-short, blazeface-full, joined by +) "
+            "(line 3)",
+        ),
+        (
+            '[[cameras]]\nsource = "pattern:bars"\n[detection]\nyunet_model = "own.onnx"\n',
+            "detection.yunet_model: no such file 'own.onnx'",
+        ),
         ('[[cameras]]\nsource = "camera:0?size=big"\n', "cameras[0].source: camera:0?size=big: "),
-        ('[[cameras]]\nsource = "pattern:bars"\nthreshold = 2\n', "cameras[0].threshold: expected a value from"),
-        ('[[cameras]]\nsource = "pattern:bars"\nmirror = "yes"\n', "cameras[0].mirror: expected true or false"),
+        (
+            '[[cameras]]\nsource = "pattern:bars"\nthreshold = 2\n',
+            "cameras[0].threshold: expected a value from",
+        ),
+        (
+            '[[cameras]]\nsource = "pattern:bars"\nmirror = "yes"\n',
+            "cameras[0].mirror: expected true or false",
+        ),
         ('[[cameras]]\nsource = "pattern:bars"\nsorce = "x"\n', "cameras[0].sorce: unknown key"),
         ('[effect]\nkind = "smudge"\n[[cameras]]\nsource = "pattern:bars"\n', "effect.kind: expected one of"),
         ('colour = 1\n[[cameras]]\nsource = "pattern:bars"\n', "colour: unknown key"),
         ("[effect]\n", "cameras: expected at least one"),
-        ('[[cameras]]\nname = "A"\nsource = "pattern:bars"\n[[cameras]]\nname = "A"\nsource = "pattern:bars"\n',
-         "cameras[1].name: duplicate camera name 'A'"),
-        ('[effect]\nkind = "exposed"\nallow_exposed = false\n[[cameras]]\nsource = "pattern:bars"\n',
-         "effect.kind: 'exposed' is not allowed"),
+        (
+            '[[cameras]]\nname = "A"\nsource = "pattern:bars"\n'
+            '[[cameras]]\nname = "A"\nsource = "pattern:bars"\n',
+            "cameras[1].name: duplicate camera name 'A'",
+        ),
+        (
+            '[effect]\nkind = "exposed"\nallow_exposed = false\n[[cameras]]\nsource = "pattern:bars"\n',
+            "effect.kind: 'exposed' is not allowed",
+        ),
         ('[[cameras]]\nsource = "pattern:bars"\n[display]\nsize = "big"\n', "display.size: expected"),
-        ('[[cameras]]\nsource = "pattern:bars"\n[detection]\nshort_range_model = "x.tflite"\n',
-         "detection.short_range_model: no such file 'x.tflite'"),
+        (
+            '[[cameras]]\nsource = "pattern:bars"\n[detection]\nshort_range_model = "x.tflite"\n',
+            "detection.short_range_model: no such file 'x.tflite'",
+        ),
     ],
 )
 def test_errors_name_file_key_and_expectation(tmp_path: Path, body: str, message: str) -> None:
@@ -121,7 +145,8 @@ def test_each_camera_names_its_detector_and_the_room_default_is_used_otherwise()
 
     config = parse_config(
         '[[cameras]]\nsource = "pattern:bars"\n'
-        '[[cameras]]\nsource = "pattern:bars"\ndetector = " YuNet-Half + full "\n', "a.toml"
+        '[[cameras]]\nsource = "pattern:bars"\ndetector = " YuNet-Half + full "\n',
+        "a.toml",
     )
     assert [c.detector for c in config.cameras] == [ROOM_DETECTOR, "yunet-half+blazeface-full"]
 
@@ -129,8 +154,16 @@ def test_each_camera_names_its_detector_and_the_room_default_is_used_otherwise()
 @pytest.mark.parametrize(
     ("keys", "detector", "warning"),
     [
-        ('range = "full"\n', "blazeface-full", "range = 'full' is the older key; write detector = 'blazeface-full' instead"),
-        ('range = "short"\ndetector = "yunet"\n', "yunet", "range = 'short' is ignored: detector = 'yunet' is set (range is the older key)"),
+        (
+            'range = "full"\n',
+            "blazeface-full",
+            "range = 'full' is the older key; write detector = 'blazeface-full' instead",
+        ),
+        (
+            'range = "short"\ndetector = "yunet"\n',
+            "yunet",
+            "range = 'short' is ignored: detector = 'yunet' is set (range is the older key)",
+        ),
     ],
 )
 def test_the_older_range_key_still_works_and_says_once_what_to_write(
@@ -162,11 +195,15 @@ def _refused(tmp_path: Path, text: str) -> str:
     [
         (CAMERA + "threshold = nan\n", "cameras[0].threshold: expected a number, got nan (line 4)"),
         (CAMERA + "threshold = -nan\n", "cameras[0].threshold: expected a number, got nan (line 4)"),
-        ("[tracking]\nhold_seconds = inf\n" + CAMERA,
-         "tracking.hold_seconds: expected a number, got inf (line 2)"),
+        (
+            "[tracking]\nhold_seconds = inf\n" + CAMERA,
+            "tracking.hold_seconds: expected a number, got inf (line 2)",
+        ),
         ("[effect]\nstrength = -inf\n" + CAMERA, "effect.strength: expected a number, got -inf (line 2)"),
-        ("[room]\nidle_seconds = 1" + "0" * 400 + "\n" + CAMERA,
-         "room.idle_seconds: expected a number, got 1000000000"),
+        (
+            "[room]\nidle_seconds = 1" + "0" * 400 + "\n" + CAMERA,
+            "room.idle_seconds: expected a number, got 1000000000",
+        ),
     ],
 )
 def test_numbers_that_are_not_numbers_are_refused(tmp_path: Path, text: str, message: str) -> None:
@@ -193,9 +230,19 @@ def test_control_characters_in_a_setting_are_refused(tmp_path: Path, value: str,
 
 @pytest.mark.parametrize(
     "source",
-    ["camera:0x", "camera:²", "camera:٣", "camera:99999999999999999999", "pattern:bars?frames=²",
-     "pattern:bars?size=３２０x240", "camera:0?fps=３０", "camera:0?fps=1e3", "camera:0?fps=nan",
-     "/dev/video0?size=640x480\\u0000", "camera:0?fourcc=MJ\\u0001G"],
+    [
+        "camera:0x",
+        "camera:²",
+        "camera:٣",
+        "camera:99999999999999999999",
+        "pattern:bars?frames=²",
+        "pattern:bars?size=３２０x240",
+        "camera:0?fps=３０",
+        "camera:0?fps=1e3",
+        "camera:0?fps=nan",
+        "/dev/video0?size=640x480\\u0000",
+        "camera:0?fourcc=MJ\\u0001G",
+    ],
 )
 def test_a_number_inside_a_source_string_takes_only_digits(tmp_path: Path, source: str) -> None:
     message = _refused(tmp_path, f'[[cameras]]\nname = "Door"\nsource = "{source}"\n')
@@ -205,15 +252,21 @@ def test_a_number_inside_a_source_string_takes_only_digits(tmp_path: Path, sourc
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[[cameras]]\nsource = "pattern:bars?size=16384x16384"\n',
-         "size '16384x16384' is outside 16x16 .. 7680x7680"),
+        (
+            '[[cameras]]\nsource = "pattern:bars?size=16384x16384"\n',
+            "size '16384x16384' is outside 16x16 .. 7680x7680",
+        ),
         ('[[cameras]]\nsource = "camera:0?size=1x1"\n', "size '1x1' is outside 16x16 .. 7680x7680"),
-        (CAMERA + '[display]\nsize = "99999x99999"\n',
-         "display.size: '99999x99999' is outside 64x64 .. 7680x7680"),
+        (
+            CAMERA + '[display]\nsize = "99999x99999"\n',
+            "display.size: '99999x99999' is outside 64x64 .. 7680x7680",
+        ),
         (CAMERA + '[display]\nsize = "10x10"\n', "display.size: '10x10' is outside"),
         (CAMERA + '[display]\nsize = "1280x720\\n"\n', "display.size: control character"),
-        ('[[cameras]]\nsource = "pattern:bars"\nname = "' + "Door " * 20 + '"\n',
-         "cameras[0].name: 100 characters, expected at most 60"),
+        (
+            '[[cameras]]\nsource = "pattern:bars"\nname = "' + "Door " * 20 + '"\n',
+            "cameras[0].name: 100 characters, expected at most 60",
+        ),
         ('[[cameras]]\nsource = "' + "a/" * 3000 + 'x.mp4"\n', "cameras[0].source: 6005 characters"),
     ],
 )
@@ -227,8 +280,9 @@ def test_a_port_string_no_backend_understands_is_refused(tmp_path: Path, port: s
     assert f"hardware.port: panel port {port!r}: " in message and message.endswith("(line 5)")
 
 
-@pytest.mark.parametrize("port", ["auto", "AUTO", "none", "off", "mock", "/dev/ttyACM0", "COM3", "loop://",
-                                  "serial:7573"])
+@pytest.mark.parametrize(
+    "port", ["auto", "AUTO", "none", "off", "mock", "/dev/ttyACM0", "COM3", "loop://", "serial:7573"]
+)
 def test_every_port_string_a_backend_understands_is_accepted(tmp_path: Path, port: str) -> None:
     assert load_config(write(tmp_path, f'{CAMERA}[hardware]\nport = "{port}"\n')).hardware.port == port
 
@@ -298,8 +352,9 @@ def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
     assert load_config(path).cameras[0].name == "Door"
 
 
-@pytest.mark.parametrize("text", ["a = " + "[" * 5000 + "]" * 5000 + "\n",
-                                  "a = " + "{b = " * 5000 + "1" + "}" * 5000])
+@pytest.mark.parametrize(
+    "text", ["a = " + "[" * 5000 + "]" * 5000 + "\n", "a = " + "{b = " * 5000 + "1" + "}" * 5000]
+)
 def test_deeply_nested_input_is_refused(tmp_path: Path, text: str) -> None:
     assert _refused(tmp_path, text).endswith("arrays or tables nested too deeply to be a config")
 
@@ -351,7 +406,7 @@ def _anonymize_accepts(tmp_path: Path, option: str, value: object) -> bool:
 
     clip = tmp_path / "clip.avi"
     if not clip.exists():
-        writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+        writer = cv2.VideoWriter(str(clip), cv2.VideoWriter.fourcc(*"MJPG"), 10, (64, 48))
         writer.write(np.zeros((48, 64, 3), np.uint8))
         writer.release()
     parser = argparse.ArgumentParser()
@@ -417,8 +472,12 @@ def test_a_gallery_shows_its_own_captions_and_workshop_texts_named_beside_its_co
     assert shipped.count('"WORKSHOP"') == 1
     ours = shipped.replace('"WORKSHOP"', '"OUR WORKSHOP"')
     (tmp_path / "our-workshop.toml").write_text(ours, encoding="utf-8")
-    config = load_config(write(tmp_path, '[room]\ncaptions_file = "our-captions.toml"\n'
-                                         'explain_file = "our-workshop.toml"\n' + CAMERA))
+    config = load_config(
+        write(
+            tmp_path,
+            '[room]\ncaptions_file = "our-captions.toml"\nexplain_file = "our-workshop.toml"\n' + CAMERA,
+        )
+    )
     # Relative to the config's folder, like every other path in it.
     assert config.room.captions_file == str(tmp_path / "our-captions.toml")
     app = App(config, RoomOptions(headless=True, size=(640, 360), live=False))

@@ -34,7 +34,9 @@ def _schema() -> dict[str, list[dataclasses.Field[typing.Any]]]:
         if typing.get_origin(tp) is list:
             (tp,) = typing.get_args(tp)
         # Older keys (cameras' range) are still read but not offered in a new file.
-        tables[f.name] = [g for g in dataclasses.fields(tp) if not (g.metadata.get("internal") or g.metadata.get("older"))]
+        tables[f.name] = [
+            g for g in dataclasses.fields(tp) if not (g.metadata.get("internal") or g.metadata.get("older"))
+        ]
     return tables
 
 
@@ -63,7 +65,7 @@ def test_the_default_has_every_key_of_the_schema_with_its_doc_and_default(tmp_pa
         for f in fields:
             header = lines.index(f"[[{table}]]" if isinstance(data[table], list) else f"[{table}]")
             at = next(i for i, line in enumerate(lines) if i > header and line.startswith(f"{f.name} = "))
-            comments = []
+            comments: list[str] = []
             i = at - 1
             while i >= 0 and not lines[i].startswith("#") and lines[i].split(" = ")[0].isidentifier():
                 i -= 1  # keys sharing one comment (the weekdays)
@@ -100,14 +102,23 @@ def test_init_dash_prints_the_default(capsys: pytest.CaptureFixture[str]) -> Non
 @pytest.mark.parametrize(
     ("change", "message", "line_of"),
     [
-        (("[effect]\n", '[[cameras]]\nname = "Hall"\nsource = "hall.mp4"\n\n[effect]\n'),
-         "cameras[1].source: no such file 'hall.mp4'", 'source = "hall.mp4"'),
+        (
+            ("[effect]\n", '[[cameras]]\nname = "Hall"\nsource = "hall.mp4"\n\n[effect]\n'),
+            "cameras[1].source: no such file 'hall.mp4'",
+            'source = "hall.mp4"',
+        ),
         (("fps = 60", "fps = 1"), "display.fps: expected a value from 5 to 240, got 1", "fps = 1"),
-        (('layout = "focus"', 'layout = "wall"'), "display.layout: expected one of 'single', 'grid', 'focus'",
-         'layout = "wall"'),
+        (
+            ('layout = "focus"', 'layout = "wall"'),
+            "display.layout: expected one of 'single', 'grid', 'focus'",
+            'layout = "wall"',
+        ),
         (('pin = "0000"', "pin = 1234"), "kiosk.pin: expected a string (in quotes), got 1234", "pin = 1234"),
-        (('monday = "always"', 'monday = "9 to 5"'), "hours.monday: '9 to 5' is not a span",
-         'monday = "9 to 5"'),
+        (
+            ('monday = "always"', 'monday = "9 to 5"'),
+            "hours.monday: '9 to 5' is not a span",
+            'monday = "9 to 5"',
+        ),
         (("fps = 60", "fps = 60\nfsp = 30"), "display.fsp: unknown key", "fsp = 30"),
         (('port = "auto"', 'port = "auto"\nspeed = 9600'), "hardware.speed: unknown key", "speed = 9600"),
     ],
@@ -144,8 +155,11 @@ def test_check_takes_the_file_as_path_or_as_config_like_every_other_command(
 ) -> None:
     path = home / "room.toml"
     path.write_text(default_text())
-    for command in (["config", "check", str(path)], ["config", "check", "--config", str(path)],
-                    ["config", "check", str(path), "--config", str(path)]):
+    for command in (
+        ["config", "check", str(path)],
+        ["config", "check", "--config", str(path)],
+        ["config", "check", str(path), "--config", str(path)],
+    ):
         assert main(command) == 0, command
         assert capsys.readouterr().out.startswith(f"{path}: OK\n")
     assert main(["config", "check", str(path), "--config", str(home / "other.toml")]) == 2
@@ -183,9 +197,11 @@ def test_check_refuses_what_the_room_refuses_with_the_same_one_line(
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
     (home / "notes.onnx").write_text("not a model\n")
     said = {}
-    for command in (["config", "check", "--config", str(path)],
-                    ["run", "--config", str(path), "--headless", "--frames", "1"],
-                    ["kiosk", "--config", str(path), "--headless", "--frames", "1"]):
+    for command in (
+        ["config", "check", "--config", str(path)],
+        ["run", "--config", str(path), "--headless", "--frames", "1"],
+        ["kiosk", "--config", str(path), "--headless", "--frames", "1"],
+    ):
         code = main(command)
         lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("installation ")]
         assert code == 3 and len(lines) == 1, (command, code, lines)

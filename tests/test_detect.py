@@ -128,8 +128,9 @@ def test_is_a_face_detector(detector: BlazeFaceDetector) -> None:
     assert isinstance(detector, FaceDetector)
 
 
-@pytest.mark.parametrize("scene", [skimage.data.coffee, lambda: skimage.data.stereo_motorcycle()[0]],
-                         ids=["coffee", "garage"])
+@pytest.mark.parametrize(
+    "scene", [skimage.data.coffee, lambda: skimage.data.stereo_motorcycle()[0]], ids=["coffee", "garage"]
+)
 def test_reports_nothing_where_there_is_no_face(  # type: ignore[no-untyped-def]
     detector: BlazeFaceDetector, scene, request: pytest.FixtureRequest
 ) -> None:

@@ -31,7 +31,9 @@ def marked(photo: Photo) -> Photo:
     image = photo.image.copy()
     for face in photo.faces:
         b = face.box
-        cv2.ellipse(image, (round(b.cx), round(b.cy)), (round(b.w / 2), round(b.h / 2)), 0, 0, 360, MARKER, -1)
+        cv2.ellipse(
+            image, (round(b.cx), round(b.cy)), (round(b.w / 2), round(b.h / 2)), 0, 0, 360, MARKER, -1
+        )
     return Photo(photo.id, image, photo.faces)
 
 
@@ -44,8 +46,12 @@ def marker_box(image: np.ndarray, near: Box) -> Box | None:
     ys, xs = np.nonzero(hit)
     if len(xs) == 0:
         return None
-    return Box(float(x0 + xs.min()), float(y0 + ys.min()), float(xs.max() - xs.min() + 1),
-               float(ys.max() - ys.min() + 1))
+    return Box(
+        float(x0 + xs.min()),
+        float(y0 + ys.min()),
+        float(xs.max() - xs.min() + 1),
+        float(ys.max() - ys.min() + 1),
+    )
 
 
 @pytest.mark.parametrize("motion", ["pan", "zoom", "roll", "shake"])
@@ -75,16 +81,20 @@ def test_zoom_and_roll_change_the_face_they_follow(composite: Photo) -> None:
 
 def test_face_size_follows_the_zoom_level(composite: Photo) -> None:
     for px in (18, 36, 70, 140, 250):
-        frame = Shot(composite, motion="still", face_px=px, seconds=1.0, size=(1280, 720), seed=1,
-                     target=1).render(0)
+        frame = Shot(
+            composite, motion="still", face_px=px, seconds=1.0, size=(1280, 720), seed=1, target=1
+        ).render(0)
         target = next(f for f in frame.faces if f.track == 2)
         assert target.box.h == pytest.approx(px, rel=0.01)
         assert band_name(target.box.h) == band_name(px)
 
 
 def test_faces_outside_the_view_are_dropped_and_half_out_counted() -> None:
-    photo = Photo("p", np.zeros((400, 400, 3), np.uint8), [PhotoFace(Box(100, 100, 40, 40)),
-                                                           PhotoFace(Box(300, 300, 40, 40))])
+    photo = Photo(
+        "p",
+        np.zeros((400, 400, 3), np.uint8),
+        [PhotoFace(Box(100, 100, 40, 40)), PhotoFace(Box(300, 300, 40, 40))],
+    )
     # A 200x100 frame at scale 1 centred on photo (220, 120): the first face lands at x -20..20,
     # y 30..70 (half beyond the left edge), the second at y 230..270 (below the frame).
     faces = faces_in_view(photo, View(220, 120, 1.0).matrix((200, 100)), (200, 100))
@@ -94,43 +104,60 @@ def test_faces_outside_the_view_are_dropped_and_half_out_counted() -> None:
 
 def test_seeded_frames_repeat_bit_for_bit(composite: Photo) -> None:
     def frames(seed: int) -> list[np.ndarray]:
-        shot = Shot(composite, motion="shake", light="dim", face_px=60, seconds=1.0, size=(320, 180), seed=seed)
+        shot = Shot(
+            composite, motion="shake", light="dim", face_px=60, seconds=1.0, size=(320, 180), seed=seed
+        )
         return [f.image for f in shot.frames()]
 
     first, again, other = frames(7), frames(7), frames(8)
     assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
     assert not all(np.array_equal(a, b) for a, b in zip(first, other, strict=True))
     # A frame rendered on its own is the same frame.
-    alone = Shot(composite, motion="shake", light="dim", face_px=60, seconds=1.0, size=(320, 180), seed=7).render(17)
+    alone = Shot(
+        composite, motion="shake", light="dim", face_px=60, seconds=1.0, size=(320, 180), seed=7
+    ).render(17)
     assert np.array_equal(alone.image, first[17])
 
 
 def test_dim_is_darker_and_noisier(composite: Photo) -> None:
     def frame(light: str) -> np.ndarray:
-        return Shot(composite, motion="still", light=light, face_px=100, seconds=1.0, size=(640, 360),
-                    seed=3).render(4).image
+        return (
+            Shot(composite, motion="still", light=light, face_px=100, seconds=1.0, size=(640, 360), seed=3)
+            .render(4)
+            .image
+        )
 
     normal, dim = frame("normal"), frame("dim")
     assert dim.mean() < 0.75 * normal.mean()
 
     def grain(light: str) -> float:
         # Zoomed out, the frame's corner is the plain wall around the photo: only noise varies there.
-        image = Shot(composite, motion="still", light=light, face_px=30, seconds=1.0, size=(640, 360),
-                     seed=3).render(4).image
+        image = (
+            Shot(composite, motion="still", light=light, face_px=30, seconds=1.0, size=(640, 360), seed=3)
+            .render(4)
+            .image
+        )
         corner = cv2.cvtColor(image[:60, :60], cv2.COLOR_BGR2GRAY).astype(np.float32)
         return float(corner.std())
 
     assert grain("normal") < 1.0
     assert grain("dim") > 4.0
-    flicker = [Shot(composite, motion="still", light="dim", face_px=100, seconds=1.0, size=(320, 180),
-                    seed=3).render(i).image.mean() for i in range(0, 16)]
+    flicker = [
+        Shot(composite, motion="still", light="dim", face_px=100, seconds=1.0, size=(320, 180), seed=3)
+        .render(i)
+        .image.mean()
+        for i in range(0, 16)
+    ]
     assert max(flicker) - min(flicker) > 1.0
 
 
 def test_compressed_frames_lose_fine_detail(composite: Photo) -> None:
     def frame(light: str) -> np.ndarray:
-        return Shot(composite, motion="still", light=light, face_px=100, seconds=1.0, size=(640, 360),
-                    seed=3).render(0).image
+        return (
+            Shot(composite, motion="still", light=light, face_px=100, seconds=1.0, size=(640, 360), seed=3)
+            .render(0)
+            .image
+        )
 
     normal, compressed = frame("normal"), frame("compressed")
     assert 0 < np.abs(normal.astype(int) - compressed.astype(int)).mean() < 12
@@ -184,8 +211,9 @@ def test_rendered_clip_loads_as_ground_truth(tmp_path: Path) -> None:
 def test_small_faces_stay_on_their_truth_when_the_photo_is_shrunk_a_lot(composite: Photo) -> None:
     # At a fifth of its size the photo is first halved twice (area averaging): the face must not
     # drift from its box by that.
-    frame = Shot(marked(composite), motion="still", face_px=30, seconds=1.0, size=(640, 360), seed=9,
-                 target=1).render(0)
+    frame = Shot(
+        marked(composite), motion="still", face_px=30, seconds=1.0, size=(640, 360), seed=9, target=1
+    ).render(0)
     for face in frame.faces:
         seen = marker_box(frame.image, face.box)
         assert seen is not None

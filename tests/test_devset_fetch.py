@@ -101,7 +101,11 @@ def test_a_listed_file_missing_from_the_artifact_is_an_error(tmp_path: Path) -> 
 def test_every_labelled_file_comes_from_a_pinned_source() -> None:
     sources = {s.id: {f.name for f in s.files} for s in load_sources()}
     labels = devset_labels.load_labels()
-    for item in [*labels.photos.values(), *labels.videos.values()]:
+    items: list[devset_labels.Photo | devset_labels.Video] = [
+        *labels.photos.values(),
+        *labels.videos.values(),
+    ]
+    for item in items:
         assert item.file in sources[item.source], f"{item.id}: {item.source}/{item.file} not in sources.json"
 
 

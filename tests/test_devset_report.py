@@ -33,7 +33,9 @@ def room(scene: Callable[..., np.ndarray]) -> np.ndarray:
     return scene(("astronaut", Box(300, 200, 100, 100)), size=(640, 360))
 
 
-def test_collateral_is_nothing_for_an_untouched_frame_and_everything_for_one_hidden_whole(room: np.ndarray) -> None:
+def test_collateral_is_nothing_for_an_untouched_frame_and_everything_for_one_hidden_whole(
+    room: np.ndarray,
+) -> None:
     face = [Box(300, 200, 100, 100)]
     assert collateral(room, room.copy(), face) == 0.0
     assert collateral(room, room.copy(), face, hidden_all=True) == 1.0
@@ -50,14 +52,19 @@ def test_collateral_counts_only_pixels_outside_the_faces(room: np.ndarray) -> No
     free = 640 * 360 - 160 * 160  # the face box grown 1.6x is left out of the count
     assert share == pytest.approx(160 * 360 / free, abs=0.02)
     # Faint changes (sensor-noise sized) are not damage.
-    noisy = np.clip(room.astype(int) + np.random.default_rng(0).integers(-3, 4, room.shape), 0, 255).astype(np.uint8)
+    noisy = np.clip(room.astype(int) + np.random.default_rng(0).integers(-3, 4, room.shape), 0, 255).astype(
+        np.uint8
+    )
     assert collateral(room, noisy, [face]) < 0.01
 
 
 def test_worst_run_is_the_longest_consecutive_leak_of_one_face() -> None:
     def rows(track: int, pattern: str, height: float = 40) -> list[FaceFrame]:
-        return [FaceFrame("c", track, i, height, ch == "x", "normal", "still") for i, ch in enumerate(pattern)
-                if ch != " "]
+        return [
+            FaceFrame("c", track, i, height, ch == "x", "normal", "still")
+            for i, ch in enumerate(pattern)
+            if ch != " "
+        ]
 
     assert longest_leak_run(rows(1, "xx.xxx.x")) == 3
     # A frame without the face breaks the run; two faces leaking at once do not add up.
@@ -99,13 +106,23 @@ def test_missing_devset_says_what_to_run(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_rendered_clip_through_both_paths(tmp_path: Path) -> None:
     astronaut = sample_photos()[0]
-    video = render_clip(Plan("astro-still", astronaut, "still", "normal", 120.0, seed=3), tmp_path, "tune",
-                        seconds=2.0, size=(640, 360))
+    video = render_clip(
+        Plan("astro-still", astronaut, "still", "normal", 120.0, seed=3),
+        tmp_path,
+        "tune",
+        seconds=2.0,
+        size=(640, 360),
+    )
     runs = measure([video], ("anonymize", "live"))
     for name, run in runs.items():
         rows = {(r.group, r.value): r for r in summarise(run)}
-        assert set(rows) == {("total", "all"), ("light", "normal"), ("motion", "still"), ("size", "96-192"),
-                             ("masked", "no")}, name
+        assert set(rows) == {
+            ("total", "all"),
+            ("light", "normal"),
+            ("motion", "still"),
+            ("size", "96-192"),
+            ("masked", "no"),
+        }, name
         total = rows[("total", "all")]
         assert total.face_frames == 60 and len(run.frames) == 60
         # A still, well-lit 120 px face: the installation hides it throughout, and leaves the rest alone.
@@ -119,8 +136,13 @@ def test_rendered_clip_through_both_paths(tmp_path: Path) -> None:
 def test_another_tools_output_video_is_scored_against_the_clips_truth(tmp_path: Path) -> None:
     """An output hiding the face in the first half of the clip only leaks in the second half, in one run."""
     astronaut = sample_photos()[0]
-    video = render_clip(Plan("astro-still", astronaut, "still", "normal", 120.0, seed=3), tmp_path, "tune",
-                        seconds=0.5, size=(640, 360))
+    video = render_clip(
+        Plan("astro-still", astronaut, "still", "normal", 120.0, seed=3),
+        tmp_path,
+        "tune",
+        seconds=0.5,
+        size=(640, 360),
+    )
     truth = load_ground_truth(video)
     frames = []
     capture = cv2.VideoCapture(str(video))
@@ -163,8 +185,9 @@ def test_a_dim_flickering_room_hides_a_mid_sized_face_on_both_paths(tmp_path: Pa
     room's detector before YuNet) lets half of such frames through here.
     """
     hopper = sample_photos()[1]
-    video = render_clip(Plan(f"hopper-{motion}-dim", hopper, motion, "dim", 36.0, seed=5), tmp_path, "tune",
-                        seconds=2.0)
+    video = render_clip(
+        Plan(f"hopper-{motion}-dim", hopper, motion, "dim", 36.0, seed=5), tmp_path, "tune", seconds=2.0
+    )
     runs = measure([video], ("anonymize", "live"))
     for name, run in runs.items():
         rows = {(r.group, r.value): r for r in summarise(run)}

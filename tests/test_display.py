@@ -7,8 +7,10 @@ import os
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -30,12 +32,15 @@ from installation.leak import leak_score
 from installation.resources import font_file
 from installation.state import ControlState, InputKind, PanelEvent, drain_panel_events
 
+if TYPE_CHECKING:
+    from installation.pipeline import Processed
+
 SIZE = (960, 540)
 SANS_REGULAR, SANS_BOLD, MONO = font_file("regular"), font_file("bold"), font_file("mono")
 
 
 @pytest.fixture(scope="module", autouse=True)
-def video() -> None:
+def video() -> Iterator[None]:
     pygame.display.init()
     pygame.font.init()
     yield
@@ -221,7 +226,7 @@ class StillFeed:
         self._processed = Processed
         self.seq = 0
 
-    def latest(self) -> tuple[int, object]:
+    def latest(self) -> tuple[int, Processed | None]:
         self.seq += 1
         effect, strength = self.controls.effect, self.controls.strength
         frame = Frame(self.image, self.seq, self.seq / 30, self.name, captured=time.monotonic())
@@ -521,7 +526,7 @@ class _Flaky:
             )
         return _Status()
 
-    def latest(self) -> tuple[int, object]:
+    def latest(self) -> tuple[int, Processed | None]:
         return self.feed.latest()
 
 
@@ -531,9 +536,10 @@ class _PacedFeed(StillFeed):
     def __init__(self, name: str, controls: ControlState, *, rate: float, max_fps: float | None) -> None:
         super().__init__(name, controls)
         self.rate, self.max_fps, self.now = rate, max_fps, 0.0
-        self._due, self._result = -1, (0, None)
+        self._due = -1
+        self._result: tuple[int, Processed | None] = (0, None)
 
-    def latest(self) -> tuple[int, object]:
+    def latest(self) -> tuple[int, Processed | None]:
         due = int(self.now * self.rate)
         if due != self._due:
             self._due, self._result = due, super().latest()
@@ -543,8 +549,10 @@ class _PacedFeed(StillFeed):
 def _performance(thumbnail_rate: float) -> dict[str, object]:
     """Three seconds of a focused room: the large camera at 30, a thumbnail limited to 10 a second."""
     controls = ControlState(cameras=2)
-    feeds = [_PacedFeed("Large", controls, rate=30, max_fps=None),
-             _PacedFeed("Thumb", controls, rate=thumbnail_rate, max_fps=10)]
+    feeds = [
+        _PacedFeed("Large", controls, rate=30, max_fps=None),
+        _PacedFeed("Thumb", controls, rate=thumbnail_rate, max_fps=10),
+    ]
     renderer = Renderer(feeds, controls, size=SIZE, started=0.0)
     for step in range(181):
         now = step / 60
@@ -607,7 +615,7 @@ class _NotYet:
     name = "Door"
     status = _Status(ok=False, reason="Door: starting", frames=0, fps=0.0)
 
-    def latest(self) -> tuple[int, object]:
+    def latest(self) -> tuple[int, Processed | None]:
         return 0, None
 
 
@@ -631,10 +639,11 @@ class _Failing:
         from installation.pipeline import WorkerStatus
 
         self.inner = inner
-        self.status = WorkerStatus(False, "Door: processing failed (RuntimeError: boom\x00)", 0.0, 40, 0.0,
-                                   failed=True)
+        self.status = WorkerStatus(
+            False, "Door: processing failed (RuntimeError: boom\x00)", 0.0, 40, 0.0, failed=True
+        )
 
-    def latest(self) -> tuple[int, object]:
+    def latest(self) -> tuple[int, Processed | None]:
         return self.inner.latest()
 
 
@@ -663,5 +672,7 @@ def test_text_in_every_size_and_face_keeps_no_font_file_open() -> None:
     before = len(os.listdir("/proc/self/fd"))
     for size in range(10, 90, 7):
         for bold, mono in ((False, False), (True, False), (False, True)):
-            assert fonts.text("隐藏 hidden 12:00", size, (255, 255, 255), bold=bold, mono=mono).get_width() > 0
+            assert (
+                fonts.text("隐藏 hidden 12:00", size, (255, 255, 255), bold=bold, mono=mono).get_width() > 0
+            )
     assert len(os.listdir("/proc/self/fd")) == before

@@ -147,8 +147,9 @@ def test_xset_is_checked_with_what_it_is_for_and_where_it_comes_from(
     xset.chmod(0o755)
     _, lines = doctor(capsys, "--config", str(write_config(home)))
     (found,) = lines_of(lines, "OK", "blanking")
-    assert found == (f"OK    blanking: {xset}: the kiosk turns screen blanking "
-                     "and power saving off while it runs")
+    assert found == (
+        f"OK    blanking: {xset}: the kiosk turns screen blanking and power saving off while it runs"
+    )
 
 
 def test_a_caption_language_without_glyphs_fails(
@@ -169,8 +170,9 @@ def test_a_gallery_caption_the_fonts_cannot_draw_fails_and_names_its_key(
 ) -> None:
     (home / "ours.toml").write_text('[[caption]]\nen = "Watched."\nzh = "龘。"\n', encoding="utf-8")
     config = write_config(home)
-    config.write_text(config.read_text(encoding="utf-8") + '\n[room]\ncaptions_file = "ours.toml"\n',
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[room]\ncaptions_file = "ours.toml"\n', encoding="utf-8"
+    )
     code, lines = doctor(capsys, "--config", str(config))
     (fonts,) = lines_of(lines, "FAIL", "fonts")
     assert fonts.startswith("FAIL  fonts: zh: no glyph for '龘'") and "room.captions_file" in fonts

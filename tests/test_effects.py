@@ -224,7 +224,8 @@ def test_one_face_held_twice_is_hidden_through_both_masks(effect: Effect, mask: 
     before = face
     after = Box(face.x + 12, face.y + 6, face.w * 1.15, face.h * 1.15)
     # On noise every pixel of both cores changes, and none beyond both mask boxes.
-    grain = noise(*image.shape[:2], seed=2)
+    height, width = image.shape[:2]
+    grain = noise(height, width, seed=2)
     out = apply_effect(grain, [before, after], effect, 0.0, shape=mask)
     for box in (before, after):
         core = inside_core(grain.shape, box, 1.3, mask)

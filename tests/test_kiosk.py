@@ -29,6 +29,7 @@ from installation.kiosk import (
     EXIT_CONFIG,
     EXIT_RESTART,
     EXIT_RUNNING,
+    FeedFactory,
     Heartbeat,
     InstanceLock,
     Kiosk,
@@ -118,8 +119,12 @@ def fake_feeds(config: Config, _controls: object) -> list[FakeFeed]:
 
 
 def _config(**settings: object) -> Config:
-    config = Config(cameras=[CameraConfig(source="pattern:bars", name="Door"),
-                             CameraConfig(source="pattern:bars", name="Hall")])
+    config = Config(
+        cameras=[
+            CameraConfig(source="pattern:bars", name="Door"),
+            CameraConfig(source="pattern:bars", name="Hall"),
+        ]
+    )
     config.display.fps = 240  # tests count frames, not seconds
     config.kiosk.pin = PIN
     config.kiosk.aim_seconds = 0
@@ -161,13 +166,18 @@ def stalls() -> list[str]:
 def make_kiosk(home: Path, clock: Clock, stalls: list[str]) -> Iterator[object]:
     made: list[Kiosk] = []
 
-    def make(config: Config | None = None, **kwargs: object) -> Kiosk:
-        watchdog = Watchdog(10.0, clock=clock.monotonic, on_stall=stalls.append,
-                            heartbeat=Heartbeat(heartbeat_path()))
+    def make(config: Config | None = None, *, feeds: FeedFactory = fake_feeds, **kwargs: object) -> Kiosk:
+        watchdog = Watchdog(
+            10.0, clock=clock.monotonic, on_stall=stalls.append, heartbeat=Heartbeat(heartbeat_path())
+        )
         kiosk = Kiosk(
-            config or _config(), RoomOptions(headless=True, size=SIZE, live=False),
-            clock=clock.now, monotonic=clock.monotonic, feeds=kwargs.pop("feeds", fake_feeds),
-            watchdog=watchdog, **kwargs,  # type: ignore[arg-type]
+            config or _config(),
+            RoomOptions(headless=True, size=SIZE, live=False),
+            clock=clock.now,
+            monotonic=clock.monotonic,
+            feeds=feeds,
+            watchdog=watchdog,
+            **kwargs,  # type: ignore[arg-type]
         )
         kiosk.closed_fps = 1000  # tests count frames, not seconds
         kiosk.start()
@@ -525,8 +535,9 @@ def test_the_watchdog_gives_up_when_frames_stop_reaching_the_screen(
 def test_the_heartbeat_is_written_only_while_frames_flow(home: Path) -> None:
     now = [0.0]
     path = home / "beat"
-    dog = Watchdog(10.0, clock=lambda: now[0], heartbeat=Heartbeat(path, interval=2.0),
-                   on_stall=lambda r: None)
+    dog = Watchdog(
+        10.0, clock=lambda: now[0], heartbeat=Heartbeat(path, interval=2.0), on_stall=lambda r: None
+    )
     dog.frame()
     dog.check()
     pid, written, frames = path.read_text().split()
@@ -558,8 +569,9 @@ def test_a_stalled_screen_ends_the_process_with_the_restart_code_and_logs_why(ho
         dog.check()
         print("still running")
     """)
-    done = subprocess.run([sys.executable, "-c", script], env=_env(home), capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=_env(home), capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == EXIT_RESTART, done.stderr
     assert "still running" not in done.stdout
     logged = (log_dir / "monitoring-room.log").read_text()
@@ -575,7 +587,10 @@ def test_a_second_kiosk_says_one_is_running_and_exits(home: Path) -> None:
         assert running_pid() == os.getpid()
         done = subprocess.run(
             [sys.executable, "-m", "installation", "kiosk", "--demo", "--headless", "--frames", "1"],
-            env=_env(home), capture_output=True, text=True, timeout=120,
+            env=_env(home),
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     assert done.returncode == EXIT_RUNNING
     assert f"already running (pid {os.getpid()})" in done.stderr
@@ -583,8 +598,10 @@ def test_a_second_kiosk_says_one_is_running_and_exits(home: Path) -> None:
 
 
 def test_the_lock_goes_with_its_process_however_it_ends(home: Path) -> None:
-    script = ("import os; from installation.kiosk import InstanceLock, lock_path; "
-              "InstanceLock(lock_path()).acquire(); os._exit(9)")
+    script = (
+        "import os; from installation.kiosk import InstanceLock, lock_path; "
+        "InstanceLock(lock_path()).acquire(); os._exit(9)"
+    )
     assert subprocess.run([sys.executable, "-c", script], env=_env(home), timeout=60).returncode == 9
     assert running_pid() is None
     with InstanceLock(lock_path()):
@@ -599,7 +616,10 @@ def test_the_kiosk_command_runs_logs_beats_and_stops_cleanly_on_sigterm(home: Pa
     config.write_text(CONFIG_TOML.format(second="Hall", source="pattern:bars?size=320x180"), encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", "installation", "kiosk", "--headless", "--config", str(config)],
-        env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     beat = home / "run" / "monitoring-room" / "heartbeat"
     try:
@@ -625,9 +645,21 @@ def test_a_config_error_at_start_exits_with_the_config_code(home: Path) -> None:
     config = home / "monitoring.toml"
     config.write_text(CONFIG_TOML.format(second="Hall", source="hall.mp4"), encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "installation", "kiosk", "--headless", "--frames", "1",
-         "--config", str(config)],
-        env=_env(home), capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "installation",
+            "kiosk",
+            "--headless",
+            "--frames",
+            "1",
+            "--config",
+            str(config),
+        ],
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == EXIT_CONFIG
     said = f"{config}: cameras[1].source: no such file 'hall.mp4' (line 8)"
@@ -697,14 +729,16 @@ def test_screen_blanking_is_switched_off_and_put_back(tmp_path: Path) -> None:
     calls = tmp_path / "calls"
     xset = tmp_path / "bin" / "xset"
     xset.parent.mkdir()
-    xset.write_text(textwrap.dedent(f"""\
+    xset.write_text(
+        textwrap.dedent(f"""\
         #!/bin/sh
         echo "$@" >> {calls}
         if [ "$1" = q ]; then
           printf '  prefer blanking:  yes    allow exposures:  yes\\n'
           printf '  timeout:  300    cycle:  600\\n  DPMS is Enabled\\n'
         fi
-    """))
+    """)
+    )
     xset.chmod(0o755)
     blanking = ScreenBlanking(environ={"DISPLAY": ":7", "PATH": str(xset.parent)})
     blanking.disable()
@@ -717,7 +751,12 @@ def test_screen_blanking_is_switched_off_and_put_back(tmp_path: Path) -> None:
 
 def test_without_an_x_display_xset_is_left_alone(tmp_path: Path) -> None:
     ran: list[object] = []
-    blanking = ScreenBlanking(run=lambda *a, **k: ran.append(a), environ={"PATH": "/usr/bin:/bin"})
+
+    def run(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+        ran.append(args)
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    blanking = ScreenBlanking(run=run, environ={"PATH": "/usr/bin:/bin"})
     blanking.disable()
     blanking.restore()
     assert ran == []
@@ -752,8 +791,9 @@ def test_a_crash_is_logged_with_its_traceback(home: Path) -> None:
         t.start(); t.join()
         raise RuntimeError("the room fell over")
     """)
-    done = subprocess.run([sys.executable, "-c", script], env=_env(home), capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=_env(home), capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 1 and "the room fell over" in done.stderr
     logged = (log_dir / "monitoring-room.log").read_text()
     assert "crash in camera-Door: ZeroDivisionError" in logged

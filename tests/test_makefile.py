@@ -60,8 +60,13 @@ def _project(tmp_path: Path, pythons: dict[str, str]) -> tuple[Path, dict[str, s
 
 def _make(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     assert MAKE is not None
-    return subprocess.run([MAKE, "--no-print-directory", "-C", str(project), "setup", *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [MAKE, "--no-print-directory", "-C", str(project), "setup", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def _venv_python(project: Path) -> str:

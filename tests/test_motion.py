@@ -18,7 +18,9 @@ WIDTH, HEIGHT = 1280, 720
 @cache
 def world() -> np.ndarray:
     """The astronaut photo, enlarged to 2048 px square: more than a 720p view can hold."""
-    image = cv2.resize(cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), (2048, 2048), interpolation=cv2.INTER_CUBIC)
+    image = cv2.resize(
+        cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), (2048, 2048), interpolation=cv2.INTER_CUBIC
+    )
     image.setflags(write=False)
     return image
 
@@ -26,7 +28,7 @@ def world() -> np.ndarray:
 def view(scale: float = 1.0, angle: float = 0.0, x: float = 0.0, y: float = 0.0) -> np.ndarray:
     """A 720p camera looking at the world's middle, zoomed by ``scale``, rolled by ``angle`` degrees
     (counter-clockwise on screen) and moved ``x``, ``y`` pixels (the view, not the scene)."""
-    m = cv2.getRotationMatrix2D((1024.0, 1024.0), angle, scale)
+    m: np.ndarray = cv2.getRotationMatrix2D((1024.0, 1024.0), angle, scale)
     m[:, 2] -= (1024 - WIDTH / 2 + x, 1024 - HEIGHT / 2 + y)
     return cv2.warpAffine(world(), m, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR)
 
@@ -77,7 +79,8 @@ def test_a_view_that_jumps_elsewhere_is_lost() -> None:
     estimator.estimate(view())
     rng = np.random.default_rng(3)
     other = cv2.GaussianBlur(rng.integers(0, 255, (HEIGHT, WIDTH, 3), np.uint8), (0, 0), 6)
-    other = cv2.normalize(other, None, 0, 255, cv2.NORM_MINMAX)
+    # OpenCV's stubs require dst, which the function takes as None (a new array).
+    other = cv2.normalize(other, None, 0, 255, cv2.NORM_MINMAX)  # type: ignore[call-overload]
     motion = estimator.estimate(other)
     assert motion.lost and not motion.known
 

@@ -29,7 +29,7 @@ def test_writes_h264_with_size_rate_and_count(tmp_path: Path, w: int, h: int) ->
         stream = c.streams.video[0]
         assert stream.codec_context.name == "h264"
         assert (stream.width, stream.height) == (w, h)
-        assert abs(float(stream.average_rate) - 29.97) < 0.01
+        assert stream.average_rate is not None and abs(float(stream.average_rate) - 29.97) < 0.01
         assert sum(1 for _ in c.decode(stream)) == 12
         assert not c.streams.audio
 
@@ -153,8 +153,9 @@ def test_remove_stale_removes_only_what_killed_runs_on_this_machine_left(tmp_pat
     from installation.output import remove_stale, temporary_beside
 
     mine = temporary_beside(tmp_path / "visit.mp4", ".partial.mp4")
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     dead_pid = int(dead.stdout)
     killed = mine.name.replace(f".pid{os.getpid()}@", f".pid{dead_pid}@")
     with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as alive:

@@ -53,8 +53,14 @@ def _leaks(original: Path, recorded: Path, frames: int) -> list[float]:
 
 def _cli(*args: str, stdin: int | None = subprocess.DEVNULL) -> subprocess.Popen[str]:
     env = dict(os.environ, SDL_VIDEODRIVER="dummy")
-    return subprocess.Popen([sys.executable, "-m", "installation", "record", *args], stdin=stdin,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "installation", "record", *args],
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def test_record_writes_a_clip_whose_faces_do_not_leak(
@@ -77,8 +83,17 @@ def test_record_writes_a_clip_whose_faces_do_not_leak(
 def test_unblurred_without_a_terminal_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "faces.mp4"
     # The right words, but piped in: nobody is shown the reminder, so it does not count.
-    proc = _cli("--camera", "Kiosk", "--seconds", "1", "-o", str(out), "--headless", "--unblurred",
-                stdin=subprocess.PIPE)
+    proc = _cli(
+        "--camera",
+        "Kiosk",
+        "--seconds",
+        "1",
+        "-o",
+        str(out),
+        "--headless",
+        "--unblurred",
+        stdin=subprocess.PIPE,
+    )
     _, err = proc.communicate(f"{CONSENT_PHRASE}\n", timeout=120)
     assert proc.returncode == 2
     lines = err.strip().splitlines()
@@ -93,8 +108,9 @@ def test_unblurred_needs_the_confirmation_typed_at_a_terminal(
     out = tmp_path / "faces.mp4"
     master, terminal = pty.openpty()
     try:
-        proc = _cli("--camera", "Kiosk", "--seconds", "1", "-o", str(out), "--headless", "--unblurred",
-                    stdin=terminal)
+        proc = _cli(
+            "--camera", "Kiosk", "--seconds", "1", "-o", str(out), "--headless", "--unblurred", stdin=terminal
+        )
         os.close(terminal)
         os.write(master, f"{typed}\n".encode())
         _, err = proc.communicate(timeout=120)
@@ -122,8 +138,15 @@ def test_the_recording_mark_is_on_screen_while_recording(tmp_path: Path) -> None
         return shown
 
     try:
-        result = record_clip(find_camera(config, "Kiosk"), config, tmp_path / "clip.mp4", seconds=1,
-                             effect=Effect.PIXELATE, strength=0.5, show=show)
+        result = record_clip(
+            find_camera(config, "Kiosk"),
+            config,
+            tmp_path / "clip.mp4",
+            seconds=1,
+            effect=Effect.PIXELATE,
+            strength=0.5,
+            show=show,
+        )
     finally:
         screen.close()
     assert result.frames == 30 and len(seen) == 30
@@ -141,18 +164,44 @@ def test_recording_is_announced_only_once_the_camera_delivers(
     damaged = tmp_path / "door.mp4"
     damaged.write_bytes(bytes(range(256)) * 40)  # a camera that does not open: not a video
     config = tmp_path / "room.toml"
-    config.write_text(f'[[cameras]]\nname = "Door"\nsource = "{damaged}"\n\n[hardware]\nport = "none"\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'[[cameras]]\nname = "Door"\nsource = "{damaged}"\n\n[hardware]\nport = "none"\n', encoding="utf-8"
+    )
     caplog.set_level("INFO")
-    code = main(["record", "--config", str(config), "--camera", "Door", "--seconds", "1",
-                 "-o", str(tmp_path / "clip.mp4"), "--headless"])
+    code = main(
+        [
+            "record",
+            "--config",
+            str(config),
+            "--camera",
+            "Door",
+            "--seconds",
+            "1",
+            "-o",
+            str(tmp_path / "clip.mp4"),
+            "--headless",
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith("installation record: --camera Door: ")
     assert not [r for r in caplog.records if "RECORDING" in r.getMessage()]
     assert not (tmp_path / "clip.mp4").exists()
     # A camera that works: the announcement comes, with the picture it records.
-    assert main(["record", "--camera", "Kiosk", "--seconds", "0.2", "-o", str(tmp_path / "clip.mp4"),
-                 "--headless"]) == 0
+    assert (
+        main(
+            [
+                "record",
+                "--camera",
+                "Kiosk",
+                "--seconds",
+                "0.2",
+                "-o",
+                str(tmp_path / "clip.mp4"),
+                "--headless",
+            ]
+        )
+        == 0
+    )
     (announced,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("RECORDING Kiosk (")]
     assert announced.startswith("RECORDING Kiosk (1280x720 at 30 fps) for 0.2 s")
 
@@ -160,8 +209,15 @@ def test_recording_is_announced_only_once_the_camera_delivers(
 def test_stopping_a_recording_keeps_nothing(tmp_path: Path) -> None:
     config = demo_config()
     with pytest.raises(KeyboardInterrupt):
-        record_clip(find_camera(config, "Kiosk"), config, tmp_path / "clip.mp4", seconds=2,
-                    effect=Effect.BLUR, strength=0.5, show=lambda image, elapsed, total: elapsed < 0.5)
+        record_clip(
+            find_camera(config, "Kiosk"),
+            config,
+            tmp_path / "clip.mp4",
+            seconds=2,
+            effect=Effect.BLUR,
+            strength=0.5,
+            show=lambda image, elapsed, total: elapsed < 0.5,
+        )
     assert list(tmp_path.iterdir()) == []
 
 

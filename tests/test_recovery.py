@@ -252,8 +252,11 @@ class SilentCamera:
 
 @pytest.mark.parametrize(
     "silent_urls",
-    [["rtsp://127.0.0.1:{port}/live"], ["http://127.0.0.1:{port}/video.mjpg"],
-     ["rtsp://127.0.0.1:{port}/one", "http://127.0.0.1:{port}/two.mjpg"]],
+    [
+        ["rtsp://127.0.0.1:{port}/live"],
+        ["http://127.0.0.1:{port}/video.mjpg"],
+        ["rtsp://127.0.0.1:{port}/one", "http://127.0.0.1:{port}/two.mjpg"],
+    ],
     ids=["rtsp", "http", "two silent"],
 )
 def test_a_camera_that_never_answers_holds_up_neither_the_others_nor_closing(
@@ -265,8 +268,12 @@ def test_a_camera_that_never_answers_holds_up_neither_the_others_nor_closing(
     # The silent cameras first: they are opening while the others open, and again while they reconnect.
     sources = [url.format(port=silent.port) for url in silent_urls]
     sources += [str(door), "pattern:bars?size=320x240", str(hall)][: 4 - len(sources)]
-    config = Config(cameras=[CameraConfig(source=source, name=f"C{i + 1}", detector="yunet-half")
-                             for i, source in enumerate(sources)])
+    config = Config(
+        cameras=[
+            CameraConfig(source=source, name=f"C{i + 1}", detector="yunet-half")
+            for i, source in enumerate(sources)
+        ]
+    )
     config.display.fps = 120
     config.display.layout = "grid"
     stuck, others = set(range(len(silent_urls))), set(range(len(silent_urls), 4))

@@ -21,8 +21,13 @@ def at(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
 def gallery() -> Schedule:
     """Tuesday to Saturday 10-18 with a lunch break on Saturday; Sunday and Monday closed."""
     return Schedule.from_strings(
-        {"tuesday": "10:00-18:00", "wednesday": "10:00-18:00", "thursday": "10:00-20:30",
-         "friday": "10:00-18:00", "saturday": "10:00-13:00, 14:00-18:00"},
+        {
+            "tuesday": "10:00-18:00",
+            "wednesday": "10:00-18:00",
+            "thursday": "10:00-20:30",
+            "friday": "10:00-18:00",
+            "saturday": "10:00-13:00, 14:00-18:00",
+        },
         closed=["2025-12-25", "2025-12-31..2026-01-01"],
         default="closed",
     )

@@ -23,6 +23,7 @@ import pytest
 from installation.errors import ConfigError, SourceError
 from installation.geometry import Frame
 from installation.sources import (
+    FrameSource,
     LiveSource,
     SourceSpecError,
     list_clips,
@@ -188,7 +189,11 @@ def test_bad_source_string_names_it(spec: str, says: str) -> None:
 def test_source_strings_parse() -> None:
     camera = parse_spec("camera:2?size=1920x1080&fps=30&fourcc=yuyv")
     assert (camera.kind, camera.target, camera.size, camera.fps, camera.fourcc) == (
-        "camera", "2", (1920, 1080), 30.0, "YUYV"
+        "camera",
+        "2",
+        (1920, 1080),
+        30.0,
+        "YUYV",
     )
     device = parse_spec("/dev/v4l/by-id/usb-Cam-video-index0?size=1280x720")
     assert (device.kind, device.size) == ("device", (1280, 720))
@@ -377,9 +382,10 @@ def test_failing_source_reports_loss_retries_and_recovers(
 
     monkeypatch.setattr("installation.sources.live.retry_delay", recorded_delay)
     cable = FlakyCable(frames_before_failing=5)
-    with caplog.at_level(logging.INFO, logger="installation.sources"), LiveSource(
-        "flaky", opener=cable.open
-    ) as live:
+    with (
+        caplog.at_level(logging.INFO, logger="installation.sources"),
+        LiveSource("flaky", opener=cable.open) as live,
+    ):
         assert wait_until(lambda: live.status.frames >= 5, within=5)
         assert wait_until(lambda: not live.status.ok, within=1)
         lost = live.status
@@ -477,7 +483,12 @@ def test_stuck_readers_asked_to_stop_together_share_one_wait() -> None:
     from installation.sources.live import STOP_WAIT
 
     answer = threading.Event()
-    lives = [LiveSource(f"stuck {i}", opener=lambda: answer.wait(30) and None) for i in range(4)]  # type: ignore[misc]
+
+    def stuck() -> FrameSource:
+        answer.wait(30)
+        raise SourceError("no answer")
+
+    lives = [LiveSource(f"stuck {i}", opener=stuck) for i in range(4)]
     for live in lives:
         live.start()
     time.sleep(0.2)

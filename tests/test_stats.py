@@ -99,15 +99,18 @@ def test_a_room_run_appends_each_finished_minute_and_the_rest_on_close(tmp_path:
     # The clock stands still until the camera's first face is on screen (however long the
     # detector takes to start on a busy machine), then counts frames at 30 a second.
     first: list[int] = []
-    counter = attach_stats(app, directory=tmp_path,
-                           clock=lambda: start + (app.frames - first[0]) / 30 if first else start)
+    counter = attach_stats(
+        app, directory=tmp_path, clock=lambda: start + (app.frames - first[0]) / 30 if first else start
+    )
     assert counter is not None
     path = tmp_path / "stats.csv"
     app.start()
     try:
+        renderer = app.renderer
+        assert renderer is not None
         for _ in range(900):
             app.step()
-            view = app.renderer.views[0]
+            view = renderer.views[0]
             if view.processed is not None and view.processed.faces:
                 first.append(app.frames)
                 break
@@ -116,7 +119,8 @@ def test_a_room_run_appends_each_finished_minute_and_the_rest_on_close(tmp_path:
         for key in (pygame.K_p, pygame.K_UP, pygame.K_UP, pygame.K_UP, pygame.K_l):  # one drag-like gesture
             pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=""))
         app.step()
-        spot = app.renderer.pointer.find("effect.exposed")
+        spot = renderer.pointer.find("effect.exposed")
+        assert spot is not None
         pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=spot.rect.center, button=1))
         pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=spot.rect.center, button=1))
         while app.frames < first[0] + 90:
@@ -156,15 +160,15 @@ def test_cameras_on_the_bundled_footage_are_counted_apart_from_visitors(
     door = tmp_path / "door.mp4"  # a recording of our own, not the bundled footage
     door.write_bytes(Path(kiosk.source).read_bytes())
     config.cameras = [kiosk, CameraConfig(source=str(door), name="Door")]
-    counter = attach_stats(App(config, RoomOptions(headless=True)), directory=tmp_path,
-                           clock=lambda: EPOCH)
+    counter = attach_stats(App(config, RoomOptions(headless=True)), directory=tmp_path, clock=lambda: EPOCH)
     assert counter is not None
     for camera in ("Kiosk", "Door", "Door"):
         counter.control(ControlChange("effect", "pixelate", InputKind.TOUCH), camera)
     counter.close()
     with open(stats_file(tmp_path), encoding="utf-8", newline="") as f:
         assert sorted((line[0], line[2], line[6]) for line in list(csv.reader(f))[1:]) == [
-            ("demo", "Kiosk", "1"), ("minute", "Door", "2"),
+            ("demo", "Kiosk", "1"),
+            ("minute", "Door", "2"),
         ]
     assert main(["stats", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -238,17 +242,25 @@ def test_camera_names_lose_no_row_and_never_become_formulas(
 ) -> None:
     """Camera names are free text in the config; the file must survive any of them, in the room's own
     reader and in a spreadsheet."""
-    names = ["Hall\nEast", "Door\u2028West", "Foyer\r\nSouth", '=HYPERLINK("http://example.com","x")',
-             "+41 entrance", "-1 floor", "@SUM(A1:A9)", "'=quoted already", "Stairs, upper"]
+    names = [
+        "Hall\nEast",
+        "Door\u2028West",
+        "Foyer\r\nSouth",
+        '=HYPERLINK("http://example.com","x")',
+        "+41 entrance",
+        "-1 floor",
+        "@SUM(A1:A9)",
+        "'=quoted already",
+        "Stairs, upper",
+    ]
     path = stats_file(tmp_path)
-    StatsLog(path).append([Row("minute", _minute(10, i), name, Counts(faces_seen=i + 1))
-                           for i, name in enumerate(names)])
+    StatsLog(path).append(
+        [Row("minute", _minute(10, i), name, Counts(faces_seen=i + 1)) for i, name in enumerate(names)]
+    )
     reading = StatsLog(path).read()
     assert not reading.problems
     assert [r.counts.faces_seen for r in reading.rows] == list(range(1, len(names) + 1))
-    assert [r.camera for r in reading.rows] == [
-        "Hall East", "Door West", "Foyer  South", *names[3:]
-    ]
+    assert [r.camera for r in reading.rows] == ["Hall East", "Door West", "Foyer  South", *names[3:]]
     # One physical line a row, and no cell a spreadsheet would evaluate.
     text = path.read_text(encoding="utf-8")
     assert len(text.splitlines()) == len(names) + 1
@@ -278,8 +290,12 @@ def test_a_statistics_file_from_older_versions_still_loads(tmp_path: Path) -> No
     reading = StatsLog(path).read()
     assert not reading.problems
     assert [(r.kind, r.camera, r.counts.faces_seen) for r in reading.rows] == [
-        ("minute", "Kiosk", 2), ("minute", "Hall\nEast", 1), ("minute", "Door\u2028West", 3),
-        ("minute", "=1+1", 4), ("session", "", 0), ("minute", "Kiosk", 5),
+        ("minute", "Kiosk", 2),
+        ("minute", "Hall\nEast", 1),
+        ("minute", "Door\u2028West", 3),
+        ("minute", "=1+1", 4),
+        ("session", "", 0),
+        ("minute", "Kiosk", 5),
     ]
     assert reading.rows[0].counts.hidden_s == 40.0 and reading.sessions == 2
 
@@ -298,12 +314,29 @@ def test_a_line_cut_short_inside_a_quoted_name_costs_that_line_only(tmp_path: Pa
 
 def test_stats_plot_writes_a_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     log = StatsLog(stats_file(tmp_path))
-    log.append([
-        Row("minute", _minute(14, 5), "Kiosk", Counts(faces_seen=4, hidden_s=200.0, exposed_s=15.0,
-                                                       by_touch=6, effect_changes=4, strength_changes=2)),
-        Row("minute", _minute(15, 40), "Hall", Counts(faces_seen=9, hidden_s=540.0, by_panel=2,
-                                                      camera_changes=2)),
-    ])
+    log.append(
+        [
+            Row(
+                "minute",
+                _minute(14, 5),
+                "Kiosk",
+                Counts(
+                    faces_seen=4,
+                    hidden_s=200.0,
+                    exposed_s=15.0,
+                    by_touch=6,
+                    effect_changes=4,
+                    strength_changes=2,
+                ),
+            ),
+            Row(
+                "minute",
+                _minute(15, 40),
+                "Hall",
+                Counts(faces_seen=9, hidden_s=540.0, by_panel=2, camera_changes=2),
+            ),
+        ]
+    )
     png = tmp_path / "chart.png"
     assert main(["stats", "--data-dir", str(tmp_path), "--plot", str(png)]) == 0
     assert f"chart written to {png}" in capsys.readouterr().out
@@ -330,8 +363,16 @@ def test_reset_starts_a_new_session_and_deletes_nothing(
     message = capsys.readouterr().out
     assert "Started session 2" in message and "Nothing was deleted" in message
     assert path.read_text(encoding="utf-8").startswith(before)
-    StatsLog(path).append([Row("minute", datetime.now().replace(second=0, microsecond=0), "Kiosk",
-                               Counts(faces_seen=1, hidden_s=4.0))])
+    StatsLog(path).append(
+        [
+            Row(
+                "minute",
+                datetime.now().replace(second=0, microsecond=0),
+                "Kiosk",
+                Counts(faces_seen=1, hidden_s=4.0),
+            )
+        ]
+    )
     assert main(["stats", "--data-dir", str(tmp_path), "--session"]) == 0
     session = capsys.readouterr().out
     assert "session 2 of 2" in session
@@ -344,10 +385,12 @@ def test_reset_starts_a_new_session_and_deletes_nothing(
 def test_since_keeps_later_minutes_and_a_bad_value_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    StatsLog(stats_file(tmp_path)).append([
-        Row("minute", _minute(9, 0), "Kiosk", Counts(faces_seen=5)),
-        Row("minute", _minute(11, 0), "Kiosk", Counts(faces_seen=2)),
-    ])
+    StatsLog(stats_file(tmp_path)).append(
+        [
+            Row("minute", _minute(9, 0), "Kiosk", Counts(faces_seen=5)),
+            Row("minute", _minute(11, 0), "Kiosk", Counts(faces_seen=2)),
+        ]
+    )
     assert main(["stats", "--data-dir", str(tmp_path), "--since", "2024-05-01 10:00"]) == 0
     out = capsys.readouterr().out
     assert next(line for line in out.splitlines() if line.startswith("Kiosk")).split()[1] == "2"

@@ -37,10 +37,20 @@ def _closed_port() -> int:
 
 
 def _installation(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = _env(MONITORING_ROOM_DATA_DIR=str(home / "data"), XDG_STATE_HOME=str(home / "state"),
-               XDG_CONFIG_HOME=str(home / "config"), XDG_RUNTIME_DIR=str(home))
-    return subprocess.run([sys.executable, "-m", "installation", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    env = _env(
+        MONITORING_ROOM_DATA_DIR=str(home / "data"),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_RUNTIME_DIR=str(home),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "installation", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_native_libraries_write_to_the_debug_log_not_the_terminal(tmp_path: Path) -> None:
@@ -73,8 +83,11 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path, args
         [Row("minute", datetime(2024, 5, 1, 10, m), "Kiosk", Counts(faces_seen=1)) for m in range(3)]
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "installation", *args], cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, env=_env(MONITORING_ROOM_DATA_DIR=str(tmp_path)),
+        [sys.executable, "-m", "installation", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(MONITORING_ROOM_DATA_DIR=str(tmp_path)),
     )
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()  # long before the interpreter has started, let alone written
@@ -112,7 +125,13 @@ print("\\n".join(started))
 
 def test_loading_the_detectors_starts_no_process() -> None:
     """Importing mediapipe once ran ldconfig, gcc and ld (looking for a sound library) at every start."""
-    result = subprocess.run([sys.executable, "-c", SPAWN_AUDIT, str(KIOSK)], cwd=ROOT, env=_env(),
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", SPAWN_AUDIT, str(KIOSK)],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""

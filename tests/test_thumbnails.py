@@ -114,7 +114,9 @@ def _until(app: App, done: Callable[[], bool], frames: int = 1500) -> bool:
 def test_a_camera_whose_processing_stalls_is_hidden_not_shown_stale() -> None:
     detector = _Blocking()
     worker = CameraWorker(
-        LiveSource("Door", opener=lambda: open_source("pattern:bars?size=320x240&fps=30", name="Door", loop=True)),
+        LiveSource(
+            "Door", opener=lambda: open_source("pattern:bars?size=320x240&fps=30", name="Door", loop=True)
+        ),
         Processor(detector, Tracker(), name="Door"),
         lambda: (Effect.BLUR, 0.5),
     )

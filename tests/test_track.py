@@ -335,8 +335,7 @@ def test_a_still_face_is_followed_while_the_view_pans_and_the_detector_misses() 
         for i, (view, truth) in enumerate(panning_view(pan, Box(500, 130, FACE, FACE))):
             motion = estimator.estimate(view)
             seen = [detect(truth, rng)] if i < 5 or i == len(pan) - 1 else []
-            faces = tracker.update(seen, i / FPS, (view.shape[1], view.shape[0]),
-                                   motion if follow else None)
+            faces = tracker.update(seen, i / FPS, (view.shape[1], view.shape[0]), motion if follow else None)
             out = apply_effect(view, [f.box for f in faces], Effect.BLUR, 0.0)
             covered.append(leak(view, out, truth) < LEAK_THRESHOLD)
             if follow and 5 <= i < len(pan) - 1:

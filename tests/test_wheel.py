@@ -25,15 +25,26 @@ DEVELOPMENT_SCRIPTS = ("assets/footage/generate.py", "assets/fonts/make_subset.p
 #: The footage is most of the wheel (about 6 MB); anything near this is something that should not be in it.
 MAX_WHEEL_BYTES = 15 * 1024**2
 #: What pip says when it cannot reach the package index (without retries, only the last).
-OFFLINE = ("Failed to establish a new connection", "Temporary failure in name resolution",
-           "Network is unreachable", "NewConnectionError", "ConnectTimeoutError", "ProxyError",
-           "(from versions: none)")
+OFFLINE = (
+    "Failed to establish a new connection",
+    "Temporary failure in name resolution",
+    "Network is unreachable",
+    "NewConnectionError",
+    "ConnectTimeoutError",
+    "ProxyError",
+    "(from versions: none)",
+)
 
 
 def _pip(*args: str, python: str = sys.executable, cwd: Path | None = None) -> None:
     """Run pip; skip (outside CI) when it failed for want of the network, fail otherwise."""
-    result = subprocess.run([python, "-m", "pip", *args], cwd=cwd, capture_output=True, text=True,
-                            env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    result = subprocess.run(
+        [python, "-m", "pip", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
     if result.returncode == 0:
         return
     output = result.stdout + result.stderr
@@ -64,17 +75,24 @@ def test_the_wheel_holds_the_footage_fonts_texts_and_weights_and_no_development_
     # Every shipped file of the checkout, under the package: "assets/x" is "installation/assets/x".
     shipped = [
         *(p for p in (ROOT / "assets" / "footage").iterdir() if p.suffix in (".mp4", ".json")),
-        *(ROOT / "assets" / "fonts").glob("*.otf"), *(ROOT / "assets" / "fonts").glob("*.ttf"),
+        *(ROOT / "assets" / "fonts").glob("*.otf"),
+        *(ROOT / "assets" / "fonts").glob("*.ttf"),
         ROOT / "assets" / "fonts" / "OFL.txt",
         ROOT / "assets" / "captions" / "captions.toml",
         ROOT / "assets" / "explain" / "explain.toml",
     ]
     assert len(shipped) >= 14  # four clips with their ground truth, three fonts, the licence, two texts
-    missing = [name for name in ("installation/" + p.relative_to(ROOT).as_posix() for p in shipped)
-               if name not in names]
+    missing = [
+        name
+        for name in ("installation/" + p.relative_to(ROOT).as_posix() for p in shipped)
+        if name not in names
+    ]
     assert not missing, f"not in the wheel: {missing}"
-    weights = {"installation/detect/weights/face_detection_yunet_2023mar.onnx",
-               "installation/detect/weights/LICENSE", "installation/detect/weights/README.md"}
+    weights = {
+        "installation/detect/weights/face_detection_yunet_2023mar.onnx",
+        "installation/detect/weights/LICENSE",
+        "installation/detect/weights/README.md",
+    }
     assert weights <= names
     scripts = {"installation/" + script for script in DEVELOPMENT_SCRIPTS}
     assert all((ROOT / script).is_file() for script in DEVELOPMENT_SCRIPTS)  # the names are still right
@@ -95,12 +113,26 @@ def test_the_wheel_installed_elsewhere_runs_the_demo_from_another_folder(wheel: 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", XDG_STATE_HOME=str(tmp_path / "state"))
     where = subprocess.run(
-        [python, "-c", "import installation, installation.resources as r; print(installation.__file__); "
-                       "print(r.footage_dir())"],
-        cwd=elsewhere, env=env, capture_output=True, text=True, check=True,
+        [
+            python,
+            "-c",
+            "import installation, installation.resources as r; print(installation.__file__); "
+            "print(r.footage_dir())",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     # The package and its footage come from the new environment, not from the checkout.
     assert all(Path(p).is_relative_to(venv) for p in where), where
-    demo = subprocess.run([str(venv / "bin" / "installation"), "demo", "--headless", "--frames", "60"],
-                          cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
+    demo = subprocess.run(
+        [str(venv / "bin" / "installation"), "demo", "--headless", "--frames", "60"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert demo.returncode == 0, demo.stderr[-4000:]

@@ -45,8 +45,11 @@ SIZE = (1280, 720)
 FPS = 30.0
 SANS_REGULAR, SANS_BOLD = font_file("regular"), font_file("bold")
 # Two clear faces, one half-hearted one and some face-like texture: scores spread from 0.1 to 0.9.
-GROUP = (("astronaut", Box(150, 250, 150, 150)), ("grace", Box(560, 250, 110, 110)),
-         ("astronaut", Box(950, 300, 80, 80)))
+GROUP = (
+    ("astronaut", Box(150, 250, 150, 150)),
+    ("grace", Box(560, 250, 110, 110)),
+    ("astronaut", Box(950, 300, 80, 80)),
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +58,13 @@ def short() -> Iterator[object]:
         yield detector
 
 
-def _screen(surface: pygame.Surface) -> np.ndarray:
+def _screen(surface: pygame.Surface | None) -> np.ndarray:
+    assert surface is not None
     return pygame.surfarray.array3d(surface).swapaxes(0, 1)[:, :, ::-1].copy()  # BGR rows
 
 
 def _count(image: np.ndarray, colour: tuple[int, int, int], rect: pygame.Rect) -> int:
-    part = image[rect.top:rect.bottom, rect.left:rect.right].astype(int)
+    part = image[rect.top : rect.bottom, rect.left : rect.right].astype(int)
     return int((np.abs(part - colour[::-1]).sum(axis=2) < 40).sum())
 
 
@@ -102,6 +106,7 @@ def test_moving_the_threshold_slider_changes_the_number_of_detections(
             else:
                 pytest.fail("no new processed frame arrived")
             processed = renderer.views[0].processed
+            assert processed is not None
             # Every detection is drawn on the model's view (a face where the squares overlap, on both).
             drawn = {d.score for boxes in renderer._model.boxes for d in boxes}
             assert drawn == {d.score for d in processed.detections}
@@ -196,8 +201,13 @@ def test_the_model_line_names_the_detector_in_use_in_each_language() -> None:
     yunet = ModelInput((ModelWindow("yunet", whole, (1280, 720)), ModelWindow("yunet", whole, (640, 360))))
     assert describe_model(yunet, words, "en") == "YuNet: whole frame at 1280 × 720 + 640 × 360 pixels"
     assert describe_model(yunet, words, "zh") == "YuNet: 整个画面，1280 × 720 + 640 × 360 像素"
-    near = ModelInput((ModelWindow("blazeface-short", Box(0, 0, 720, 720), (128, 128)),
-                       ModelWindow("blazeface-short", Box(560, 0, 720, 720), (128, 128))), tiles=3)
+    near = ModelInput(
+        (
+            ModelWindow("blazeface-short", Box(0, 0, 720, 720), (128, 128)),
+            ModelWindow("blazeface-short", Box(560, 0, 720, 720), (128, 128)),
+        ),
+        tiles=3,
+    )
     line = describe_model(near, words, "zh")
     assert line.startswith("BlazeFace（近处）: 2 个 128 × 128 像素的方块") and "3 个高清小块" in line
 
@@ -223,7 +233,8 @@ def test_model_view_keeps_hidden_what_the_feed_hides(scene: Callable[..., np.nda
     (seen,) = model_view(original, model)
     blurred = apply_effect(original, [face], Effect.BLUR, 0.5)
     (hidden,) = model_view(blurred, model)
-    assert leak_score(seen, seen, small_face) > 0.9
+    unchanged = leak_score(seen, seen, small_face)
+    assert unchanged is not None and unchanged > 0.9
     shown = leak_score(seen, hidden, small_face)
     assert shown is not None and shown < 0.5
 
@@ -241,7 +252,9 @@ def test_evasion_timer_starts_when_the_tracked_face_disappears_and_stops_when_it
     face_scene, empty = scene(("astronaut", Box(540, 200, 200, 200))), scene()
     processor = Processor(short, Tracker(hold_seconds=1.0))  # type: ignore[arg-type]
     timer = EvasionTimer()
-    last_seen = started = stopped = None
+    last_seen: float | None = None
+    started: float | None = None
+    stopped: float | None = None
     running = []
     for i in range(180):
         t = i / FPS
@@ -257,12 +270,13 @@ def test_evasion_timer_starts_when_the_tracked_face_disappears_and_stops_when_it
         if timer.running and started is None:
             started = t
             assert not out.faces  # it starts the moment the tracker lets go of the face ...
+            assert last_seen is not None
             assert timer.elapsed(t) == pytest.approx(t - last_seen)  # ... counted from the last sighting
-    assert last_seen == pytest.approx(29 / FPS)
+    assert last_seen is not None and last_seen == pytest.approx(29 / FPS)
     assert not any(running[:30])  # seen
     assert started is not None and 1.0 <= started < 2.2  # held for the tracker's hold, then lost
     assert stopped is not None and 4.0 <= stopped < 4.2  # found again within a few frames
-    assert not timer.running and not any(running[round(stopped * FPS):])
+    assert not timer.running and not any(running[round(stopped * FPS) :])
     assert timer.last == pytest.approx(stopped - last_seen)
     assert timer.best == timer.last
     # A shorter escape later does not beat the best; the best stays for the session.
@@ -328,8 +342,10 @@ def test_the_explanation_covers_detection_failure_and_what_is_kept_in_both_langu
 
 def test_an_explanation_file_missing_a_language_names_the_file_and_entry(tmp_path: Path) -> None:
     broken = tmp_path / "explain.toml"
-    broken.write_text(explain_file().read_text(encoding="utf-8").replace('zh.body = "不保存', 'xx = "不保存'),
-                      encoding="utf-8")
+    broken.write_text(
+        explain_file().read_text(encoding="utf-8").replace('zh.body = "不保存', 'xx = "不保存'),
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError, match=r"explain.toml: section\[2\].body: needs both"):
         load_explanation(broken)
 
@@ -339,15 +355,30 @@ def test_an_explanation_file_missing_a_language_names_the_file_and_entry(tmp_pat
 
 def test_workshop_command_draws_the_screen_in_the_chosen_language(tmp_path: Path) -> None:
     config = tmp_path / "room.toml"
-    config.write_text('[room]\nlanguage = "zh"\n'
-                      '[[cameras]]\nname = "Bars"\nsource = "pattern:bars?size=640x360"\n', encoding="utf-8")
+    config.write_text(
+        '[room]\nlanguage = "zh"\n[[cameras]]\nname = "Bars"\nsource = "pattern:bars?size=640x360"\n',
+        encoding="utf-8",
+    )
     shot = tmp_path / "workshop.png"
     # Parsed as the command line does, run without the room's log file (a test writes none).
-    args = build_parser().parse_args(["workshop", "--config", str(config), "--headless", "--size", "960x540",
-                                      "--frames", "20", "--screenshot", str(shot), "--no-stats"])
+    args = build_parser().parse_args(
+        [
+            "workshop",
+            "--config",
+            str(config),
+            "--headless",
+            "--size",
+            "960x540",
+            "--frames",
+            "20",
+            "--screenshot",
+            str(shot),
+            "--no-stats",
+        ]
+    )
     assert args.func(args) == 0
     image = cv2.imread(str(shot))
     assert image.shape == (540, 960, 3)
     # The explanation panel under the feed carries text (not an empty band).
     r = workshop_regions(960, 540).explain
-    assert image[r.top:r.bottom, r.left:r.right].std() > 10
+    assert image[r.top : r.bottom, r.left : r.right].std() > 10

@@ -101,7 +101,11 @@ class BlazeFaceDetector(FrameDetector):
     SCORE_OFFSET = 0.3
 
     def __init__(
-        self, engine: Engine, *, threshold: float = DEFAULT_THRESHOLD, input_scale: float = 1.0,
+        self,
+        engine: Engine,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        input_scale: float = 1.0,
         squares: bool = False,
     ) -> None:
         self._engine = engine
@@ -135,7 +139,9 @@ class BlazeFaceDetector(FrameDetector):
             count = math.ceil(width / height)
             step = (width - height) / (count - 1)
             side = float(height)
-            return [ModelWindow(label, Box(float(round(i * step)), 0.0, side, side), tensor) for i in range(count)]
+            return [
+                ModelWindow(label, Box(float(round(i * step)), 0.0, side, side), tensor) for i in range(count)
+            ]
         return [ModelWindow(label, Box(0.0, 0.0, float(width), float(height)), tensor)]
 
     def close(self) -> None:

@@ -2,8 +2,9 @@
 
 Each member sees the whole frame; one threshold set on the combination is
 handed to every member, which compares it with its own scores after its own
-offset (see :class:`~installation.detect.blazeface.FrameDetector`). The boxes are merged with the same suppression each
-detector uses inside itself, so a face two members both find is reported once.
+offset (see :class:`~installation.detect.blazeface.FrameDetector`). The boxes
+are merged with the same suppression each detector uses inside itself, so a
+face two members both find is reported once.
 """
 
 from __future__ import annotations

@@ -121,13 +121,15 @@ class TasksShortRange:
                 box = detection.bounding_box
                 # The Tasks API cuts fractions towards zero (and an edge beyond the image to 0), so
                 # the far edges may lie up to a pixel further out: take the pixel, to hide rather than show.
-                found.append((
-                    x0 + box.origin_x,
-                    y0 + box.origin_y,
-                    box.width + 1.0,
-                    box.height + 1.0,
-                    float(detection.categories[0].score),
-                ))
+                found.append(
+                    (
+                        x0 + box.origin_x,
+                        y0 + box.origin_y,
+                        box.width + 1.0,
+                        box.height + 1.0,
+                        float(detection.categories[0].score),
+                    )
+                )
             out.append(found)
         return out
 
@@ -241,12 +243,16 @@ class GraphFullRange:
             for region in regions if regions is not None else [Box(0, 0, width, height)]:
                 self._timestamp += 1
                 roi = rect_pb2.NormalizedRect(
-                    x_center=region.cx / width, y_center=region.cy / height,
-                    width=region.w / width, height=region.h / height,
+                    x_center=region.cx / width,
+                    y_center=region.cy / height,
+                    width=region.w / width,
+                    height=region.h / height,
                 )
                 stamp = self._timestamp
                 self._graph.add_packet_to_input_stream(f"image_{lane}", image.at(stamp))
-                self._graph.add_packet_to_input_stream(f"roi_{lane}", packet_creator.create_proto(roi).at(stamp))
+                self._graph.add_packet_to_input_stream(
+                    f"roi_{lane}", packet_creator.create_proto(roi).at(stamp)
+                )
                 stamps.append(stamp)
                 lane = (lane + 1) % self.lanes
             plans.append((width, height, stamps))
@@ -255,19 +261,21 @@ class GraphFullRange:
         for width, height, stamps in plans:
             with self._lock:
                 found = [self._results.pop(stamp, []) for stamp in stamps]
-            out.append([
+            out.append(
                 [
-                    (
-                        d.location_data.relative_bounding_box.xmin * width,
-                        d.location_data.relative_bounding_box.ymin * height,
-                        d.location_data.relative_bounding_box.width * width,
-                        d.location_data.relative_bounding_box.height * height,
-                        float(d.score[0]),
-                    )
-                    for d in detections
+                    [
+                        (
+                            d.location_data.relative_bounding_box.xmin * width,
+                            d.location_data.relative_bounding_box.ymin * height,
+                            d.location_data.relative_bounding_box.width * width,
+                            d.location_data.relative_bounding_box.height * height,
+                            float(d.score[0]),
+                        )
+                        for d in detections
+                    ]
+                    for detections in found
                 ]
-                for detections in found
-            ])
+            )
         return out
 
     def close(self) -> None:

@@ -138,7 +138,9 @@ class TiledDetector(BlazeFaceDetector):
         count = min(total, self.tiles_per_step if count is None else max(0, count))
         chosen = [(self._next + i) % total for i in range(count)]
         self._next = (self._next + count) % total
-        return self._run(image, width, height, chosen, whole_frame=whole_frame, focus=focus, remember=remember)
+        return self._run(
+            image, width, height, chosen, whole_frame=whole_frame, focus=focus, remember=remember
+        )
 
     def _focus_tiles(self, boxes: Sequence[Box], width: int, height: int) -> list[Box]:
         """A square tile of the scaled frame on each box, centred, inside the frame.

@@ -102,8 +102,14 @@ class Photo:
     def wall(self) -> tuple[float, float, float]:
         """The colour the camera sees around the photo: the median of its outermost pixels."""
         img = self.image
-        ring = np.concatenate([img[:2].reshape(-1, 3), img[-2:].reshape(-1, 3),
-                               img[:, :2].reshape(-1, 3), img[:, -2:].reshape(-1, 3)])
+        ring = np.concatenate(
+            [
+                img[:2].reshape(-1, 3),
+                img[-2:].reshape(-1, 3),
+                img[:, :2].reshape(-1, 3),
+                img[:, -2:].reshape(-1, 3),
+            ]
+        )
         b, g, r = np.median(ring, axis=0)
         return float(b), float(g), float(r)
 
@@ -137,10 +143,12 @@ class View:
         a = math.radians(self.roll)
         c, s = self.scale * math.cos(a), self.scale * math.sin(a)
         # Rotate and scale about the photo point, then put it at the frame centre.
-        return np.array([
-            [c, -s, w / 2 - (c * self.cx - s * self.cy)],
-            [s, c, h / 2 - (s * self.cx + c * self.cy)],
-        ])
+        return np.array(
+            [
+                [c, -s, w / 2 - (c * self.cx - s * self.cy)],
+                [s, c, h / 2 - (s * self.cx + c * self.cy)],
+            ]
+        )
 
 
 def map_box(box: Box, matrix: np.ndarray) -> Box:
@@ -174,8 +182,13 @@ class FilmedFace:
 
     def as_truth(self) -> dict[str, object]:
         """The face as an entry of a ground-truth ``frames`` list (``assets/footage`` format)."""
-        return {"track": self.track, "box": [round(v, 1) for v in (self.box.x, self.box.y, self.box.w, self.box.h)],
-                "occluded": round(self.occluded, 3), "outside": round(self.outside, 3), "yaw": round(self.yaw)}
+        return {
+            "track": self.track,
+            "box": [round(v, 1) for v in (self.box.x, self.box.y, self.box.w, self.box.h)],
+            "occluded": round(self.occluded, 3),
+            "outside": round(self.outside, 3),
+            "yaw": round(self.yaw),
+        }
 
 
 @dataclass
@@ -197,11 +210,14 @@ def faces_in_view(photo: Photo, matrix: np.ndarray, size: tuple[int, int]) -> li
         if inside <= 0.0:
             continue
         outside = max(0.0, 1.0 - inside / box.area) if box.area else 1.0
-        out.append(FilmedFace(i, box, outside if outside > 1e-6 else 0.0, face.occluded, face.masked, face.yaw))
+        out.append(
+            FilmedFace(i, box, outside if outside > 1e-6 else 0.0, face.occluded, face.masked, face.yaw)
+        )
     return out
 
 
 # -- motions -------------------------------------------------------------------------------
+
 
 class Motion:
     """A seeded path of the view over time. ``home`` is the view the motion moves about."""
@@ -286,8 +302,15 @@ class Shake(Motion):
     def __init__(self, home: View, seconds: float, rng: np.random.Generator) -> None:
         super().__init__(home, seconds, rng)
         amplitude = rng.uniform(4.0, 12.0) / home.scale
-        self.waves = [(rng.uniform(0.7, 6.0), rng.uniform(0, 2 * math.pi), rng.uniform(0, 2 * math.pi),
-                       amplitude / (k + 1)) for k in range(4)]
+        self.waves = [
+            (
+                rng.uniform(0.7, 6.0),
+                rng.uniform(0, 2 * math.pi),
+                rng.uniform(0, 2 * math.pi),
+                amplitude / (k + 1),
+            )
+            for k in range(4)
+        ]
         self.roll_waves = [(rng.uniform(0.5, 3.0), rng.uniform(0, 2 * math.pi)) for _ in range(2)]
 
     def at(self, t: float) -> View:
@@ -298,11 +321,17 @@ class Shake(Motion):
 
 
 _MOTIONS: dict[str, type[Motion]] = {
-    "still": Motion, "pan": Pan, "zoom": Zoom, "roll": Roll, "whip": Whip, "shake": Shake,
+    "still": Motion,
+    "pan": Pan,
+    "zoom": Zoom,
+    "roll": Roll,
+    "whip": Whip,
+    "shake": Shake,
 }
 
 
 # -- light ---------------------------------------------------------------------------------
+
 
 class Light:
     """What the sensor and encoder do to a finished frame (``normal``: nothing)."""
@@ -328,7 +357,7 @@ class Light:
             # pushed up by its gain shows it.
             gain = self.exposure * (1.0 + 0.15 * math.sin(2 * math.pi * 2.0 * t + self.flicker_phase))
             encoded = np.arange(256, dtype=np.float32) / 255.0
-            table = np.clip(255.0 * (encoded ** self.GAMMA * gain) ** (1 / self.GAMMA), 0, 255)
+            table = np.clip(255.0 * (encoded**self.GAMMA * gain) ** (1 / self.GAMMA), 0, 255)
             dim = cv2.LUT(image, table.astype(np.uint8)).astype(np.float32)
             noise = np.random.default_rng((self.seed, index)).standard_normal(image.shape, dtype=np.float32)
             dim += noise * np.float32(self.noise)
@@ -348,6 +377,7 @@ class Light:
 
 
 # -- the camera ----------------------------------------------------------------------------
+
 
 @dataclass
 class Shot:
@@ -405,11 +435,17 @@ class Shot:
             # A pixel centre of level k sits at photo 2^k * (x + 0.5) - 0.5.
             # Pixel u of level k covers photo pixels 2^k u .. 2^k (u + 1): its centre is at
             # photo 2^k u + (2^k - 1) / 2.
-            shift = (2 ** k - 1) / 2
-            matrix[:, 2] += matrix[:, :2] @ np.array([shift, shift]) / 2 ** k
-            matrix[:, :2] *= 2 ** k
-        return cv2.warpAffine(self.photo.level(k), matrix, self.size, flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=self.photo.wall)
+            shift = (2**k - 1) / 2
+            matrix[:, 2] += matrix[:, :2] @ np.array([shift, shift]) / 2**k
+            matrix[:, :2] *= 2**k
+        return cv2.warpAffine(
+            self.photo.level(k),
+            matrix,
+            self.size,
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=self.photo.wall,
+        )
 
     def _smear(self, a: View, b: View) -> float:
         """How far (frame pixels) any corner of the frame moves from view ``a`` to ``b``."""
@@ -438,10 +474,11 @@ class Shot:
                 acc += self._warp(self.path.at(t - exposure / 2 + exposure * (k + 0.5) / n))
             image = np.clip(acc / n + 0.5, 0, 255).astype(np.uint8)
         image = self.lighting.apply(image, t, index)
-        return FilmedFrame(index, t, image, view, faces_in_view(self.photo, view.matrix(self.size), self.size))
+        return FilmedFrame(
+            index, t, image, view, faces_in_view(self.photo, view.matrix(self.size), self.size)
+        )
 
     def frames(self) -> Iterator[FilmedFrame]:
         """Every frame in order. Seeded: the same shot gives the same frames, bit for bit."""
         for i in range(self.frame_count):
             yield self.render(i)
-

@@ -69,8 +69,13 @@ def load_sources(path: Path = SOURCES_FILE) -> list[Source]:
     doc = json.loads(Path(path).read_text())
     return [
         Source(
-            raw["id"], raw["registry"], raw["package"], raw["version"], raw["artifact"],
-            raw["artifact_sha256"], tuple(SourceFile(f["path"], f["sha256"]) for f in raw["files"]),
+            raw["id"],
+            raw["registry"],
+            raw["package"],
+            raw["version"],
+            raw["artifact"],
+            raw["artifact_sha256"],
+            tuple(SourceFile(f["path"], f["sha256"]) for f in raw["files"]),
         )  # fmt: skip
         for raw in doc["sources"]
     ]

@@ -84,8 +84,10 @@ def sample_photos() -> list[Photo]:
         raise UsageError(f"--sample needs scikit-image and matplotlib: {exc}") from None
     astronaut = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
     hopper = cv2.imread(str(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
-    return [Photo("astronaut", astronaut, [PhotoFace(SAMPLE_FACES["astronaut"])], source="scikit-image"),
-            Photo("grace_hopper", hopper, [PhotoFace(SAMPLE_FACES["grace_hopper"])], source="matplotlib")]
+    return [
+        Photo("astronaut", astronaut, [PhotoFace(SAMPLE_FACES["astronaut"])], source="scikit-image"),
+        Photo("grace_hopper", hopper, [PhotoFace(SAMPLE_FACES["grace_hopper"])], source="matplotlib"),
+    ]
 
 
 @dataclass(frozen=True)
@@ -133,13 +135,30 @@ def _target(photo: Photo) -> int:
     return max(range(len(photo.faces)), key=lambda i: photo.faces[i].box.area)
 
 
-def render_clip(item: Plan, folder: Path, part: str, *, seconds: float = 5.0, fps: float = 30.0,
-                size: tuple[int, int] = (1280, 720), crf: int = 20) -> Path:
+def render_clip(
+    item: Plan,
+    folder: Path,
+    part: str,
+    *,
+    seconds: float = 5.0,
+    fps: float = 30.0,
+    size: tuple[int, int] = (1280, 720),
+    crf: int = 20,
+) -> Path:
     """Film one planned clip into ``folder/<name>.mp4`` with ``<name>.json`` beside it; returns the video."""
     from installation.output import VideoWriter
 
-    shot = Shot(item.photo, motion=item.motion, light=item.light, face_px=item.face_px, seconds=seconds,
-                fps=fps, size=size, seed=item.seed, target=_target(item.photo))
+    shot = Shot(
+        item.photo,
+        motion=item.motion,
+        light=item.light,
+        face_px=item.face_px,
+        seconds=seconds,
+        fps=fps,
+        size=size,
+        seed=item.seed,
+        target=_target(item.photo),
+    )
     video = folder / f"{item.name}.mp4"
     frames: list[list[dict[str, object]]] = []
     with VideoWriter(video, fps=fps, size=size, crf=crf) as writer:
@@ -154,14 +173,17 @@ def render_clip(item: Plan, folder: Path, part: str, *, seconds: float = 5.0, fp
         "fps": fps,
         "frame_count": len(frames),
         "range": CLIP_RANGE,
-        "description": f"Photo {item.photo.id} ({item.photo.source or 'unknown source'}) filmed by the virtual "
-                       f"camera: {item.motion}, {item.light}, target face about {item.face_px:g} px high.",
+        "description": f"Photo {item.photo.id} ({item.photo.source or 'unknown source'}) "
+        f"filmed by the virtual camera: {item.motion}, {item.light}, "
+        f"target face about {item.face_px:g} px high.",
         "part": part,
         "condition": shot.condition(),
         "photo": item.photo.id,
         "seed": item.seed,
-        "tracks": [{"track": i, "photo": item.photo.id, "flipped": False, "masked": face.masked, "note": ""}
-                   for i, face in enumerate(item.photo.faces, start=1)],
+        "tracks": [
+            {"track": i, "photo": item.photo.id, "flipped": False, "masked": face.masked, "note": ""}
+            for i, face in enumerate(item.photo.faces, start=1)
+        ],
     }
     head = json.dumps(doc, indent=2)
     body = ",\n".join("    " + json.dumps(faces, separators=(",", ":")) for faces in frames)
@@ -172,8 +194,16 @@ def render_clip(item: Plan, folder: Path, part: str, *, seconds: float = 5.0, fp
     return video
 
 
-def render_part(photos: Sequence[Photo], part: str, *, root: Path | None = None, shots: int = SHOTS_PER_PART,
-                seconds: float = 5.0, size: tuple[int, int] = (1280, 720), quiet: bool = False) -> list[Path]:
+def render_part(
+    photos: Sequence[Photo],
+    part: str,
+    *,
+    root: Path | None = None,
+    shots: int = SHOTS_PER_PART,
+    seconds: float = 5.0,
+    size: tuple[int, int] = (1280, 720),
+    quiet: bool = False,
+) -> list[Path]:
     """Render a part's clips, replacing what its folder held; returns the videos."""
     folder = clips_dir(part, root)
     folder.mkdir(parents=True, exist_ok=True)
@@ -189,14 +219,22 @@ def render_part(photos: Sequence[Photo], part: str, *, root: Path | None = None,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m installation.devset.render", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", choices=(*PARTS, "all"), default="all", help="which part of the split (default all)")
-    parser.add_argument("--sample", action="store_true",
-                        help="film the astronaut and Grace Hopper portraits into clips/sample instead "
-                             "(not the development set: for trying things out)")
+    parser = argparse.ArgumentParser(
+        prog="python -m installation.devset.render", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--part", choices=(*PARTS, "all"), default="all", help="which part of the split (default all)"
+    )
+    parser.add_argument(
+        "--sample",
+        action="store_true",
+        help="film the astronaut and Grace Hopper portraits into clips/sample instead "
+        "(not the development set: for trying things out)",
+    )
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each clip (default 5)")
-    parser.add_argument("--shots", type=int, default=0, help=f"clips per part (default {SHOTS_PER_PART}; "
-                                                             "--sample: 12)")
+    parser.add_argument(
+        "--shots", type=int, default=0, help=f"clips per part (default {SHOTS_PER_PART}; --sample: 12)"
+    )
     args = parser.parse_args(argv)
     try:
         if not 1.0 <= args.seconds <= 60.0:
@@ -216,7 +254,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InstallationError as exc:
         print(f"render: {exc}", file=sys.stderr)
         return exc.exit_code
-    print(f"{total} clips in {time.perf_counter() - t0:.0f} s under {devset_root() / 'clips'}", file=sys.stderr)
+    print(
+        f"{total} clips in {time.perf_counter() - t0:.0f} s under {devset_root() / 'clips'}", file=sys.stderr
+    )
     return 0
 
 

@@ -82,16 +82,24 @@ class DetectorChoice:
         from installation.config import CameraConfig
         from installation.detect import ROOM_DETECTOR
 
-        return CameraConfig(source=str(video), name=truth.clip, detector=self.detector or ROOM_DETECTOR,
-                            small_faces=self.small_faces, threshold=self.threshold,
-                            detect_every=self.detect_every or 1)
+        return CameraConfig(
+            source=str(video),
+            name=truth.clip,
+            detector=self.detector or ROOM_DETECTOR,
+            small_faces=self.small_faces,
+            threshold=self.threshold,
+            detect_every=self.detect_every or 1,
+        )
 
     def anonymize_options(self, truth: GroundTruth) -> dict[str, Any]:
         """Keyword arguments of :func:`installation.anonymize.anonymize_file`."""
         from installation.detect import ANONYMIZE_DETECTOR
 
-        options: dict[str, Any] = {"detector": self.detector or ANONYMIZE_DETECTOR,
-                                   "small_faces": self.small_faces, "threshold": self.threshold}
+        options: dict[str, Any] = {
+            "detector": self.detector or ANONYMIZE_DETECTOR,
+            "small_faces": self.small_faces,
+            "threshold": self.threshold,
+        }
         if self.detect_every:
             options["detect_every"] = self.detect_every
         return options
@@ -140,7 +148,9 @@ class PathRun:
     hidden_known: bool = True
 
 
-def collateral(original: np.ndarray, output: np.ndarray, faces: Iterable[Box], *, hidden_all: bool = False) -> float:
+def collateral(
+    original: np.ndarray, output: np.ndarray, faces: Iterable[Box], *, hidden_all: bool = False
+) -> float:
     """The share of pixels outside every true face (grown 1.6x) that the output changed visibly.
 
     >>> img = np.full((40, 60, 3), 100, np.uint8)
@@ -172,7 +182,8 @@ def longest_leak_run(faces: Iterable[FaceFrame], min_px: float = RUN_MIN_PX) -> 
     Only face-frames of at least ``min_px`` count; a frame where the face is
     absent, smaller or hidden ends the run.
 
-    >>> rows = [FaceFrame("c", 1, i, 40, leaked, "normal", "still") for i, leaked in enumerate([1, 1, 0, 1, 1, 1])]
+    >>> leaks = [1, 1, 0, 1, 1, 1]
+    >>> rows = [FaceFrame("c", 1, i, 40, leaked, "normal", "still") for i, leaked in enumerate(leaks)]
     >>> longest_leak_run(rows)
     3
     """
@@ -220,8 +231,12 @@ def summarise(run: PathRun) -> list[Row]:
     """The report's rows for one path: in total, then per light, motion, size band and mask."""
     rows = []
 
-    def row(group: str, value: str, face_pred: Callable[[FaceFrame], bool],
-            frame_pred: Callable[[Any], bool] | None) -> None:
+    def row(
+        group: str,
+        value: str,
+        face_pred: Callable[[FaceFrame], bool],
+        frame_pred: Callable[[FrameScore], bool] | None,
+    ) -> None:
         faces = [f for f in run.faces if face_pred(f)]
         r = Row(group, value, len(faces), sum(f.leaked for f in faces), longest_leak_run(faces))
         if frame_pred is not None:
@@ -241,17 +256,23 @@ def summarise(run: PathRun) -> list[Row]:
 
     row("total", "all", lambda f: True, lambda f: True)
     for light in LIGHTS:
-        row("light", light, lambda f, v=light: f.light == v, lambda f, v=light: f.light == v)
+        row("light", light, _has("light", light), _has("light", light))
     for motion in MOTIONS:
-        row("motion", motion, lambda f, v=motion: f.motion == v, lambda f, v=motion: f.motion == v)
+        row("motion", motion, _has("motion", motion), _has("motion", motion))
     for band in BAND_NAMES:
-        row("size", band, lambda f, v=band: f.band == v, None)
+        row("size", band, _has("band", band), None)
     for masked in (False, True):
-        row("masked", "yes" if masked else "no", lambda f, v=masked: f.masked == v, None)
+        row("masked", "yes" if masked else "no", _has("masked", masked), None)
     return rows
 
 
+def _has(attribute: str, value: object) -> Callable[[FaceFrame | FrameScore], bool]:
+    """A predicate: true for a face or frame whose ``attribute`` is ``value``."""
+    return lambda scored: bool(getattr(scored, attribute) == value)
+
+
 # -- running the paths ---------------------------------------------------------------------
+
 
 def clip_condition(video: Path) -> tuple[str, str, dict[int, bool]]:
     """``(light, motion, masked per track)`` of a rendered clip, from its JSON.
@@ -280,12 +301,28 @@ class Scorer:
             score = leak_score(original, output, face.box)
             if score is None:
                 continue
-            self.run.faces.append(FaceFrame(self.truth.clip, face.track_id, index, face.box.h,
-                                            score >= LEAK_THRESHOLD, self.light, self.motion,
-                                            self.masked.get(face.track_id, False)))
-        self.run.frames.append(FrameScore(self.truth.clip, index,
-                                          collateral(original, output, [f.box for f in faces], hidden_all=hidden_all),
-                                          hidden_all, self.light, self.motion))
+            self.run.faces.append(
+                FaceFrame(
+                    self.truth.clip,
+                    face.track_id,
+                    index,
+                    face.box.h,
+                    score >= LEAK_THRESHOLD,
+                    self.light,
+                    self.motion,
+                    self.masked.get(face.track_id, False),
+                )
+            )
+        self.run.frames.append(
+            FrameScore(
+                self.truth.clip,
+                index,
+                collateral(original, output, [f.box for f in faces], hidden_all=hidden_all),
+                hidden_all,
+                self.light,
+                self.motion,
+            )
+        )
         self.seconds += time.perf_counter() - t0
 
 
@@ -319,9 +356,15 @@ def run_anonymize(video: Path, run: PathRun, choice: DetectorChoice, effect: Eff
 
     truth = load_ground_truth(video)
     scorer = Scorer(run, truth, video)
-    stats = anonymize_file(video, None, effect=effect, strength=strength, progress=False,
-                           on_frame=lambda out: scorer(out.frame.index, out.frame.image, out.image, out.hidden_all),
-                           **choice.anonymize_options(truth))
+    stats = anonymize_file(
+        video,
+        None,
+        effect=effect,
+        strength=strength,
+        progress=False,
+        on_frame=lambda out: scorer(out.frame.index, out.frame.image, out.image, out.hidden_all),
+        **choice.anonymize_options(truth),
+    )
     run.seconds[truth.clip] = max(1e-9, stats["seconds"] - scorer.seconds)
 
 
@@ -350,18 +393,27 @@ def run_live(video: Path, run: PathRun, choice: DetectorChoice, effect: Effect, 
 
 
 RUNNERS: dict[str, Callable[[Path, PathRun, DetectorChoice, Effect, float], None]] = {
-    "anonymize": run_anonymize, "live": run_live,
+    "anonymize": run_anonymize,
+    "live": run_live,
 }
 
 
 def rendered_clips(folder: Path) -> list[Path]:
     """The clips in ``folder`` that have ground truth beside them."""
-    return sorted(p for p in folder.glob("*.mp4") if p.with_suffix(".json").is_file()) if folder.is_dir() else []
+    return (
+        sorted(p for p in folder.glob("*.mp4") if p.with_suffix(".json").is_file()) if folder.is_dir() else []
+    )
 
 
-def measure(clips: Sequence[Path], paths: Sequence[str] = PATHS, *, choice: DetectorChoice = DetectorChoice(),
-            effect: Effect = Effect.BLUR, strength: float = 0.0,
-            progress: Callable[[str], None] | None = None) -> dict[str, PathRun]:
+def measure(
+    clips: Sequence[Path],
+    paths: Sequence[str] = PATHS,
+    *,
+    choice: DetectorChoice = DetectorChoice(),
+    effect: Effect = Effect.BLUR,
+    strength: float = 0.0,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, PathRun]:
     """Run each path over every clip; the runs, by path."""
     runs = {p: PathRun(p) for p in paths}
     for video in clips:
@@ -380,24 +432,40 @@ def format_report(runs: dict[str, PathRun], title: str) -> str:
     """A markdown table per path."""
     lines = [f"## {title}", ""]
     for name, run in runs.items():
-        lines += [f"### {name} ({len({f.clip for f in run.frames})} clips, {len(run.frames)} frames)", "",
-                  "| group | value | face-frames | leaked | leaked % | worst run | collateral | hidden whole | fps |",
-                  "|---|---|--:|--:|--:|--:|--:|--:|--:|"]
+        lines += [
+            f"### {name} ({len({f.clip for f in run.frames})} clips, {len(run.frames)} frames)",
+            "",
+            "| group | value | face-frames | leaked | leaked % | worst run | collateral "
+            "| hidden whole | fps |",
+            "|---|---|--:|--:|--:|--:|--:|--:|--:|",
+        ]
         for r in summarise(run):
             fps = "" if r.fps is None else f"{r.fps:.1f}"
-            lines.append(f"| {r.group} | {r.value} | {r.face_frames} | {r.leaked} | {_pct(r.leak_rate)} | "
-                         f"{r.worst_run} | {_pct(r.collateral)} | {_pct(r.hidden_whole)} | {fps} |")
+            lines.append(
+                f"| {r.group} | {r.value} | {r.face_frames} | {r.leaked} | {_pct(r.leak_rate)} | "
+                f"{r.worst_run} | {_pct(r.collateral)} | {_pct(r.hidden_whole)} | {fps} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
 
 def not_rendered(folder: Path, part: str) -> UsageError:
-    return UsageError(f"no rendered development set in {folder}: run `make devset` to fetch it, then "
-                      f"`python -m installation.devset.render --part {part}`")
+    return UsageError(
+        f"no rendered development set in {folder}: run `make devset` to fetch it, then "
+        f"`python -m installation.devset.render --part {part}`"
+    )
 
 
-def report(part: str, paths: Sequence[str], *, as_json: bool = False, effect: Effect = Effect.BLUR,
-           strength: float = 0.0, choice: DetectorChoice = DetectorChoice(), folder: Path | None = None) -> int:
+def report(
+    part: str,
+    paths: Sequence[str],
+    *,
+    as_json: bool = False,
+    effect: Effect = Effect.BLUR,
+    strength: float = 0.0,
+    choice: DetectorChoice = DetectorChoice(),
+    folder: Path | None = None,
+) -> int:
     """Measure a rendered part and print the report (or JSON); the exit code."""
     from installation.devset.render import clips_dir
 
@@ -408,31 +476,68 @@ def report(part: str, paths: Sequence[str], *, as_json: bool = False, effect: Ef
     clips = rendered_clips(folder)
     if not clips:
         raise not_rendered(folder, part)
-    print(f"development set, part '{part}' ({len(clips)} clips in {folder})"
-          + ("; the tune part is what to tune on" if part == "report" else ""), file=sys.stderr)
+    print(
+        f"development set, part '{part}' ({len(clips)} clips in {folder})"
+        + ("; the tune part is what to tune on" if part == "report" else ""),
+        file=sys.stderr,
+    )
     started = time.perf_counter()
-    runs = measure(clips, paths, choice=choice, effect=effect, strength=strength,
-                   progress=None if as_json else lambda msg: print(f"  {msg}", file=sys.stderr))
+    runs = measure(
+        clips,
+        paths,
+        choice=choice,
+        effect=effect,
+        strength=strength,
+        progress=None if as_json else lambda msg: print(f"  {msg}", file=sys.stderr),
+    )
     elapsed = time.perf_counter() - started
     if as_json:
-        print(json.dumps({"part": part, "folder": str(folder), "clips": len(clips), "seconds": round(elapsed, 1),
-                          "effect": effect.value, "strength": strength,
-                          "paths": {n: [r.as_dict() for r in summarise(run)] for n, run in runs.items()}}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "part": part,
+                    "folder": str(folder),
+                    "clips": len(clips),
+                    "seconds": round(elapsed, 1),
+                    "effect": effect.value,
+                    "strength": strength,
+                    "paths": {n: [r.as_dict() for r in summarise(run)] for n, run in runs.items()},
+                },
+                indent=2,
+            )
+        )
     else:
-        print(format_report(runs, f"Leaks per condition: part '{part}', {effect.value} at strength {strength:g}"))
+        print(
+            format_report(
+                runs, f"Leaks per condition: part '{part}', {effect.value} at strength {strength:g}"
+            )
+        )
         print(f"measured in {elapsed:.0f} s", file=sys.stderr)
     return 0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options ``installation bench --devset`` shares with this module."""
-    parser.add_argument("--part", default="report",
-                        help="which rendered part: report (default), tune, or sample (the two portraits)")
-    parser.add_argument("--paths", default=",".join(PATHS), help="comma-separated: anonymize,live (default both)")
-    parser.add_argument("--detector", default=None,
-                        help="detector string for both paths (default: the room's for live, anonymize's for anonymize)")
-    parser.add_argument("--detect-every", type=int, default=None, dest="detect_every",
-                        help="run detection every Nth frame (default: each path's own)")
+    parser.add_argument(
+        "--part",
+        default="report",
+        help="which rendered part: report (default), tune, or sample (the two portraits)",
+    )
+    parser.add_argument(
+        "--paths", default=",".join(PATHS), help="comma-separated: anonymize,live (default both)"
+    )
+    parser.add_argument(
+        "--detector",
+        default=None,
+        help="detector string for both paths (default: the room's for live, anonymize's for anonymize)",
+    )
+    parser.add_argument(
+        "--detect-every",
+        type=int,
+        default=None,
+        dest="detect_every",
+        help="run detection every Nth frame (default: each path's own)",
+    )
 
 
 def choice_from(args: argparse.Namespace) -> DetectorChoice:
@@ -441,16 +546,25 @@ def choice_from(args: argparse.Namespace) -> DetectorChoice:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m installation.devset.report",
-                                     description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m installation.devset.report", description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
     add_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     parser.add_argument("--effect", choices=[e.value for e in Effect if e.hides], default="blur")
-    parser.add_argument("--strength", type=float, default=0.0, help="effect strength (default 0: the lightest)")
+    parser.add_argument(
+        "--strength", type=float, default=0.0, help="effect strength (default 0: the lightest)"
+    )
     args = parser.parse_args(argv)
     try:
-        return report(args.part, [p for p in args.paths.split(",") if p], as_json=args.json,
-                      effect=Effect(args.effect), strength=args.strength, choice=choice_from(args))
+        return report(
+            args.part,
+            [p for p in args.paths.split(",") if p],
+            as_json=args.json,
+            effect=Effect(args.effect),
+            strength=args.strength,
+            choice=choice_from(args),
+        )
     except UsageError as exc:
         print(f"report: {exc}", file=sys.stderr)
         return exc.exit_code

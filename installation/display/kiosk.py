@@ -183,8 +183,15 @@ def draw_menu(
     for name, bw in zip(names, widths, strict=True):
         rect = Rect(bx, by, bw, row_h)
         if name == "aim":
-            button(canvas, fonts, rect, text("kiosk.aim", language), selected=False,
-                   accent=CYAN if aim_available else DIM, size=28)
+            button(
+                canvas,
+                fonts,
+                rect,
+                text("kiosk.aim", language),
+                selected=False,
+                accent=CYAN if aim_available else DIM,
+                size=28,
+            )
         elif name == "reload":
             button(canvas, fonts, rect, text("kiosk.reload", language), selected=False, size=28)
         elif name == "quit":
@@ -315,8 +322,12 @@ def draw_aiming(
         image = fonts.text("  ·  ".join(words), 17, TEXT if label.good else AMBER)
         if image.get_width() > rect.width - 2 * fonts.px(6):
             image = fonts.text("  ·  ".join(words[1:]), 15, TEXT if label.good else AMBER)
-        box = Rect(rect.left, rect.bottom - image.get_height() - fonts.px(10), rect.width,
-                   image.get_height() + fonts.px(10))
+        box = Rect(
+            rect.left,
+            rect.bottom - image.get_height() - fonts.px(10),
+            rect.width,
+            image.get_height() + fonts.px(10),
+        )
         shade = pygame.Surface(box.size, pygame.SRCALPHA)
         shade.fill((*BACKGROUND, 200))
         canvas.blit(shade, box)

@@ -170,7 +170,9 @@ class Renderer:
             view.reason = str(getattr(status, "reason", "") or "")
             view.failed = not view.ok and bool(getattr(status, "failed", False))
             view.starting = (
-                not view.ok and not view.failed and not getattr(status, "frames", 1)
+                not view.ok
+                and not view.failed
+                and not getattr(status, "frames", 1)
                 and view.reason.endswith("starting")
             )
             if seq != view.seq and processed is not None:

@@ -127,8 +127,15 @@ class WorkshopRenderer(Renderer):
     (True, True)
     """
 
-    def __init__(self, feeds: Sequence[Feed], controls: ControlState, *, workshop: Workshop,
-                 size: tuple[int, int], **kwargs: object) -> None:
+    def __init__(
+        self,
+        feeds: Sequence[Feed],
+        controls: ControlState,
+        *,
+        workshop: Workshop,
+        size: tuple[int, int],
+        **kwargs: object,
+    ) -> None:
         super().__init__(feeds, controls, size=size, layout=Layout.SINGLE, **kwargs)  # type: ignore[arg-type]
         self.workshop = workshop
         self.wregions = workshop_regions(*size)
@@ -170,8 +177,13 @@ class WorkshopRenderer(Renderer):
         threshold = self.workshop.threshold(feed) if feed is not None else None
         c = self.controls
         key = (lang, c.effects, c.effect, threshold, c.selected, c.cameras)
-        spots += self._layer(canvas, "workshop.controls", reg.controls, key,
-                             lambda s, r: self._workshop_controls(s, r, lang, threshold))
+        spots += self._layer(
+            canvas,
+            "workshop.controls",
+            reg.controls,
+            key,
+            lambda s, r: self._workshop_controls(s, r, lang, threshold),
+        )
         if self.show_overlay:
             self._facilitator(canvas, now)
         self.pointer.hotspots = spots
@@ -213,8 +225,16 @@ class WorkshopRenderer(Renderer):
             return []
         i = min(self.controls.selected, len(self.feeds) - 1)
         view = self.views[i]
-        _, picture = self.painter.draw(canvas, rect, view, now, language=lang, tally=False,
-                                       show_boxes=self.controls.show_boxes, large=True)
+        _, picture = self.painter.draw(
+            canvas,
+            rect,
+            view,
+            now,
+            language=lang,
+            tally=False,
+            show_boxes=self.controls.show_boxes,
+            large=True,
+        )
         if picture is not None and view.processed is not None:
             self.shown[i] = (view.processed, picture)
             self.painter.forget({(i, picture.size)})
@@ -300,8 +320,9 @@ class WorkshopRenderer(Renderer):
         processed = view.processed
         found = f.text(words.label("model_found", lang, n=len(processed.detections)), 24, CYAN, bold=True)
         info_h = f.px(24)
-        area = Rect(inner.left, inner.top + info_h, inner.width,
-                    inner.height - info_h - found.get_height() - f.px(10))
+        area = Rect(
+            inner.left, inner.top + info_h, inner.width, inner.height - info_h - found.get_height() - f.px(10)
+        )
         picture = self._model_picture(processed, feed, i, view.seq, area)
         model = picture.model
         size_text = describe_model(model, words, lang)
@@ -321,8 +342,12 @@ class WorkshopRenderer(Renderer):
             pygame.draw.rect(canvas, DIM, cell.inflate(2, 2), 1)
             scale = surface.get_width() / window.size[0]
             for d in boxes:
-                r = Rect(round(cell.left + d.box.x * scale), round(cell.top + d.box.y * scale),
-                         max(2, round(d.box.w * scale)), max(2, round(d.box.h * scale))).clip(cell)
+                r = Rect(
+                    round(cell.left + d.box.x * scale),
+                    round(cell.top + d.box.y * scale),
+                    max(2, round(d.box.w * scale)),
+                    max(2, round(d.box.h * scale)),
+                ).clip(cell)
                 pygame.draw.rect(canvas, CYAN, r, 1)
                 score = f.text(f"{d.score:.2f}", 15, CYAN, mono=True)
                 canvas.blit(score, (r.left, max(cell.top, r.top - score.get_height())))
@@ -373,8 +398,9 @@ class WorkshopRenderer(Renderer):
             canvas.blit(image, (inner.left, y))
             y += image.get_height()
 
-    def _workshop_controls(self, canvas: pygame.Surface, rect: Rect, lang: str,
-                           threshold: float | None) -> list[Hotspot]:
+    def _workshop_controls(
+        self, canvas: pygame.Surface, rect: Rect, lang: str, threshold: float | None
+    ) -> list[Hotspot]:
         c = self.controls
         f = self.fonts
         gap = f.px(12)
@@ -400,7 +426,7 @@ class WorkshopRenderer(Renderer):
             button(canvas, f, r, label, selected=c.effect is effect, accent=accent, size=26)
             spots.append(Hotspot(f"effect.{effect.value}", r, self._set_effect(effect)))
             x = r.right + gap
-        rest = widths[1 + len(effects):]
+        rest = widths[1 + len(effects) :]
         r = Rect(x, y, rest[0], h)
         button(canvas, f, r, f"{text('camera', lang)} {c.selected + 1}/{c.cameras}", selected=False, size=24)
         spots.append(Hotspot("camera", r, lambda _p: c.next_camera(InputKind.TOUCH)))
@@ -432,8 +458,9 @@ class WorkshopRenderer(Renderer):
             super().key(key)
 
 
-def draw_recording_mark(surface: pygame.Surface, fonts: Fonts, label: str, elapsed: float, total: float,
-                        now: float) -> Rect:
+def draw_recording_mark(
+    surface: pygame.Surface, fonts: Fonts, label: str, elapsed: float, total: float, now: float
+) -> Rect:
     """The red "recording" mark in the top left corner with the time recorded so far; returns its rect.
 
     A red frame runs round the whole screen too, so the mark is seen from
@@ -446,8 +473,12 @@ def draw_recording_mark(surface: pygame.Surface, fonts: Fonts, label: str, elaps
     clock = fonts.text(f"{elapsed:5.1f} / {total:.1f} s", 26, TEXT, mono=True)
     r = max(6, fonts.px(14))
     pad = fonts.px(14)
-    box = Rect(edge + pad, edge + pad, 2 * r + 3 * pad + word.get_width() + clock.get_width() + pad,
-               max(word.get_height(), clock.get_height()) + pad)
+    box = Rect(
+        edge + pad,
+        edge + pad,
+        2 * r + 3 * pad + word.get_width() + clock.get_width() + pad,
+        max(word.get_height(), clock.get_height()) + pad,
+    )
     pygame.draw.rect(surface, INK, box, border_radius=max(2, fonts.px(8)))
     pygame.draw.rect(surface, RED, box, max(1, fonts.px(2)), border_radius=max(2, fonts.px(8)))
     dot = (box.left + pad + r, box.centery)

@@ -88,7 +88,9 @@ PortInfo(device='/dev/ttyUSB0', vid=6790, pid=29987, serial_number=None, descrip
 
 
 #: What a port string may be, for error messages.
-PORT_FORMS = "auto, none, a device path such as /dev/ttyACM0 or COM3, serial:NUMBER or a pyserial URL such as loop://"
+PORT_FORMS = (
+    "auto, none, a device path such as /dev/ttyACM0 or COM3, serial:NUMBER or a pyserial URL such as loop://"
+)
 
 
 def check_port_spec(spec: str) -> None:

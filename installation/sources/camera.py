@@ -129,4 +129,3 @@ class CameraSource(_CaptureSource):
         self.fps = usable_fps(cap.get(cv2.CAP_PROP_FPS), fps or DEFAULT_FPS)
         if size and self.size != size:
             log.info("%s: asked for %dx%d, the camera gives %dx%d", self.name, *size, *self.size)
-

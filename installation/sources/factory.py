@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from installation.errors import SourceError
-from installation.sources.base import FrameSource
+from installation.sources.base import SourceBase
 from installation.sources.camera import CameraSource
 from installation.sources.pattern import PatternSource
 from installation.sources.spec import parse_spec
@@ -14,7 +14,7 @@ from installation.sources.stream import StreamSource
 from installation.sources.video import Playlist, VideoFile
 
 
-def open_source(spec: str | os.PathLike[str], *, name: str | None = None, loop: bool = False) -> FrameSource:
+def open_source(spec: str | os.PathLike[str], *, name: str | None = None, loop: bool = False) -> SourceBase:
     """Open the source a string names; ``name`` labels its frames and log lines (default: the string).
 
     ========================================  ==========================================

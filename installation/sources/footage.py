@@ -104,12 +104,16 @@ class FootageFile(SourceBase):
         guessed = float(stream.guessed_rate or 0)
         self.peak_fps = guessed if self.fps <= guessed <= 4 * self.fps else self.fps
         self._stated = int(stream.frames) if 0 < stream.frames < 1e9 else None
-        self._end = (float((stream.start_time + stream.duration) * stream.time_base)
-                     if stream.duration and stream.start_time is not None else None)
+        time_base = stream.time_base  # None only for a stream no demuxer has set up
+        self._end = (
+            float((stream.start_time + stream.duration) * time_base)
+            if stream.duration and stream.start_time is not None and time_base is not None
+            else None
+        )
         if self._stated is not None:
             self.frame_count = self._stated
-        elif stream.duration:
-            self.frame_count = max(1, round(float(stream.duration * stream.time_base) * self.fps))
+        elif stream.duration and time_base is not None:
+            self.frame_count = max(1, round(float(stream.duration * time_base) * self.fps))
         self._pending = next(self._decoded, None)
         if self._pending is None:
             self.close()
@@ -146,8 +150,13 @@ class FootageFile(SourceBase):
         if decoded.time is not None:
             self._last_file_time = decoded.time
         image = decoded.to_ndarray(format="bgr24")
-        frame = Frame(image, index=self._index, timestamp=self._time_of(decoded.time),
-                      source=self.name, captured=time.monotonic())
+        frame = Frame(
+            image,
+            index=self._index,
+            timestamp=self._time_of(decoded.time),
+            source=self.name,
+            captured=time.monotonic(),
+        )
         self._index += 1
         return frame
 
@@ -160,8 +169,12 @@ class FootageFile(SourceBase):
             stamp = file_time - self.start + self._offset
         if self._last is not None and stamp <= self._last:
             if not self._warned_clock:
-                log.warning("%s: frame %d: the file's clock runs backwards (recordings joined?); "
-                            "from there each frame follows the one before", self.name, self._index)
+                log.warning(
+                    "%s: frame %d: the file's clock runs backwards (recordings joined?); "
+                    "from there each frame follows the one before",
+                    self.name,
+                    self._index,
+                )
                 self._warned_clock = True
             fixed = self._last + step
             if file_time is not None:
@@ -176,21 +189,32 @@ class FootageFile(SourceBase):
         self.close()
         if expected is not None:
             if played < expected - _short_by(expected):
-                raise SourceError(f"{self.name}: damaged or cut short: decoding stopped at frame {played} "
-                                  f"of {expected}")
+                raise SourceError(
+                    f"{self.name}: damaged or cut short: decoding stopped at frame {played} of {expected}"
+                )
         elif end is not None and shown is not None:
             # No frame count, only a duration (MPEG-TS, Matroska): the last frame must come
             # near its end. At a varying rate the duration is all that says how many frames.
             length = end - self.start
             if end - shown > max(3 / self.fps, 0.01 * length):
-                raise SourceError(f"{self.name}: damaged or cut short: decoding stopped at "
-                                  f"{shown - self.start:.1f} s of {length:.1f} s (frame {played})")
+                raise SourceError(
+                    f"{self.name}: damaged or cut short: decoding stopped at "
+                    f"{shown - self.start:.1f} s of {length:.1f} s (frame {played})"
+                )
         elif stopped:
-            log.warning("%s: reading stopped after frame %d (%s); the frames before are kept",
-                        self.name, played, stopped)
+            log.warning(
+                "%s: reading stopped after frame %d (%s); the frames before are kept",
+                self.name,
+                played,
+                stopped,
+            )
         if skipped:
-            log.warning("%s: %d damaged packet(s) could not be decoded and were skipped, "
-                        "the first near frame %d", self.name, skipped, at)
+            log.warning(
+                "%s: %d damaged packet(s) could not be decoded and were skipped, the first near frame %d",
+                self.name,
+                skipped,
+                at,
+            )
 
     def close(self) -> None:
         if self._decoded is not None:
@@ -200,4 +224,3 @@ class FootageFile(SourceBase):
             self._container.close()
             self._container = None
         self._pending = None
-

@@ -21,11 +21,26 @@ DEFAULT_SIZE = (1280, 720)
 
 # BGR at 75 % intensity, left to right, as on broadcast bar charts.
 _BARS = [(191, 191, 191), (0, 191, 191), (191, 191, 0), (0, 191, 0), (191, 0, 191), (0, 0, 191), (191, 0, 0)]
-_CASTELLATIONS = [(191, 0, 0), (16, 16, 16), (191, 0, 191), (16, 16, 16), (191, 191, 0), (16, 16, 16),
-                  (191, 191, 191)]
+_CASTELLATIONS = [
+    (191, 0, 0),
+    (16, 16, 16),
+    (191, 0, 191),
+    (16, 16, 16),
+    (191, 191, 0),
+    (16, 16, 16),
+    (191, 191, 191),
+]
 # -I, white, +Q, black, then the three near-black pluge steps and black.
-_BOTTOM = [((76, 33, 0), 5 / 4), ((255, 255, 255), 5 / 4), ((106, 0, 50), 5 / 4), ((16, 16, 16), 5 / 4),
-           ((8, 8, 8), 1 / 3), ((16, 16, 16), 1 / 3), ((24, 24, 24), 1 / 3), ((16, 16, 16), 1)]
+_BOTTOM = [
+    ((76, 33, 0), 5 / 4),
+    ((255, 255, 255), 5 / 4),
+    ((106, 0, 50), 5 / 4),
+    ((16, 16, 16), 5 / 4),
+    ((8, 8, 8), 1 / 3),
+    ((16, 16, 16), 1 / 3),
+    ((24, 24, 24), 1 / 3),
+    ((16, 16, 16), 1),
+]
 
 
 def draw_bars(width: int, height: int) -> np.ndarray:
@@ -38,14 +53,14 @@ def draw_bars(width: int, height: int) -> np.ndarray:
     top, middle = round(height * 0.67), round(height * 0.75)
     edges = [round(width * i / 7) for i in range(8)]
     for i in range(7):
-        image[:top, edges[i]:edges[i + 1]] = _BARS[i]
-        image[top:middle, edges[i]:edges[i + 1]] = _CASTELLATIONS[i]
+        image[:top, edges[i] : edges[i + 1]] = _BARS[i]
+        image[top:middle, edges[i] : edges[i + 1]] = _CASTELLATIONS[i]
     x = 0.0
     for colour, bars in _BOTTOM:
         x1 = x + bars * width / 7
-        image[middle:, round(x):round(x1)] = colour
+        image[middle:, round(x) : round(x1)] = colour
         x = x1
-    image[middle:, round(x):] = _BOTTOM[-1][0]
+    image[middle:, round(x) :] = _BOTTOM[-1][0]
     return image
 
 

@@ -132,12 +132,12 @@ def parse_spec(text: str) -> SourceSpec:
             raise SourceSpecError(f"{redact(text)}: expected {scheme}://host/path")
         return SourceSpec(text, "stream", text)
     if scheme == "camera":
-        target, _, query = text[len("camera:"):].partition("?")
+        target, _, query = text[len("camera:") :].partition("?")
         if not _NUMBER.fullmatch(target) or int(target) > MAX_CAMERA:
             raise SourceSpecError(f"{text}: expected a camera number like camera:0 (0 to {MAX_CAMERA})")
         return _with_options(text, "camera", str(int(target)), query)
     if scheme == "pattern":
-        target, _, query = text[len("pattern:"):].partition("?")
+        target, _, query = text[len("pattern:") :].partition("?")
         if target not in PATTERNS:
             raise SourceSpecError(f"{text}: unknown pattern {target!r} (expected {' or '.join(PATTERNS)})")
         return _with_options(text, "pattern", target, query)

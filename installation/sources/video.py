@@ -23,7 +23,19 @@ from installation.sources.base import SourceBase, as_bgr, log, usable_fps
 
 #: File name endings a playlist folder plays (compared case-insensitively).
 VIDEO_EXTENSIONS = (
-    ".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".ts", ".mts", ".wmv", ".flv", ".ogv",
+    ".mp4",
+    ".m4v",
+    ".mov",
+    ".avi",
+    ".mkv",
+    ".webm",
+    ".mpg",
+    ".mpeg",
+    ".ts",
+    ".mts",
+    ".wmv",
+    ".flv",
+    ".ogv",
 )
 
 
@@ -170,8 +182,11 @@ def list_clips(folder: Path) -> list[Path]:
     Hidden files (such as the ``._clip.mp4`` files macOS leaves on USB sticks) are ignored.
     """
     return sorted(
-        (p for p in folder.iterdir()
-         if p.suffix.lower() in VIDEO_EXTENSIONS and not p.name.startswith(".") and p.is_file()),
+        (
+            p
+            for p in folder.iterdir()
+            if p.suffix.lower() in VIDEO_EXTENSIONS and not p.name.startswith(".") and p.is_file()
+        ),
         key=lambda p: _natural(p.name),
     )
 

@@ -68,8 +68,9 @@ class CameraMotion:
     pixels taking a previous-frame point to the current frame. ``method``
     says how it was found: ``start`` (first frame, no motion), ``flow``
     (corners), ``phase`` (translation only, by phase correlation, when too
-    few corners), ``covered`` (people fill the view: taken for still), or, when it is not known, ``flat`` (nothing to follow) and
-    ``lost`` (texture enough, but no match: a whip pan, a cut). ``confidence``
+    few corners), ``covered`` (people fill the view: taken for still), or,
+    when it is not known, ``flat`` (nothing to follow) and ``lost`` (texture
+    enough, but no match: a whip pan, a cut). ``confidence``
     is the share of corners that agree (1 for ``start``, the peak's strength
     for ``phase``, 0 when unknown).
 
@@ -162,8 +163,13 @@ class CameraMotion:
         """The motion from this frame back to the previous one (unknown stays unknown)."""
         if not self.known:
             return self
-        return CameraMotion(_six(cv2.invertAffineTransform(self.array())), self.method, self.confidence,
-                            self.inliers, self.displacement)
+        return CameraMotion(
+            _six(cv2.invertAffineTransform(self.array())),
+            self.method,
+            self.confidence,
+            self.inliers,
+            self.displacement,
+        )
 
 
 def _six(m: np.ndarray) -> tuple[float, float, float, float, float, float]:
@@ -180,8 +186,9 @@ def shrink(image: np.ndarray, scale: int) -> np.ndarray:
     small = image
     for _ in range(max(0, scale.bit_length() - 1)):
         h, w = small.shape[:2]
-        small = cv2.resize(small[: h - h % 2, : w - w % 2], (max(1, w // 2), max(1, h // 2)),
-                           interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            small[: h - h % 2, : w - w % 2], (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA
+        )
     return small
 
 
@@ -234,7 +241,9 @@ class MotionEstimator:
             motion = self._phase(previous, grey, self._mask(previous.shape, exclude, image.shape))
         return motion.measured(width, height)
 
-    def _mask(self, small: tuple[int, ...], exclude: Sequence[Box], shape: tuple[int, ...]) -> np.ndarray | None:
+    def _mask(
+        self, small: tuple[int, ...], exclude: Sequence[Box], shape: tuple[int, ...]
+    ) -> np.ndarray | None:
         """255 outside the ``exclude`` boxes on the small copy (None: nothing excluded)."""
         if not exclude:
             return None
@@ -245,7 +254,9 @@ class MotionEstimator:
             mask[y0 // s : (y1 + s - 1) // s, x0 // s : (x1 + s - 1) // s] = 0
         return mask
 
-    def _corners(self, previous: np.ndarray, exclude: Sequence[Box], shape: tuple[int, ...]) -> np.ndarray | None:
+    def _corners(
+        self, previous: np.ndarray, exclude: Sequence[Box], shape: tuple[int, ...]
+    ) -> np.ndarray | None:
         """Corners of the previous frame outside ``exclude``: those followed last time while enough
         remain (finding new ones costs as much as following them), else fresh ones."""
         s = self.scale
@@ -262,22 +273,35 @@ class MotionEstimator:
         mask = self._mask(previous.shape, exclude, shape)
         return cv2.goodFeaturesToTrack(previous, self.max_corners, 0.01, 6, mask=mask, blockSize=5)
 
-    def _flow(self, previous: np.ndarray, grey: np.ndarray, exclude: Sequence[Box],
-              shape: tuple[int, ...]) -> CameraMotion | None:
+    def _flow(
+        self, previous: np.ndarray, grey: np.ndarray, exclude: Sequence[Box], shape: tuple[int, ...]
+    ) -> CameraMotion | None:
         corners = self._corners(previous, exclude, shape)
         self._carried = None
         if corners is None or len(corners) < MIN_INLIERS:
             return None
         window = (11, 11)
-        ahead, status, _ = cv2.calcOpticalFlowPyrLK(previous, grey, corners, None, winSize=window, maxLevel=3)
-        back, status_back, _ = cv2.calcOpticalFlowPyrLK(grey, previous, ahead, None, winSize=window, maxLevel=3)
+        # OpenCV's stubs require nextPts, which the function takes as None (no initial guess).
+        ahead, status, _ = cv2.calcOpticalFlowPyrLK(  # type: ignore[call-overload]
+            previous, grey, corners, None, winSize=window, maxLevel=3
+        )
+        back, status_back, _ = cv2.calcOpticalFlowPyrLK(  # type: ignore[call-overload]
+            grey, previous, ahead, None, winSize=window, maxLevel=3
+        )
         good = (status.ravel() == 1) & (status_back.ravel() == 1)
         good &= np.linalg.norm((back - corners).reshape(-1, 2), axis=1) < 0.5
         if good.sum() < MIN_INLIERS:
             return None
         src, dst = corners.reshape(-1, 2)[good], ahead.reshape(-1, 2)[good]
-        m, inliers = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=0.75,
-                                                 maxIters=200, confidence=0.99, refineIters=10)
+        m, inliers = cv2.estimateAffinePartial2D(
+            src,
+            dst,
+            method=cv2.RANSAC,
+            ransacReprojThreshold=0.75,
+            maxIters=200,
+            confidence=0.99,
+            refineIters=10,
+        )
         count = int(inliers.sum()) if inliers is not None else 0
         if m is None or count < MIN_INLIERS or count < MIN_INLIER_RATIO * len(corners):
             return None

@@ -220,7 +220,10 @@ class Tracker:
         self._now = None
 
     def update(
-        self, detections: Sequence[Detection], timestamp: float, frame_size: tuple[int, int],
+        self,
+        detections: Sequence[Detection],
+        timestamp: float,
+        frame_size: tuple[int, int],
         motion: CameraMotion | None = None,
     ) -> list[TrackedFace]:
         """Fold in the detections of a frame (``frame_size`` is ``(width, height)``); the faces to hide.
