@@ -377,3 +377,32 @@ def test_a_zoom_carries_the_box_with_the_face() -> None:
         face = zoom.apply_box(face)
         (tracked,) = tracker.update([], i / FPS, (WIDTH, HEIGHT), zoom)
         assert tracked.box.intersection(face) == pytest.approx(face.area), f"frame {i}"
+
+
+@pytest.mark.parametrize("edge", ["left", "right", "top"])
+def test_a_face_cut_by_the_frame_edge_is_hidden_past_the_edge_from_its_first_sighting(edge: str) -> None:
+    # A detector draws only the part of a face inside the picture; an ellipse over that part
+    # would leave the face's corners at the edge uncovered. Faces are about 0.85 as wide as high.
+    width, height = 1280, 720
+    cut = {
+        "left": Box(0, 266, 30, 105),
+        "right": Box(width - 30, 266, 30, 105),
+        "top": Box(400, 0, 90, 40),
+    }[edge]
+    tracker = Tracker()
+    for i in range(3):
+        (face,) = tracker.update([Detection(cut, 0.3)], i / 30, (width, height))
+        box = face.box
+        assert box.w >= 0.85 * box.h - 1e-6 or edge == "top"
+        assert box.h >= 90 / 0.85 - 1e-6 or edge != "top"
+        # Grown outward, never inward: the part inside the picture is all still covered.
+        assert box.x <= cut.x + 1e-6 and box.x + box.w >= cut.x + cut.w - 1e-6
+        assert box.y <= cut.y + 1e-6 and box.y + box.h >= cut.y + cut.h - 1e-6
+        outside = {"left": box.x < 0, "right": box.x + box.w > width, "top": box.y < 0}[edge]
+        assert outside, (i, box)
+
+
+def test_a_face_well_inside_the_picture_keeps_its_detected_box() -> None:
+    tracker = Tracker()
+    (face,) = tracker.update([Detection(Box(600, 300, 60, 100), 0.9)], 0.0, (1280, 720))
+    assert (face.box.x, face.box.y, face.box.w, face.box.h) == (600, 300, 60, 100)

@@ -240,7 +240,7 @@ class Tracker:
         shown: dict[int, Box] = {}
         for ti, di in matches:
             track, detection = self._tracks[ti], detections[di]
-            box = _uncut(detection.box, track.w, track.h, width, height)
+            box = _uncut(_past_the_edge(detection.box, width, height), track.w, track.h, width, height)
             track.correct(box, detection.score, timestamp)
             # What the detector saw this frame is always hidden, whatever the filter thinks.
             track.seen_box = _union(track.seen_box, detection.box)
@@ -258,12 +258,16 @@ class Tracker:
         for di, detection in enumerate(detections):
             if di in matched_detections or not _usable(detection.box):
                 continue
-            track = _Track(self._next_id, detection, timestamp)
+            # A face first seen cut by the frame edge: its box is only the part inside, and an
+            # ellipse over that part leaves the corners at the edge uncovered. Given a face's
+            # shape, the box is carried past the edge instead.
+            whole = Detection(_past_the_edge(detection.box, width, height), detection.score)
+            track = _Track(self._next_id, whole, timestamp)
             track.confirmed = self.confirm_hits <= 1
             self._next_id += 1
             self.tracks_started += 1
             self._tracks.append(track)
-            shown[track.track_id] = detection.box
+            shown[track.track_id] = whole.box
         return self._keep(shown, timestamp, width, height)
 
     def predict(
@@ -370,6 +374,21 @@ class Tracker:
         self._tracks = kept
         faces.sort(key=lambda f: f.track_id)
         return faces
+
+
+#: Width over height of a face box (brow to chin, cheek to cheek), for completing a cut one.
+FACE_ASPECT = 0.85
+
+
+def _past_the_edge(box: Box, width: int, height: int) -> Box:
+    """A detection cut off by one frame edge, grown past that edge to a face's proportions.
+
+    >>> _past_the_edge(Box(0, 266, 44, 105), 1280, 720)
+    Box(x=-45.25, y=266, w=89.25, h=105)
+    >>> _past_the_edge(Box(600, 300, 85, 100), 1280, 720)
+    Box(x=600, y=300, w=85, h=100)
+    """
+    return _uncut(box, FACE_ASPECT * box.h, box.w / FACE_ASPECT, width, height)
 
 
 def _union(a: Box, b: Box) -> Box:
