@@ -22,6 +22,7 @@ import math
 import os
 import re
 import stat
+import sys
 import types
 import typing
 from dataclasses import dataclass, field
@@ -29,13 +30,16 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import tomllib
-
 from installation.detect.blazeface import INPUT_SCALE_RANGE, THRESHOLD_RANGE
 from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError
 from installation.pipeline import DETECT_EVERY_RANGE
 from installation.track.tracker import HOLD_RANGE
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI
+    import tomli as tomllib
 
 log = logging.getLogger(__name__)
 

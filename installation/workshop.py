@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
-import tomllib
 
 from installation.app import App, RoomOptions, add_screen_options, room_options
 from installation.detect import THRESHOLD_RANGE
@@ -31,6 +31,11 @@ from installation.detect.views import ModelWindow
 from installation.errors import ConfigError
 from installation.geometry import Box, Detection
 from installation.resources import explain_file
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI
+    import tomli as tomllib
 
 if TYPE_CHECKING:
     from installation.config import Config

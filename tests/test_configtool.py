@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import typing
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from installation.cli import main
 from installation.config import Config, load_config
 from installation.configtool import EXAMPLES, default_text
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI
+    import tomli as tomllib
 
 
 @pytest.fixture

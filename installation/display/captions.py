@@ -9,13 +9,17 @@ captions_file`` names a gallery's own.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import tomllib
-
 from installation.errors import ConfigError
 from installation.resources import captions_file
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI
+    import tomli as tomllib
 
 _NUMBER = re.compile(r"\d[\d,]*\d|\d")
 
