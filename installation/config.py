@@ -513,12 +513,8 @@ def _check_settings(config: Config, base: Path, check_files: bool = True) -> Non
     for key, family in MODEL_KEYS.items():
         value = getattr(config.detection, key)
         if value:
-            path = Path(value).expanduser()
-            if not path.is_absolute():
-                path = base / path
+            path = _beside(value, base, f"detection.{key}", check_files)
             if check_files:
-                if not path.is_file():
-                    raise ConfigError(f"detection.{key}: no such file {value!r}")
                 from installation.detect import check_model
                 from installation.errors import ModelError
 
@@ -530,12 +526,8 @@ def _check_settings(config: Config, base: Path, check_files: bool = True) -> Non
     for key, load in TEXT_KEYS.items():
         value = getattr(config.room, key)
         if value:
-            path = Path(value).expanduser()
-            if not path.is_absolute():
-                path = base / path
+            path = _beside(value, base, f"room.{key}", check_files)
             if check_files:
-                if not path.is_file():
-                    raise ConfigError(f"room.{key}: no such file {value!r}")
                 try:  # read now, so `config check` finds a mistake in a gallery's own texts
                     load(path)
                 except ConfigError as exc:
@@ -572,6 +564,16 @@ MODEL_KEYS = {
     "full_range_model": "blazeface-full",
     "yunet_model": "yunet",
 }
+
+
+def _beside(value: str, base: Path, key: str, check_files: bool) -> Path:
+    """A file a setting names: relative to the config's folder, and (``check_files``) there."""
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = base / path
+    if check_files and not path.is_file():
+        raise ConfigError(f"{key}: no such file {value!r}")
+    return path
 
 
 def _load_captions(path: Path) -> None:

@@ -37,6 +37,7 @@ from installation.display.widgets import (
     MUTED,
     RED,
     TEXT,
+    Colour,
     blit_centred,
     disc,
 )
@@ -275,13 +276,20 @@ class MonitorPainter:
             lines.append(fonts.text(reason[:90], 12 if small else 17, MUTED, mono=True))
             if feed.reason:
                 lines.append(fonts.text(text("reconnecting", language), 12 if small else 17, MUTED))
+        self._card(surface, screen, lines, BEZEL)
+
+    def _card(
+        self, surface: pygame.Surface, screen: Rect, lines: list[pygame.Surface], border: Colour
+    ) -> None:
+        """``lines`` centred on a card in the middle of ``screen``, framed in ``border``."""
+        fonts = self.fonts
         gap = fonts.px(6)
         height = sum(s.get_height() for s in lines) + gap * (len(lines) - 1)
         width = max(s.get_width() for s in lines)
         card = Rect(0, 0, min(screen.width - 4, width + fonts.px(40)), height + fonts.px(28))
         card.center = screen.center
         surface.fill(BACKGROUND, card)
-        pygame.draw.rect(surface, BEZEL, card, 1)
+        pygame.draw.rect(surface, border, card, 1)
         y = card.top + fonts.px(14)
         for s in lines:
             surface.blit(s, s.get_rect(midtop=(card.centerx, y)))
@@ -300,17 +308,7 @@ class MonitorPainter:
         if not small or screen.height > fonts.px(140):
             lines.append(fonts.text(feed.reason[:90], 12 if small else 17, MUTED, mono=True))
         lines.append(fonts.text(text("restarting", language), 12 if small else 17, MUTED))
-        gap = fonts.px(6)
-        height = sum(s.get_height() for s in lines) + gap * (len(lines) - 1)
-        width = max(s.get_width() for s in lines)
-        card = Rect(0, 0, min(screen.width - 4, width + fonts.px(40)), height + fonts.px(28))
-        card.center = screen.center
-        surface.fill(BACKGROUND, card)
-        pygame.draw.rect(surface, AMBER, card, 1)
-        y = card.top + fonts.px(14)
-        for s in lines:
-            surface.blit(s, s.get_rect(midtop=(card.centerx, y)))
-            y += s.get_height() + gap
+        self._card(surface, screen, lines, AMBER)
 
     def _starting(
         self, surface: pygame.Surface, screen: Rect, now: float, language: str, title: str = "starting"
