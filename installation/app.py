@@ -393,8 +393,9 @@ class App:
 
 
 def add_screen_options(parser: argparse.ArgumentParser, *, windowed: bool) -> None:
-    """``--window`` and ``--fullscreen``: the same two options, meaning the same, on every command that
-    opens the room (``run``, ``demo``, ``workshop``). ``windowed``: a window unless asked otherwise."""
+    """The screen options, meaning the same on every command that opens the room (``run``, ``demo``,
+    ``workshop``): ``--window`` or ``--fullscreen``, ``--display``, ``--size``, ``--headless``,
+    ``--frames``, ``--screenshot``. ``windowed``: a window unless asked otherwise."""
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--window",
@@ -406,6 +407,23 @@ def add_screen_options(parser: argparse.ArgumentParser, *, windowed: bool) -> No
         action="store_true",
         help="fullscreen instead of a window"
         + ("" if windowed else " (the default unless display.fullscreen = false)"),
+    )
+    parser.add_argument(
+        "--display",
+        type=int,
+        default=None,
+        metavar="N",
+        help="which display to use, counting from 0 (default: display.index)",
+    )
+    parser.add_argument("--size", default=None, metavar="WxH", help="window or screen size, e.g. 1280x720")
+    parser.add_argument("--headless", action="store_true", help="draw without any screen (tests, benchmarks)")
+    parser.add_argument("--frames", type=int, default=None, metavar="N", help="stop after N frames")
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        default=None,
+        metavar="PNG",
+        help="save the last frame as PNG (on live cameras: refused while a face is exposed)",
     )
 
 
@@ -469,21 +487,4 @@ def register(subparsers: Any) -> None:
                 help="the installation's TOML config (default: the bundled demo footage)",
             )
         add_screen_options(p, windowed=False)
-        p.add_argument(
-            "--display",
-            type=int,
-            default=None,
-            metavar="N",
-            help="which display to use, counting from 0 (default: display.index)",
-        )
-        p.add_argument("--size", default=None, metavar="WxH", help="window or screen size, e.g. 1280x720")
-        p.add_argument("--headless", action="store_true", help="draw without any screen (tests, benchmarks)")
-        p.add_argument("--frames", type=int, default=None, metavar="N", help="stop after N frames")
-        p.add_argument(
-            "--screenshot",
-            type=Path,
-            default=None,
-            metavar="PNG",
-            help="save the last frame as PNG (on live cameras: refused while a face is exposed)",
-        )
         p.set_defaults(func=func)

@@ -504,16 +504,5 @@ def register(subparsers: Any) -> None:
         help="the installation's TOML config (default: the bundled demo footage)",
     )
     add_screen_options(p, windowed=True)
-    p.add_argument("--display", type=int, default=None, metavar="N", help="which display, counting from 0")
-    p.add_argument("--size", default=None, metavar="WxH", help="window size, e.g. 1280x720")
-    p.add_argument("--headless", action="store_true", help="draw without any screen (tests, benchmarks)")
-    p.add_argument("--frames", type=int, default=None, metavar="N", help="stop after N frames")
-    p.add_argument(
-        "--screenshot",
-        type=Path,
-        default=None,
-        metavar="PNG",
-        help="save the last frame as PNG (on live cameras: refused while a face is exposed)",
-    )
     p.add_argument("--no-stats", action="store_true", help="do not count anonymous statistics for this run")
     p.set_defaults(func=workshop_command)
