@@ -258,16 +258,9 @@ def run(args: argparse.Namespace) -> int:
 
         return int(soak(args) or 0)
     if args.devset:
-        from installation.devset.report import choice_from, report
+        from installation.devset.report import report_from
 
-        return report(
-            args.part,
-            [p for p in args.paths.split(",") if p],
-            as_json=args.json,
-            effect=Effect(args.effect),
-            strength=args.strength,
-            choice=choice_from(args),
-        )
+        return report_from(args)
     from installation.errors import UsageError
     from installation.groundtruth import bundled_clips
 

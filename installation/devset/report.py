@@ -545,6 +545,18 @@ def choice_from(args: argparse.Namespace) -> DetectorChoice:
     return DetectorChoice(detector=args.detector, detect_every=args.detect_every)
 
 
+def report_from(args: argparse.Namespace) -> int:
+    """:func:`report` as a command line (``installation bench --devset`` or this module's) asks for it."""
+    return report(
+        args.part,
+        [p for p in args.paths.split(",") if p],
+        as_json=args.json,
+        effect=Effect(args.effect),
+        strength=args.strength,
+        choice=choice_from(args),
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m installation.devset.report", description=__doc__.split("\n\n")[0] if __doc__ else None
@@ -557,14 +569,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        return report(
-            args.part,
-            [p for p in args.paths.split(",") if p],
-            as_json=args.json,
-            effect=Effect(args.effect),
-            strength=args.strength,
-            choice=choice_from(args),
-        )
+        return report_from(args)
     except UsageError as exc:
         print(f"report: {exc}", file=sys.stderr)
         return exc.exit_code
