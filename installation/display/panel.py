@@ -190,9 +190,26 @@ def draw_panel(
     words = text("board.connected" if connected else "board.none", lang)
     if status and not connected:
         words = f"{words} · {status}"
-    bt = fonts.text(words[:48], 15, TEXT if connected else MUTED)
+    bt = fonts.text(shortened(words, 48), 15, TEXT if connected else MUTED)
     surface.blit(bt, bt.get_rect(midleft=(rect.left + px(50), by)))
     return spots
+
+
+def shortened(words: str, limit: int) -> str:
+    """``words`` cut at a word boundary to at most ``limit`` characters, marked as cut.
+
+    >>> shortened("panel: searching: no Arduino found: 1 serial port present", 40)
+    'panel: searching: no Arduino found ...'
+    >>> shortened("no board", 40)
+    'no board'
+    """
+    if len(words) <= limit:
+        return words
+    cut = words[: limit - 3].rstrip()
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ·:,") + " ..."
 
 
 def _select(controls: ControlState, index: int) -> Callable[[tuple[int, int]], None]:
