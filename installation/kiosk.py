@@ -42,7 +42,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from installation.app import App, RoomOptions, lower_priority
+from installation.app import App, RoomOptions, add_screen_options, lower_priority, room_options
 from installation.config import APP_NAME, Config, default_config_path, demo_config, load_config
 from installation.errors import ConfigError, InstallationError, UsageError
 from installation.schedule import Schedule, format_moment
@@ -1349,8 +1349,6 @@ def supervise(command: Sequence[str], *, delay: float = 5.0, popen: Callable[...
 
 
 def kiosk_command(args: argparse.Namespace) -> int:
-    from installation.display.screen import parse_size
-
     if args.install or args.uninstall:
         from installation import autostart
 
@@ -1376,18 +1374,8 @@ def kiosk_command(args: argparse.Namespace) -> int:
         raise UsageError("--xdg only goes with --install")
     if args.supervise:
         return supervise([sys.executable, "-m", "installation", "kiosk", *_child_arguments(args)])
-    if args.frames is not None and args.frames < 1:
-        raise UsageError(f"--frames: expected a positive number, got {args.frames}")
     config, path = choose_config(args.config, args.demo)
-    options = RoomOptions(
-        window=args.window,
-        display=args.display,
-        size=parse_size(args.size) if args.size else None,
-        headless=args.headless,
-        frames=args.frames,
-        screenshot=args.screenshot,
-        live=path is not None,
-    )
+    options = room_options(args, live=path is not None)
     from installation.stats import attach_stats
 
     with InstanceLock(lock_path()):
@@ -1432,16 +1420,5 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="run the kiosk in a child process and restart it when it asks (used by --install --xdg)",
     )
-    p.add_argument("--window", action="store_true", help="a window instead of fullscreen (trying it out)")
-    p.add_argument("--display", type=int, default=None, metavar="N", help="which display, counting from 0")
-    p.add_argument("--size", default=None, metavar="WxH", help="window or screen size, e.g. 1280x720")
-    p.add_argument("--headless", action="store_true", help="draw without any screen (tests, soak runs)")
-    p.add_argument("--frames", type=int, default=None, metavar="N", help="stop after N frames")
-    p.add_argument(
-        "--screenshot",
-        type=Path,
-        default=None,
-        metavar="PNG",
-        help="save the last frame as PNG (refused while a face is exposed on live cameras)",
-    )
+    add_screen_options(p, windowed=False)
     p.set_defaults(func=kiosk_command)
