@@ -432,7 +432,10 @@ class Processor:
             faces = self.tracker.update(detections, frame.timestamp, size, motion)
         else:
             faces = self.tracker.predict(frame.timestamp, size, motion)
-        self._people = [_person(f.box) for f in faces]
+        # Where the faces most likely are, not the regions held for them: a face unseen for a
+        # while is hidden over a widened region, and a body below that would soon leave nothing of
+        # the room to judge the camera's motion by (it would be taken for still).
+        self._people = [_person(box) for box in self.tracker.likely_boxes(frame.timestamp)]
         t2 = time.perf_counter()
         timings = {
             "detect": (t1 - t0) * 1000,

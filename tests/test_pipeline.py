@@ -12,7 +12,7 @@ import pytest
 
 from installation.detect import create_detector
 from installation.effects import Effect
-from installation.geometry import Box, Frame
+from installation.geometry import Box, Detection, Frame
 from installation.leak import leak_score
 from installation.pipeline import CameraWorker, Processor
 from installation.sources import LiveSource
@@ -212,3 +212,36 @@ def test_face_walking_in_from_the_edge_while_the_camera_pans_is_hidden(
             score = leak_score(image, out.image, inside)
             assert score is not None and score < 0.5, f"step {i - 30}: face {inside} leaks ({score:.2f})"
     assert scored > 15
+
+
+class _SeenOnce:
+    """Finds one large face on its first call and nothing after (a visitor who turned away)."""
+
+    def __init__(self, box: Box) -> None:
+        self.box, self.calls = box, 0
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        self.calls += 1
+        return [Detection(self.box, 0.9)] if self.calls == 1 else []
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_large_face_held_unseen_does_not_hide_the_pan_from_the_motion_estimate() -> None:
+    # Held unseen, the face's region widens, and the body below it would soon cover the whole
+    # view: nothing of the room left to measure the pan by. The room beside the face still shows.
+    face = Box(490, 150, 300, 350)
+    proc = Processor(_SeenOnce(face), Tracker(hold_seconds=1.0))  # type: ignore[arg-type]
+    for i in range(20):
+        out = proc.process(frame(camera("pan", i), i), Effect.BLUR, 0.0)
+        assert len(out.faces) == 1, f"frame {i}: the face is no longer held"
+        if i == 0:
+            continue
+        motion = out.camera_motion
+        assert motion is not None and motion.known, f"frame {i}: {motion}"
+        # The view moves 9 px right and 2 down a frame: the room slides the other way.
+        assert motion.shift == pytest.approx((-9.0, -2.0), abs=1.0), f"frame {i}: {motion.shift}"
+    # The held region followed the room: it has slid 19 frames' worth to the left.
+    held = out.faces[0].box
+    assert held.cx == pytest.approx(face.cx - 9.0 * 19, abs=15.0)
