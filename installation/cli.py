@@ -19,7 +19,7 @@ COMMANDS = (
     "installation.anonymize",
     "installation.bench",
     "installation.hardware.command",
-    "installation.workshop",
+    "installation.workshop.command",
     "installation.stats",
     "installation.record",
     "installation.kiosk",

@@ -583,7 +583,7 @@ def _load_captions(path: Path) -> None:
 
 
 def _load_explanation(path: Path) -> None:
-    from installation.workshop import load_explanation
+    from installation.explanation import load_explanation
 
     load_explanation(path)
 

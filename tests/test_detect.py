@@ -416,7 +416,7 @@ def test_each_detector_name_gives_its_kind(spec: str, kinds: list) -> None:  # t
             if kind is YuNetDetector:
                 assert member.scales == shape
             else:
-                assert [w.size for w in member.model_windows(640, 480)] == [shape]
+                assert [w.size for w in member.describe_input(640, 480).windows] == [shape]
 
 
 def test_an_unknown_detector_name_lists_the_valid_ones() -> None:

@@ -44,7 +44,7 @@ from installation.detect.models import (
     weights_dir,
 )
 from installation.detect.tiles import TiledDetector, tile_grid
-from installation.detect.views import ModelWindow
+from installation.detect.views import ModelInput, ModelWindow, whole_frame
 from installation.detect.yunet import YUNET_SCALES, YuNetDetector
 from installation.errors import ConfigError, ModelError
 from installation.geometry import Detection
@@ -82,9 +82,9 @@ SMALL_FACE_TILES: dict[str, tuple[int, int]] = {
 class FaceDetector(Protocol):
     """What the pipeline calls. ``threshold`` may be changed between any two frames.
 
-    The detectors made here also have ``model_windows(width, height)`` (what
-    the workshop shows as "what the model sees"), and the tiled ones (and
-    combinations) ``detect_step`` for the live pipeline; neither is required.
+    The detectors made here also describe what their models see
+    (:class:`DescribesInput`), and the tiled ones (and combinations) have
+    ``detect_step`` for the live pipeline; neither is required.
     """
 
     threshold: float
@@ -92,6 +92,20 @@ class FaceDetector(Protocol):
     def detect(self, image: np.ndarray) -> list[Detection]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class DescribesInput(Protocol):
+    """A detector that says what its models are given of a frame (every detector made here does).
+
+    >>> with create_detector("yunet-half") as detector:
+    ...     isinstance(detector, DescribesInput), detector.describe_input(1280, 720).windows[0].size
+    (True, (640, 360))
+    """
+
+    def describe_input(self, width: int, height: int) -> ModelInput:
+        """The pictures the models get of a ``width`` x ``height`` frame, and the tiles run besides."""
+        ...
 
 
 def create_detector(
@@ -239,8 +253,10 @@ __all__ = [
     "YUNET_SHA256",
     "BlazeFaceDetector",
     "CombinedDetector",
+    "DescribesInput",
     "FaceDetector",
     "GraphFullRange",
+    "ModelInput",
     "ModelWindow",
     "TasksShortRange",
     "TiledDetector",
@@ -254,4 +270,5 @@ __all__ = [
     "resolve_yunet",
     "tile_grid",
     "weights_dir",
+    "whole_frame",
 ]
