@@ -32,12 +32,14 @@ from installation.detect.models import (
     BLAZEFACE_RANGES,
     DETECTOR_ALIASES,
     DETECTORS,
+    MODEL_FAMILIES,
     MODEL_FILES,
     RANGES,
     YUNET_FILE,
     YUNET_SHA256,
     check_range,
     model_dir,
+    model_family,
     parse_detector,
     resolve_model,
     resolve_yunet,
@@ -156,18 +158,17 @@ def create_detector(
     valid_input_scale(input_scale)
     paths: dict[str, str | os.PathLike[str] | None] = {}
     for key, value in (model_paths or {}).items():
-        family = "yunet" if key.startswith("yunet") else DETECTOR_ALIASES.get(key, key)
-        if family != "yunet" and family not in BLAZEFACE_RANGES:
-            raise ConfigError(
-                f"model_paths: unknown model {key!r} (expected yunet, blazeface-short or blazeface-full)"
-            )
+        family = model_family(key)
+        if family not in MODEL_FAMILIES:
+            expected = f"{', '.join(MODEL_FAMILIES[:-1])} or {MODEL_FAMILIES[-1]}"
+            raise ConfigError(f"model_paths: unknown model {key!r} (expected {expected})")
         paths[family] = value or None
     if model_path is not None:
         if len(names) > 1:
             raise ConfigError(
                 f"detector {spec!r}: model_path names one file; give model_paths for each model"
             )
-        paths["yunet" if names[0].startswith("yunet") else names[0]] = model_path
+        paths[model_family(names[0])] = model_path
     members: list[Any] = []
     try:
         for name in names:
@@ -237,12 +238,14 @@ def _one(
 
 __all__ = [
     "ANONYMIZE_DETECTOR",
+    "BLAZEFACE_RANGES",
     "DEFAULT_THRESHOLD",
     "DETECTORS",
     "DETECTOR_ALIASES",
     "INPUT_SCALE_RANGE",
     "KIOSK_DETECTOR",
     "MIN_SCORE",
+    "MODEL_FAMILIES",
     "MODEL_FILES",
     "RANGES",
     "ROOM_DETECTOR",
@@ -265,6 +268,7 @@ __all__ = [
     "check_range",
     "create_detector",
     "model_dir",
+    "model_family",
     "parse_detector",
     "resolve_model",
     "resolve_yunet",
