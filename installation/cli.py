@@ -20,7 +20,7 @@ COMMANDS = (
     "installation.bench",
     "installation.hardware.command",
     "installation.workshop.command",
-    "installation.stats",
+    "installation.stats.command",
     "installation.record",
     "installation.kiosk",
     "installation.doctor",

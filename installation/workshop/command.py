@@ -76,7 +76,7 @@ def workshop_command(args: argparse.Namespace) -> int:
     config = load_config(args.config, defaults=WORKSHOP_DEFAULTS)
     app = WorkshopApp(config, options)
     if not args.no_stats:
-        from installation.stats import attach_stats
+        from installation.stats.counter import attach_stats
 
         attach_stats(app)
     return app.run()
