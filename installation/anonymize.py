@@ -110,7 +110,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--range",
-        choices=["short", "full"],
+        choices=list(DETECTOR_ALIASES),
         default=None,
         help="older option: short is --detector blazeface-short, full is --detector blazeface-full",
     )

@@ -449,7 +449,7 @@ def room_options(args: argparse.Namespace, live: bool, *, windowed: bool = False
 
 def run_command(args: argparse.Namespace) -> int:
     from installation.config import load_config
-    from installation.stats import attach_stats
+    from installation.stats.counter import attach_stats
 
     options = room_options(args, live=True)
     app = App(load_config(args.config), options)
@@ -459,7 +459,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 def demo_command(args: argparse.Namespace) -> int:
     from installation.config import demo_config
-    from installation.stats import attach_stats
+    from installation.stats.counter import attach_stats
 
     options = room_options(args, live=False)
     app = App(demo_config(), options)

@@ -30,11 +30,21 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from installation.detect.blazeface import INPUT_SCALE_RANGE, THRESHOLD_RANGE
+from installation.detect import (
+    DETECTOR_ALIASES,
+    DETECTORS,
+    INPUT_SCALE_RANGE,
+    KIOSK_DETECTOR,
+    ROOM_DETECTOR,
+    THRESHOLD_RANGE,
+    parse_detector,
+)
 from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError
+from installation.explanation import LANGUAGES, load_explanation
 from installation.pipeline import DETECT_EVERY_RANGE
-from installation.track.tracker import HOLD_RANGE
+from installation.sources.spec import names_by_scheme, parse_spec
+from installation.track import HOLD_RANGE
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,8 +52,6 @@ else:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 
 log = logging.getLogger(__name__)
-
-_SCHEMES = ("camera:", "pattern:", "rtsp://", "rtsps://", "http://", "https://", "/dev/")
 
 #: The name of the installation's folders (config, logs, runtime files) on every platform.
 APP_NAME = "monitoring-room"
@@ -90,15 +98,17 @@ class CameraConfig:
     detector: str = field(
         default="",
         metadata=_meta(
-            "face detector: yunet (full + half size), yunet-full, yunet-half, blazeface-short, "
-            "blazeface-full, or several joined by + (e.g. yunet+blazeface-full); empty: yunet"
+            f"face detector: {', '.join(DETECTORS)} (yunet runs the full and the half size), or several "
+            f"joined by + (e.g. yunet+blazeface-full); empty: {ROOM_DETECTOR}"
         ),
     )
     range: str = field(
         default="",
         metadata=_meta(
-            "older name for the detector: short is blazeface-short, full is blazeface-full (use detector)",
-            choices=("short", "full"),
+            "older name for the detector: "
+            + ", ".join(f"{old} is {name}" for old, name in DETECTOR_ALIASES.items())
+            + " (use detector)",
+            choices=tuple(DETECTOR_ALIASES),
             older=True,
         ),
     )
@@ -145,14 +155,10 @@ class CameraConfig:
         >>> CameraConfig("pattern:bars", range="full").detector_spec()
         'blazeface-full'
         """
-        from installation.detect.models import DETECTOR_ALIASES
-
         if self.detector:
             return self.detector
         if self.range:
             return DETECTOR_ALIASES[self.range]
-        from installation.detect import ROOM_DETECTOR
-
         return ROOM_DETECTOR
 
 
@@ -252,10 +258,10 @@ class RoomConfig:
         default=45.0,
         metadata=_meta("seconds with no face and no touch before the invitation shows", min=5.0, max=3600.0),
     )
-    language: str = field(default="en", metadata=_meta("language at start", choices=("en", "zh")))
+    language: str = field(default=LANGUAGES[0], metadata=_meta("language at start", choices=LANGUAGES))
     languages: list[str] = field(
-        default_factory=lambda: ["en", "zh"],
-        metadata=_meta("languages visitors can switch between", choices=("en", "zh")),
+        default_factory=lambda: list(LANGUAGES),
+        metadata=_meta("languages visitors can switch between", choices=LANGUAGES),
     )
     caption_seconds: float = field(
         default=12.0, metadata=_meta("seconds each caption stays", min=3.0, max=600.0)
@@ -495,9 +501,7 @@ def _check_settings(config: Config, base: Path, check_files: bool = True) -> Non
         source = cam.source.strip()
         if not source:
             raise ConfigError(f"cameras[{i}].source: expected a source string, got an empty one")
-        if source.startswith(_SCHEMES) or re.match(r"^[a-z]+://", source):
-            from installation.sources import parse_spec
-
+        if names_by_scheme(source):
             try:
                 parse_spec(source)
             except ConfigError as exc:
@@ -582,23 +586,15 @@ def _load_captions(path: Path) -> None:
     load_captions(path)
 
 
-def _load_explanation(path: Path) -> None:
-    from installation.workshop import load_explanation
-
-    load_explanation(path)
-
-
 #: The keys of ``[room]`` naming a gallery's own texts, and what reads each one.
-TEXT_KEYS: dict[str, typing.Callable[[Path], None]] = {
+TEXT_KEYS: dict[str, typing.Callable[[Path], object]] = {
     "captions_file": _load_captions,
-    "explain_file": _load_explanation,
+    "explain_file": load_explanation,
 }
 
 
 def _check_detector(cam: CameraConfig, index: int) -> None:
     """Resolve the camera's detector string (the older ``range`` key included) and check its names."""
-    from installation.detect.models import DETECTOR_ALIASES, parse_detector
-
     where = f"cameras[{index}]"
     if cam.range:
         if cam.detector:
@@ -799,8 +795,6 @@ def demo_config() -> Config:
     cameras = []
     for clip in bundled_clips():
         truth = load_ground_truth(clip)
-        from installation.detect import KIOSK_DETECTOR, ROOM_DETECTOR
-
         # The clip made for a kiosk (faces near the camera) gets the kiosk's detector.
         detector = ROOM_DETECTOR if truth.range == "full" else KIOSK_DETECTOR
         cameras.append(

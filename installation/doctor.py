@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from installation.config import Config, default_config_path, load_config
+from installation.config import MODEL_KEYS, Config, default_config_path, load_config
 from installation.errors import ConfigError, InstallationError
+from installation.explanation import LANGUAGES
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 #: Packages the room runs on, and the version a line must say when it matters.
@@ -144,8 +145,11 @@ def _config(ctx: Context) -> Iterator[Check]:
 def _models(ctx: Context) -> Iterator[Check]:
     """A line per face model: the shipped YuNet's sha256, the BlazeFace files, each configured copy."""
     from installation.detect import (
+        BLAZEFACE_RANGES,
+        MODEL_FAMILIES,
         YUNET_SHA256,
         create_detector,
+        model_family,
         parse_detector,
         resolve_model,
         resolve_yunet,
@@ -155,20 +159,14 @@ def _models(ctx: Context) -> Iterator[Check]:
     used: set[str] = set()
     for cam in config.cameras if config is not None else []:
         try:
-            used.update("yunet" if n.startswith("yunet") else n for n in parse_detector(cam.detector_spec()))
+            used.update(model_family(n) for n in parse_detector(cam.detector_spec()))
         except InstallationError:
             pass  # the config check has said so
     if config is None:
-        used = {"yunet", "blazeface-short", "blazeface-full"}
+        used = set(MODEL_FAMILIES)
+    keys = {family: key for key, family in MODEL_KEYS.items()}
     configured = {
-        "blazeface-short": config.detection.short_range_model if config is not None else "",
-        "blazeface-full": config.detection.full_range_model if config is not None else "",
-        "yunet": config.detection.yunet_model if config is not None else "",
-    }
-    keys = {
-        "blazeface-short": "short_range_model",
-        "blazeface-full": "full_range_model",
-        "yunet": "yunet_model",
+        family: getattr(config.detection, key) if config is not None else "" for family, key in keys.items()
     }
     # The shipped YuNet is always checked: it is the default detector, and a damaged copy must be found early.
     try:
@@ -176,7 +174,7 @@ def _models(ctx: Context) -> Iterator[Check]:
         yield Check(OK, "model", f"YuNet face model {packaged}: sha256 {YUNET_SHA256[:16]}... as shipped")
     except InstallationError as exc:
         yield Check(FAIL, "model", str(exc), REINSTALL)
-    for name in ("yunet", "blazeface-short", "blazeface-full"):
+    for name in MODEL_FAMILIES:
         if name not in used and not configured[name]:
             continue
         key = f"detection.{keys[name]}"
@@ -186,7 +184,7 @@ def _models(ctx: Context) -> Iterator[Check]:
             if name == "yunet":
                 path = resolve_yunet(configured[name])
             else:
-                path = resolve_model(name.split("-")[1], configured[name] or None)
+                path = resolve_model(BLAZEFACE_RANGES[name], configured[name] or None)
         except InstallationError as exc:
             fix = "reinstall mediapipe==0.10.21"
             if configured[name]:
@@ -439,7 +437,7 @@ def _fonts(ctx: Context) -> Iterator[Check]:
     from installation.display.text import STRINGS
     from installation.resources import font_file
 
-    languages = list(ctx.config.room.languages) if ctx.config is not None else ["en", "zh"]
+    languages = list(ctx.config.room.languages) if ctx.config is not None else list(LANGUAGES)
     own = ctx.config.room.captions_file if ctx.config is not None else ""
     try:
         captions = load_captions(own)

@@ -1376,7 +1376,7 @@ def kiosk_command(args: argparse.Namespace) -> int:
         return supervise([sys.executable, "-m", "installation", "kiosk", *_child_arguments(args)])
     config, path = choose_config(args.config, args.demo)
     options = room_options(args, live=path is not None)
-    from installation.stats import attach_stats
+    from installation.stats.counter import attach_stats
 
     with InstanceLock(lock_path()):
         kiosk = Kiosk(config, options, config_path=path)

@@ -252,7 +252,7 @@ def record_command(args: argparse.Namespace) -> int:
         if not effect.hides:
             effect = Effect.BLUR
     how = "UNBLURRED" if effect is Effect.EXPOSED else f"faces hidden ({effect.value})"
-    from installation.workshop import load_explanation
+    from installation.explanation import load_explanation
 
     words = load_explanation(config.room.explain_file)
     label = f"{words.label('recording', 'en')}  {words.label('recording', 'zh')}"

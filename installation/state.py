@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from installation.effects import Effect
+from installation.explanation import LANGUAGES
 
 
 class InputKind(str, Enum):
@@ -57,8 +58,8 @@ class ControlState:
         effect: Effect = Effect.BLUR,
         strength: float = 0.5,
         allow_exposed: bool = True,
-        language: str = "en",
-        languages: tuple[str, ...] = ("en", "zh"),
+        language: str = LANGUAGES[0],
+        languages: tuple[str, ...] = LANGUAGES,
     ) -> None:
         self.cameras = max(1, cameras)
         self.allow_exposed = allow_exposed

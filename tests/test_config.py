@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from installation.config import load_config, parse_config
+from installation.config import Config, load_config, parse_config
 from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError
 
@@ -375,7 +375,7 @@ def test_the_demo_and_the_workshop_let_visitors_expose_faces_unless_the_file_for
     tmp_path: Path,
 ) -> None:
     from installation.config import demo_config
-    from installation.workshop import WORKSHOP_DEFAULTS
+    from installation.workshop.command import WORKSHOP_DEFAULTS
 
     assert demo_config().effect.allow_exposed is True
     assert load_config(write(tmp_path, CAMERA), defaults=WORKSHOP_DEFAULTS).effect.allow_exposed is True
@@ -457,6 +457,106 @@ def test_one_detect_every_range_for_the_config_and_anonymize(tmp_path: Path, val
     )
 
 
+_LIMITS = [
+    # (the key as set in the file, where its line is, the range in the error, outside, at the edges)
+    ("threshold", CAMERA, "0.1 to 0.99", (0.09, 0.995), (0.1, 0.99)),
+    ("input_scale", CAMERA, "0.1 to 1.0", (0.09, 1.01, 2.0), (0.1, 1.0)),
+    ("detect_every", CAMERA, "1 to 4", (0, 5), (1, 4)),
+    ("hold_seconds", "[tracking]\n", "0.1 to 10.0", (0.09, 10.5), (0.1, 10.0)),
+]
+
+
+def _with(key: str, table: str, value: object) -> str:
+    return f"{table}{key} = {value}\n" + ("" if table == CAMERA else CAMERA)
+
+
+def _value(config: Config, key: str) -> object:
+    return config.tracking.hold_seconds if key == "hold_seconds" else getattr(config.cameras[0], key)
+
+
+@pytest.mark.parametrize(("key", "table", "span", "outside", "edges"), _LIMITS, ids=[k[0] for k in _LIMITS])
+def test_a_value_past_a_limit_is_refused_naming_file_key_and_range_and_each_edge_is_taken(
+    tmp_path: Path, key: str, table: str, span: str, outside: tuple[float, ...], edges: tuple[float, ...]
+) -> None:
+    where = "cameras[0]" if table == CAMERA else "tracking"
+    line = 4 if table == CAMERA else 2
+    for value in outside:
+        assert _refused(tmp_path, _with(key, table, value)).endswith(
+            f"monitoring.toml: {where}.{key}: expected a value from {span}, got {value!r} (line {line})"
+        )
+    for value in edges:
+        assert _value(load_config(write(tmp_path, _with(key, table, value))), key) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[room]\nlanguages = ["en", "fr"]\n' + CAMERA,
+            "room.languages[1]: expected one of 'en', 'zh', got 'fr' (line 2)",
+        ),
+        (
+            '[room]\nlanguage = "de"\n' + CAMERA,
+            "room.language: expected one of 'en', 'zh', got 'de' (line 2)",
+        ),
+        (
+            CAMERA + 'range = "near"\n',
+            "cameras[0].range: expected one of 'short', 'full', got 'near' (line 4)",
+        ),
+        (
+            CAMERA + 'detector = "yunet+retina"\n',
+            "cameras[0].detector: detector 'yunet+retina': unknown name 'retina' (choose from yunet, "
+            "yunet-full, yunet-half, blazeface-short, blazeface-full, joined by +) (line 4)",
+        ),
+    ],
+)
+def test_languages_and_detector_names_are_the_ones_their_stages_know(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    assert _refused(tmp_path, text).endswith(f"monitoring.toml: {message}")
+
+
+def test_the_room_takes_every_language_and_detector_name_there_is(tmp_path: Path) -> None:
+    from installation.detect import DETECTOR_ALIASES, DETECTORS
+    from installation.explanation import LANGUAGES
+
+    for name in (*DETECTORS, "+".join(DETECTORS)):
+        assert load_config(write(tmp_path, CAMERA + f'detector = "{name}"\n')).cameras[0].detector == name
+    for old, name in DETECTOR_ALIASES.items():
+        assert load_config(write(tmp_path, CAMERA + f'range = "{old}"\n')).cameras[0].detector == name
+    rooms = [f'[room]\nlanguage = "{lang}"\nlanguages = {list(LANGUAGES)!r}\n' for lang in LANGUAGES]
+    assert [load_config(write(tmp_path, room + CAMERA)).room.language for room in rooms] == list(LANGUAGES)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["camera:0", "CAMERA:1", "rtmp://10.0.0.7/live", "Pattern:noise", "/dev/video0", "rtsps://cam/s"],
+)
+def test_a_source_the_sources_stage_names_by_scheme_is_taken_as_such_not_as_a_file(
+    tmp_path: Path, source: str
+) -> None:
+    from installation.sources import parse_spec
+
+    config = load_config(write(tmp_path, f'[[cameras]]\nsource = "{source}"\n'))
+    assert config.cameras[0].source == source and parse_spec(source).kind != "path"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("camera:x", "camera:x: expected a camera number like camera:0 (0 to 255)"),
+        ("pattern:stripes", "pattern:stripes: unknown pattern 'stripes' (expected bars or noise)"),
+        ("gopher://host/clip", "gopher://host/clip: unknown source kind 'gopher:' (expected camera:N, "),
+        ("hall.mp4", "no such file 'hall.mp4'"),
+    ],
+)
+def test_a_source_string_is_refused_with_what_the_sources_stage_says(
+    tmp_path: Path, source: str, message: str
+) -> None:
+    refused = _refused(tmp_path, f'[[cameras]]\nsource = "{source}"\n')
+    assert f"monitoring.toml: cameras[0].source: {message}" in refused and refused.endswith("(line 2)")
+
+
 # -- a gallery's own texts ----------------------------------------------------------------------------
 
 OWN_CAPTIONS = '[[caption]]\nen = "Someone is watching this room."\nzh = "有人在看这个房间。"\n'
@@ -465,7 +565,7 @@ OWN_CAPTIONS = '[[caption]]\nen = "Someone is watching this room."\nzh = "有人
 def test_a_gallery_shows_its_own_captions_and_workshop_texts_named_beside_its_config(tmp_path: Path) -> None:
     from installation.app import App, RoomOptions
     from installation.resources import explain_file
-    from installation.workshop import WorkshopApp
+    from installation.workshop.command import WorkshopApp
 
     (tmp_path / "our-captions.toml").write_text(OWN_CAPTIONS, encoding="utf-8")
     shipped = explain_file().read_text(encoding="utf-8")

@@ -416,7 +416,7 @@ def test_each_detector_name_gives_its_kind(spec: str, kinds: list) -> None:  # t
             if kind is YuNetDetector:
                 assert member.scales == shape
             else:
-                assert [w.size for w in member.model_windows(640, 480)] == [shape]
+                assert [w.size for w in member.describe_input(640, 480).windows] == [shape]
 
 
 def test_an_unknown_detector_name_lists_the_valid_ones() -> None:
@@ -488,3 +488,47 @@ def test_an_own_yunet_copy_is_loaded_without_its_hash_and_junk_is_refused(tmp_pa
     junk.write_bytes(b"not a model")
     with pytest.raises(ModelError, match=f"YuNet face model {junk}: cannot load it"):
         create_detector("yunet", model_path=junk)
+
+
+_Found = list[list[tuple[float, ...]]]
+
+
+class _RecordingEngine:
+    """A square model that finds nothing and keeps the regions it is run on, in its image's pixels."""
+
+    input_size = (128, 128)
+    whole_pixels = False
+    name = "blazeface-short"
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[tuple[int, int], list[Box]]] = []
+
+    def run(self, rgb: np.ndarray, regions: list[Box] | None = None) -> _Found:
+        height, width = rgb.shape[:2]
+        regions = list(regions or [Box(0, 0, width, height)])
+        self.runs.append(((width, height), regions))
+        return [[] for _ in regions]
+
+    def run_many(self, jobs: list[tuple[np.ndarray, list[Box] | None]]) -> list[_Found]:
+        return [self.run(*job) for job in jobs]
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("size", [ROOM, (640, 480), (1920, 800), (1366, 768)])
+def test_the_windows_a_detector_describes_are_the_ones_its_model_runs_on(size: tuple[int, int]) -> None:
+    """What the workshop shows is where detection runs (within the pixel or two an odd side loses
+    when the frame is halved before the model)."""
+    engine = _RecordingEngine()
+    with BlazeFaceDetector(engine, squares=True) as detector:  # type: ignore[arg-type]
+        detector.detect(np.zeros((size[1], size[0], 3), np.uint8))
+        described = detector.describe_input(*size)
+    ((width, height), regions) = engine.runs[0]
+    fx, fy = size[0] / width, size[1] / height
+    ran = [(r.x * fx, r.y * fy, r.w * fx, r.h * fy) for r in regions]
+    shown = [(w.region.x, w.region.y, w.region.w, w.region.h) for w in described.windows]
+    assert len(shown) == len(ran) == (2 if size[0] >= 1.6 * size[1] else 1) + (size == (1920, 800))
+    for a, b in zip(shown, ran, strict=True):
+        assert a == pytest.approx(b, abs=4)
+    assert {w.size for w in described.windows} == {engine.input_size} and described.tiles == 0

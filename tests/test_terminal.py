@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from installation.resources import footage_dir
-from installation.stats import Counts, Row, StatsLog, stats_file
+from installation.stats.store import Counts, Row, StatsLog, stats_file
 
 ROOT = Path(__file__).resolve().parents[1]
 KIOSK = footage_dir() / "kiosk.mp4"

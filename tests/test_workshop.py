@@ -17,11 +17,12 @@ import pytest
 from installation.app import RoomOptions
 from installation.cli import build_parser
 from installation.config import CameraConfig, Config
-from installation.detect import ModelWindow, create_detector
+from installation.detect import ModelInput, ModelWindow, create_detector
 from installation.display.widgets import AMBER, CYAN, slider_track
 from installation.display.workshop import WorkshopRenderer, workshop_regions
 from installation.effects import Effect, apply_effect
 from installation.errors import ConfigError
+from installation.explanation import load_explanation
 from installation.geometry import Box, Detection, Frame
 from installation.leak import leak_score
 from installation.output import VideoWriter
@@ -29,17 +30,9 @@ from installation.pipeline import Processor
 from installation.resources import explain_file, font_file
 from installation.state import ControlState
 from installation.track import TrackedFace, Tracker
-from installation.workshop import (
-    EvasionTimer,
-    ModelInput,
-    Workshop,
-    WorkshopApp,
-    describe_model,
-    in_model,
-    load_explanation,
-    model_input,
-    model_view,
-)
+from installation.workshop.command import WorkshopApp
+from installation.workshop.model import describe_model, in_model, model_input, model_view
+from installation.workshop.session import EvasionTimer, Workshop
 
 SIZE = (1280, 720)
 FPS = 30.0

@@ -46,7 +46,7 @@ def characters() -> str:
     for caption in load_captions(CAPTIONS):
         chars.update(caption.en)
         chars.update(caption.zh)
-    from installation.workshop import load_explanation  # the workshop screen's texts (assets/explain)
+    from installation.explanation import load_explanation  # the workshop screen's texts (assets/explain)
 
     for s in load_explanation(EXPLAIN).strings():
         chars.update(s)

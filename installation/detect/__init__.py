@@ -32,19 +32,21 @@ from installation.detect.models import (
     BLAZEFACE_RANGES,
     DETECTOR_ALIASES,
     DETECTORS,
+    MODEL_FAMILIES,
     MODEL_FILES,
     RANGES,
     YUNET_FILE,
     YUNET_SHA256,
     check_range,
     model_dir,
+    model_family,
     parse_detector,
     resolve_model,
     resolve_yunet,
     weights_dir,
 )
 from installation.detect.tiles import TiledDetector, tile_grid
-from installation.detect.views import ModelWindow
+from installation.detect.views import ModelInput, ModelWindow, whole_frame
 from installation.detect.yunet import YUNET_SCALES, YuNetDetector
 from installation.errors import ConfigError, ModelError
 from installation.geometry import Detection
@@ -82,9 +84,9 @@ SMALL_FACE_TILES: dict[str, tuple[int, int]] = {
 class FaceDetector(Protocol):
     """What the pipeline calls. ``threshold`` may be changed between any two frames.
 
-    The detectors made here also have ``model_windows(width, height)`` (what
-    the workshop shows as "what the model sees"), and the tiled ones (and
-    combinations) ``detect_step`` for the live pipeline; neither is required.
+    The detectors made here also describe what their models see
+    (:class:`DescribesInput`), and the tiled ones (and combinations) have
+    ``detect_step`` for the live pipeline; neither is required.
     """
 
     threshold: float
@@ -92,6 +94,20 @@ class FaceDetector(Protocol):
     def detect(self, image: np.ndarray) -> list[Detection]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class DescribesInput(Protocol):
+    """A detector that says what its models are given of a frame (every detector made here does).
+
+    >>> with create_detector("yunet-half") as detector:
+    ...     isinstance(detector, DescribesInput), detector.describe_input(1280, 720).windows[0].size
+    (True, (640, 360))
+    """
+
+    def describe_input(self, width: int, height: int) -> ModelInput:
+        """The pictures the models get of a ``width`` x ``height`` frame, and the tiles run besides."""
+        ...
 
 
 def create_detector(
@@ -142,18 +158,17 @@ def create_detector(
     valid_input_scale(input_scale)
     paths: dict[str, str | os.PathLike[str] | None] = {}
     for key, value in (model_paths or {}).items():
-        family = "yunet" if key.startswith("yunet") else DETECTOR_ALIASES.get(key, key)
-        if family != "yunet" and family not in BLAZEFACE_RANGES:
-            raise ConfigError(
-                f"model_paths: unknown model {key!r} (expected yunet, blazeface-short or blazeface-full)"
-            )
+        family = model_family(key)
+        if family not in MODEL_FAMILIES:
+            expected = f"{', '.join(MODEL_FAMILIES[:-1])} or {MODEL_FAMILIES[-1]}"
+            raise ConfigError(f"model_paths: unknown model {key!r} (expected {expected})")
         paths[family] = value or None
     if model_path is not None:
         if len(names) > 1:
             raise ConfigError(
                 f"detector {spec!r}: model_path names one file; give model_paths for each model"
             )
-        paths["yunet" if names[0].startswith("yunet") else names[0]] = model_path
+        paths[model_family(names[0])] = model_path
     members: list[Any] = []
     try:
         for name in names:
@@ -223,12 +238,14 @@ def _one(
 
 __all__ = [
     "ANONYMIZE_DETECTOR",
+    "BLAZEFACE_RANGES",
     "DEFAULT_THRESHOLD",
     "DETECTORS",
     "DETECTOR_ALIASES",
     "INPUT_SCALE_RANGE",
     "KIOSK_DETECTOR",
     "MIN_SCORE",
+    "MODEL_FAMILIES",
     "MODEL_FILES",
     "RANGES",
     "ROOM_DETECTOR",
@@ -239,8 +256,10 @@ __all__ = [
     "YUNET_SHA256",
     "BlazeFaceDetector",
     "CombinedDetector",
+    "DescribesInput",
     "FaceDetector",
     "GraphFullRange",
+    "ModelInput",
     "ModelWindow",
     "TasksShortRange",
     "TiledDetector",
@@ -249,9 +268,11 @@ __all__ = [
     "check_range",
     "create_detector",
     "model_dir",
+    "model_family",
     "parse_detector",
     "resolve_model",
     "resolve_yunet",
     "tile_grid",
     "weights_dir",
+    "whole_frame",
 ]

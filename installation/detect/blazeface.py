@@ -16,7 +16,7 @@ import numpy as np
 from installation.closing import Closing
 from installation.detect.engines import Engine, Job, Raw
 from installation.detect.nms import clip_all, suppress
-from installation.detect.views import ModelWindow
+from installation.detect.views import ModelInput, ModelWindow
 from installation.errors import ConfigError
 from installation.geometry import Box, Detection
 
@@ -126,23 +126,33 @@ class BlazeFaceDetector(FrameDetector):
         scaled, fx, fy = self._scaled(image)
         return self._finish(self._whole_frame(scaled, fx, fy), width, height)
 
-    def model_windows(self, width: int, height: int) -> list[ModelWindow]:
-        """The parts of a ``width`` x ``height`` frame the whole-frame pass shows the model, and at what size.
+    def describe_input(self, width: int, height: int) -> ModelInput:
+        """What the whole-frame pass shows the model of a ``width`` x ``height`` frame, and at what size.
 
         The square short-range model gets overlapping square windows of a wide
         frame (the same ones :meth:`detect` runs); otherwise the whole frame is
         letterboxed into the model's square.
+
+        >>> from installation.detect.engines import TasksShortRange
+        >>> from installation.detect.models import resolve_model
+        >>> engine = TasksShortRange(resolve_model("short"), min_score=MIN_SCORE)
+        >>> with BlazeFaceDetector(engine, squares=True) as detector:
+        ...     [(w.region.x, w.region.w, w.size) for w in detector.describe_input(1280, 720).windows]
+        [(0.0, 720.0, (128, 128)), (560.0, 720.0, (128, 128))]
         """
         label = str(getattr(self._engine, "name", "blazeface"))
         tensor = (int(self._engine.input_size[0]), int(self._engine.input_size[1]))
-        if self._squares and width >= 1.6 * height:
-            count = math.ceil(width / height)
-            step = (width - height) / (count - 1)
-            side = float(height)
-            return [
-                ModelWindow(label, Box(float(round(i * step)), 0.0, side, side), tensor) for i in range(count)
-            ]
-        return [ModelWindow(label, Box(0.0, 0.0, float(width), float(height)), tensor)]
+        regions = self._square_windows(width, height) or [Box(0.0, 0.0, float(width), float(height))]
+        return ModelInput(tuple(ModelWindow(label, region, tensor) for region in regions))
+
+    def _square_windows(self, width: int, height: int) -> list[Box] | None:
+        """The overlapping square windows the short-range model runs on a wide ``width`` x ``height``
+        image, or None where it runs the whole image."""
+        if not self._squares or width < 1.6 * height:
+            return None
+        count = math.ceil(width / height)
+        step = (width - height) / (count - 1)
+        return [Box(float(round(i * step)), 0.0, float(height), float(height)) for i in range(count)]
 
     def close(self) -> None:
         """Release the model; closing twice is harmless."""
@@ -179,12 +189,7 @@ class BlazeFaceDetector(FrameDetector):
             fx, fy = fx * 2, fy * 2
         rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
         h, w = small.shape[:2]
-        windows = None
-        if self._squares and w >= 1.6 * h:
-            count = math.ceil(w / h)
-            step = (w - h) / (count - 1)
-            windows = [Box(round(i * step), 0, h, h) for i in range(count)]
-        return (rgb, windows), fx, fy
+        return (rgb, self._square_windows(w, h)), fx, fy
 
     @staticmethod
     def _whole_frame_found(results: list[list[Raw]], fx: float, fy: float) -> list[Detection]:

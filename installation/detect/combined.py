@@ -17,7 +17,7 @@ import numpy as np
 from installation.closing import Closing
 from installation.detect.blazeface import _check_image, valid_threshold
 from installation.detect.nms import suppress
-from installation.detect.views import ModelWindow
+from installation.detect.views import ModelInput
 from installation.geometry import Box, Detection
 
 
@@ -102,11 +102,11 @@ class CombinedDetector(Closing):
         lengths = [m.sweep_length(width, height) for m in self.members if hasattr(m, "sweep_length")]
         return max(lengths, default=0)
 
-    def model_windows(self, width: int, height: int) -> list[ModelWindow]:
-        """What each member shows its model, member by member."""
-        out: list[ModelWindow] = []
+    def describe_input(self, width: int, height: int) -> ModelInput:
+        """What each member shows its model, member by member, and the tiles of those that tile."""
+        out = ModelInput(())
         for member in self.members:
-            out.extend(member.model_windows(width, height))
+            out += member.describe_input(width, height)
         return out
 
     def close(self) -> None:

@@ -149,6 +149,19 @@ DETECTORS = ("yunet", "yunet-full", "yunet-half", "blazeface-short", "blazeface-
 DETECTOR_ALIASES: dict[str, str] = {"short": "blazeface-short", "full": "blazeface-full"}
 #: The BlazeFace range behind each BlazeFace name.
 BLAZEFACE_RANGES: dict[str, str] = {"blazeface-short": "short", "blazeface-full": "full"}
+#: The model files the names run: every ``yunet`` name the one YuNet file, each BlazeFace name its own
+#: (the keys of ``create_detector(model_paths=...)``; ``[detection]`` names a copy of each).
+MODEL_FAMILIES = ("yunet", *BLAZEFACE_RANGES)
+
+
+def model_family(name: str) -> str:
+    """The model file a detector name runs, one of :data:`MODEL_FAMILIES` for a known name.
+
+    >>> model_family("yunet-half"), model_family("full"), model_family("blazeface-short")
+    ('yunet', 'blazeface-full', 'blazeface-short')
+    """
+    name = DETECTOR_ALIASES.get(name, name)
+    return "yunet" if name.startswith("yunet") else name
 
 
 def parse_detector(spec: str) -> tuple[str, ...]:

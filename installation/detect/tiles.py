@@ -25,6 +25,7 @@ import numpy as np
 
 from installation.detect.blazeface import DEFAULT_THRESHOLD, BlazeFaceDetector, _check_image, _to_frame
 from installation.detect.engines import Engine, Job
+from installation.detect.views import ModelInput
 from installation.errors import ConfigError
 from installation.geometry import Box, Detection
 
@@ -101,6 +102,15 @@ class TiledDetector(BlazeFaceDetector):
         fx, fy = width / self._scaled_size[0], height / self._scaled_size[1]
         return [Box(t.x * fx, t.y * fy, t.w * fx, t.h * fy) for t in grid]
 
+    def describe_input(self, width: int, height: int) -> ModelInput:
+        """The whole-frame pass's window and, counted, the tiles of a ``width`` x ``height`` frame.
+
+        Asking changes nothing: the tiles are counted apart from the ones the detector keeps.
+        """
+        scaled_w, scaled_h = self._scaled_size_of(width, height)
+        tiles = len(tile_grid(scaled_w, scaled_h, self._tile, self._overlap))
+        return ModelInput(super().describe_input(width, height).windows, tiles)
+
     def sweep_length(self, width: int, height: int) -> int:
         """How many :meth:`detect_step` calls it takes to run every tile once."""
         return math.ceil(len(self._grid_for(width, height)) / self.tiles_per_step)
@@ -161,17 +171,20 @@ class TiledDetector(BlazeFaceDetector):
 
     def _grid_for(self, width: int, height: int) -> list[Box]:
         if (width, height) != self._size:
-            # The same size _scaled() gives, so tiles fit the image they are cut from.
-            scale = self.input_scale
-            scaled_w = max(1, round(width * scale)) if scale != 1.0 else width
-            scaled_h = max(1, round(height * scale)) if scale != 1.0 else height
-            self._scaled_size = (scaled_w, scaled_h)
+            scaled_w, scaled_h = self._scaled_size = self._scaled_size_of(width, height)
             self._grid = tile_grid(scaled_w, scaled_h, self._tile, self._overlap)
             self._memory = [[] for _ in self._grid]
             self._whole_memory = []
             self._size = (width, height)
             self._next = 0
         return self._grid
+
+    def _scaled_size_of(self, width: int, height: int) -> tuple[int, int]:
+        """The size ``_scaled()`` gives a ``width`` x ``height`` frame (tiles fit the image they cut)."""
+        scale = self.input_scale
+        if scale == 1.0:
+            return width, height
+        return max(1, round(width * scale)), max(1, round(height * scale))
 
     def _run(
         self,

@@ -1,8 +1,11 @@
 """What a detector shows its model: the parts of a frame it runs on, and at what size.
 
-The workshop's "what the model sees" view draws these, whatever the detector:
-a BlazeFace model letterboxes each window into its small square tensor, YuNet
-takes the whole frame at the size of each of its passes.
+Every detector made by :func:`~installation.detect.create_detector` says so
+itself through ``describe_input(width, height)``, which returns a
+:class:`ModelInput`: a BlazeFace model letterboxes each window into its small
+square tensor, YuNet takes the whole frame at the size of each of its passes,
+a small-face detector adds tiles. The workshop's "what the model sees" view
+draws these, whatever the detector.
 """
 
 from __future__ import annotations
@@ -35,3 +38,41 @@ class ModelWindow:
     def scale(self) -> float:
         """Model pixels per frame pixel (letterboxed: the smaller of the two)."""
         return min(self.size[0] / self.region.w, self.size[1] / self.region.h)
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """How a frame reaches the face model(s).
+
+    ``windows`` are the pictures the detector's models are given each frame
+    (the part of the frame, the size of the picture, the model's name).
+    ``tiles`` counts extra full-detail tiles a small-face detector also runs.
+
+    >>> whole = Box(0, 0, 1280, 720)
+    >>> yunet = ModelInput((ModelWindow("yunet", whole, (640, 360)),))
+    >>> tiled = ModelInput((ModelWindow("blazeface-full", whole, (192, 192)),), tiles=18)
+    >>> both = yunet + tiled
+    >>> both.models, both.tiles
+    (['yunet', 'blazeface-full'], 18)
+    """
+
+    windows: tuple[ModelWindow, ...]
+    tiles: int = 0
+
+    @property
+    def models(self) -> list[str]:
+        """The models' names, each once, in order."""
+        return list(dict.fromkeys(w.model for w in self.windows))
+
+    def __add__(self, other: ModelInput) -> ModelInput:
+        """Both inputs: this one's windows and tiles, then the other's (a detector combining two)."""
+        return ModelInput(self.windows + other.windows, self.tiles + other.tiles)
+
+
+def whole_frame(width: int, height: int, model: str = "face model") -> ModelInput:
+    """One window, the whole frame at its own size: what is shown for a detector that does not say.
+
+    >>> whole_frame(640, 360).windows[0].size
+    (640, 360)
+    """
+    return ModelInput((ModelWindow(model, Box(0.0, 0.0, float(width), float(height)), (width, height)),))

@@ -34,7 +34,7 @@ import numpy as np
 
 from installation.detect.blazeface import DEFAULT_THRESHOLD, MIN_SCORE, FrameDetector, _check_image
 from installation.detect.nms import clip_all, suppress
-from installation.detect.views import ModelWindow
+from installation.detect.views import ModelInput, ModelWindow
 from installation.errors import ConfigError, ModelError
 from installation.geometry import Box, Detection
 
@@ -140,10 +140,11 @@ class YuNetDetector(FrameDetector):
                 found.append(Detection(box, score))
         return suppress(clip_all(found, width, height))
 
-    def model_windows(self, width: int, height: int) -> list[ModelWindow]:
+    def describe_input(self, width: int, height: int) -> ModelInput:
         """One window per pass: the whole frame, at that pass's size."""
         whole = Box(0.0, 0.0, float(width), float(height))
-        return [ModelWindow("yunet", whole, size) for size in self._pass_sizes(width, height)]
+        sizes = self._pass_sizes(width, height)
+        return ModelInput(tuple(ModelWindow("yunet", whole, size) for size in sizes))
 
     def close(self) -> None:
         """Release the model; closing twice is harmless."""

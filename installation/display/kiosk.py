@@ -34,6 +34,7 @@ from installation.display.widgets import (
     disc,
     ring,
 )
+from installation.explanation import LANGUAGES
 
 Targets = dict[str, Rect]
 
@@ -239,7 +240,7 @@ def draw_closed(
     *,
     opens: datetime | None,
     now: datetime,
-    languages: Sequence[str] = ("en", "zh"),
+    languages: Sequence[str] = LANGUAGES,
 ) -> None:
     """The screen outside opening hours: black, with one dim line saying when it opens.
 

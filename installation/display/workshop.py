@@ -18,6 +18,7 @@ import numpy as np
 import pygame
 from pygame import Rect
 
+from installation.detect.views import ModelInput
 from installation.display.layout import Layout, label_height, screen_regions
 from installation.display.renderer import Feed, Renderer
 from installation.display.text import text
@@ -41,15 +42,8 @@ from installation.display.widgets import (
 from installation.effects import Effect
 from installation.geometry import Detection
 from installation.state import ControlState, InputKind
-from installation.workshop import (
-    ModelInput,
-    Workshop,
-    describe_model,
-    feed_detector,
-    in_model,
-    model_input,
-    model_view,
-)
+from installation.workshop.model import describe_model, in_model, model_input, model_view
+from installation.workshop.session import Workshop, feed_detector
 
 if TYPE_CHECKING:
     from installation.display.fonts import Fonts

@@ -21,7 +21,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from installation.effects import Effect, MaskShape
+from installation.effects.kinds import Effect, MaskShape
 from installation.effects.mask import blend_weights, mask_geometry, roi_bounds
 from installation.geometry import Box
 

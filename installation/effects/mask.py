@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from installation.effects import MaskShape
+from installation.effects.kinds import MaskShape
 from installation.geometry import Box
 
 #: Feather width as a fraction of the face box's shorter side (capped by the margin).

@@ -22,6 +22,10 @@ EXPECTED = (
 )
 
 STREAM_SCHEMES = ("rtsp", "rtsps", "rtmp", "http", "https")
+#: Every scheme a source string may start with (``camera:0``, ``pattern:bars``, ``rtsp://…``).
+SCHEMES = ("camera", "pattern", *STREAM_SCHEMES)
+#: Where a camera's device path starts (``/dev/video0``, ``/dev/v4l/by-id/…``).
+DEVICE_PREFIX = "/dev/"
 PATTERNS = ("bars", "noise")
 
 _OPTIONS = {
@@ -31,6 +35,7 @@ _OPTIONS = {
 }
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # ASCII digits only: \d and str.isdigit() also take characters such as "²" or "３",
 # which int() then refuses or reads as another number.
 _NUMBER = re.compile(r"[0-9]{1,6}")
@@ -116,9 +121,8 @@ def parse_spec(text: str) -> SourceSpec:
     text = str(text)
     if not text.strip():
         raise SourceSpecError(f"empty source string (expected {EXPECTED})")
-    scheme_match = _SCHEME.match(text)
-    scheme = scheme_match.group(1).lower() if scheme_match else ""
-    if text.startswith("/dev/"):
+    scheme = _scheme(text)
+    if text.startswith(DEVICE_PREFIX):
         path, _, query = text.partition("?")
         return _with_options(text, "device", path, query)
     if scheme in STREAM_SCHEMES:
@@ -144,6 +148,24 @@ def parse_spec(text: str) -> SourceSpec:
     if scheme and len(scheme) > 1 and not os.path.exists(os.path.expanduser(text)):
         raise SourceSpecError(f"{text}: unknown source kind {scheme + ':'!r} (expected {EXPECTED})")
     return SourceSpec(text, "path", text)
+
+
+def names_by_scheme(text: str) -> bool:
+    """True for a source string that names its source by a scheme or a device path (a camera, a
+    pattern, a stream, ``/dev/…``, or any ``scheme://``), False for one that is a file or folder's
+    path (which a config reads relative to its own folder).
+
+    >>> [names_by_scheme(t) for t in ("camera:0", "RTSP://cam/live", "/dev/video0", "ftp://x/y")]
+    [True, True, True, True]
+    >>> [names_by_scheme(t) for t in ("hall.mp4", "footage/", "C:\\clips\\hall.mp4")]
+    [False, False, False]
+    """
+    return text.startswith(DEVICE_PREFIX) or _scheme(text) in SCHEMES or _URL.match(text) is not None
+
+
+def _scheme(text: str) -> str:
+    match = _SCHEME.match(text)
+    return match.group(1).lower() if match else ""
 
 
 def _with_options(text: str, kind: str, target: str, query: str) -> SourceSpec:

@@ -1,4 +1,4 @@
-"""Anonymous statistics: counting, the append-only CSV, and ``installation stats``."""
+"""Anonymous statistics: counting a running room, per camera and minute, into the file."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import csv
 from datetime import datetime
 from pathlib import Path
 
-import cv2
 import pygame
 import pytest
 
@@ -20,16 +19,8 @@ from installation.config import demo_config
 from installation.groundtruth import bundled_clips, load_ground_truth
 from installation.pipeline import build_processor
 from installation.sources import open_source
-from installation.stats import (
-    COLUMNS,
-    DATA_DIR_ENV,
-    Counts,
-    Row,
-    StatsCounter,
-    StatsLog,
-    attach_stats,
-    stats_file,
-)
+from installation.stats.counter import StatsCounter, attach_stats
+from installation.stats.store import COLUMNS, DATA_DIR_ENV, Counts, StatsLog, stats_file
 
 CLIPS = {clip.stem: clip for clip in bundled_clips()}
 # A Wednesday, 08:00 UTC: any fixed moment does, the clock is injected.
@@ -40,13 +31,6 @@ EPOCH = 1_714_550_400.0
 def _no_user_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing a test counts may land in the real user data folder."""
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "data"))
-
-
-def _minute(hour: int, minute: int) -> datetime:
-    return datetime(2024, 5, 1, hour, minute)
-
-
-# -- counting the bundled footage ---------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -213,192 +197,3 @@ def test_a_drag_on_the_strength_counts_once_but_other_changes_each_count() -> No
     total = counter.pending()
     assert (total.strength_changes, total.by_touch, total.by_panel) == (3, 2, 1)
     assert (total.camera_changes, total.by_key, total.view_changes) == (1, 1, 0)
-
-
-# -- the file and the command ----------------------------------------------------------------
-
-
-def test_a_csv_with_corrupt_lines_still_loads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = stats_file(tmp_path)
-    log = StatsLog(path)
-    log.append([Row("minute", _minute(10, 0), "Kiosk", Counts(faces_seen=2, hidden_s=30.0))])
-    with open(path, "a", encoding="utf-8") as f:
-        f.write("minute,2024-05-01T10:01,Kiosk,three,0,0,0,0,0,0,0,0,0,0\n")
-        f.write("\x00\x00#$%\n")
-        f.write("minute,2024-05-01T10:02,Kio")  # the room lost power mid-line
-    log.append([Row("minute", _minute(10, 3), "Kiosk", Counts(faces_seen=1, exposed_s=12.0))])
-    assert main(["stats", "--data-dir", str(tmp_path)]) == 0
-    out, err = capsys.readouterr()
-    problems = err.strip().splitlines()
-    assert [p.split(": skipped")[0] for p in problems] == [f"{path}:{n}" for n in (3, 4, 5)]
-    assert "faces_seen 'three' is not a number" in problems[0]
-    kiosk = next(line for line in out.splitlines() if line.startswith("Kiosk"))
-    assert kiosk.split()[:2] == ["Kiosk", "3"]
-    assert StatsLog(path).read().rows[-1].minute == _minute(10, 3)
-
-
-def test_camera_names_lose_no_row_and_never_become_formulas(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Camera names are free text in the config; the file must survive any of them, in the room's own
-    reader and in a spreadsheet."""
-    names = [
-        "Hall\nEast",
-        "Door\u2028West",
-        "Foyer\r\nSouth",
-        '=HYPERLINK("http://example.com","x")',
-        "+41 entrance",
-        "-1 floor",
-        "@SUM(A1:A9)",
-        "'=quoted already",
-        "Stairs, upper",
-    ]
-    path = stats_file(tmp_path)
-    StatsLog(path).append(
-        [Row("minute", _minute(10, i), name, Counts(faces_seen=i + 1)) for i, name in enumerate(names)]
-    )
-    reading = StatsLog(path).read()
-    assert not reading.problems
-    assert [r.counts.faces_seen for r in reading.rows] == list(range(1, len(names) + 1))
-    assert [r.camera for r in reading.rows] == ["Hall East", "Door West", "Foyer  South", *names[3:]]
-    # One physical line a row, and no cell a spreadsheet would evaluate.
-    text = path.read_text(encoding="utf-8")
-    assert len(text.splitlines()) == len(names) + 1
-    with open(path, encoding="utf-8", newline="") as f:
-        cells = [cell for line in csv.reader(f) for cell in line]
-    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
-    assert main(["stats", "--data-dir", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
-    assert "\n=HYPERLINK(" in out and "\n'=quoted already " in out
-
-
-def test_a_statistics_file_from_older_versions_still_loads(tmp_path: Path) -> None:
-    """As the room wrote it before names were neutralised: a name with a line break quoted over two
-    lines, a U+2028 left as it was, a formula as it was."""
-    path = stats_file(tmp_path)
-    zeros = ",0" * 8
-    path.write_text(
-        ",".join(COLUMNS) + "\n"
-        f"minute,2024-05-01T10:00,Kiosk,2,1.5,40.0{zeros}\n"
-        f'minute,2024-05-01T10:01,"Hall\nEast",1,0.0,12.0{zeros}\n'
-        f"minute,2024-05-01T10:02,Door\u2028West,3,0.0,30.0{zeros}\n"
-        f"minute,2024-05-01T10:03,=1+1,4,0.0,5.0{zeros}\n"
-        "session,2024-05-01T11:00,,,,,,,,,,,,\n"
-        f"minute,2024-05-01T11:05,Kiosk,5,0.0,50.0{zeros}\n",
-        encoding="utf-8",
-    )
-    reading = StatsLog(path).read()
-    assert not reading.problems
-    assert [(r.kind, r.camera, r.counts.faces_seen) for r in reading.rows] == [
-        ("minute", "Kiosk", 2),
-        ("minute", "Hall\nEast", 1),
-        ("minute", "Door\u2028West", 3),
-        ("minute", "=1+1", 4),
-        ("session", "", 0),
-        ("minute", "Kiosk", 5),
-    ]
-    assert reading.rows[0].counts.hidden_s == 40.0 and reading.sessions == 2
-
-
-def test_a_line_cut_short_inside_a_quoted_name_costs_that_line_only(tmp_path: Path) -> None:
-    path = stats_file(tmp_path)
-    log = StatsLog(path)
-    log.append([Row("minute", _minute(10, 0), "Kiosk", Counts(faces_seen=1))])
-    with open(path, "a", encoding="utf-8") as f:
-        f.write('minute,2024-05-01T10:01,"Stairs, up')  # the power went here
-    log.append([Row("minute", _minute(10, m), "Kiosk", Counts(faces_seen=m)) for m in range(2, 6)])
-    reading = log.read()
-    assert [r.counts.faces_seen for r in reading.rows] == [1, 2, 3, 4, 5]
-    assert len(reading.problems) == 1 and reading.problems[0].startswith(f"{path}:3: skipped")
-
-
-def test_stats_plot_writes_a_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    log = StatsLog(stats_file(tmp_path))
-    log.append(
-        [
-            Row(
-                "minute",
-                _minute(14, 5),
-                "Kiosk",
-                Counts(
-                    faces_seen=4,
-                    hidden_s=200.0,
-                    exposed_s=15.0,
-                    by_touch=6,
-                    effect_changes=4,
-                    strength_changes=2,
-                ),
-            ),
-            Row(
-                "minute",
-                _minute(15, 40),
-                "Hall",
-                Counts(faces_seen=9, hidden_s=540.0, by_panel=2, camera_changes=2),
-            ),
-        ]
-    )
-    png = tmp_path / "chart.png"
-    assert main(["stats", "--data-dir", str(tmp_path), "--plot", str(png)]) == 0
-    assert f"chart written to {png}" in capsys.readouterr().out
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    image = cv2.imread(str(png))
-    assert image.shape == (675, 1200, 3) and image.std() > 5
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-
-
-def test_plotting_into_a_missing_folder_is_a_usage_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["stats", "--data-dir", str(tmp_path), "--plot", str(tmp_path / "no" / "chart.png")]) == 2
-    assert "does not exist" in capsys.readouterr().err
-
-
-def test_reset_starts_a_new_session_and_deletes_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = stats_file(tmp_path)
-    StatsLog(path).append([Row("minute", _minute(9, 0), "Kiosk", Counts(faces_seen=5, hidden_s=60.0))])
-    before = path.read_text(encoding="utf-8")
-    assert main(["stats", "--data-dir", str(tmp_path), "--reset"]) == 0
-    message = capsys.readouterr().out
-    assert "Started session 2" in message and "Nothing was deleted" in message
-    assert path.read_text(encoding="utf-8").startswith(before)
-    StatsLog(path).append(
-        [
-            Row(
-                "minute",
-                datetime.now().replace(second=0, microsecond=0),
-                "Kiosk",
-                Counts(faces_seen=1, hidden_s=4.0),
-            )
-        ]
-    )
-    assert main(["stats", "--data-dir", str(tmp_path), "--session"]) == 0
-    session = capsys.readouterr().out
-    assert "session 2 of 2" in session
-    assert next(line for line in session.splitlines() if line.startswith("Kiosk")).split()[1] == "1"
-    assert main(["stats", "--data-dir", str(tmp_path)]) == 0
-    everything = capsys.readouterr().out
-    assert next(line for line in everything.splitlines() if line.startswith("Kiosk")).split()[1] == "6"
-
-
-def test_since_keeps_later_minutes_and_a_bad_value_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    StatsLog(stats_file(tmp_path)).append(
-        [
-            Row("minute", _minute(9, 0), "Kiosk", Counts(faces_seen=5)),
-            Row("minute", _minute(11, 0), "Kiosk", Counts(faces_seen=2)),
-        ]
-    )
-    assert main(["stats", "--data-dir", str(tmp_path), "--since", "2024-05-01 10:00"]) == 0
-    out = capsys.readouterr().out
-    assert next(line for line in out.splitlines() if line.startswith("Kiosk")).split()[1] == "2"
-    assert main(["stats", "--data-dir", str(tmp_path), "--since", "last tuesday"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("installation stats: --since")
-
-
-def test_the_data_folder_comes_from_the_environment_unless_given(tmp_path: Path) -> None:
-    assert stats_file() == tmp_path / "data" / "stats.csv"
-    assert stats_file(tmp_path / "elsewhere") == tmp_path / "elsewhere" / "stats.csv"
