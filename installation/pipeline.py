@@ -435,7 +435,7 @@ class Processor:
         # Where the faces most likely are, not the regions held for them: a face unseen for a
         # while is hidden over a widened region, and a body below that would soon leave nothing of
         # the room to judge the camera's motion by (it would be taken for still).
-        self._people = [_person(box) for box in self.tracker.likely_boxes(frame.timestamp)]
+        self._people = _left_out(self.tracker.likely_boxes(frame.timestamp), size)
         t2 = time.perf_counter()
         timings = {
             "detect": (t1 - t0) * 1000,
@@ -540,6 +540,41 @@ def _person(face: Box) -> Box:
     """Where the person with this face may be: shoulders and body below it, for leaving out of the
     camera-motion estimate (a person walking is not the camera moving)."""
     return Box(face.cx - 1.5 * face.w, face.y - 0.5 * face.h, 3.0 * face.w, 6.0 * face.h)
+
+
+#: The camera-motion estimate leaves people out only while at least this share of the view remains.
+ROOM_SHARE = 0.25
+
+
+def _left_out(faces: list[Box], size: tuple[int, int]) -> list[Box]:
+    """The regions the camera-motion estimate leaves out: the people with these faces, or only the
+    faces where the people would leave less than :data:`ROOM_SHARE` of the view.
+
+    Large faces (someone close, or a look-alike the size of the frame while the view whips past)
+    have bodies that cover the whole view; with nothing of the room left the camera would be
+    taken for still while it pans.
+
+    >>> _left_out([Box(600, 300, 60, 70)], (1280, 720))
+    [Box(x=540.0, y=265.0, w=180.0, h=420.0)]
+    >>> _left_out([Box(400, 100, 450, 500)], (1280, 720))
+    [Box(x=400, y=100, w=450, h=500)]
+    """
+    people = [_person(face) for face in faces]
+    if _covered(people, size) <= 1.0 - ROOM_SHARE:
+        return people
+    return faces
+
+
+def _covered(boxes: list[Box], size: tuple[int, int]) -> float:
+    """The share of a ``size`` (width, height) view that ``boxes`` cover."""
+    width, height = size
+    if not boxes:
+        return 0.0
+    mask = np.zeros((height // 8 + 1, width // 8 + 1), np.uint8)
+    for box in boxes:
+        x0, y0, x1, y1 = box.pixel_bounds(width, height)
+        mask[y0 // 8 : (y1 + 7) // 8, x0 // 8 : (x1 + 7) // 8] = 1
+    return float(mask.mean())
 
 
 @dataclass(frozen=True)

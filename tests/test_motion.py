@@ -109,6 +109,16 @@ def test_corners_on_people_are_left_out_when_asked() -> None:
     assert motion.known and motion.displacement < 0.5
 
 
+def test_a_pan_is_followed_when_people_leave_too_little_of_the_room() -> None:
+    # Boxes said to be people (a look-alike the size of the frame) leave a sliver of the room:
+    # too few corners there, so the picture moving as one is taken for the camera.
+    estimator = MotionEstimator()
+    estimator.estimate(view())
+    for i in range(1, 5):
+        motion = estimator.estimate(view(x=40.0 * i), exclude=[Box(0, 0, 1250, 720)])
+        assert motion.known and motion.shift == pytest.approx((-40.0, 0.0), abs=1.0), f"frame {i}: {motion}"
+
+
 def test_motions_compose_and_invert() -> None:
     pan = CameraMotion.translation(10, 0)
     zoom = CameraMotion((2.0, 0.0, -5.0, 0.0, 2.0, 0.0))

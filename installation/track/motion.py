@@ -50,10 +50,6 @@ STILL_SHARE = 0.8
 REFRESH_SHARE = 0.6
 #: A grey copy whose standard deviation is below this has nothing to follow.
 FLAT_STD = 3.0
-#: A still camera is preferred when it explains at least this share as many corners as the best fit.
-STILL_SHARE = 0.8
-#: Corners followed from frame to frame are found afresh once fewer than this share of the most remain.
-REFRESH_SHARE = 0.6
 #: A grey copy whose standard deviation is at least this has clear structure: failing to match it is a loss.
 TEXTURED_STD = 12.0
 #: Phase correlation peaks weaker than this are taken for noise.
@@ -237,6 +233,11 @@ class MotionEstimator:
         if previous is None or previous.shape != grey.shape:
             return CameraMotion.still()
         motion = self._flow(previous, grey, exclude, image.shape)
+        if motion is None and exclude:
+            # Too little of the room around the people to follow (large faces, or look-alikes the
+            # size of the frame while the view whips past): the whole picture moving as one is
+            # the camera. People moving on their own do not agree on one transform, and fail here too.
+            motion = self._flow(previous, grey, (), image.shape)
         if motion is None:
             motion = self._phase(previous, grey, self._mask(previous.shape, exclude, image.shape))
         return motion.measured(width, height)
