@@ -21,7 +21,8 @@ import cv2
 import numpy as np
 
 from installation.detect import CombinedDetector, TiledDetector, create_detector
-from installation.geometry import Box, Detection
+from installation.frames import Detection
+from installation.geometry import Box
 
 FRAME_SIZE = (1280, 720)
 # Face boxes in the two portraits, found by eye (x, y, w, h).

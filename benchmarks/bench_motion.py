@@ -25,7 +25,8 @@ from skimage import data
 
 from installation.detect import create_detector
 from installation.effects import Effect
-from installation.geometry import Box, Frame
+from installation.frames import Frame
+from installation.geometry import Box
 from installation.leak import leak_score
 from installation.pipeline import Processor
 from installation.track import Tracker

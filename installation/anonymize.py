@@ -36,7 +36,8 @@ from installation.detect import (
 )
 from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError, InstallationError, SourceError, UsageError
-from installation.geometry import Box, Frame
+from installation.frames import Frame, Processed
+from installation.geometry import Box
 from installation.lookahead import Lookahead
 from installation.output import (
     VideoWriter,
@@ -47,7 +48,7 @@ from installation.output import (
     remove_stale,
     temporary_beside,
 )
-from installation.pipeline import DETECT_EVERY_RANGE, Processed, Processor
+from installation.pipeline import DETECT_EVERY_RANGE, Processor
 from installation.sources import read_ahead
 from installation.sources.footage import FootageFile
 from installation.track import HOLD_RANGE, Tracker

@@ -22,8 +22,9 @@ import numpy as np
 import psutil
 
 from installation.effects import Effect
+from installation.frames import Processed
 from installation.output import VideoWriter
-from installation.pipeline import Processed, Processor
+from installation.pipeline import Processor
 from installation.scoring import FootageScore
 
 

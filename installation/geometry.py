@@ -1,15 +1,14 @@
-"""Boxes, detections and frames: the values that flow between pipeline stages.
+"""Boxes: rectangles in a frame's pixels and their maths (overlap, growing, clipping).
 
 Boxes are in pixels of the frame they belong to, top-left origin, floats so
-that tracking can predict sub-pixel motion; effects round them outwards.
+that tracking can predict sub-pixel motion; effects round them outwards. The
+values that carry them through the pipeline are in :mod:`installation.frames`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-
-import numpy as np
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -68,35 +67,3 @@ class Box:
         x1 = min(width, math.ceil(self.x + self.w))
         y1 = min(height, math.ceil(self.y + self.h))
         return x0, y0, max(x0, x1), max(y0, y1)
-
-
-@dataclass(frozen=True)
-class Detection:
-    """One face the detector reported: a box and a confidence in [0, 1]."""
-
-    box: Box
-    score: float
-
-
-@dataclass
-class Frame:
-    """One image from a source.
-
-    ``image`` is BGR ``uint8`` (OpenCV's order), ``timestamp`` is seconds on the
-    source's own clock (media time for files, monotonic time for cameras) and
-    ``captured`` the monotonic time at which it was read, for latency figures.
-    """
-
-    image: np.ndarray
-    index: int
-    timestamp: float
-    source: str = ""
-    captured: float = field(default=0.0)
-
-    @property
-    def width(self) -> int:
-        return int(self.image.shape[1])
-
-    @property
-    def height(self) -> int:
-        return int(self.image.shape[0])

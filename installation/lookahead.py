@@ -44,8 +44,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from installation.effects import Effect, hide_everything
-from installation.geometry import Detection, Frame
-from installation.pipeline import LOST_STATUS, MotionGuard, Processed, Processor
+from installation.frames import Detection, Frame, Processed
+from installation.pipeline import LOST_STATUS, MotionGuard, Processor
 from installation.track import CameraMotion, TrackedFace, Tracker
 
 
@@ -74,7 +74,7 @@ class Lookahead:
     for the output while that fits in ``buffer_bytes`` (about 110 MB for 720p
     footage at 30 fps with a 1 s hold); otherwise (large frames, long holds)
     a second reader decodes them again for the output. :meth:`run` yields a
-    :class:`~installation.pipeline.Processed` for every frame, in order; the
+    :class:`~installation.frames.Processed` for every frame, in order; the
     processor's detector and tracker belong to the finder while it runs.
     With ``keep_originals=False`` the effect is drawn on the decoded frames
     themselves (no copy): the result's ``frame.image`` is then the hidden

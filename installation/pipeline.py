@@ -19,7 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import cv2
@@ -27,9 +27,10 @@ import numpy as np
 
 from installation.detect import FaceDetector
 from installation.effects import Effect, MaskShape, apply_effect, hide_everything
-from installation.geometry import Box, Detection, Frame
+from installation.frames import Detection, Found, Frame, Processed
+from installation.geometry import Box
 from installation.sources.live import SourceStatus, retry_delay
-from installation.track import CameraMotion, MotionEstimator, TrackedFace, Tracker
+from installation.track import CameraMotion, MotionEstimator, Tracker
 from installation.track.motion import shrink, to_small
 
 if TYPE_CHECKING:
@@ -41,56 +42,6 @@ log = logging.getLogger(__name__)
 #: --detect-every``: beyond 4 a face walking in is covered only by the motion guard's boxes
 #: for too many frames, and recorded footage bridges too long a gap between detections.
 DETECT_EVERY_RANGE = (1, 4)
-
-
-@dataclass
-class Processed:
-    """The result for one frame.
-
-    ``image`` is the only thing that may be shown or written: the effect is
-    applied. ``frame`` is the original and must never leave the process.
-    ``ahead`` (recorded footage only) are faces hidden before the tracker
-    reached them: where a face seen in a later frame was before it was seen.
-    """
-
-    frame: Frame
-    image: np.ndarray
-    effect: Effect
-    detections: list[Detection]
-    faces: list[TrackedFace]
-    hidden_all: bool = False
-    status: str = ""
-    guarded: list[Box] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    detected: bool = True
-    ahead: list[TrackedFace] = field(default_factory=list)
-    #: How the camera moved since the previous frame (None where nobody estimated it).
-    camera_motion: CameraMotion | None = None
-
-    @property
-    def exposed(self) -> bool:
-        """True when a face is on screen unhidden (the red light)."""
-        return bool(self.faces) and not self.effect.hides and not self.hidden_all
-
-    @property
-    def hidden_boxes(self) -> list[Box]:
-        return [f.box for f in self.faces] + [f.box for f in self.ahead]
-
-
-@dataclass
-class Found:
-    """What detection and tracking make of one frame.
-
-    ``detections`` is None when the detector did not run (or failed: then
-    ``failure`` says why); ``faces`` are the tracker's faces to hide;
-    ``camera_motion`` how the camera moved since the previous frame.
-    """
-
-    detections: list[Detection] | None
-    faces: list[TrackedFace]
-    failure: str = ""
-    timings: dict[str, float] = field(default_factory=dict)
-    camera_motion: CameraMotion | None = None
 
 
 class MotionGuard:

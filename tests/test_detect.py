@@ -30,7 +30,8 @@ from installation.detect import (
     tile_grid,
 )
 from installation.errors import ConfigError, ModelError
-from installation.geometry import Box, Detection
+from installation.frames import Detection
+from installation.geometry import Box
 
 # Face boxes (x, y, w, h) found by eye on each portrait: brow line to chin, cheek to cheek.
 ASTRONAUT_FACE = Box(180, 80, 90, 98)

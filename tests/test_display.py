@@ -27,13 +27,14 @@ from installation.display.text import EXTRA_CHARACTERS, STRINGS, all_strings
 from installation.display.widgets import AMBER, GREEN, RED
 from installation.effects import Effect
 from installation.errors import ConfigError
-from installation.geometry import Box, Frame
+from installation.frames import Frame
+from installation.geometry import Box
 from installation.leak import leak_score
 from installation.resources import font_file
 from installation.state import ControlState, InputKind, PanelEvent, drain_panel_events
 
 if TYPE_CHECKING:
-    from installation.pipeline import Processed
+    from installation.frames import Processed
 
 SIZE = (960, 540)
 SANS_REGULAR, SANS_BOLD, MONO = font_file("regular"), font_file("bold"), font_file("mono")
@@ -210,7 +211,7 @@ class StillFeed:
 
     def __init__(self, name: str, controls: ControlState, *, faces: bool = True) -> None:
         from installation.effects.apply import apply_effect
-        from installation.pipeline import Processed
+        from installation.frames import Processed
         from installation.track import TrackedFace
 
         self.name = name

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from installation.effects import Effect
-from installation.geometry import Box, Frame
+from installation.frames import Frame
+from installation.geometry import Box
 from installation.leak import leak_score
 from installation.lookahead import Lookahead
 from installation.pipeline import Processor

@@ -12,7 +12,8 @@ import pytest
 
 from installation.detect import create_detector
 from installation.effects import Effect
-from installation.geometry import Box, Detection, Frame
+from installation.frames import Detection, Frame
+from installation.geometry import Box
 from installation.leak import leak_score
 from installation.pipeline import CameraWorker, Processor
 from installation.sources import LiveSource

@@ -30,7 +30,7 @@ from installation.app import App, RoomOptions
 from installation.config import CameraConfig, Config, load_config
 from installation.effects import Effect
 from installation.errors import SourceError
-from installation.geometry import Frame
+from installation.frames import Frame
 from installation.pipeline import CameraWorker, build_processor
 from installation.sources import LiveSource, open_source
 from installation.state import IndicatorState, InputKind

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from installation.errors import ConfigError, SourceError
-from installation.geometry import Frame
+from installation.frames import Frame
 from installation.sources import (
     FrameSource,
     LiveSource,

@@ -19,7 +19,8 @@ from installation.app import App, RoomOptions
 from installation.config import CameraConfig, Config, demo_config
 from installation.detect import create_detector
 from installation.effects import Effect
-from installation.geometry import Box, Detection, Frame
+from installation.frames import Detection, Frame
+from installation.geometry import Box
 from installation.groundtruth import load_ground_truth
 from installation.leak import LEAK_THRESHOLD, leak_score
 from installation.pipeline import CameraWorker, Processor

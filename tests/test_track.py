@@ -13,7 +13,8 @@ import pytest
 from skimage import data
 
 from installation.effects import Effect, apply_effect
-from installation.geometry import Box, Detection
+from installation.frames import Detection
+from installation.geometry import Box
 from installation.leak import LEAK_THRESHOLD, leak_score
 from installation.track import TrackedFace, Tracker
 

@@ -23,7 +23,8 @@ from installation.display.workshop import WorkshopRenderer, workshop_regions
 from installation.effects import Effect, apply_effect
 from installation.errors import ConfigError
 from installation.explanation import load_explanation
-from installation.geometry import Box, Detection, Frame
+from installation.frames import Detection, Frame
+from installation.geometry import Box
 from installation.leak import leak_score
 from installation.output import VideoWriter
 from installation.pipeline import Processor

@@ -3,7 +3,7 @@
 One factory, :func:`create_detector`, turns a detector string into a
 detector: ``yunet`` (and its scale variants), ``blazeface-short``,
 ``blazeface-full``, or several joined by ``+``. Every detector takes BGR
-``uint8`` frames and returns :class:`~installation.geometry.Detection` boxes
+``uint8`` frames and returns :class:`~installation.frames.Detection` boxes
 (in that frame's pixels, merged, clipped to the frame, strongest first) and
 nothing else.
 """
@@ -49,7 +49,7 @@ from installation.detect.tiles import TiledDetector, tile_grid
 from installation.detect.views import ModelInput, ModelWindow, whole_frame
 from installation.detect.yunet import YUNET_SCALES, YuNetDetector
 from installation.errors import ConfigError, ModelError
-from installation.geometry import Detection
+from installation.frames import Detection
 
 # The defaults below were chosen on the bundled clips (``benchmarks/bench_detect_clips.py``) and the
 # unseen-footage table of the issue that brought YuNet in; they are to be settled on the

@@ -1,7 +1,7 @@
 """BlazeFace detectors: a whole-frame pass, and tiles on top of it for small faces.
 
 Both take BGR ``uint8`` frames (OpenCV's order) and return
-:class:`~installation.geometry.Detection` boxes in that frame's pixels, merged
+:class:`~installation.frames.Detection` boxes in that frame's pixels, merged
 and clipped to the frame, strongest first.
 """
 
@@ -18,7 +18,8 @@ from installation.detect.engines import Engine, Job, Raw
 from installation.detect.nms import clip_all, suppress
 from installation.detect.views import ModelInput, ModelWindow
 from installation.errors import ConfigError
-from installation.geometry import Box, Detection
+from installation.frames import Detection
+from installation.geometry import Box
 
 #: The score the models are built with; the live threshold filters above it.
 MIN_SCORE = 0.1

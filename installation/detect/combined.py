@@ -18,7 +18,8 @@ from installation.closing import Closing
 from installation.detect.blazeface import _check_image, valid_threshold
 from installation.detect.nms import suppress
 from installation.detect.views import ModelInput
-from installation.geometry import Box, Detection
+from installation.frames import Detection
+from installation.geometry import Box
 
 
 class CombinedDetector(Closing):

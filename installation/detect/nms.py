@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from installation.geometry import Detection
+from installation.frames import Detection
 
 #: Two boxes overlapping this much (intersection over union) are one face.
 IOU_THRESHOLD = 0.3

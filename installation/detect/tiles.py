@@ -27,7 +27,8 @@ from installation.detect.blazeface import DEFAULT_THRESHOLD, BlazeFaceDetector, 
 from installation.detect.engines import Engine, Job
 from installation.detect.views import ModelInput
 from installation.errors import ConfigError
-from installation.geometry import Box, Detection
+from installation.frames import Detection
+from installation.geometry import Box
 
 
 def tile_grid(width: int, height: int, size: int, overlap: int) -> list[Box]:

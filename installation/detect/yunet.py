@@ -36,7 +36,8 @@ from installation.detect.blazeface import DEFAULT_THRESHOLD, MIN_SCORE, FrameDet
 from installation.detect.nms import clip_all, suppress
 from installation.detect.views import ModelInput, ModelWindow
 from installation.errors import ConfigError, ModelError
-from installation.geometry import Box, Detection
+from installation.frames import Detection
+from installation.geometry import Box
 
 #: Passes per detector name: each is a size relative to the frame (after ``input_scale``).
 YUNET_SCALES: dict[str, tuple[float, ...]] = {

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from installation.errors import InstallationError
-from installation.geometry import Frame
+from installation.frames import Frame
 
 if TYPE_CHECKING:
     from installation.display.renderer import Feed

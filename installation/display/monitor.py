@@ -44,7 +44,7 @@ from installation.display.widgets import (
 from installation.geometry import Box
 
 if TYPE_CHECKING:
-    from installation.pipeline import Processed
+    from installation.frames import Processed
 
 
 @dataclass

@@ -42,7 +42,7 @@ from installation.effects import Effect
 from installation.state import ControlState, IndicatorState, InputKind
 
 if TYPE_CHECKING:
-    from installation.pipeline import Processed
+    from installation.frames import Processed
 
 
 class Feed(Protocol):

@@ -40,14 +40,14 @@ from installation.display.widgets import (
     slider_value,
 )
 from installation.effects import Effect
-from installation.geometry import Detection
+from installation.frames import Detection
 from installation.state import ControlState, InputKind
 from installation.workshop.model import describe_model, in_model, model_input, model_view
 from installation.workshop.session import Workshop, feed_detector
 
 if TYPE_CHECKING:
     from installation.display.fonts import Fonts
-    from installation.pipeline import Processed
+    from installation.frames import Processed
 
 #: How much the threshold keys move it.
 THRESHOLD_STEP = 0.05

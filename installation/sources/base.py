@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from installation.closing import Closing
-from installation.geometry import Frame
+from installation.frames import Frame
 
 log = logging.getLogger("installation.sources")
 
@@ -21,7 +21,7 @@ DEFAULT_FPS = 30.0
 class FrameSource(Protocol):
     """Anything that hands out frames one by one, in order, as fast as asked.
 
-    ``read()`` returns the next :class:`~installation.geometry.Frame` (BGR
+    ``read()`` returns the next :class:`~installation.frames.Frame` (BGR
     ``uint8``), ``None`` at the end of a finite source, and raises
     :class:`~installation.errors.SourceError` with a one-line reason when the
     source fails. ``size`` is ``(width, height)``.

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from installation.errors import SourceError
-from installation.geometry import Frame
+from installation.frames import Frame
 from installation.sources.base import DEFAULT_FPS, SourceBase, as_bgr, log, usable_fps
 
 if sys.platform.startswith("linux"):

@@ -29,7 +29,7 @@ from pathlib import Path
 import av
 
 from installation.errors import SourceError
-from installation.geometry import Frame
+from installation.frames import Frame
 from installation.sources.base import SourceBase, log, usable_fps
 from installation.sources.video import _DECODE_THREADS, _short_by
 

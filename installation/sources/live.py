@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from installation.errors import SourceError
-from installation.geometry import Frame
+from installation.frames import Frame
 from installation.sources.base import FrameSource, log
 from installation.sources.factory import open_source
 from installation.sources.spec import parse_spec

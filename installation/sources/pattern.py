@@ -14,7 +14,7 @@ import time
 import cv2
 import numpy as np
 
-from installation.geometry import Frame
+from installation.frames import Frame
 from installation.sources.base import DEFAULT_FPS, SourceBase
 
 DEFAULT_SIZE = (1280, 720)

@@ -11,7 +11,7 @@ import queue
 import threading
 from collections.abc import Iterator
 
-from installation.geometry import Frame
+from installation.frames import Frame
 from installation.sources.base import FrameSource
 
 _END = object()

@@ -22,7 +22,7 @@ import av
 import numpy as np
 
 from installation.errors import SourceError
-from installation.geometry import Frame
+from installation.frames import Frame
 from installation.sources.base import SourceBase, as_bgr, usable_fps
 from installation.sources.spec import redact
 

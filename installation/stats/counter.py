@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from installation.stats.store import CONTROL_COLUMNS, INPUT_COLUMNS, Counts, Row, StatsLog, stats_file
 
 if TYPE_CHECKING:
-    from installation.pipeline import Processed
+    from installation.frames import Processed
     from installation.state import ControlChange
 
 log = logging.getLogger(__name__)

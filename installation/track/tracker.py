@@ -27,7 +27,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from installation.geometry import Box, Detection
+from installation.frames import Detection
+from installation.geometry import Box
 from installation.track.motion import CameraMotion
 
 #: Time constant (s) with which a predicted velocity dies away while a face is unseen.
@@ -172,7 +173,8 @@ class Tracker:
     on, and :meth:`predict` on frames it did not; both return the faces to
     hide on that frame, ordered by id.
 
-    >>> from installation.geometry import Box, Detection
+    >>> from installation.frames import Detection
+    >>> from installation.geometry import Box
     >>> tracker = Tracker(hold_seconds=0.5)
     >>> [f.track_id for f in tracker.update([Detection(Box(100, 80, 40, 40), 0.9)], 0.0, (640, 360))]
     [1]

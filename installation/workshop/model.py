@@ -15,7 +15,8 @@ import numpy as np
 from installation.detect import DescribesInput
 from installation.detect.views import ModelInput, ModelWindow, whole_frame
 from installation.explanation import Explanation
-from installation.geometry import Box, Detection
+from installation.frames import Detection
+from installation.geometry import Box
 
 
 def model_input(detector: object, width: int, height: int) -> ModelInput:
