@@ -38,7 +38,6 @@ from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError, InstallationError, SourceError, UsageError
 from installation.frames import Frame, Processed
 from installation.geometry import Box
-from installation.lookahead import Lookahead
 from installation.output import (
     VideoWriter,
     audio_for_mp4,
@@ -48,7 +47,7 @@ from installation.output import (
     remove_stale,
     temporary_beside,
 )
-from installation.pipeline import DETECT_EVERY_RANGE, Processor
+from installation.pipeline import DETECT_EVERY_RANGE, Lookahead, Processor
 from installation.sources import read_ahead
 from installation.sources.footage import FootageFile
 from installation.track import HOLD_RANGE, Tracker
@@ -472,7 +471,7 @@ def anonymize_file(
 ) -> dict[str, float]:
     """Hide the faces in ``src`` and write ``dst`` (``None``: encode into memory); returns counts and timings.
 
-    Detection runs ahead of the output (:mod:`installation.lookahead`), on
+    Detection runs ahead of the output (:mod:`installation.pipeline.lookahead`), on
     every ``detect_every``-th frame. ``on_frame(result)`` is called for each
     processed frame (tests and bench use it to score leaks against ground truth);
     ``max_frames`` (bench) stops after that many. ``detector`` is a detector

@@ -13,8 +13,7 @@ from installation.effects import Effect
 from installation.frames import Frame
 from installation.geometry import Box
 from installation.leak import leak_score
-from installation.lookahead import Lookahead
-from installation.pipeline import Processor
+from installation.pipeline import Lookahead, Processor
 from installation.track import CameraMotion, Tracker
 
 FPS = 30.0

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from installation.effects import Effect, hide_everything
 from installation.frames import Detection, Frame, Processed
-from installation.pipeline import LOST_STATUS, MotionGuard, Processor
+from installation.pipeline.processor import LOST_STATUS, MotionGuard, Processor
 from installation.track import CameraMotion, TrackedFace, Tracker
 
 

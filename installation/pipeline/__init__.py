@@ -1,0 +1,32 @@
+"""One camera's pipeline: detector -> tracker -> effect, run live or over recorded footage.
+
+- :mod:`~installation.pipeline.processor`: :class:`Processor` turns one frame
+  into what may be shown, failing closed; :class:`MotionGuard` hides what moves
+  where the detector cannot vouch for it yet.
+- :mod:`~installation.pipeline.lookahead`: recorded footage, with detection
+  running ahead of the output so faces are hidden before their first sighting.
+- :mod:`~installation.pipeline.live`: a camera's worker thread for the room,
+  the newest result kept.
+"""
+
+from installation.pipeline.live import CameraWorker, WorkerStatus, build_workers
+from installation.pipeline.lookahead import Lookahead
+from installation.pipeline.processor import (
+    DETECT_EVERY_RANGE,
+    LOST_STATUS,
+    MotionGuard,
+    Processor,
+    build_processor,
+)
+
+__all__ = [
+    "DETECT_EVERY_RANGE",
+    "LOST_STATUS",
+    "CameraWorker",
+    "Lookahead",
+    "MotionGuard",
+    "Processor",
+    "WorkerStatus",
+    "build_processor",
+    "build_workers",
+]
