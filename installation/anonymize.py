@@ -38,15 +38,8 @@ from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError, InstallationError, SourceError, UsageError
 from installation.frames import Frame, Processed
 from installation.geometry import Box
-from installation.output import (
-    VideoWriter,
-    audio_for_mp4,
-    cannot_write,
-    copy_audio,
-    publish,
-    remove_stale,
-    temporary_beside,
-)
+from installation.outputs.files import cannot_write, publish, remove_stale, temporary_beside
+from installation.outputs.video import VideoWriter, audio_for_mp4, copy_audio
 from installation.pipeline import DETECT_EVERY_RANGE, Lookahead, Processor
 from installation.sources import read_ahead
 from installation.sources.footage import FootageFile

@@ -23,7 +23,7 @@ import psutil
 
 from installation.effects import Effect
 from installation.frames import Processed
-from installation.output import VideoWriter
+from installation.outputs import VideoWriter
 from installation.pipeline import Processor
 from installation.scoring import FootageScore
 

@@ -166,7 +166,7 @@ def record_clip(
     first frame, when recording really begins. Nothing appears under
     ``output`` unless the recording completed.
     """
-    from installation.output import VideoWriter
+    from installation.outputs import VideoWriter
     from installation.pipeline import build_processor
     from installation.sources import open_source, transform_image
 

@@ -355,7 +355,7 @@ def test_footage_cut_short_exits_2_naming_the_file_and_leaves_no_output(tmp_path
 
 def _first_frames(clip: Path, count: int, path: Path) -> Path:
     """The first ``count`` frames of a bundled clip, as an MP4 of their own (ground truth still applies)."""
-    from installation.output import VideoWriter
+    from installation.outputs import VideoWriter
 
     capture = cv2.VideoCapture(str(clip))
     with VideoWriter(path, fps=30.0, size=(1280, 720), threaded=False) as writer:

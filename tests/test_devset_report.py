@@ -25,7 +25,7 @@ from installation.devset.report import (
 from installation.errors import UsageError
 from installation.geometry import Box
 from installation.groundtruth import load_ground_truth
-from installation.output import VideoWriter
+from installation.outputs import VideoWriter
 
 
 @pytest.fixture

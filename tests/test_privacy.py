@@ -467,7 +467,7 @@ def test_picture_data_is_recognised_in_files_logs_and_statistics(tmp_path: Path)
     writer.write(image)
     writer.release()
     assert media_kind((tmp_path / "clip.avi").read_bytes()) == "AVI"
-    from installation.output import VideoWriter
+    from installation.outputs import VideoWriter
 
     with VideoWriter(tmp_path / "clip.mp4", fps=10, size=(64, 48)) as mp4:
         mp4.write(image)

@@ -26,7 +26,7 @@ from installation.explanation import load_explanation
 from installation.frames import Detection, Frame
 from installation.geometry import Box
 from installation.leak import leak_score
-from installation.output import VideoWriter
+from installation.outputs import VideoWriter
 from installation.pipeline import Processor
 from installation.resources import explain_file, font_file
 from installation.state import ControlState

@@ -146,7 +146,7 @@ def render_clip(
     crf: int = 20,
 ) -> Path:
     """Film one planned clip into ``folder/<name>.mp4`` with ``<name>.json`` beside it; returns the video."""
-    from installation.output import VideoWriter
+    from installation.outputs import VideoWriter
 
     shot = Shot(
         item.photo,

@@ -1,25 +1,15 @@
 """Writing processed video: H.264 MP4 through PyAV, never a half file.
 
 The writer encodes into a temporary file beside the target and renames it
-only when the clip is complete, so an interrupted run leaves nothing under
-the final name. Nothing but the pictures is written: no audio unless asked,
-no metadata from the input, no encoder or creation-time tags.
-
-A temporary file's name says which process on which machine writes it
-(``.visit.pid4242@gallery-pi.k2j4ab_c.partial.mp4``). A run that is killed
-outright (SIGKILL, power cut) cannot remove its own; the next run into the
-same folder removes those whose process is gone (:func:`remove_stale`), and
-nothing else.
+only when the clip is complete (:mod:`installation.outputs.files`), so an
+interrupted run leaves nothing under the final name. Nothing but the pictures
+is written: no audio unless asked, no metadata from the input, no encoder or
+creation-time tags.
 """
 
 from __future__ import annotations
 
 import io
-import logging
-import os
-import re
-import socket
-import tempfile
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -31,135 +21,15 @@ import cv2
 import numpy as np
 
 from installation.errors import UsageError
+from installation.frames import Processed
 from installation.machine import usable_cores
-
-_umask_lock = threading.Lock()
-
-
-def _umask() -> int:
-    """The process's file-creation mask, read without changing it where the system allows."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    # Elsewhere the only way to read it is to set it: briefly to the strictest mask, so that a
-    # file another thread creates meanwhile is, if anything, more private.
-    with _umask_lock:
-        mask = os.umask(0o077)
-        os.umask(mask)
-    return mask
-
-
-def publish(temporary: str | os.PathLike[str], path: str | os.PathLike[str]) -> None:
-    """Move a finished temporary file to ``path`` with the permissions any new file of the user gets.
-
-    Temporary files come from ``mkstemp``, readable by their owner only while
-    they are written; the finished file follows the user's umask (usually
-    0644), like any file a program saves, not 0600.
-    """
-    os.chmod(temporary, 0o666 & ~_umask())
-    os.replace(temporary, path)
-
-
-log = logging.getLogger(__name__)
-
-#: Endings of the temporary files written beside an output.
-TEMPORARY_SUFFIXES = (".partial.mp4", ".partial.json", ".audio.mp4")
-_TEMPORARY = re.compile(
-    r"^\..*\.pid(?P<pid>[0-9]+)@(?P<host>[A-Za-z0-9-]+)\.[a-z0-9_]+"
-    r"(?:" + "|".join(re.escape(s) for s in TEMPORARY_SUFFIXES) + r")$"
-)
-
-
-def _host() -> str:
-    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "unknown"
-
-
-def temporary_beside(target: Path, suffix: str) -> Path:
-    """A new empty file in ``target``'s folder, named for ``target`` and for this process.
-
-    >>> tmp = temporary_beside(Path(tempfile.mkdtemp()) / "visit.mp4", ".partial.mp4")
-    >>> bool(_TEMPORARY.match(tmp.name)) and tmp.name.startswith(".visit.pid")
-    True
-    """
-    assert suffix in TEMPORARY_SUFFIXES, suffix
-    # A long name leaves room for the rest within the 255 bytes a file name may have.
-    fd, name = tempfile.mkstemp(
-        prefix=f".{target.stem[:100]}.pid{os.getpid()}@{_host()}.", suffix=suffix, dir=target.parent
-    )
-    os.close(fd)
-    return Path(name)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
-def remove_stale(folder: Path) -> list[Path]:
-    """Remove the temporary files in ``folder`` left by runs on this machine that were killed.
-
-    Only files named as :func:`temporary_beside` names them, by this machine (a
-    folder shared over the network may hold another machine's, whose process
-    ids mean nothing here), and by a process that no longer runs. Returns what
-    was removed.
-    """
-    if os.name != "posix":
-        return []
-    removed = []
-    host = _host()
-    try:
-        names = [entry.name for entry in os.scandir(folder) if entry.name.startswith(".")]
-    except OSError:
-        return []
-    for name in names:
-        found = _TEMPORARY.match(name)
-        if found is None or found["host"] != host:
-            continue
-        pid = int(found["pid"])
-        if pid == os.getpid() or _running(pid):
-            continue
-        path = folder / name
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            log.warning("%s: cannot remove what a killed run left: %s", path, exc.strerror or exc)
-            continue
-        removed.append(path)
-    return removed
-
+from installation.outputs.files import cannot_write, publish, temporary_beside
+from installation.outputs.fit import Fit
 
 #: Frame times are written to this tick: a whole number of ticks for every frame of 24, 25,
 #: 30, 50 and 60 fps and their 1000/1001 forms but 23.976 (which rounds by under 6 µs, never
 #: adding up), and for the 1/600 s and 1/1000 s clocks phones and Matroska files keep.
 TIME_BASE = Fraction(1, 90000)
-
-
-def cannot_write(path: Path, exc: BaseException) -> BaseException:
-    """``exc``, raised while ``path`` was written through a temporary file, told about ``path``.
-
-    Operating-system errors name the file they failed on, which is the temporary
-    one beside ``path`` (``.visit.x1y2.partial.mp4``): the person asked for ``path``.
-    Anything else is returned as it is.
-
-    >>> full = OSError(28, "No space left on device", "out/.visit.ab.partial.mp4")
-    >>> cannot_write(Path("out/visit.mp4"), full)
-    UsageError('out/visit.mp4: cannot write: no space left on device')
-    """
-    if not isinstance(exc, OSError) or isinstance(exc, UsageError):
-        return exc
-    reason = exc.strerror or str(exc)
-    return UsageError(f"{path}: cannot write: {reason[:1].lower()}{reason[1:]}")
 
 
 def _rate(fps: float) -> Fraction:
@@ -380,6 +250,99 @@ class VideoWriter:
             self.close()
         else:
             self.abort()
+
+
+class VideoSink:
+    """Processed pictures into an H.264 MP4 at ``path`` (None: into memory), through :class:`VideoWriter`.
+
+    With ``size`` the file is begun at once; without, at the first picture,
+    at that picture's size. A picture of another size than the file's is
+    scaled to fit it (:class:`~installation.outputs.fit.Fit`). ``timed``:
+    each picture is shown at its frame's time (footage from phones runs at a
+    varying rate); otherwise pictures follow each other at ``fps``.
+    ``audio_from`` is a file whose sound is copied in when the pictures are
+    complete, ``audio_start`` seconds into it being the first picture's time.
+
+    >>> import tempfile, pathlib
+    >>> from installation.frames import Frame, Processed
+    >>> from installation.effects import Effect
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "clip.mp4"
+    >>> sink = VideoSink(out, fps=30)
+    >>> picture = np.zeros((48, 64, 3), np.uint8)
+    >>> sink.write(Processed(Frame(picture, 0, 0.0), picture, Effect.BLUR, [], []))
+    >>> sink.close()
+    >>> out.exists()
+    True
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None,
+        *,
+        fps: float,
+        size: tuple[int, int] | None = None,
+        crf: int = 20,
+        threaded: bool = True,
+        timed: bool = True,
+        audio_from: Path | None = None,
+        audio_start: float = 0.0,
+    ) -> None:
+        self.path = Path(path) if path is not None else None
+        self.fps = fps
+        self.crf = crf
+        self.threaded = threaded
+        self.timed = timed
+        self.audio_from = audio_from
+        self.audio_start = audio_start
+        self.writer: VideoWriter | None = None
+        self._fit: Fit | None = None
+        self._finished = self._closed = False
+        if size is not None:
+            self._open(size)
+
+    def _open(self, size: tuple[int, int]) -> VideoWriter:
+        self.writer = VideoWriter(self.path, fps=self.fps, size=size, crf=self.crf, threaded=self.threaded)
+        self._fit = Fit(size)
+        return self.writer
+
+    @property
+    def frames(self) -> int:
+        """How many pictures were written."""
+        return self.writer.frames if self.writer is not None else 0
+
+    def write(self, processed: Processed) -> None:
+        image = processed.image
+        writer = self.writer or self._open((image.shape[1], image.shape[0]))
+        assert self._fit is not None
+        writer.write(self._fit.image(image), processed.frame.timestamp if self.timed else None)
+
+    def finish(self) -> None:
+        """Flush the encoder and put the sound in: the file is complete, still under its temporary name."""
+        if self._finished or self.writer is None:
+            return
+        self.writer.finish()
+        partial = self.writer.partial
+        if self.audio_from is not None and partial is not None and self.path is not None:
+            # The sound goes in before the file gets its name: a complete file or none.
+            try:
+                copy_audio(partial, self.audio_from, start=self.audio_start)
+            except OSError as exc:
+                raise cannot_write(self.path, exc) from None
+        self._finished = True
+
+    def close(self) -> None:
+        """Finish and give the file its name (a sink that was given no picture writes no file)."""
+        if self._closed:
+            return
+        self.finish()
+        if self.writer is not None:
+            self.writer.commit()
+        self._closed = True
+
+    def abort(self) -> None:
+        """Remove the temporary file (nothing after :meth:`close`)."""
+        if not self._closed and self.writer is not None:
+            self.writer.abort()
 
 
 def audio_for_mp4(source: Path) -> str | None:
