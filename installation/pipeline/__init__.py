@@ -5,10 +5,13 @@
   where the detector cannot vouch for it yet.
 - :mod:`~installation.pipeline.lookahead`: recorded footage, with detection
   running ahead of the output so faces are hidden before their first sighting.
+- :mod:`~installation.pipeline.batch`: every frame of a file or a camera through the
+  processor or the look-ahead into an output (``record``, ``anonymize``, ``bench``).
 - :mod:`~installation.pipeline.live`: a camera's worker thread for the room,
   the newest result kept.
 """
 
+from installation.pipeline.batch import Ran, run_batch
 from installation.pipeline.live import CameraWorker, WorkerStatus, build_workers
 from installation.pipeline.lookahead import Lookahead
 from installation.pipeline.processor import (
@@ -17,6 +20,7 @@ from installation.pipeline.processor import (
     MotionGuard,
     Processor,
     build_processor,
+    camera_transform,
 )
 
 __all__ = [
@@ -26,7 +30,10 @@ __all__ = [
     "Lookahead",
     "MotionGuard",
     "Processor",
+    "Ran",
     "WorkerStatus",
     "build_processor",
     "build_workers",
+    "camera_transform",
+    "run_batch",
 ]

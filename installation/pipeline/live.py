@@ -18,11 +18,11 @@ import numpy as np
 
 from installation.effects import Effect
 from installation.frames import Processed
-from installation.pipeline.processor import Processor, build_processor
+from installation.pipeline.processor import Processor, build_processor, camera_transform
 from installation.sources.live import SourceStatus, retry_delay
 
 if TYPE_CHECKING:
-    from installation.config import CameraConfig, Config
+    from installation.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -184,16 +184,11 @@ def build_workers(config: Config, controls: Callable[[], tuple[Effect, float]]) 
     A camera whose orientation is set gets its image turned before detection,
     so faces are found upright.
     """
-    from installation.sources import LiveSource, transform_image
+    from installation.sources import LiveSource
 
     workers = []
     for camera in config.cameras:
-        transform = None
-        if camera.mirror or camera.flip or camera.rotate:
-
-            def transform(image: np.ndarray, c: CameraConfig = camera) -> np.ndarray:
-                return transform_image(image, c.mirror, c.flip, c.rotate)
-
         source = LiveSource(camera.source, name=camera.name)
-        workers.append(CameraWorker(source, build_processor(camera, config), controls, transform=transform))
+        processor = build_processor(camera, config)
+        workers.append(CameraWorker(source, processor, controls, transform=camera_transform(camera)))
     return workers

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
 from installation.effects import Effect, hide_everything
@@ -251,7 +251,7 @@ class Lookahead:
 
     def run(
         self, open_frames: Callable[[], Iterator[Frame]], effect: Effect, strength: float
-    ) -> Iterator[Processed]:
+    ) -> Generator[Processed, None, None]:
         """Every frame of the footage, hidden, in order (one run per ``Lookahead``)."""
         if self._started:
             raise RuntimeError("a Lookahead runs once; make a new one for the next footage")

@@ -13,6 +13,7 @@ import logging
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import cv2
@@ -544,3 +545,18 @@ def build_processor(camera: CameraConfig, config: Config) -> Processor:
         mask_scale=config.effect.mask_scale,
         name=camera.name,
     )
+
+
+def camera_transform(camera: CameraConfig) -> Callable[[np.ndarray], np.ndarray] | None:
+    """How a camera's pictures are turned before detection (None: they are not), so that faces are
+    found upright: the one place a camera's ``mirror``, ``flip`` and ``rotate`` become a transform,
+    for the room's workers and for ``record``."""
+    from installation.sources import transform_image
+
+    if not (camera.mirror or camera.flip or camera.rotate):
+        return None
+
+    def transform(image: np.ndarray) -> np.ndarray:
+        return transform_image(image, camera.mirror, camera.flip, camera.rotate)
+
+    return transform
