@@ -11,7 +11,6 @@ name only when complete.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
@@ -20,10 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
-
-import cv2
-import numpy as np
+from typing import Any
 
 from installation.detect import (
     ANONYMIZE_DETECTOR,
@@ -37,10 +33,10 @@ from installation.detect import (
 from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError, InstallationError, SourceError, UsageError
 from installation.frames import Frame, Processed
-from installation.geometry import Box
-from installation.outputs.files import cannot_write, publish, remove_stale, temporary_beside
-from installation.outputs.video import VideoWriter, audio_for_mp4, copy_audio
-from installation.pipeline import DETECT_EVERY_RANGE, Lookahead, Processor
+from installation.outputs import BoxesSink, FrameSink, Tee, VideoSink
+from installation.outputs.files import remove_stale
+from installation.outputs.video import audio_for_mp4
+from installation.pipeline import DETECT_EVERY_RANGE, Lookahead, Processor, run_batch
 from installation.sources import read_ahead
 from installation.sources.footage import FootageFile
 from installation.track import HOLD_RANGE, Tracker
@@ -249,91 +245,6 @@ def _check_no_clashes(jobs: list[tuple[Path, Path, Path | None]]) -> None:
             written.update(dict.fromkeys(keys, src))
 
 
-class BoxesWriter:
-    """Streams the per-frame hidden boxes to JSON, renamed into place when done.
-
-    Format::
-
-        {"version": 1, "input": "clip.mp4", "width": 1280, "height": 720, "fps": 30.0,
-         "mask_scale": 1.3, "frames": [
-            {"frame": 0, "time": 0.0, "hidden_all": false,
-             "faces": [{"track": 1, "box": [x, y, w, h], "score": 0.91, "missed": 0, "ahead": false}]},
-            ...]}
-
-    ``box`` is the tracked face box in the output's pixels (top-left x, y, width, height)
-    before ``mask_scale`` grows it; ``missed`` counts the detector's runs since
-    it last confirmed the face (0: seen in this frame, more: held by the
-    tracker). Entries with ``"ahead": true`` are held *before* a later
-    sighting: where the face was on its way to where it was next seen
-    (``missed`` then counts the detector's runs until that sighting). A track
-    may have both kinds of entry on one frame, between two sightings.
-    """
-
-    def __init__(self, path: Path, header: dict[str, Any]) -> None:
-        self.path = path
-        try:
-            self._tmp = temporary_beside(path, ".partial.json")
-        except OSError as exc:
-            raise cannot_write(path, exc) from None
-        try:
-            self._file: TextIO = self._tmp.open("w", encoding="utf-8")
-            head = json.dumps({"version": 1, **header})
-            self._write(head[:-1] + ', "frames": [\n')
-        except BaseException:  # Ctrl-C too: the temporary file is ours to remove
-            self.abort()
-            raise
-        self._first = True
-
-    def _write(self, text: str) -> None:
-        try:
-            self._file.write(text)
-        except OSError as exc:
-            raise cannot_write(self.path, exc) from None
-
-    def add(self, result: Processed, fit: _Fit | None = None) -> None:
-        """One frame's entry; ``fit`` puts boxes of a frame of another size into the output's pixels."""
-        size = (result.frame.width, result.frame.height)
-        place = (lambda box: fit.box(box, size)) if fit is not None else (lambda box: box)
-        entry = {
-            "frame": result.frame.index,
-            "time": round(result.frame.timestamp, 4),
-            "hidden_all": result.hidden_all,
-            "faces": [
-                {
-                    "track": f.track_id,
-                    "box": [round(v, 1) for v in (b.x, b.y, b.w, b.h)],
-                    "score": round(f.score, 3),
-                    "missed": f.misses,
-                    "ahead": ahead,
-                }
-                for faces, ahead in ((result.faces, False), (result.ahead, True))
-                for f in faces
-                for b in (place(f.box),)
-            ],
-        }
-        self._write(("" if self._first else ",\n") + json.dumps(entry))
-        self._first = False
-
-    def close(self) -> None:
-        self._write("\n]}\n")
-        try:
-            self._file.close()
-            publish(self._tmp, self.path)
-        except OSError as exc:
-            raise cannot_write(self.path, exc) from None
-
-    def abort(self) -> None:
-        try:
-            # Closing flushes what is buffered, which fails on a full disk: it is thrown away anyway.
-            file = getattr(self, "_file", None)
-            if file is not None:
-                file.close()
-        except OSError:
-            pass
-        finally:
-            self._tmp.unlink(missing_ok=True)
-
-
 #: The signals that end a run as Ctrl-C does, cleaning up: a supervisor's SIGTERM, and SIGHUP
 #: from a terminal or SSH session that closed.
 _STOP_SIGNALS = tuple(
@@ -392,39 +303,6 @@ def _release_stop_signals() -> None:
     held, _holding, _held = _held, False, None
     if held is not None:
         raise KeyboardInterrupt
-
-
-class _Fit:
-    """Frames of another size than the output's, scaled to fit it whole, centred, black bars
-    at the sides or top and bottom (two recordings joined into one file)."""
-
-    def __init__(self, size: tuple[int, int]) -> None:
-        self.size = size
-
-    def _placement(self, width: int, height: int) -> tuple[float, int, int, int, int]:
-        out_w, out_h = self.size
-        scale = min(out_w / width, out_h / height)
-        w, h = max(1, min(out_w, round(width * scale))), max(1, min(out_h, round(height * scale)))
-        return scale, w, h, (out_w - w) // 2, (out_h - h) // 2
-
-    def image(self, image: np.ndarray) -> np.ndarray:
-        height, width = image.shape[:2]
-        if (width, height) == self.size:
-            return image
-        _, w, h, x, y = self._placement(width, height)
-        shrinking = w < width
-        canvas = np.zeros((self.size[1], self.size[0], 3), np.uint8)
-        canvas[y : y + h, x : x + w] = cv2.resize(
-            image, (w, h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
-        )
-        return canvas
-
-    def box(self, box: Box, frame_size: tuple[int, int]) -> Box:
-        """``box`` on a frame of ``frame_size``, in the output's pixels."""
-        if frame_size == self.size:
-            return box
-        scale, _, _, x, y = self._placement(*frame_size)
-        return Box(x + box.x * scale, y + box.y * scale, box.w * scale, box.h * scale)
 
 
 def _frames(src: Path) -> Iterator[Frame]:
@@ -496,81 +374,83 @@ def anonymize_file(
     lookahead = Lookahead(
         processor, detect_every=detect_every, fps=peak_fps, keep_originals=on_frame is not None
     )
-    writer: VideoWriter | None = None
-    boxes: BoxesWriter | None = None
+    sinks: list[FrameSink] = []
     bar = None
-    frames = 0
-    results: Iterator[Processed] | None = None
-    fit, shown = _Fit((width, height)), (width, height)
+    shown = (width, height)
+
+    def each(result: Processed) -> None:
+        nonlocal shown
+        size = (result.frame.width, result.frame.height)
+        if size != shown:
+            log.warning(
+                "%s: the picture changes size at frame %d, from %dx%d to %dx%d: from there "
+                "each frame is hidden at its own size and scaled to fit the output's %dx%d",
+                src,
+                result.frame.index,
+                *shown,
+                *size,
+                width,
+                height,
+            )
+            shown = size
+        if on_frame is not None:
+            on_frame(result)
+        if bar is not None:
+            bar.update(1)
+
     start = time.perf_counter()
     try:
-        writer = VideoWriter(dst, fps=fps, size=(width, height), crf=crf)
-        if boxes_json is not None:
-            boxes = BoxesWriter(
-                boxes_json,
-                {"input": src.name, "width": width, "height": height, "fps": fps, "mask_scale": mask_scale},
+        # Each frame at its own time (footage from phones runs at a varying rate); frames of
+        # another size are scaled to fit the output.
+        sinks.append(
+            VideoSink(
+                dst,
+                fps=fps,
+                size=(width, height),
+                crf=crf,
+                audio_from=src if keep_audio else None,
+                audio_start=origin,
             )
+        )
+        if boxes_json is not None:
+            header = {
+                "input": src.name,
+                "width": width,
+                "height": height,
+                "fps": fps,
+                "mask_scale": mask_scale,
+            }
+            # Given its name before the video: should that fail, the video gets none either.
+            sinks.insert(0, BoxesSink(boxes_json, header, size=(width, height)))
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(total=total, unit="frame", desc=src.name, file=sys.stderr, dynamic_ncols=True)
-        results = lookahead.run(lambda: _frames(src), effect, strength)
-        while not max_frames or frames < max_frames:
-            try:
-                result = next(results, None)
-            except SourceError as exc:
-                # The reader names the file and the frame it stopped at.
-                raise UsageError(str(exc)) from None
-            if result is None:
-                break
-            size = (result.frame.width, result.frame.height)
-            if size != shown:
-                log.warning(
-                    "%s: the picture changes size at frame %d, from %dx%d to %dx%d: from there "
-                    "each frame is hidden at its own size and scaled to fit the output's %dx%d",
-                    src,
-                    result.frame.index,
-                    *shown,
-                    *size,
-                    width,
-                    height,
-                )
-                shown = size
-            # Each frame at its own time: footage from phones runs at a varying rate.
-            writer.write(fit.image(result.image), result.frame.timestamp)
-            if boxes is not None:
-                boxes.add(result, fit)
-            if on_frame is not None:
-                on_frame(result)
-            frames += 1
-            if bar is not None:
-                bar.update(1)
-        writer.finish()
-        if keep_audio and writer.partial is not None and dst is not None:
-            # The sound goes in before the file gets its name: a complete file or none.
-            try:
-                copy_audio(writer.partial, src, start=origin)
-            except OSError as exc:
-                raise cannot_write(dst, exc) from None
-        # Both files under their names, or neither: a stop signal now waits for the caller
-        # (run) to release it, once the clip is reported complete.
-        _hold_stop_signals()
-        if boxes is not None:
-            boxes.close()
-            boxes = None
-        writer.commit()
+        try:
+            ran = run_batch(
+                lambda: _frames(src),
+                lookahead,
+                Tee(*sinks),
+                effect=effect,
+                strength=strength,
+                on_frame=each,
+                max_frames=max_frames,
+                # Both files under their names, or neither: a stop signal now waits for the
+                # caller (run) to release it, once the clip is reported complete.
+                publishing=_hold_stop_signals,
+            )
+        except SourceError as exc:
+            # The reader names the file and the frame it stopped at.
+            raise UsageError(str(exc)) from None
     except BaseException:
-        if writer is not None:
-            writer.abort()
-        if boxes is not None:
-            boxes.abort()
+        for sink in sinks:  # what was begun before the run (the run aborts what it was given)
+            sink.abort()
         raise
     finally:
-        if results is not None:
-            results.close()  # type: ignore[attr-defined]
         if bar is not None:
             bar.close()
         found.close()
+    frames = ran.frames
     elapsed = time.perf_counter() - start
     return {"frames": frames, "seconds": elapsed, "fps": frames / elapsed if elapsed else 0.0}
 

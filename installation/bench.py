@@ -13,7 +13,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,9 @@ import numpy as np
 import psutil
 
 from installation.effects import Effect
-from installation.frames import Processed
-from installation.outputs import VideoWriter
-from installation.pipeline import Processor
+from installation.frames import Frame, Processed
+from installation.outputs import FrameSink, NullSink, VideoSink
+from installation.pipeline import Processor, run_batch
 from installation.scoring import FootageScore
 
 
@@ -144,52 +144,52 @@ def bench_clip(
     fps, size = source.fps, source.size
     detector = create_detector(spec, small_faces=small)
     processor = Processor(detector, Tracker(), name=path.stem)
-    writer = VideoWriter(None, fps=fps, size=size, threaded=False)
-    count = 0
-    while not max_frames or count < max_frames:
-        t = time.perf_counter()
-        frame = source.read()
-        if frame is None:
-            break
-        stages["decode"].append((time.perf_counter() - t) * 1000)
-        out = processor.process(frame, effect, strength)
+
+    def decoded() -> Iterator[Frame]:
+        while True:
+            t = time.perf_counter()
+            frame = source.read()
+            if frame is None:
+                return
+            stages["decode"].append((time.perf_counter() - t) * 1000)
+            yield frame
+
+    def timed(out: Processed) -> None:
         for key in ("detect", "track", "effect"):
             stages[key].append(out.timings.get(key, 0.0))
-        t = time.perf_counter()
-        writer.write(out.image)
-        stages["encode"].append((time.perf_counter() - t) * 1000)
-        faces = (
-            [(f.track_id, f.box) for f in truth.frames[frame.index]]
-            if frame.index < len(truth.frames)
-            else []
-        )
+        index = out.frame.index
+        faces = [(f.track_id, f.box) for f in truth.frames[index]] if index < len(truth.frames) else []
         result.score.add(
-            frame.index,
-            frame.image,
+            index,
+            out.frame.image,
             out.image,
             faces,
             out.hidden_boxes,
             hidden_all=out.hidden_all,
             guarded=out.guarded,
         )
-        count += 1
-    writer.close()
+
+    encoder = _Timed(VideoSink(None, fps=fps, size=size, threaded=False, timed=False), stages["encode"])
+    ran = run_batch(
+        decoded, processor, encoder, effect=effect, strength=strength, on_frame=timed, max_frames=max_frames
+    )
     source.close()
-    result.frames = count
+    result.frames = ran.frames
     result.stages = stages
 
     # Pass 2: the live path end to end (decode -> detect -> track -> effect). As in the
     # room, decoding runs on its own thread beside the processing.
     processor.reset()
     source = open_source(str(path))
-    n = 0
-    t0 = time.perf_counter()
-    for frame in read_ahead(source):
-        if max_frames and n >= max_frames:
-            break
-        processor.process(frame, effect, strength)
-        n += 1
-    result.live_fps = n / (time.perf_counter() - t0)
+    ran = run_batch(
+        lambda: read_ahead(source),
+        processor,
+        NullSink(),
+        effect=effect,
+        strength=strength,
+        max_frames=max_frames,
+    )
+    result.live_fps = ran.fps
     source.close()
 
     # Pass 3: `installation anonymize` itself (detection ahead of the output, every
@@ -225,6 +225,28 @@ def bench_clip(
     result.anonymize_fps = stats["fps"]
     detector.close()
     return result
+
+
+class _Timed:
+    """A sink whose every write is timed (milliseconds, into ``times``)."""
+
+    def __init__(self, sink: FrameSink, times: list[float]) -> None:
+        self.sink = sink
+        self.times = times
+
+    def write(self, processed: Processed) -> None:
+        t = time.perf_counter()
+        self.sink.write(processed)
+        self.times.append((time.perf_counter() - t) * 1000)
+
+    def finish(self) -> None:
+        self.sink.finish()
+
+    def close(self) -> None:
+        self.sink.close()
+
+    def abort(self) -> None:
+        self.sink.abort()
 
 
 def format_table(results: list[ClipResult], peak_mib: float) -> str:

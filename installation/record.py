@@ -17,19 +17,18 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-import numpy as np
-
 from installation.effects import Effect
 from installation.errors import SourceError, UsageError
+from installation.frames import Frame, Processed
 
 if TYPE_CHECKING:
     from installation.config import CameraConfig, Config
+    from installation.outputs import FrameSink
 
 log = logging.getLogger(__name__)
 
@@ -87,53 +86,6 @@ def find_camera(config: Config, name: str) -> CameraConfig:
     raise UsageError(f"--camera {name}: no such camera (cameras: {names})")
 
 
-class RecordingScreen:
-    """A window showing what is being recorded, with the red recording mark. Esc or closing it stops.
-
-    ``headless`` draws into pygame's dummy driver (tests, screenshots).
-    """
-
-    def __init__(self, label: str, *, size: tuple[int, int] | None = None, headless: bool = False) -> None:
-        import pygame
-
-        from installation.display.fonts import Fonts
-        from installation.display.screen import open_screen
-
-        self.label = label
-        self.screen = open_screen(
-            window=True, size=size or (960, 540), headless=headless, title="Monitoring Room: recording"
-        )
-        self.fonts = Fonts(self.screen.get_height() / 1080 * 1.6)
-        self.cancelled = False
-        self._pygame = pygame
-
-    def show(self, image: np.ndarray, elapsed: float, total: float) -> bool:
-        """Draw one recorded picture; False once the facilitator asked to stop."""
-        from installation.display.layout import fit
-        from installation.display.monitor import to_surface
-        from installation.display.widgets import BACKGROUND
-        from installation.display.workshop import draw_recording_mark
-
-        pygame = self._pygame
-        for event in pygame.event.get():
-            if event.type == pygame.QUIT or (
-                event.type == pygame.KEYDOWN and event.key in (pygame.K_ESCAPE, pygame.K_q)
-            ):
-                self.cancelled = True
-        screen = self.screen
-        screen.fill(BACKGROUND)
-        h, w = image.shape[:2]
-        rect = fit(w, h, screen.get_rect())
-        surface, _pixels = to_surface(image, rect.size)
-        screen.blit(surface, rect)
-        draw_recording_mark(screen, self.fonts, self.label, elapsed, total, time.monotonic())
-        pygame.display.flip()
-        return not self.cancelled
-
-    def close(self) -> None:
-        self._pygame.display.quit()
-
-
 @dataclass
 class Recorded:
     """What a recording produced."""
@@ -144,6 +96,37 @@ class Recorded:
     effect: Effect
 
 
+class _KeepingTime:
+    """The clip in real time: a frame that comes late (the pipeline was busy) is written as often
+    as the frames it stands for, up to ``frames`` in all."""
+
+    def __init__(self, sink: FrameSink, *, fps: float, frames: int) -> None:
+        self.sink = sink
+        self.fps = fps
+        self.frames = frames
+        #: Frames written so far, repeats included.
+        self.written = 0
+        self._start: float | None = None
+
+    def write(self, processed: Processed) -> None:
+        now = processed.frame.timestamp
+        if self._start is None:
+            self._start = now
+        due = min(self.frames, max(self.written + 1, round((now - self._start) * self.fps) + 1))
+        while self.written < due:
+            self.sink.write(processed)
+            self.written += 1
+
+    def finish(self) -> None:
+        self.sink.finish()
+
+    def close(self) -> None:
+        self.sink.close()
+
+    def abort(self) -> None:
+        self.sink.abort()
+
+
 def record_clip(
     camera: CameraConfig,
     config: Config,
@@ -152,7 +135,7 @@ def record_clip(
     seconds: float,
     effect: Effect,
     strength: float,
-    show: Callable[[np.ndarray, float, float], bool] | None = None,
+    preview: FrameSink | None = None,
     progress: Callable[[float, float], None] | None = None,
     started: Callable[[int, int, float], None] | None = None,
 ) -> Recorded:
@@ -160,72 +143,74 @@ def record_clip(
 
     Every frame is processed (none skipped). A live camera that delivers
     fewer frames than its rate while the pipeline works has its last picture
-    repeated, so the clip keeps real time. ``show`` (the recording screen)
-    returns False to stop: the clip is then discarded. ``started`` is told the
-    picture's width, height and frame rate once the camera has delivered its
-    first frame, when recording really begins. Nothing appears under
-    ``output`` unless the recording completed.
+    repeated, so the clip keeps real time. ``preview`` (the recording
+    window) is shown each processed picture; when it raises
+    ``KeyboardInterrupt`` (Esc) the clip is discarded. ``started`` is told
+    the picture's width, height and frame rate once the camera has
+    delivered its first frame, when recording really begins. Nothing appears
+    under ``output`` unless the recording completed.
     """
-    from installation.outputs import VideoWriter
-    from installation.pipeline import build_processor
-    from installation.sources import open_source, transform_image
+    from installation.outputs import Tee, VideoSink
+    from installation.pipeline import build_processor, camera_transform, run_batch
+    from installation.sources import open_source
 
     try:
         source = open_source(camera.source, name=camera.name)
     except SourceError as exc:
         raise UsageError(f"--camera {camera.name}: cannot open {camera.source}: {exc}") from None
     processor = build_processor(camera, config)
-    turned = camera.mirror or camera.flip or camera.rotate
-    writer: VideoWriter | None = None
-    written = 0
     try:
-        frame = source.read()
-        if frame is None:
+        first = source.read()
+        if first is None:
             raise UsageError(f"--camera {camera.name}: no frames from {camera.source}")
         fps = source.fps
         if started is not None:
-            started(frame.width, frame.height, fps)
+            started(first.width, first.height, fps)
         total = max(1, round(seconds * fps))
-        start = frame.timestamp
+        # The clip takes the size of the first picture as turned; frames follow each other at the
+        # camera's rate.
+        clip = _KeepingTime(VideoSink(output, fps=fps, timed=False), fps=fps, frames=total)
         last_report = -1
-        while frame is not None and written < total:
-            if turned:
-                frame.image = transform_image(frame.image, camera.mirror, camera.flip, camera.rotate)
-            if writer is None:
-                writer = VideoWriter(output, fps=fps, size=(frame.width, frame.height))
-            result = processor.process(frame, effect, strength)
-            due = min(total, max(written + 1, round((frame.timestamp - start) * fps) + 1))
-            while written < due:
-                writer.write(result.image)
-                written += 1
-            if show is not None and not show(result.image, written / fps, total / fps):
-                raise KeyboardInterrupt
+
+        def recorded(result: Processed) -> bool:
+            nonlocal last_report
+            written = clip.written
             if progress is not None and written >= fps and int(written / fps) != last_report:
                 last_report = int(written / fps)
                 progress(written / fps, total / fps)
-            frame = source.read() if written < total else None
-        if written < total:
+            return written < total
+
+        def frames() -> Iterator[Frame]:
+            yield first
+            while (frame := source.read()) is not None:
+                yield frame
+
+        run_batch(
+            frames,
+            processor,
+            clip if preview is None else Tee(clip, preview),
+            effect=effect,
+            strength=strength,
+            transform=camera_transform(camera),
+            on_frame=recorded,
+        )
+        if clip.written < total:
             log.warning(
                 "%s: the source ended after %.1f s of the %.1f asked for",
                 camera.name,
-                written / fps,
+                clip.written / fps,
                 total / fps,
             )
-        assert writer is not None
-        writer.close()
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
     finally:
         source.close()
         processor.detector.close()
-    return Recorded(output, written, written / fps, effect)
+    return Recorded(output, clip.written, clip.written / fps, effect)
 
 
 def record_command(args: argparse.Namespace) -> int:
     from installation.config import load_config
     from installation.display.screen import parse_size
+    from installation.outputs import PreviewSink
 
     if not 0 < args.seconds <= MAX_SECONDS:
         raise UsageError(f"--seconds: expected more than 0 and at most {MAX_SECONDS:.0f}, got {args.seconds}")
@@ -257,14 +242,13 @@ def record_command(args: argparse.Namespace) -> int:
     words = load_explanation(config.room.explain_file)
     label = f"{words.label('recording', 'en')}  {words.label('recording', 'zh')}"
     size = parse_size(args.size) if args.size else None
-    screen: RecordingScreen | None = None
+    preview = None if args.headless else PreviewSink(label, seconds=args.seconds, size=size)
 
     def started(width: int, height: int, fps: float) -> None:
         # Only now, with a picture from the camera, do the log and the window say RECORDING: a
         # camera that does not open is one error line, never a recording that did not happen.
-        nonlocal screen
-        if not args.headless:
-            screen = RecordingScreen(label, size=size)
+        if preview is not None:
+            preview.open()
         log.info(
             "RECORDING %s (%dx%d at %g fps) for %.1f s into %s, %s",
             camera.name,
@@ -275,9 +259,6 @@ def record_command(args: argparse.Namespace) -> int:
             output,
             how,
         )
-
-    def show(image: np.ndarray, elapsed: float, total: float) -> bool:
-        return screen.show(image, elapsed, total) if screen is not None else True
 
     def progress(done: float, total: float) -> None:
         log.info("RECORDING %s: %.0f of %.0f s", camera.name, done, total)
@@ -290,15 +271,15 @@ def record_command(args: argparse.Namespace) -> int:
             seconds=args.seconds,
             effect=effect,
             strength=args.strength,
-            show=None if args.headless else show,
+            preview=preview,
             progress=progress,
             started=started,
         )
     except KeyboardInterrupt:
         raise UsageError("recording stopped before the end; nothing was kept") from None
     finally:
-        if screen is not None:
-            screen.close()
+        if preview is not None:
+            preview.close()
     print(
         f"{result.path}: {result.frames} frames, {result.seconds:.1f} s of {camera.name}, {how}; "
         "no audio, no metadata",

@@ -21,9 +21,11 @@ from installation.cli import main
 from installation.config import demo_config
 from installation.display.widgets import RED
 from installation.effects import Effect
+from installation.frames import Processed
 from installation.groundtruth import bundled_clips, load_ground_truth
 from installation.leak import LEAK_THRESHOLD, leak_score
-from installation.record import CONSENT_PHRASE, RecordingScreen, find_camera, record_clip
+from installation.outputs import PreviewSink
+from installation.record import CONSENT_PHRASE, find_camera, record_clip
 
 KIOSK = next(clip for clip in bundled_clips() if clip.stem == "kiosk")
 
@@ -129,14 +131,15 @@ def test_unblurred_needs_the_confirmation_typed_at_a_terminal(
 
 def test_the_recording_mark_is_on_screen_while_recording(tmp_path: Path) -> None:
     config = demo_config()
-    screen = RecordingScreen("RECORDING  正在录制", size=(640, 360), headless=True)
     seen: list[np.ndarray] = []
 
-    def show(image: np.ndarray, elapsed: float, total: float) -> bool:
-        shown = screen.show(image, elapsed, total)
-        seen.append(pygame.surfarray.array3d(screen.screen).swapaxes(0, 1)[:, :, ::-1].copy())
-        return shown
+    class Watched(PreviewSink):
+        def write(self, processed: Processed) -> None:
+            super().write(processed)
+            assert self.screen is not None
+            seen.append(pygame.surfarray.array3d(self.screen).swapaxes(0, 1)[:, :, ::-1].copy())
 
+    screen = Watched("RECORDING  正在录制", seconds=1, size=(640, 360), headless=True)
     try:
         result = record_clip(
             find_camera(config, "Kiosk"),
@@ -145,7 +148,7 @@ def test_the_recording_mark_is_on_screen_while_recording(tmp_path: Path) -> None
             seconds=1,
             effect=Effect.PIXELATE,
             strength=0.5,
-            show=show,
+            preview=screen,
         )
     finally:
         screen.close()
@@ -208,6 +211,15 @@ def test_recording_is_announced_only_once_the_camera_delivers(
 
 def test_stopping_a_recording_keeps_nothing(tmp_path: Path) -> None:
     config = demo_config()
+
+    class EscapeHalfway(PreviewSink):
+        """The person at the window presses Esc half a second in."""
+
+        def write(self, processed: Processed) -> None:
+            if processed.frame.timestamp >= 0.5:
+                pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE))
+            super().write(processed)
+
     with pytest.raises(KeyboardInterrupt):
         record_clip(
             find_camera(config, "Kiosk"),
@@ -216,7 +228,7 @@ def test_stopping_a_recording_keeps_nothing(tmp_path: Path) -> None:
             seconds=2,
             effect=Effect.BLUR,
             strength=0.5,
-            show=lambda image, elapsed, total: elapsed < 0.5,
+            preview=EscapeHalfway("RECORDING", seconds=2, size=(320, 180), headless=True),
         )
     assert list(tmp_path.iterdir()) == []
 
