@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from installation.effects import Effect, hide_everything
 from installation.frames import Detection, Frame, Processed
-from installation.pipeline.processor import LOST_STATUS, MotionGuard, Processor
+from installation.pipeline.processor import MotionGuard, Processor
 from installation.track import CameraMotion, TrackedFace, Tracker
 
 
@@ -331,42 +331,17 @@ class Lookahead:
                     timings=timings,
                 )
                 continue
-            boxes = [f.box for f in sighting.faces] + [f.box for f in ahead]
-            guard.observe(frame.image, detected=True, motion=sighting.motion)
-            if sighting.motion is not None and sighting.motion.lost and effect.hides:
-                yield Processed(
-                    frame,
-                    hide_everything(frame.image),
-                    effect,
-                    sighting.detections or [],
-                    sighting.faces,
-                    hidden_all=True,
-                    status=LOST_STATUS,
-                    detected=sighting.detections is not None,
-                    timings=timings,
-                    ahead=ahead,
-                    camera_motion=sighting.motion,
-                )
-                continue
-            guarded = (
-                guard.regions(
-                    frame.image, [b.scaled(processor.mask_scale) for b in boxes], since_detection=False
-                )
-                if effect.hides
-                else []
-            )
-            image = processor.hide(
-                frame.image, boxes, guarded, effect, strength, in_place=not self.keep_originals
-            )
-            yield Processed(
+            yield processor.guard_and_hide(
                 frame,
-                image,
+                guard,
                 effect,
-                sighting.detections or [],
-                sighting.faces,
-                guarded=guarded,
-                timings=timings,
-                detected=sighting.detections is not None,
+                strength,
+                detections=sighting.detections,
+                faces=sighting.faces,
                 ahead=ahead,
-                camera_motion=sighting.motion,
+                # Detection looked at this frame from both sides: the guard watches the edges only.
+                checked=True,
+                motion=sighting.motion,
+                timings=timings,
+                in_place=not self.keep_originals,
             )

@@ -23,7 +23,7 @@ from installation.detect import FaceDetector
 from installation.effects import Effect, MaskShape, apply_effect, hide_everything
 from installation.frames import Detection, Found, Frame, Processed
 from installation.geometry import Box
-from installation.track import CameraMotion, MotionEstimator, Tracker
+from installation.track import CameraMotion, MotionEstimator, TrackedFace, Tracker
 from installation.track.motion import shrink, to_small
 
 if TYPE_CHECKING:
@@ -405,44 +405,82 @@ class Processor:
                 camera_motion=found.camera_motion,
             )
         self._since_detection = 1 if detect else self._since_detection + 1
-        timings = dict(found.timings)
+        return self.guard_and_hide(
+            frame,
+            self._guard,
+            effect,
+            strength,
+            detections=found.detections,
+            faces=found.faces,
+            checked=detect,
+            motion=found.camera_motion,
+            timings=dict(found.timings),
+        )
+
+    def guard_and_hide(
+        self,
+        frame: Frame,
+        guard: MotionGuard,
+        effect: Effect,
+        strength: float,
+        *,
+        detections: list[Detection] | None,
+        faces: list[TrackedFace],
+        ahead: list[TrackedFace] | None = None,
+        checked: bool,
+        motion: CameraMotion | None,
+        timings: dict[str, float],
+        in_place: bool = False,
+    ) -> Processed:
+        """``frame`` with the effect on its faces and on what ``guard`` sees moving that nothing
+        vouches for: the last step of :meth:`process`, and of the look-ahead on recorded footage.
+
+        ``checked`` says detection has looked at the whole frame (live, a frame the detector
+        ran on; recorded footage, every frame, seen from before and after): the guard then
+        watches only the edges. ``detections`` is None where the detector did not run;
+        ``ahead`` are faces hidden before their first sighting. A view that jumped
+        (``motion.lost``) is hidden whole. The guard's time is added to ``timings["track"]``,
+        the effect's is ``timings["effect"]``.
+        """
+        ahead = ahead or []
         t1 = time.perf_counter()
-        faces = found.faces
-        motion = found.camera_motion
-        self._guard.observe(frame.image, detected=detect, motion=motion)
+        guard.observe(frame.image, detected=checked, motion=motion)
         if motion is not None and motion.lost and effect.hides:
             # The view jumped (a whip pan, a cut): nothing says where the faces went.
             return Processed(
                 frame,
                 hide_everything(frame.image),
                 effect,
-                found.detections or [],
+                detections or [],
                 faces,
                 hidden_all=True,
                 status=LOST_STATUS,
-                detected=detect,
+                detected=detections is not None,
                 timings=timings,
+                ahead=ahead,
                 camera_motion=motion,
             )
+        boxes = [f.box for f in faces] + [f.box for f in ahead]
         guarded: list[Box] = []
         if effect.hides:
-            guarded = self._guard.regions(
-                frame.image, [f.box.scaled(self.mask_scale) for f in faces], since_detection=not detect
+            guarded = guard.regions(
+                frame.image, [b.scaled(self.mask_scale) for b in boxes], since_detection=not checked
             )
         t2 = time.perf_counter()
-        image = self.hide(frame.image, [f.box for f in faces], guarded, effect, strength)
+        image = self.hide(frame.image, boxes, guarded, effect, strength, in_place=in_place)
         t3 = time.perf_counter()
-        timings["track"] += (t2 - t1) * 1000
+        timings["track"] = timings.get("track", 0.0) + (t2 - t1) * 1000
         timings["effect"] = (t3 - t2) * 1000
         return Processed(
             frame,
             image,
             effect,
-            found.detections or [],
+            detections or [],
             faces,
             guarded=guarded,
             timings=timings,
-            detected=detect,
+            detected=detections is not None,
+            ahead=ahead,
             camera_motion=motion,
         )
 
