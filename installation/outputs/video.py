@@ -312,7 +312,7 @@ class VideoSink:
 
     def write(self, processed: Processed) -> None:
         image = processed.image
-        writer = self.writer or self._open((image.shape[1], image.shape[0]))
+        writer = self.writer if self.writer is not None else self._open((image.shape[1], image.shape[0]))
         assert self._fit is not None
         writer.write(self._fit.image(image), processed.frame.timestamp if self.timed else None)
 
