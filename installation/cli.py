@@ -22,7 +22,7 @@ COMMANDS = (
     "installation.workshop.command",
     "installation.stats.command",
     "installation.record",
-    "installation.kiosk",
+    "installation.modes.kiosk.command",
     "installation.doctor",
     "installation.configtool",
 )

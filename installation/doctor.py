@@ -491,7 +491,8 @@ def _disk(ctx: Context) -> Iterator[Check]:
 
 def _kiosk(ctx: Context) -> Iterator[Check]:
     from installation.autostart import installed
-    from installation.kiosk import heartbeat_age, heartbeat_path
+    from installation.modes.kiosk.files import heartbeat_path
+    from installation.modes.kiosk.watchdog import heartbeat_age
 
     if ctx.kiosk_pid is not None:
         age = heartbeat_age()
@@ -537,7 +538,7 @@ CHECKS: list[Callable[[Context], Iterator[Check]]] = [
 
 def run_checks(config_path: Path | None = None, *, timeout: float = 3.0) -> Iterator[Check]:
     """Every check, in order, as it completes; a check that breaks is a FAIL, not a crash."""
-    from installation.kiosk import running_pid
+    from installation.modes.kiosk.files import running_pid
 
     ctx = Context(config_path=config_path, timeout=timeout, kiosk_pid=running_pid())
     for check in CHECKS:

@@ -572,7 +572,8 @@ def test_a_broken_config_at_reload_keeps_the_cameras_running_and_tells_the_facil
 ) -> None:
     import pygame
 
-    from installation.kiosk import Heartbeat, Kiosk, Watchdog
+    from installation.modes.kiosk.loop import Kiosk
+    from installation.modes.kiosk.watchdog import Heartbeat, Watchdog
 
     path = tmp_path / "monitoring.toml"
     path.write_text(GOOD_CONFIG.format(second="Hall", pin=PIN), encoding="utf-8")

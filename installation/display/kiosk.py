@@ -2,7 +2,7 @@
 the aiming labels, and the dark screen outside opening hours.
 
 Pure drawing: each function paints onto a canvas and returns the touch
-targets it drew as ``{name: rect}``; ``installation.kiosk`` decides what a
+targets it drew as ``{name: rect}``; ``installation.modes.kiosk`` decides what a
 touch does.
 """
 
