@@ -18,14 +18,14 @@ import numpy as np
 import pygame
 import pytest
 
-from installation.app import App, RoomOptions
 from installation.config import CameraConfig, Config
 from installation.display.layout import Layout
 from installation.effects import Effect
-from installation.modes.kiosk.cameras import FeedFactory, releasable_feeds
+from installation.modes.kiosk.cameras import releasable_feeds
 from installation.modes.kiosk.files import heartbeat_path
 from installation.modes.kiosk.loop import Kiosk
 from installation.modes.kiosk.watchdog import Heartbeat, Watchdog
+from installation.room import FeedFactory, Room, RoomOptions
 from installation.sources import SourceStatus
 
 SIZE = (960, 540)
@@ -153,13 +153,13 @@ def make_kiosk(home: Path, clock: Clock, stalls: list[str]) -> Iterator[object]:
         kiosk.close()
 
 
-def _app(kiosk: Kiosk) -> App:
-    assert kiosk.app is not None
-    return kiosk.app
+def _room(kiosk: Kiosk) -> Room:
+    assert kiosk.room is not None
+    return kiosk.room
 
 
 def _screen(kiosk: Kiosk) -> np.ndarray:
-    screen = _app(kiosk).screen
+    screen = _room(kiosk).screen
     assert screen is not None
     return pygame.surfarray.array3d(screen).swapaxes(0, 1)
 
@@ -209,10 +209,10 @@ def test_escape_and_q_do_not_end_the_kiosk(make_kiosk: object) -> None:
     assert key(kiosk, pygame.K_ESCAPE) and key(kiosk, pygame.K_q)
     for _ in range(3):
         assert kiosk.step()
-    assert not _app(kiosk).renderer.quit_requested  # type: ignore[union-attr]
+    assert _room(kiosk).running
     # the room's own keys still work
     key(kiosk, pygame.K_p)
-    assert _app(kiosk).controls.effect is Effect.PIXELATE
+    assert _room(kiosk).controls.effect is Effect.PIXELATE
 
 
 def test_the_cursor_is_hidden(make_kiosk: object) -> None:
@@ -256,7 +256,7 @@ def test_ctrl_alt_f_opens_the_keypad(make_kiosk: object) -> None:
     kiosk = make_kiosk()  # type: ignore[operator]
     key(kiosk, pygame.K_f, pygame.KMOD_LCTRL | pygame.KMOD_LALT)
     assert kiosk.panel.mode == "pin"
-    assert not _app(kiosk).renderer.show_overlay  # type: ignore[union-attr]  # not the room's F key
+    assert not _room(kiosk).renderer.show_overlay  # type: ignore[union-attr]  # not the room's F key
 
 
 def test_the_right_pin_opens_the_panel_and_a_wrong_one_does_not(make_kiosk: object, clock: Clock) -> None:
@@ -288,15 +288,15 @@ def test_the_keyboard_types_the_pin(make_kiosk: object) -> None:
 def test_while_the_panel_is_open_visitors_cannot_reach_the_room(make_kiosk: object, clock: Clock) -> None:
     kiosk = make_kiosk()  # type: ignore[operator]
     kiosk.step()
-    pixelate = _app(kiosk).renderer.pointer.find("effect.pixelate")  # type: ignore[union-attr]
+    pixelate = _room(kiosk).renderer.pointer.find("effect.pixelate")  # type: ignore[union-attr]
     assert pixelate is not None
     open_with_corner(kiosk, clock)
     tap(kiosk, pixelate.rect.center)
     key(kiosk, pygame.K_s)
-    assert _app(kiosk).controls.effect is Effect.BLUR
+    assert _room(kiosk).controls.effect is Effect.BLUR
     tap_target(kiosk, "cancel")
     tap(kiosk, pixelate.rect.center)
-    assert _app(kiosk).controls.effect is Effect.PIXELATE
+    assert _room(kiosk).controls.effect is Effect.PIXELATE
 
 
 def test_five_wrong_pins_lock_the_keypad_for_a_minute(make_kiosk: object, clock: Clock) -> None:
@@ -349,7 +349,7 @@ def test_aiming_on_start_shows_every_camera_with_boxes_and_keeps_faces_hidden(
     make_kiosk: object, clock: Clock
 ) -> None:
     kiosk = make_kiosk(_config(kiosk__aim_seconds=5.0, effect__allow_exposed=True))  # type: ignore[operator]
-    app = _app(kiosk)
+    app = _room(kiosk)
     assert app.renderer.layout is Layout.GRID and app.controls.show_boxes  # type: ignore[union-attr]
     key(kiosk, pygame.K_e)  # a visitor asks for "exposed" while the installer aims
     assert app.controls.effect.hides
@@ -372,7 +372,7 @@ def test_aiming_from_the_panel_labels_each_picture_with_size_rate_and_light(
     labels = []
     for _ in range(400):
         kiosk.step()
-        labels = kiosk.aiming.labels(_app(kiosk))
+        labels = kiosk.aiming.labels(_room(kiosk))
         if labels:
             break
         time.sleep(0.01)
@@ -397,7 +397,7 @@ def test_outside_opening_hours_the_screen_is_dark_the_lights_off_and_the_cameras
     clock.wall = datetime(2025, 12, 19, 17, 59, 58)  # a Friday, two seconds before closing
     config = _config(hardware__port="mock", **_weekdays("10:00-18:00"))
     kiosk = make_kiosk(config)  # type: ignore[operator]
-    app = _app(kiosk)
+    app = _room(kiosk)
     feeds = list(app.feeds)
     assert all(f.running for f in feeds) and not kiosk.closed
     kiosk.step()
@@ -425,7 +425,7 @@ def test_a_closed_date_keeps_the_room_closed_all_day(make_kiosk: object, clock: 
     config = _config(**_weekdays("10:00-18:00"))
     config.hours.closed_dates = ["2025-12-15"]
     kiosk = make_kiosk(config)  # type: ignore[operator]  # starts on Monday 15 December, 14:00
-    assert kiosk.closed and not any(f.running for f in _app(kiosk).feeds)
+    assert kiosk.closed and not any(f.running for f in _room(kiosk).feeds)
     assert "opens" in "\n".join(line.text for line in kiosk.info())
 
 
@@ -449,13 +449,13 @@ def test_a_config_with_an_error_at_reload_keeps_the_old_one_and_says_why(
     from installation.config import load_config
 
     kiosk = make_kiosk(load_config(path), config_path=path)  # type: ignore[operator]
-    app = _app(kiosk)
+    app = _room(kiosk)
     path.write_text(CONFIG_TOML.format(second="Hall", source="hall.mp4"), encoding="utf-8")
     open_menu(kiosk, clock)
     with caplog.at_level(logging.ERROR, logger="installation.modes.kiosk"):
         tap_target(kiosk, "reload")
         kiosk.step()
-    assert kiosk.app is app and kiosk.panel.mode == "menu"  # still the old room, still showing
+    assert kiosk.room is app and kiosk.panel.mode == "menu"  # still the old room, still showing
     assert kiosk.panel.message_is_error
     assert "cameras[1].source: no such file 'hall.mp4' (line 8)" in kiosk.panel.message
     assert any("reload refused" in r.getMessage() and "hall.mp4" in r.getMessage() for r in caplog.records)
@@ -465,7 +465,7 @@ def test_a_config_with_an_error_at_reload_keeps_the_old_one_and_says_why(
     tap_target(kiosk, "reload")
     kiosk.step()
     assert not kiosk.panel.message_is_error
-    new = _app(kiosk)
+    new = _room(kiosk)
     assert new is not app and [f.name for f in new.feeds] == ["Door", "Stairs"]
     assert not any(f.running for f in app.feeds)  # the old cameras were let go
     assert all(f.running for f in new.feeds) and kiosk.step()
@@ -487,7 +487,7 @@ def test_the_watchdog_gives_up_when_frames_stop_reaching_the_screen(
     def broken(*_args: object) -> None:
         raise RuntimeError("the screen's driver fell over")
 
-    _app(kiosk).painters.append(broken)
+    kiosk.panel.draw = broken  # type: ignore[method-assign]  # drawn over the room every frame
     for _ in range(12):
         clock.advance(1.0)
         assert kiosk.step()  # the room keeps trying, showing a blank screen

@@ -14,11 +14,11 @@ import sys
 import time
 from collections.abc import Iterator
 
+from installation.control.state import IndicatorState, PanelEvent
 from installation.errors import HardwareError
 from installation.hardware.link import PanelLink, probe
 from installation.hardware.protocol import KNOB_MAX
 from installation.hardware.serialport import arduino_ports, list_serial_ports
-from installation.state import IndicatorState, PanelEvent
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

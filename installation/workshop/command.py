@@ -6,20 +6,23 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from installation.app import App, RoomOptions, add_screen_options, room_options
+from installation.app import add_screen_options, room_options
+from installation.control.state import InputKind
 from installation.explanation import load_explanation
+from installation.room import Room, RoomOptions
 from installation.workshop.session import Workshop
 
 if TYPE_CHECKING:
     from installation.config import Config
-    from installation.state import IndicatorState
+    from installation.control.state import IndicatorState
+    from installation.display.workshop import WorkshopRenderer
 
 
-class WorkshopApp(App):
+class WorkshopRoom(Room):
     """The room with the workshop screen instead of the wall.
 
-    >>> from installation.config import demo_config                          # doctest: +SKIP
-    >>> WorkshopApp(demo_config(), RoomOptions(headless=True, frames=60)).run()  # doctest: +SKIP
+    >>> from installation.config import demo_config                            # doctest: +SKIP
+    >>> WorkshopRoom(demo_config(), RoomOptions(headless=True, frames=60)).run()  # doctest: +SKIP
     0
     """
 
@@ -30,37 +33,44 @@ class WorkshopApp(App):
         self.workshop = workshop or Workshop(
             load_explanation(config.room.explain_file), allow_raise=config.effect.allow_exposed
         )
-        self.observers.append(self._observe)
-
-    def start(self) -> None:
-        from installation.display.workshop import WorkshopRenderer
-        from installation.state import InputKind
-
-        super().start()
-        assert self.canvas is not None and self.renderer is not None
-        base = self.renderer
-        self.renderer = WorkshopRenderer(
-            self.feeds,
-            self.controls,
-            workshop=self.workshop,
-            size=self.canvas.get_size(),
-            board=base.board,
-            target_fps=base.target_fps,
-            started=self.started,
-            idle_seconds=self.config.room.idle_seconds,
-        )
         # The feed shows the tracker's boxes: the machine's view is the point here.
         self.controls.set_show_boxes(True, InputKind.SYSTEM)
-        self._present()
+        self.listen(Challenge(self))
 
-    def _observe(self, app: App, state: IndicatorState, now: float) -> None:
-        assert self.renderer is not None
-        index = self.controls.selected
-        if not 0 <= index < len(self.renderer.views):
+    def make_renderer(self) -> WorkshopRenderer:
+        from installation.display.workshop import WorkshopRenderer
+
+        assert self.model is not None and self.canvas is not None
+        return WorkshopRenderer(
+            self.model,
+            workshop=self.workshop,
+            size=self.canvas.get_size(),
+            board=self.board,
+            performance=self.performance,
+        )
+
+
+class Challenge:
+    """Times the evasion challenge on the watched camera, frame by frame."""
+
+    def __init__(self, room: WorkshopRoom) -> None:
+        self.room = room
+
+    def indicators(self, state: IndicatorState) -> None:
+        pass
+
+    def shown(self, state: IndicatorState, now: float) -> None:
+        model = self.room.model
+        assert model is not None
+        index = self.room.controls.selected
+        if not 0 <= index < len(model.views):
             return
-        view = self.renderer.views[index]
+        view = model.views[index]
         faces = view.processed.faces if view.ok and view.processed is not None else None
-        self.workshop.observe(index, view.seq, faces, now)
+        self.room.workshop.observe(index, view.seq, faces, now)
+
+    def closing(self) -> None:
+        pass
 
 
 #: What the workshop assumes where its config does not say: the threshold lesson shows
@@ -74,12 +84,12 @@ def workshop_command(args: argparse.Namespace) -> int:
     # A workshop runs in a window (a laptop beside the facilitator's notes) unless --fullscreen.
     options = room_options(args, live=args.config is not None, windowed=True)
     config = load_config(args.config, defaults=WORKSHOP_DEFAULTS)
-    app = WorkshopApp(config, options)
+    room = WorkshopRoom(config, options)
     if not args.no_stats:
         from installation.stats.counter import attach_stats
 
-        attach_stats(app)
-    return app.run()
+        attach_stats(room)
+    return room.run()
 
 
 def register(subparsers: Any) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import numpy as np
+from pygame import Rect
 
-if TYPE_CHECKING:
-    from installation.app import App
-    from installation.display.kiosk import AimLabel
+from installation.control.state import InputKind
+from installation.display.kiosk import AimLabel, light_verdict
+from installation.display.layout import Layout
+from installation.room import Room
 
 #: Aiming mode's length when the facilitator asks for it and ``kiosk.aim_seconds`` is 0.
 AIM_SECONDS = 20.0
@@ -22,60 +24,46 @@ class Aiming:
 
     def __init__(self) -> None:
         self.until: float | None = None
-        self._saved: tuple[Any, bool, bool] | None = None
+        self._saved: tuple[Layout, bool, bool] | None = None
         self._light: dict[tuple[int, int], tuple[float, float | None]] = {}
 
     def active(self, now: float) -> bool:
         return self.until is not None and now < self.until
 
-    def start(self, app: App, now: float, seconds: float) -> None:
-        assert app.renderer is not None
+    def start(self, room: Room, now: float, seconds: float) -> None:
         if self._saved is None:
-            self._saved = (app.renderer.layout, app.controls.show_boxes, app.controls.allow_exposed)
+            self._saved = (room.layout, room.controls.show_boxes, room.exposed_allowed)
         self.until = now + seconds
-        self._enforce(app)
+        self._enforce(room)
 
-    def _enforce(self, app: App) -> None:
-        from installation.display.layout import Layout
-        from installation.effects import Effect
-        from installation.state import InputKind
+    def _enforce(self, room: Room) -> None:
+        room.set_layout(Layout.GRID)
+        room.controls.set_show_boxes(True, InputKind.SYSTEM)
+        room.allow_exposed(False)
 
-        assert app.renderer is not None
-        app.renderer.layout = Layout.GRID
-        app.controls.set_show_boxes(True, InputKind.SYSTEM)
-        app.controls.allow_exposed = False
-        if not app.controls.effect.hides:
-            app.controls.set_effect(Effect.BLUR, InputKind.SYSTEM)
-
-    def update(self, app: App | None, now: float) -> None:
-        if app is None or self.until is None:
+    def update(self, room: Room | None, now: float) -> None:
+        if room is None or self.until is None:
             return
         if now >= self.until:
-            self.stop(app)
+            self.stop(room)
         else:
-            self._enforce(app)
+            self._enforce(room)
 
-    def stop(self, app: App | None) -> None:
-        from installation.state import InputKind
-
+    def stop(self, room: Room | None) -> None:
         saved, self._saved, self.until = self._saved, None, None
         self._light.clear()
-        if saved is not None and app is not None and app.renderer is not None:
-            app.renderer.layout = saved[0]
-            app.controls.set_show_boxes(saved[1], InputKind.SYSTEM)
-            app.controls.allow_exposed = saved[2]
+        if saved is not None and room is not None and room.renderer is not None:
+            room.set_layout(saved[0])
+            room.controls.set_show_boxes(saved[1], InputKind.SYSTEM)
+            room.allow_exposed(saved[2])
 
-    def labels(self, app: App) -> list[tuple[Any, AimLabel]]:
+    def labels(self, room: Room) -> list[tuple[Rect, AimLabel]]:
         """A label for each picture on the wall: size, rate, faces, and a word on the light."""
-        import numpy as np
-
-        from installation.display.kiosk import AimLabel, light_verdict
-
-        assert app.renderer is not None
+        assert room.renderer is not None and room.model is not None
         out = []
-        for index, (processed, rect) in sorted(app.renderer.shown.items()):
-            feed = app.renderer.feeds[index]
-            seq = app.renderer.views[index].seq
+        for index, (processed, rect) in sorted(room.renderer.shown.items()):
+            feed = room.feeds[index]
+            seq = room.model.views[index].seq
             light = self._light.get((index, seq))
             if light is None:
                 # measured on the camera's own picture, which never leaves the process

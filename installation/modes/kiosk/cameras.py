@@ -86,9 +86,6 @@ class ReleasableFeed:
         return worker.status
 
 
-FeedFactory = Callable[[Config, Callable[[], tuple[Any, float]]], list[Any]]
-
-
 def releasable_feeds(config: Config, controls: Callable[[], tuple[Any, float]]) -> list[ReleasableFeed]:
     """One :class:`ReleasableFeed` per configured camera, each building a ``CameraWorker``."""
 

@@ -78,12 +78,8 @@ def kiosk_command(args: argparse.Namespace) -> int:
         return supervise([sys.executable, "-m", "installation", "kiosk", *_child_arguments(args)])
     config, path = choose_config(args.config, args.demo)
     options = room_options(args, live=path is not None)
-    from installation.stats.counter import attach_stats
-
     with InstanceLock(lock_path()):
-        kiosk = Kiosk(config, options, config_path=path)
-        kiosk.on_app.append(attach_stats)  # the anonymous counts, for every room it starts
-        return kiosk.run()
+        return Kiosk(config, options, config_path=path, count_stats=True).run()
 
 
 def register(subparsers: Any) -> None:

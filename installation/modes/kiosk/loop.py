@@ -1,4 +1,12 @@
-"""The kiosk: the room plus what an unattended gallery needs around it."""
+"""The kiosk: the room plus what an unattended gallery needs around it.
+
+The kiosk runs the room's own loop (:class:`~installation.room.Room`) and joins
+it in the room's terms: it is the room's :class:`~installation.room.Overlay`
+(the facilitator's panel takes touches and keys first; the panel and the
+aiming labels are drawn over the wall), its watchdog is one of the room's
+listeners, and outside opening hours it shuts the room, showing the dark
+screen in its place.
+"""
 
 from __future__ import annotations
 
@@ -13,32 +21,34 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from installation.app import App, RoomOptions, lower_priority
+import pygame
+
 from installation.config import Config, load_config
+from installation.control.input import QUIT_KEYS
+from installation.control.pointer import Input, Key
+from installation.display.kiosk import ClosedScene, InfoLine, draw_aiming
 from installation.errors import ConfigError, InstallationError
 from installation.modes.kiosk.aiming import AIM_SECONDS, Aiming
 from installation.modes.kiosk.blanking import ScreenBlanking
-from installation.modes.kiosk.cameras import FeedFactory, releasable_feeds
+from installation.modes.kiosk.cameras import releasable_feeds
 from installation.modes.kiosk.exits import EXIT_CRASH, EXIT_OK
 from installation.modes.kiosk.files import heartbeat_path
 from installation.modes.kiosk.panel import FacilitatorPanel
 from installation.modes.kiosk.panel_input import panel_input
 from installation.modes.kiosk.watchdog import Heartbeat, Watchdog
+from installation.room import FeedFactory, Room, RoomOptions
 from installation.schedule import Schedule, format_moment
 
 if TYPE_CHECKING:
-    import pygame
-
-    from installation.display.kiosk import InfoLine
-    from installation.state import IndicatorState
+    from installation.control.state import PanelEvent
+    from installation.display.fonts import Fonts
 
 log = logging.getLogger(__name__)
 
 #: Frames a second drawn while closed: the screen is black, the processor rests.
 CLOSED_FPS = 5
-#: Aiming mode's length when the facilitator asks for it and ``kiosk.aim_seconds`` is 0.
 
 
 class Kiosk:
@@ -46,7 +56,8 @@ class Kiosk:
 
     ``clock`` gives the wall-clock time (opening hours), ``monotonic`` the
     time for the panel and aiming; tests pass their own. ``feeds`` builds the
-    cameras for a config (default: :func:`releasable_feeds`).
+    cameras for a config (default: :func:`releasable_feeds`). ``count_stats``
+    counts the anonymous statistics for every room the kiosk starts.
 
     >>> kiosk = Kiosk(demo_config(), RoomOptions(headless=True, frames=30))  # doctest: +SKIP
     >>> kiosk.run()                                                           # doctest: +SKIP
@@ -64,15 +75,17 @@ class Kiosk:
         feeds: FeedFactory | None = None,
         watchdog: Watchdog | None = None,
         blanking: ScreenBlanking | None = None,
-        events: queue.SimpleQueue[Any] | None = None,
+        events: queue.SimpleQueue[PanelEvent] | None = None,
+        count_stats: bool = False,
     ) -> None:
         self.config = config
         self.options = options
         self.config_path = config_path
         self.clock = clock
         self.monotonic = monotonic
-        self._make_feeds: FeedFactory = feeds or releasable_feeds  # type: ignore[assignment]
+        self._make_feeds: FeedFactory = feeds or releasable_feeds
         self._events = events
+        self.count_stats = count_stats
         self.schedule = Schedule.from_config(config.hours)
         self.watchdog = watchdog or Watchdog(
             config.kiosk.watchdog_seconds, heartbeat=Heartbeat(heartbeat_path())
@@ -88,49 +101,37 @@ class Kiosk:
             aim_available=lambda: not self.closed,
         )
         self.aiming = Aiming()
-        self.app: App | None = None
+        self.room: Room | None = None
         self.closed = False
         self.exit_code = EXIT_OK
-        #: Called with every room the kiosk starts (at start and after each reload),
-        #: to attach observers such as statistics.
-        self.on_app: list[Callable[[App], object]] = []
         self.started_at = clock()
         self.loaded_at = self.started_at
         self._quit = False
         self._reload_wanted = False
-        self._closed_clock: Any = None
         #: Frames a second drawn while closed.
         self.closed_fps = CLOSED_FPS
         self._opens: tuple[int, datetime | None] = (-1, None)
 
     # -- lifecycle -----------------------------------------------------------------
-    def _start_app(self, config: Config) -> App:
-        import pygame
-
+    def _start_room(self, config: Config) -> Room:
         if not self.options.window and not config.display.fullscreen:
             log.info("display.fullscreen = false does not apply to the kiosk (--window tries it in a window)")
             config = dataclasses.replace(config, display=dataclasses.replace(config.display, fullscreen=True))
-        holder: list[App] = []
+        room = Room(config, self.options, make_feeds=self._make_feeds, events=self._events, overlays=(self,))
+        room.listen(self.watchdog)
+        if self.count_stats:
+            from installation.stats.counter import attach_stats
 
-        def controls() -> tuple[Any, float]:
-            return holder[0].controls.effect, holder[0].controls.strength
-
-        app = App(config, self.options, feeds=self._make_feeds(config, controls), events=self._events)
-        holder.append(app)
-        app.input_handlers.append(self._input)
-        app.painters.append(self._paint)
-        app.observers.append(self._observe)
-        for hook in self.on_app:
-            hook(app)
-        self.app = app
-        app.start()
+            attach_stats(room)  # the anonymous counts, for every room the kiosk starts
+        self.room = room
+        room.start()
         pygame.mouse.set_visible(False)
-        return app
+        return room
 
     def start(self) -> None:
         """Open the room; close it at once when outside opening hours; aim on start."""
         self.watchdog.doing("starting the room")
-        self._start_app(self.config)
+        self._start_room(self.config)
         if not self.options.headless:
             self.blanking.disable()
         self.watchdog.doing("")
@@ -152,29 +153,28 @@ class Kiosk:
 
     def step(self) -> bool:
         """One frame of the kiosk; False once it should end."""
-        assert self.app is not None
         if self._reload_wanted:
             self._reload_wanted = False
             self.reload()
+        assert self.room is not None
         now = self.monotonic()
-        wall = self.clock()
-        self._follow_hours(wall)
+        self._follow_hours(self.clock())
         self.panel.tick(now)
-        self.aiming.update(self.app, now)
-        running = self._closed_step(now, wall) if self.closed else self.app.step()
+        self.aiming.update(self.room, now)
+        running = self.room.step()
         return running and not self._quit
 
     def run(self) -> int:
         """Start, step until quit (or ``--frames``), close; the exit code."""
-        previous: Any = None
+        previous: Callable[[int, FrameType | None], object] | int | None = None
         if threading.current_thread() is threading.main_thread():
             previous = signal.signal(signal.SIGTERM, self._terminated)
         try:
             self.start()
             while self.step():
                 pass
-            if self.options.screenshot is not None and self.app is not None:
-                self.app.screenshot(self.options.screenshot)
+            if self.options.screenshot is not None and self.room is not None:
+                self.room.screenshot(self.options.screenshot)
         except Exception:
             self.exit_code = EXIT_CRASH  # the command line logs the traceback
             raise
@@ -186,8 +186,8 @@ class Kiosk:
 
     def close(self) -> None:
         self.watchdog.stop()
-        if self.app is not None:
-            self.app.close()
+        if self.room is not None:
+            self.room.close()
         self.blanking.restore()
         log.info("kiosk stopped (exit code %d)", self.exit_code)
 
@@ -204,10 +204,10 @@ class Kiosk:
 
     def aim(self, seconds: float | None = None) -> None:
         """Aiming mode for ``seconds`` (default: ``kiosk.aim_seconds``, or 20 s when that is 0)."""
-        if self.app is None or self.closed:
+        if self.room is None or self.closed:
             return
         seconds = seconds or self.config.kiosk.aim_seconds or AIM_SECONDS
-        self.aiming.start(self.app, self.monotonic(), seconds)
+        self.aiming.start(self.room, self.monotonic(), seconds)
         log.info("aiming mode for %g s", seconds)
 
     def request_reload(self) -> None:
@@ -218,7 +218,7 @@ class Kiosk:
         """Read the config file again; on an error the running config stays and the panel says why."""
         from installation.display.text import text
 
-        language = self.app.controls.language if self.app is not None else "en"
+        language = self.room.controls.language if self.room is not None else "en"
         if self.config_path is None:
             self.panel.say("Running the bundled demo footage: there is no config file to reload.", error=True)
             return False
@@ -228,24 +228,24 @@ class Kiosk:
             log.error("config reload refused, the running config stays: %s", exc)
             self.panel.say(f"{text('kiosk.reload_failed', language)} {exc}", error=True)
             return False
-        old_app, old_config = self.app, self.config
+        old_room, old_config = self.room, self.config
         self.watchdog.doing("reloading the config")
-        self.aiming.stop(old_app)
-        if old_app is not None:
-            old_app.close(keep_screen=True)
+        self.aiming.stop(old_room)
+        if old_room is not None:
+            old_room.close(keep_screen=True)
         self.watchdog.frame()
         try:
-            self._start_app(new)
+            self._start_room(new)
         except InstallationError as exc:
             log.error("config %s cannot start (%s); going back to the running config", self.config_path, exc)
             self.panel.say(f"{text('kiosk.reload_failed', language)} {exc}", error=True)
-            failed = self.app
-            if failed is not None and failed is not old_app:
+            failed = self.room
+            if failed is not None and failed is not old_room:
                 try:
                     failed.close(keep_screen=True)
                 except Exception:  # noqa: BLE001 - going back matters more
                     log.debug("closing the room that did not start", exc_info=True)
-            self._start_app(old_config)
+            self._start_room(old_config)
             self.watchdog.doing("")
             return False
         finally:
@@ -271,13 +271,18 @@ class Kiosk:
             self._close_room(wall)
 
     def _close_room(self, wall: datetime) -> None:
-        assert self.app is not None
+        room = self.room
+        assert room is not None and room.renderer is not None
         self.closed = True
-        self.aiming.stop(self.app)
-        for feed in self.app.feeds:
-            stop = getattr(feed, "stop", None)
-            if stop is not None:
-                stop()
+        self.aiming.stop(room)
+        room.stop_cameras()
+        dark = ClosedScene(
+            room.renderer.fonts,
+            opens=lambda: self._opening(self.clock()),
+            clock=self.clock,
+            languages=self.config.room.languages,
+        )
+        room.shut(dark, self.closed_fps)
         opens = self.schedule.next_change(wall)
         log.info(
             "closed (opening hours): screen dark, panel lights off, cameras released; opens %s",
@@ -285,13 +290,9 @@ class Kiosk:
         )
 
     def _open_room(self, wall: datetime) -> None:
-        assert self.app is not None
-        before = {t.ident for t in threading.enumerate()}
-        for feed in self.app.feeds:
-            start = getattr(feed, "start", None)
-            if start is not None:
-                start()
-        lower_priority([t for t in threading.enumerate() if t.ident not in before])
+        assert self.room is not None
+        self.room.start_cameras()
+        self.room.reopen()
         self.closed = False
         log.info(
             "open (opening hours): cameras started; closes %s",
@@ -304,106 +305,38 @@ class Kiosk:
             self._opens = (minute, self.schedule.next_change(wall))
         return self._opens[1]
 
-    def _closed_step(self, now: float, wall: datetime) -> bool:
-        """A frame while closed: black screen, lights off, only the facilitator's way in."""
-        import pygame
-
-        from installation.display.kiosk import draw_closed
-        from installation.state import IndicatorState
-
-        app = self.app
-        assert app is not None and app.canvas is not None and app.screen is not None
-        assert app.renderer is not None
-        for event in pygame.event.get():
-            if event.type == pygame.QUIT:
-                self._quit = True
-            else:
-                self._input(app, event, now)
-        while True:  # the board's buttons do nothing while closed
-            try:
-                app.events.get_nowait()
-            except queue.Empty:
-                break
-        if app.link is not None:
-            try:
-                app.link.show(
-                    IndicatorState(exposed=False, live=False, tally=0, faces=0, cameras=app.controls.cameras)
-                )
-            except Exception as exc:  # noqa: BLE001 - the board must never stop the kiosk
-                log.debug("indicator panel: %s", exc)
-        try:
-            draw_closed(
-                app.canvas,
-                app.renderer.fonts,
-                opens=self._opening(wall),
-                now=wall,
-                languages=self.config.room.languages,
-            )
-            self.panel.draw(app.canvas, app.renderer.fonts, now, app.controls.language)
-            if app.canvas is not app.screen and app.transform is not None:
-                app.transform.present(app.canvas, app.screen)
-            pygame.display.flip()
-            self.watchdog.frame()
-        except Exception:  # noqa: BLE001 - logged; the watchdog restarts us if it never works again
-            log.exception("drawing the closed screen failed")
-        app.frames += 1
-        if self._closed_clock is None:
-            self._closed_clock = pygame.time.Clock()
-        self._closed_clock.tick(self.closed_fps)
-        return self.options.frames is None or app.frames < self.options.frames
-
-    # -- hooks into the room -------------------------------------------------------------------
-    def _canvas_pos(self, app: App, event: pygame.event.Event) -> tuple[int, int] | None:
-        import pygame
-
-        assert app.screen is not None
-        size = app.screen.get_size()
-        if event.type in (pygame.FINGERDOWN, pygame.FINGERMOTION, pygame.FINGERUP):
-            pos = (int(event.x * size[0]), int(event.y * size[1]))
-        elif hasattr(event, "pos"):
-            pos = tuple(event.pos)  # type: ignore[assignment]
-        else:
-            return None
-        if app.transform is not None and not app.transform.identity:
-            return app.transform.to_canvas(pos, size)
-        return pos
-
-    def _input(self, app: App, event: pygame.event.Event, _now: float) -> bool:
-        import pygame
-
-        if panel_input(self.panel, event, self._canvas_pos(app, event), self.monotonic()):
+    # -- over the room (installation.room.Overlay) --------------------------------------------
+    def handle(self, action: Input, now: float) -> bool:
+        """The facilitator's panel takes touches and keys first; visitors have no way out."""
+        if panel_input(self.panel, action, self.monotonic()):
             return True
         # visitors have no way out: the room's quit keys do nothing here
-        return event.type == pygame.KEYDOWN and event.key in (pygame.K_ESCAPE, pygame.K_q)
+        return isinstance(action, Key) and action.key in QUIT_KEYS
 
-    def _paint(self, app: App, canvas: pygame.Surface, _now: float) -> None:
-        from installation.display.kiosk import draw_aiming
-
-        assert app.renderer is not None
+    def draw(self, canvas: pygame.Surface, fonts: Fonts, now: float) -> None:
+        """The aiming labels and the facilitator's panel, over the room."""
+        room = self.room
+        assert room is not None and room.renderer is not None
         now = self.monotonic()
-        language = app.controls.language
+        language = room.controls.language
         if self.aiming.active(now) and self.aiming.until is not None:
             draw_aiming(
                 canvas,
-                app.renderer.fonts,
-                band=app.renderer.regions.captions,
+                fonts,
+                band=room.renderer.regions.captions,
                 seconds_left=self.aiming.until - now,
-                pictures=self.aiming.labels(app),
+                pictures=self.aiming.labels(room),
                 language=language,
             )
-        self.panel.draw(canvas, app.renderer.fonts, now, language)
-
-    def _observe(self, _app: App, _state: IndicatorState, _now: float) -> None:
-        self.watchdog.frame()
+        self.panel.draw(canvas, fonts, now, language)
 
     # -- the facilitator's figures -------------------------------------------------------------
     def info(self) -> list[InfoLine]:
         """The lines the facilitator panel shows about this run."""
-        from installation.display.kiosk import InfoLine
         from installation.display.widgets import AMBER, GREEN, MUTED, RED, TEXT
         from installation.logs import log_file
 
-        app = self.app
+        room = self.room
         wall = self.clock()
         up = wall - self.started_at
         days, rest = divmod(int(up.total_seconds()), 86400)
@@ -415,17 +348,17 @@ class Kiosk:
                 TEXT,
             )
         ]
-        if app is not None and app.renderer is not None:
-            perf = app.renderer.performance()
+        if room is not None and room.performance is not None:
+            perf = room.performance.figures()
             keeping = bool(perf["keeping_up"])
             lines.append(
                 InfoLine(
-                    f"display {perf['display_fps']:5.1f} fps (cap {app.config.display.fps})   "
+                    f"display {perf['display_fps']:5.1f} fps (cap {room.config.display.fps})   "
                     f"draw {perf['draw_ms']:4.1f} ms   keeping up: {'yes' if keeping else 'NO'}",
                     TEXT if keeping else AMBER,
                 )
             )
-            for feed in app.feeds:
+            for feed in room.feeds:
                 status = feed.status
                 if self.closed:
                     lines.append(InfoLine(f"{feed.name[:14]:<14} released (closed)", MUTED))
@@ -435,10 +368,10 @@ class Kiosk:
                     )
                 else:
                     lines.append(InfoLine(f"{feed.name[:14]:<14} {getattr(status, 'reason', '')}"[:110], RED))
-            if app.link is not None:
-                lines.append(InfoLine(app.link.status.text, GREEN if app.link.status.connected else AMBER))
+            if room.link is not None:
+                lines.append(InfoLine(room.link.status.text, GREEN if room.link.status.connected else AMBER))
             else:
-                lines.append(InfoLine(f"panel: none (hardware.port = {app.config.hardware.port!r})", MUTED))
+                lines.append(InfoLine(f"panel: none (hardware.port = {room.config.hardware.port!r})", MUTED))
         change = self.schedule.next_change(wall)
         state = "closed" if self.closed else "open"
         lines.append(

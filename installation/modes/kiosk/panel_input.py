@@ -4,62 +4,51 @@ Closed, the panel only watches for the way in (a press held in the top-left
 corner, Ctrl+Alt+F) and lets everything through to the room. Open, it takes
 every touch and key: a tap presses the keypad key or menu item under it, the
 keyboard types the PIN and chooses the menu's items by their first letter.
+The touches and keys come from :func:`installation.control.pointer.read_input`,
+as the room's do.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pygame
 
-if TYPE_CHECKING:
-    from installation.modes.kiosk.panel import FacilitatorPanel
+from installation.control.pointer import Input, Key, Phase
+from installation.modes.kiosk.panel import FacilitatorPanel
 
 #: Menu items chosen from the keyboard.
 MENU_KEYS = {pygame.K_a: "aim", pygame.K_r: "reload", pygame.K_q: "quit", pygame.K_c: "close"}
 
 
-def panel_input(
-    panel: FacilitatorPanel, event: pygame.event.Event, pos: tuple[int, int] | None, now: float
-) -> bool:
-    """Apply one event to the panel (``pos``: where it happened on the canvas); True when it was the
-    panel's (the room must not see it)."""
-    t = event.type
-    if t in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION) and getattr(
-        event, "touch", False
-    ):
-        return panel.is_open  # SDL's mouse copy of a finger: the finger event counts
-    if t in (pygame.MOUSEBUTTONDOWN, pygame.FINGERDOWN):
-        if t == pygame.MOUSEBUTTONDOWN and getattr(event, "button", 1) != 1:
-            return panel.is_open
-        if panel.is_open:
-            panel.touched(now)
-            if pos is not None:
-                tap(panel, pos, now)
-            return True
-        if pos is not None and panel.in_corner(pos):
-            panel.hold_corner(now)
-        return False
-    if t in (pygame.MOUSEMOTION, pygame.FINGERMOTION):
-        if panel.holding and (pos is None or not panel.in_corner(pos)):
-            panel.let_go()
-        return panel.is_open
-    if t in (pygame.MOUSEBUTTONUP, pygame.FINGERUP):
-        panel.let_go()
-        return panel.is_open
-    if t == pygame.KEYDOWN:
-        mods = getattr(event, "mod", 0)
-        if event.key == pygame.K_f and mods & pygame.KMOD_CTRL and mods & pygame.KMOD_ALT:
+def panel_input(panel: FacilitatorPanel, action: Input, now: float) -> bool:
+    """Apply one touch or key to the panel; True when it was the panel's (the room must not see it).
+
+    >>> panel = FacilitatorPanel("2580")
+    >>> panel_input(panel, Key(pygame.K_f, pygame.KMOD_LCTRL | pygame.KMOD_LALT), now=0.0), panel.mode
+    (True, 'pin')
+    """
+    if isinstance(action, Key):
+        if action.key == pygame.K_f and action.mod & pygame.KMOD_CTRL and action.mod & pygame.KMOD_ALT:
             panel.open(now)
             return True
+        if not panel.is_open:
+            return False
+        panel.touched(now)
+        key(panel, action.key, action.char, now)
+        return True
+    if action.phase is Phase.DOWN:
         if panel.is_open:
             panel.touched(now)
-            key(panel, event.key, getattr(event, "unicode", ""), now)
+            tap(panel, action.pos, now)
             return True
+        if panel.in_corner(action.pos):
+            panel.hold_corner(now)
         return False
-    if t in (pygame.KEYUP, pygame.TEXTINPUT):
-        return panel.is_open
-    return False
+    if action.phase is Phase.MOVE:
+        if panel.holding and not panel.in_corner(action.pos):
+            panel.let_go()
+    else:
+        panel.let_go()
+    return panel.is_open
 
 
 def tap(panel: FacilitatorPanel, pos: tuple[int, int], now: float) -> None:

@@ -11,9 +11,13 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from installation.modes.kiosk.exits import EXIT_RESTART
 from installation.modes.kiosk.files import heartbeat_path
+
+if TYPE_CHECKING:
+    from installation.control.state import IndicatorState
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +76,11 @@ def restart_now(reason: str, before_exit: Sequence[Callable[[], None]] = ()) -> 
 class Watchdog:
     """Notices when frames stop reaching the screen, and beats the heartbeat while they do.
 
-    The drawing loop calls :meth:`frame` after every frame shown; a thread
-    calls :meth:`check` twice a second. After ``timeout`` seconds without a
-    frame, ``on_stall(reason)`` runs once (by default: log why and exit with
-    :data:`EXIT_RESTART`). The reason names where the drawing thread is stuck.
+    The drawing loop calls :meth:`frame` after every frame shown (as one of the
+    room's listeners, through :meth:`shown`); a thread calls :meth:`check` twice
+    a second. After ``timeout`` seconds without a frame, ``on_stall(reason)``
+    runs once (by default: log why and exit with :data:`EXIT_RESTART`). The
+    reason names where the drawing thread is stuck.
 
     >>> now = [0.0]
     >>> stalls = []
@@ -114,6 +119,16 @@ class Watchdog:
         """A frame reached the screen."""
         self._last = self.clock()
         self.frames += 1
+
+    # -- as one of the room's listeners (installation.room.RoomListener) ----------------
+    def indicators(self, state: IndicatorState) -> None:
+        pass
+
+    def shown(self, state: IndicatorState, now: float) -> None:
+        self.frame()
+
+    def closing(self) -> None:
+        pass
 
     def doing(self, what: str) -> None:
         """Say what the drawing thread is busy with, for the log should it stall there ('' when done)."""
