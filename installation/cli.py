@@ -19,7 +19,7 @@ COMMANDS = (
     "installation.anonymize",
     "installation.bench",
     "installation.hardware.command",
-    "installation.workshop.command",
+    "installation.modes.workshop.command",
     "installation.stats.command",
     "installation.record",
     "installation.modes.kiosk.command",

@@ -26,14 +26,14 @@ from installation.errors import ConfigError
 from installation.explanation import load_explanation
 from installation.geometry import Box, Detection, Frame
 from installation.leak import leak_score
+from installation.modes.workshop.model import describe_model, in_model, model_input, model_view
+from installation.modes.workshop.room import WorkshopRoom
+from installation.modes.workshop.session import EvasionTimer, Workshop
 from installation.output import VideoWriter
 from installation.pipeline import Processor
 from installation.resources import explain_file, font_file
 from installation.room import RoomOptions
 from installation.track import TrackedFace, Tracker
-from installation.workshop.command import WorkshopRoom
-from installation.workshop.model import describe_model, in_model, model_input, model_view
-from installation.workshop.session import EvasionTimer, Workshop
 
 SIZE = (1280, 720)
 FPS = 30.0

@@ -44,8 +44,8 @@ from installation.display.widgets import (
 )
 from installation.effects import Effect
 from installation.geometry import Detection
-from installation.workshop.model import describe_model, in_model, model_input, model_view
-from installation.workshop.session import Workshop, feed_detector
+from installation.modes.workshop.model import describe_model, in_model, model_input, model_view
+from installation.modes.workshop.session import Workshop, feed_detector
 
 if TYPE_CHECKING:
     from installation.display.fonts import Fonts
