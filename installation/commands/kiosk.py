@@ -1,4 +1,5 @@
-"""``installation kiosk``: the command line."""
+"""``installation kiosk``: run the room unattended in a gallery (:mod:`installation.modes.kiosk`),
+install it to start at login, or supervise it where there is no systemd."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from installation.app import add_screen_options, room_options
+from installation.commands.options import add_screen_options, room_options
 from installation.config import Config, default_config_path, demo_config, load_config
 from installation.errors import UsageError
 from installation.modes.kiosk.exits import EXIT_CODES, EXIT_OK
 from installation.modes.kiosk.files import InstanceLock, lock_path, runtime_dir
-from installation.modes.kiosk.loop import Kiosk
 from installation.modes.kiosk.supervise import supervise
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,8 @@ def kiosk_command(args: argparse.Namespace) -> int:
         return supervise([sys.executable, "-m", "installation", "kiosk", *_child_arguments(args)])
     config, path = choose_config(args.config, args.demo)
     options = room_options(args, live=path is not None)
+    from installation.modes.kiosk.loop import Kiosk
+
     with InstanceLock(lock_path()):
         return Kiosk(config, options, config_path=path, count_stats=True).run()
 

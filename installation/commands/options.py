@@ -1,14 +1,16 @@
-"""``installation run`` (live cameras) and ``installation demo`` (the bundled footage), and the
-screen options every command that opens the room shares."""
+"""The screen options every command that opens the room shares (``run``, ``demo``, ``workshop``,
+``kiosk``), defined once."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from installation.errors import UsageError
-from installation.room import Room, RoomOptions
+
+if TYPE_CHECKING:
+    from installation.room.options import RoomOptions
 
 
 def add_screen_options(parser: argparse.ArgumentParser, *, windowed: bool) -> None:
@@ -49,6 +51,7 @@ def add_screen_options(parser: argparse.ArgumentParser, *, windowed: bool) -> No
 def room_options(args: argparse.Namespace, live: bool, *, windowed: bool = False) -> RoomOptions:
     """The screen options of ``run``, ``demo`` and ``workshop``; ``windowed``: a window by default."""
     from installation.display.screen import parse_size
+    from installation.room.options import RoomOptions
 
     if args.frames is not None and args.frames < 1:
         raise UsageError(f"--frames: expected a positive number, got {args.frames}")
@@ -64,46 +67,3 @@ def room_options(args: argparse.Namespace, live: bool, *, windowed: bool = False
         screenshot=args.screenshot,
         live=live,
     )
-
-
-def run_command(args: argparse.Namespace) -> int:
-    from installation.config import load_config
-    from installation.stats.counter import attach_stats
-
-    options = room_options(args, live=True)
-    room = Room(load_config(args.config), options)
-    attach_stats(room)
-    return room.run()
-
-
-def demo_command(args: argparse.Namespace) -> int:
-    from installation.config import demo_config
-    from installation.stats.counter import attach_stats
-
-    options = room_options(args, live=False)
-    room = Room(demo_config(), options)
-    attach_stats(room)
-    return room.run()
-
-
-def register(subparsers: Any) -> None:
-    """Add ``run`` and ``demo`` to the ``installation`` command's sub-parsers."""
-    for name, func, summary in (
-        ("run", run_command, "open the monitoring room on the cameras in a config file"),
-        (
-            "demo",
-            demo_command,
-            "open the monitoring room on the bundled recorded footage (no camera, no board)",
-        ),
-    ):
-        p = subparsers.add_parser(name, help=summary, description=summary)
-        if name == "run":
-            p.add_argument(
-                "--config",
-                type=Path,
-                default=None,
-                metavar="FILE",
-                help="the installation's TOML config (default: the bundled demo footage)",
-            )
-        add_screen_options(p, windowed=False)
-        p.set_defaults(func=func)

@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from installation.app import add_screen_options, room_options
-from installation.modes.workshop.room import WORKSHOP_DEFAULTS, WorkshopRoom
+from installation.commands.options import add_screen_options, room_options
 
 
 def workshop_command(args: argparse.Namespace) -> int:
     from installation.config import load_config
+    from installation.modes.workshop.room import WORKSHOP_DEFAULTS, WorkshopRoom
 
     # A workshop runs in a window (a laptop beside the facilitator's notes) unless --fullscreen.
     options = room_options(args, live=args.config is not None, windowed=True)
