@@ -8,11 +8,19 @@ import subprocess
 import threading
 from collections.abc import Callable, Sequence
 from types import FrameType
-from typing import Any
+from typing import Protocol
 
 from installation.modes.kiosk.exits import EXIT_CODES, EXIT_CONFIG, EXIT_OK, EXIT_USAGE
 
 log = logging.getLogger(__name__)
+
+
+class Child(Protocol):
+    """The kiosk's process, as the supervisor sees it (a ``subprocess.Popen``)."""
+
+    def wait(self) -> int: ...
+
+    def terminate(self) -> None: ...
 
 
 def _start_child(command: list[str]) -> subprocess.Popen[bytes]:
@@ -23,7 +31,9 @@ def _start_child(command: list[str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stderr=child_stderr())
 
 
-def supervise(command: Sequence[str], *, delay: float = 5.0, popen: Callable[..., Any] = _start_child) -> int:
+def supervise(
+    command: Sequence[str], *, delay: float = 5.0, popen: Callable[[list[str]], Child] = _start_child
+) -> int:
     """Run ``command`` and start it again after ``delay`` s whenever it exits wanting a restart.
 
     The supervisor for desktops without systemd user sessions (the XDG
@@ -33,7 +43,7 @@ def supervise(command: Sequence[str], *, delay: float = 5.0, popen: Callable[...
     watchdog, another kiosk still holding the lock).
     """
     stop = threading.Event()
-    child: list[Any] = []
+    child: list[Child] = []
 
     def terminate(signum: int, frame: FrameType | None) -> None:
         stop.set()
