@@ -34,4 +34,7 @@ the lock without loading the room):
 - :mod:`.aiming`: every camera on the wall with the detector's boxes, for a few seconds.
 - :mod:`.loop`: :class:`~installation.modes.kiosk.loop.Kiosk`, the room plus all of the above.
 - :mod:`.supervise`: restarting the kiosk where there is no systemd.
+
+The command line (``--install``, ``--supervise``, the screen options) is
+:mod:`installation.commands.kiosk`.
 """
