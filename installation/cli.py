@@ -1,4 +1,5 @@
-"""The ``installation`` command: one subcommand per use."""
+"""The ``installation`` command: one subcommand per use, each added by its module in
+:mod:`installation.commands` (``record``, ``anonymize`` and ``bench`` by their own modules)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,20 @@ from installation.console import capture_native_output
 from installation.errors import InstallationError
 from installation.logs import LOGGED_COMMANDS, log_crash, log_to_file, setup_logging, stop_logging
 
-# Modules that each add one or more subcommands through ``register(sub)``.
+# Modules that each add a subcommand through ``register(sub)``, in the order ``--help`` lists them.
+# ``record``, ``anonymize`` and ``bench`` still keep their command lines in their own modules.
 COMMANDS = (
-    "installation.app",
+    "installation.commands.run",
+    "installation.commands.demo",
     "installation.anonymize",
     "installation.bench",
-    "installation.hardware.command",
-    "installation.workshop.command",
-    "installation.stats.command",
+    "installation.commands.panel",
+    "installation.commands.workshop",
+    "installation.commands.stats",
     "installation.record",
-    "installation.kiosk",
-    "installation.doctor",
-    "installation.configtool",
+    "installation.commands.kiosk",
+    "installation.commands.doctor",
+    "installation.commands.config",
 )
 
 #: Exit code when whoever reads the output stops early (``installation stats | head``): what a

@@ -1,9 +1,12 @@
-"""Shared fixtures: real face photos that ship inside installed packages, pasted into scenes."""
+"""Shared fixtures: real face photos that ship inside installed packages, pasted into scenes; a home
+folder of the test's own for commands that keep files there."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from functools import cache
+from pathlib import Path
 
 import cv2
 import matplotlib.cbook
@@ -57,6 +60,29 @@ def paste_face(frame: np.ndarray, name: str, face: Box) -> np.ndarray:
 def private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Statistics from test runs go to a temporary folder, never the user's data folder."""
     monkeypatch.setenv("MONITORING_ROOM_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HOME and the XDG folders inside the test's own folder (the kiosk's lock, heartbeat and log)."""
+    (tmp_path / "run").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.delenv("DISPLAY", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def child_env(home: Path) -> dict[str, str]:
+    """The environment for a command run in a process of its own: this checkout's package, the test's
+    home folder, SDL's dummy drivers."""
+    env = dict(os.environ)
+    env.update(
+        SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(Path(__file__).resolve().parents[1])
+    )
+    return env
 
 
 @pytest.fixture

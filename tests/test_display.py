@@ -10,18 +10,22 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 import pygame
 import pytest
 
+from installation.control.input import VisitorInput
+from installation.control.model import RoomModel
+from installation.control.pointer import read_input
+from installation.control.state import ControlState, InputKind, PanelEvent, drain_panel_events
 from installation.display.captions import Caption, CaptionRotator, load_captions
 from installation.display.layout import Layout, fit, monitor_rects, screen_regions
 from installation.display.monitor import box_to_screen
+from installation.display.perf import Performance
 from installation.display.renderer import Renderer
-from installation.display.room import Presence
 from installation.display.screen import ScreenTransform
 from installation.display.text import EXTRA_CHARACTERS, STRINGS, all_strings
 from installation.display.widgets import AMBER, GREEN, RED
@@ -31,7 +35,6 @@ from installation.frames import Frame
 from installation.geometry import Box
 from installation.leak import leak_score
 from installation.resources import font_file
-from installation.state import ControlState, InputKind, PanelEvent, drain_panel_events
 
 if TYPE_CHECKING:
     from installation.frames import Processed
@@ -157,7 +160,7 @@ def test_focus_puts_the_selected_camera_large_and_the_others_as_thumbnails() -> 
 def test_the_controls_are_touch_sized_at_1080p() -> None:
     reg = screen_regions(1920, 1080)
     assert reg.controls.height >= 64
-    renderer = Renderer([], ControlState(cameras=2), size=(1920, 1080))
+    renderer = Renderer(RoomModel([], ControlState(cameras=2)), size=(1920, 1080))
     canvas = pygame.Surface((1920, 1080))
     renderer.draw(canvas, now=0.0)
     for spot in renderer.pointer.hotspots:
@@ -236,30 +239,46 @@ class StillFeed:
         return self.seq, self._processed(frame, image, effect, [], list(self.faces))
 
 
-def _room(cameras: int = 2, **kwargs: object) -> tuple[Renderer, ControlState, pygame.Surface]:
-    controls = ControlState(cameras=cameras, allow_exposed=bool(kwargs.pop("allow_exposed", True)))
-    feeds = [StillFeed(f"Cam {i + 1}", controls) for i in range(cameras)]
-    renderer = Renderer(feeds, controls, size=SIZE, captions=load_captions(), started=0.0, **kwargs)  # type: ignore[arg-type]
-    return renderer, controls, pygame.Surface(SIZE)
+def _wall(feeds: list[Any], controls: ControlState, *, idle_seconds: float = 45.0, **kwargs: Any) -> Renderer:
+    """The wall drawn from a model of ``feeds``, whose clock starts at 0."""
+    model = RoomModel(feeds, controls, idle_seconds=idle_seconds, started=0.0)
+    return Renderer(model, size=SIZE, **kwargs)
+
+
+def _room(cameras: int = 2, *, allow_exposed: bool = True) -> tuple[Renderer, ControlState, pygame.Surface]:
+    controls = ControlState(cameras=cameras, allow_exposed=allow_exposed)
+    feeds: list[Any] = [StillFeed(f"Cam {i + 1}", controls) for i in range(cameras)]
+    return _wall(feeds, controls, captions=load_captions()), controls, pygame.Surface(SIZE)
 
 
 def _frame(renderer: Renderer, canvas: pygame.Surface, now: float = 1.0) -> np.ndarray:
-    renderer.update(now)
+    """One frame as the room makes it: the model, the figures, the drawing, the screen."""
+    renderer.model.update(now)
+    renderer.performance.results(now)
     renderer.draw(canvas, now)
-    renderer.presented(now)
+    renderer.performance.presented(now, renderer.shown)
     return pygame.surfarray.array3d(canvas).swapaxes(0, 1)[:, :, ::-1].copy()  # as BGR rows
+
+
+def _input(renderer: Renderer, event: pygame.event.Event, now: float | None = None) -> None:
+    """An event as the room applies it: read as a touch or key on the canvas, then to the wall and the
+    controls."""
+    action = read_input(event, SIZE)
+    if action is not None:
+        visitors = VisitorInput(renderer.controls, renderer.model.presence)
+        visitors.apply(action, renderer, time.monotonic() if now is None else now)
 
 
 def _click(renderer: Renderer, name: str, at: float = 0.5) -> None:
     spot = renderer.pointer.find(name)
     assert spot is not None, name
     pos = (spot.rect.left + round(spot.rect.width * at), spot.rect.centery)
-    renderer.handle(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1), lambda p: p, SIZE)
-    renderer.handle(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1), lambda p: p, SIZE)
+    _input(renderer, pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
+    _input(renderer, pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1))
 
 
 def _key(renderer: Renderer, key: int) -> None:
-    renderer.handle(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=""), lambda p: p, SIZE)
+    _input(renderer, pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=""))
 
 
 def _lamp_colour(renderer: Renderer, screen: np.ndarray) -> str:
@@ -293,7 +312,7 @@ def test_touching_an_effect_button_changes_the_effect_and_the_lamp_in_one_frame(
     assert controls.effect is Effect.EXPOSED
     screen = _frame(renderer, canvas)
     assert _lamp_colour(renderer, screen) == "red"
-    assert renderer.indicator.exposed and renderer.any_face_exposed
+    assert renderer.model.indicator.exposed and renderer.any_face_exposed
     _click(renderer, "effect.pixelate")
     screen = _frame(renderer, canvas)
     assert controls.effect is Effect.PIXELATE and _lamp_colour(renderer, screen) == "green"
@@ -316,25 +335,19 @@ def test_dragging_the_slider_sets_the_strength() -> None:
     spot = renderer.pointer.find("strength")
     assert spot is not None
     y = spot.rect.centery
-    renderer.handle(
-        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(spot.rect.left + 5, y), button=1), lambda p: p, SIZE
-    )
+    _input(renderer, pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(spot.rect.left + 5, y), button=1))
     assert controls.strength == 0.0
-    renderer.handle(
+    _input(
+        renderer,
         pygame.event.Event(pygame.MOUSEMOTION, pos=(spot.rect.centerx, y), rel=(0, 0), buttons=(1, 0, 0)),
-        lambda p: p,
-        SIZE,
     )
     assert 0.4 < controls.strength < 0.6
-    renderer.handle(
-        pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(spot.rect.right + 200, y), button=1), lambda p: p, SIZE
-    )
+    _input(renderer, pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(spot.rect.right + 200, y), button=1))
     assert controls.strength == 1.0
     before = controls.strength  # moving after release changes nothing
-    renderer.handle(
+    _input(
+        renderer,
         pygame.event.Event(pygame.MOUSEMOTION, pos=(spot.rect.left, y), rel=(0, 0), buttons=(0, 0, 0)),
-        lambda p: p,
-        SIZE,
     )
     assert controls.strength == before
 
@@ -345,17 +358,14 @@ def test_a_finger_works_like_the_mouse() -> None:
     spot = renderer.pointer.find("effect.solid")
     assert spot is not None
     x, y = spot.rect.center
-    renderer.handle(
+    _input(
+        renderer,
         pygame.event.Event(
             pygame.FINGERDOWN, x=x / SIZE[0], y=y / SIZE[1], dx=0, dy=0, touch_id=1, finger_id=0, pressure=1.0
         ),
-        lambda p: p,
-        SIZE,
     )
     # SDL also sends a mouse copy of each touch; it must not act twice
-    renderer.handle(
-        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x, y), button=1, touch=True), lambda p: p, SIZE
-    )
+    _input(renderer, pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x, y), button=1, touch=True))
     assert controls.effect is Effect.SOLID
 
 
@@ -401,15 +411,9 @@ def test_the_on_screen_panel_buttons_and_knob_work_like_the_real_ones() -> None:
     knob = renderer.pointer.find("panel.knob")
     assert knob is not None
     cx, cy = knob.rect.center
-    renderer.handle(
-        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(cx, cy - 30), button=1), lambda p: p, SIZE
-    )
+    _input(renderer, pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(cx, cy - 30), button=1))
     assert abs(controls.strength - 0.5) < 0.02  # straight up is half way round
-    renderer.handle(
-        pygame.event.Event(pygame.MOUSEMOTION, pos=(cx + 30, cy), rel=(0, 0), buttons=(1, 0, 0)),
-        lambda p: p,
-        SIZE,
-    )
+    _input(renderer, pygame.event.Event(pygame.MOUSEMOTION, pos=(cx + 30, cy), rel=(0, 0), buttons=(1, 0, 0)))
     assert 0.7 < controls.strength < 0.9
 
 
@@ -466,22 +470,20 @@ def test_each_layout_draws_and_saves_a_screenshot(tmp_path: Path) -> None:
 def test_the_room_invites_visitors_after_idling_and_stops_at_a_touch() -> None:
     controls = ControlState(cameras=1)
     feed = StillFeed("Empty", controls, faces=False)
-    renderer = Renderer([feed], controls, size=SIZE, idle_seconds=10, started=0.0)
+    renderer = _wall([feed], controls, idle_seconds=10)
     canvas = pygame.Surface(SIZE)
     busy = _frame(renderer, canvas, now=2.0)
     wall = renderer.regions.wall
     idle = _frame(renderer, canvas, now=12.0)
-    assert renderer.presence.idle(12.0)
+    assert renderer.model.presence.idle(12.0)
     # the invitation dims the wall
     assert (
         idle[wall.top : wall.bottom, wall.left : wall.right].mean()
         < busy[wall.top : wall.bottom, wall.left : wall.right].mean() * 0.7
     )
-    renderer.handle(
-        pygame.event.Event(pygame.KEYDOWN, key=pygame.K_b, mod=0, unicode="b"), lambda p: p, SIZE, now=12.5
-    )
+    _input(renderer, pygame.event.Event(pygame.KEYDOWN, key=pygame.K_b, mod=0, unicode="b"), now=12.5)
     back = _frame(renderer, canvas, now=12.6)
-    assert not renderer.presence.idle(12.6)
+    assert not renderer.model.presence.idle(12.6)
     assert (
         np.abs(
             back[wall.top : wall.bottom, wall.left : wall.right].astype(int)
@@ -489,26 +491,6 @@ def test_the_room_invites_visitors_after_idling_and_stops_at_a_touch() -> None:
         ).mean()
         < 3
     )
-
-
-def test_a_face_arriving_ends_the_invitation() -> None:
-    p = Presence(idle_seconds=10, started=0.0)
-    assert p.idle(20.0)
-    p.faces_seen(20.1, {("cam", 4)})
-    assert not p.idle(20.2)
-
-
-def test_losing_a_followed_face_while_playing_says_the_machine_lost_you() -> None:
-    p = Presence(idle_seconds=45, started=0.0)
-    p.faces_seen(1.0, {(0, 1)})
-    p.faces_seen(2.0, set())  # gone, but nobody was touching anything
-    assert not p.evading(2.1)
-    p.faces_seen(3.0, {(0, 2)})
-    p.touched(4.0)
-    p.faces_seen(5.0, set())
-    assert p.evading(5.5) and not p.evading(9.5)
-    p.faces_seen(6.0, {(0, 3)})  # found again: the message goes
-    assert not p.evading(6.1)
 
 
 class _Flaky:
@@ -554,13 +536,15 @@ def _performance(thumbnail_rate: float) -> dict[str, object]:
         _PacedFeed("Large", controls, rate=30, max_fps=None),
         _PacedFeed("Thumb", controls, rate=thumbnail_rate, max_fps=10),
     ]
-    renderer = Renderer(feeds, controls, size=SIZE, started=0.0)
+    model = RoomModel(feeds, controls, started=0.0)
+    performance = Performance(model)
     for step in range(181):
         now = step / 60
         for feed in feeds:
             feed.now = now
-        renderer.update(now)
-    return renderer.performance(now)
+        model.update(now)
+        performance.results(now)
+    return performance.figures(now)
 
 
 def test_a_thumbnail_analysed_at_its_intended_rate_is_not_behind() -> None:
@@ -578,14 +562,14 @@ def test_a_thumbnail_analysed_at_its_intended_rate_is_not_behind() -> None:
 def test_a_feed_that_goes_down_shows_moving_noise_and_comes_back() -> None:
     controls = ControlState(cameras=1)
     flaky = _Flaky(StillFeed("Door", controls), down=1.0, up=2.0)
-    renderer = Renderer([flaky], controls, size=SIZE, started=0.0)
+    renderer = _wall([flaky], controls)
     canvas = pygame.Surface(SIZE)
     _frame(renderer, canvas, now=0.5)
     assert 0 in renderer.shown
     wall = renderer.regions.wall
     flaky.now = 1.2
     lost_a = _frame(renderer, canvas, now=1.2)
-    assert 0 not in renderer.shown and not renderer.indicator.live
+    assert 0 not in renderer.shown and not renderer.model.indicator.live
     flaky.now = 1.35
     lost_b = _frame(renderer, canvas, now=1.35)
     assert (
@@ -597,7 +581,7 @@ def test_a_feed_that_goes_down_shows_moving_noise_and_comes_back() -> None:
     )  # the noise moves
     flaky.now = 2.5
     _frame(renderer, canvas, now=2.5)
-    assert 0 in renderer.shown and renderer.indicator.live
+    assert 0 in renderer.shown and renderer.model.indicator.live
 
 
 def test_the_privacy_line_and_both_languages_are_on_screen() -> None:
@@ -622,10 +606,10 @@ class _NotYet:
 
 def test_before_the_first_processed_frame_the_monitor_shows_starting() -> None:
     controls = ControlState(cameras=1)
-    renderer = Renderer([_NotYet()], controls, size=SIZE, started=0.0)
+    renderer = _wall([_NotYet()], controls)
     canvas = pygame.Surface(SIZE)
     screen = _frame(renderer, canvas, now=0.3)
-    assert renderer.views[0].starting and 0 not in renderer.shown
+    assert renderer.model.views[0].starting and 0 not in renderer.shown
     wall = renderer.regions.wall
     # a calm card, not the busy noise of a lost signal
     assert screen[wall.top : wall.bottom, wall.left : wall.right].std() < 25
@@ -650,12 +634,12 @@ class _Failing:
 
 def test_a_camera_whose_processing_fails_shows_a_card_saying_so_not_its_last_picture() -> None:
     controls = ControlState(cameras=1)
-    renderer = Renderer([_Failing(StillFeed("Door", controls))], controls, size=SIZE, started=0.0)
+    renderer = _wall([_Failing(StillFeed("Door", controls))], controls)
     canvas = pygame.Surface(SIZE)
     a = _frame(renderer, canvas, now=1.2)
     b = _frame(renderer, canvas, now=1.35)
-    view = renderer.views[0]
-    assert view.failed and not view.starting and 0 not in renderer.shown and not renderer.indicator.live
+    view = renderer.model.views[0]
+    assert view.failed and not view.starting and 0 not in renderer.shown and not renderer.model.indicator.live
     wall = renderer.regions.wall
     area = (slice(wall.top, wall.bottom), slice(wall.left, wall.right))
     # A calm card, not the lost signal's moving noise; its frame in amber.

@@ -14,9 +14,10 @@ import numpy as np
 import pygame
 import pytest
 
-from installation.app import RoomOptions
 from installation.cli import build_parser
 from installation.config import CameraConfig, Config
+from installation.control.model import RoomModel
+from installation.control.state import ControlState
 from installation.detect import ModelInput, ModelWindow, create_detector
 from installation.display.widgets import AMBER, CYAN, slider_track
 from installation.display.workshop import WorkshopRenderer, workshop_regions
@@ -26,14 +27,14 @@ from installation.explanation import load_explanation
 from installation.frames import Detection, Frame
 from installation.geometry import Box
 from installation.leak import leak_score
+from installation.modes.workshop.model import describe_model, in_model, model_input, model_view
+from installation.modes.workshop.room import WorkshopRoom
+from installation.modes.workshop.session import EvasionTimer, Workshop
 from installation.outputs import VideoWriter
 from installation.pipeline import Processor
 from installation.resources import explain_file, font_file
-from installation.state import ControlState
+from installation.room import RoomOptions
 from installation.track import TrackedFace, Tracker
-from installation.workshop.command import WorkshopApp
-from installation.workshop.model import describe_model, in_model, model_input, model_view
-from installation.workshop.session import EvasionTimer, Workshop
 
 SIZE = (1280, 720)
 FPS = 30.0
@@ -82,7 +83,7 @@ def test_moving_the_threshold_slider_changes_the_number_of_detections(
     config = Config(cameras=[camera])
     config.display.fps = 240  # as fast as the machine goes: the test counts frames, not seconds
     config.effect.allow_exposed = True  # the workshop's own default: the slider goes up as well as down
-    app = WorkshopApp(config, RoomOptions(headless=True, size=SIZE, live=False))
+    app = WorkshopRoom(config, RoomOptions(headless=True, size=SIZE, live=False))
     app.start()
     try:
         renderer = app.renderer
@@ -91,18 +92,18 @@ def test_moving_the_threshold_slider_changes_the_number_of_detections(
 
         def settle() -> int:
             """Step until three results made after now are in; how many faces the newest has."""
-            start = renderer.views[0].seq
+            start = renderer.model.views[0].seq
             for _ in range(2000):
                 app.step()
-                if renderer.views[0].seq >= start + 3 and renderer._model is not None:
-                    if renderer._model.key[1] == renderer.views[0].seq:
+                if renderer.model.views[0].seq >= start + 3 and renderer._seen is not None:
+                    if renderer._seen.key[1] == renderer.model.views[0].seq:
                         break
             else:
                 pytest.fail("no new processed frame arrived")
-            processed = renderer.views[0].processed
+            processed = renderer.model.views[0].processed
             assert processed is not None
             # Every detection is drawn on the model's view (a face where the squares overlap, on both).
-            drawn = {d.score for boxes in renderer._model.boxes for d in boxes}
+            drawn = {d.score for boxes in renderer._seen.boxes for d in boxes}
             assert drawn == {d.score for d in processed.detections}
             return len(processed.detections)
 
@@ -144,7 +145,7 @@ def test_threshold_keys_move_the_live_detector(short: object) -> None:
 
     feed = Feed()
     short.threshold = 0.5  # type: ignore[attr-defined]
-    renderer = WorkshopRenderer([feed], ControlState(), workshop=Workshop(), size=SIZE)
+    renderer = WorkshopRenderer(RoomModel([feed], ControlState()), workshop=Workshop(), size=SIZE)
     renderer.key(pygame.K_PERIOD)
     assert short.threshold == pytest.approx(0.55)  # type: ignore[attr-defined]
     for _ in range(30):
@@ -167,7 +168,7 @@ def test_where_faces_must_never_be_shown_the_threshold_only_goes_down(short: obj
     assert short.threshold == pytest.approx(0.5)  # type: ignore[attr-defined]
     config = Config(cameras=[CameraConfig(source="pattern:bars", name="Bars")])
     config.effect.allow_exposed = False
-    assert not WorkshopApp(config, RoomOptions(headless=True)).workshop.allow_raise
+    assert not WorkshopRoom(config, RoomOptions(headless=True)).workshop.allow_raise
 
 
 # -- what the model sees ------------------------------------------------------------------
@@ -298,9 +299,9 @@ def test_the_challenge_shows_the_running_clock_and_switching_camera_starts_over(
     face = TrackedFace(1, Box(0, 0, 99, 99), 0.9, misses=0, age=5, confirmed=True)
     workshop.observe(0, 1, [face], 10.0)
     workshop.observe(0, 2, [], 11.0)
-    renderer = WorkshopRenderer([], ControlState(cameras=2), workshop=workshop, size=SIZE)
+    renderer = WorkshopRenderer(RoomModel([], ControlState(cameras=2)), workshop=workshop, size=SIZE)
     canvas = pygame.Surface(SIZE)
-    renderer.update(12.0)
+    renderer.model.update(12.0)
     renderer.draw(canvas, 12.0)
     assert workshop.timer.running and workshop.timer.elapsed(12.0) == pytest.approx(2.0)
     assert _count(_screen(canvas), AMBER, renderer.wregions.challenge) > 200

@@ -128,14 +128,14 @@ class SyntheticFeed:
 def _case(
     feeds: list[SyntheticFeed], frames: int, size: tuple[int, int], layout: str, fps: int
 ) -> dict[str, Any]:
-    from installation.app import App, RoomOptions
     from installation.config import CameraConfig, Config
+    from installation.room import Room, RoomOptions
 
     config = Config(cameras=[CameraConfig(source="pattern:bars", name=f.name) for f in feeds])
     config.display.layout = layout
     config.display.fps = fps
     config.room.idle_seconds = 3600.0
-    app = App(
+    app = Room(
         config,
         RoomOptions(headless=True, size=size, frames=frames, live=False),
         feeds=cast("list[Feed]", feeds),
@@ -146,7 +146,7 @@ def _case(
         while app.step():
             pass
         elapsed = time.monotonic() - t0
-        r = app.renderer
+        r = app.performance
         assert r is not None
         now = time.monotonic()
         per_feed = [s.shown.count / max(1e-6, elapsed - (app.first_frame_at or 0.0)) for s in r.stats]
@@ -190,15 +190,15 @@ def bench_display(frames: int = 600, size: tuple[int, int] = (1920, 1080), fps: 
 
 def demo_startup(size: tuple[int, int], frames: int = 600) -> float | None:
     """Seconds from opening the demo (footage, models, screen) to its first camera picture on screen."""
-    from installation.app import App, RoomOptions
     from installation.config import demo_config
+    from installation.room import Room, RoomOptions
 
     try:
         config = demo_config()
     except InstallationError as exc:
         log.warning("demo start-up not measured: %s", exc)
         return None
-    app = App(config, RoomOptions(headless=True, size=size, frames=frames, live=False))
+    app = Room(config, RoomOptions(headless=True, size=size, frames=frames, live=False))
     try:
         app.start()
         while app.first_frame_at is None and app.step():

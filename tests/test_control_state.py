@@ -6,9 +6,7 @@ import queue
 
 import pytest
 
-from installation.effects import Effect
-from installation.explanation import LANGUAGES
-from installation.state import (
+from installation.control.state import (
     ControlChange,
     ControlState,
     IndicatorState,
@@ -16,6 +14,8 @@ from installation.state import (
     PanelEvent,
     drain_panel_events,
 )
+from installation.effects import Effect
+from installation.explanation import LANGUAGES
 
 
 def _listened(controls: ControlState) -> list[ControlChange]:

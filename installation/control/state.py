@@ -90,6 +90,18 @@ class ControlState:
             return EFFECT_ORDER
         return tuple(e for e in EFFECT_ORDER if e is not Effect.EXPOSED)
 
+    def set_allow_exposed(self, allowed: bool, via: InputKind) -> None:
+        """Let visitors choose "exposed", or not; forbidding it while it is chosen switches to blur.
+
+        >>> c = ControlState(effect=Effect.EXPOSED)
+        >>> c.set_allow_exposed(False, InputKind.SYSTEM)
+        >>> c.effect, c.effects[-1]
+        (<Effect.BLUR: 'blur'>, <Effect.SOLID: 'solid'>)
+        """
+        self.allow_exposed = allowed
+        if not allowed and not self.effect.hides:
+            self.set_effect(Effect.BLUR, via)
+
     def set_effect(self, effect: Effect, via: InputKind) -> None:
         if effect not in self.effects or effect is self.effect:
             return

@@ -6,7 +6,6 @@ import os
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
-import argparse
 import queue
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,15 +15,17 @@ import numpy as np
 import pygame
 import pytest
 
-from installation.app import App, RoomOptions, lower_priority, open_panel_link, register
 from installation.config import CameraConfig, Config, demo_config
+from installation.control.state import InputKind, PanelEvent
 from installation.display.monitor import box_to_screen
 from installation.display.widgets import GREEN, RED
 from installation.effects import Effect
-from installation.errors import InstallationError, SourceError, UsageError
+from installation.errors import InstallationError, SourceError
 from installation.geometry import Box
 from installation.leak import leak_score
-from installation.state import InputKind, PanelEvent
+from installation.room import Room, RoomOptions
+from installation.room.link import open_panel_link
+from installation.room.threads import lower_priority
 
 SIZE = (960, 540)
 
@@ -42,21 +43,21 @@ def _config(cameras: int = 3, **effect: object) -> Config:
 
 
 @pytest.fixture
-def room(request: pytest.FixtureRequest) -> Iterator[App]:
+def room(request: pytest.FixtureRequest) -> Iterator[Room]:
     params = getattr(request, "param", {})
     options = RoomOptions(headless=True, size=SIZE, live=params.pop("live", False))
-    app = App(_config(**params), options)
+    app = Room(_config(**params), options)
     app.start()
     yield app
     app.close()
 
 
-def _screen(app: App) -> np.ndarray:
+def _screen(app: Room) -> np.ndarray:
     assert app.screen is not None
     return pygame.surfarray.array3d(app.screen).swapaxes(0, 1)[:, :, ::-1].copy()
 
 
-def _until(app: App, done: object, frames: int = 900) -> bool:
+def _until(app: Room, done: object, frames: int = 900) -> bool:
     for _ in range(frames):
         app.step()
         if done():  # type: ignore[operator]
@@ -64,7 +65,7 @@ def _until(app: App, done: object, frames: int = 900) -> bool:
     return False
 
 
-def _face_on_big_monitor(app: App, effect: Effect | None = None, min_px: int = 32) -> bool:
+def _face_on_big_monitor(app: Room, effect: Effect | None = None, min_px: int = 32) -> bool:
     """True when the big monitor shows a tracked face at least ``min_px`` wide on screen."""
     r = app.renderer
     assert r is not None
@@ -78,7 +79,7 @@ def _face_on_big_monitor(app: App, effect: Effect | None = None, min_px: int = 3
     return any(box_to_screen(f.box, size, picture).width >= min_px for f in processed.faces)
 
 
-def _find_a_face(app: App) -> None:
+def _find_a_face(app: Room) -> None:
     """Select a camera whose big-monitor picture holds a tracked face."""
     for _ in range(6):
         for camera in range(app.controls.cameras):
@@ -88,7 +89,7 @@ def _find_a_face(app: App) -> None:
     pytest.fail("no face appeared on any demo camera")
 
 
-def _post_click(app: App, name: str) -> None:
+def _post_click(app: Room, name: str) -> None:
     r = app.renderer
     assert r is not None
     spot = r.pointer.find(name)
@@ -101,7 +102,7 @@ def _post_key(key: int) -> None:
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode=""))
 
 
-def _lamp(app: App) -> str:
+def _lamp(app: Room) -> str:
     r = app.renderer
     assert r is not None
     panel = r.regions.panel
@@ -113,7 +114,7 @@ def _lamp(app: App) -> str:
     return "red" if red > 3 * green else "green" if green > 3 * red else "unclear"
 
 
-def _leak_on_screen(app: App) -> list[float]:
+def _leak_on_screen(app: Room) -> list[float]:
     """Leak scores of the big monitor's faces as drawn, against the original frame drawn the same size."""
     r = app.renderer
     assert r is not None
@@ -133,7 +134,7 @@ def _leak_on_screen(app: App) -> list[float]:
 
 
 @pytest.mark.slow
-def test_visitors_expose_and_hide_faces_on_the_demo_footage(room: App) -> None:
+def test_visitors_expose_and_hide_faces_on_the_demo_footage(room: Room) -> None:
     _find_a_face(room)
     _post_click(room, "effect.exposed")
     room.step()
@@ -166,7 +167,7 @@ def test_visitors_expose_and_hide_faces_on_the_demo_footage(room: App) -> None:
 
 
 @pytest.mark.parametrize("room", [{"allow_exposed": False}], indirect=True)
-def test_exposed_cannot_be_chosen_when_the_config_forbids_it(room: App) -> None:
+def test_exposed_cannot_be_chosen_when_the_config_forbids_it(room: Room) -> None:
     seen = set()
     for i in range(12):  # one way of asking per frame, each cycling or asking for "exposed"
         if i % 4 == 0:
@@ -194,7 +195,7 @@ def _patterns(n: int = 2) -> Config:
 def test_the_board_follows_the_room_and_its_buttons_work() -> None:
     config = _patterns(2)
     config.hardware.port = "mock"  # the in-memory board
-    app = App(config, RoomOptions(headless=True, size=SIZE, live=False))
+    app = Room(config, RoomOptions(headless=True, size=SIZE, live=False))
     app.start()
     try:
         link = app.link
@@ -214,7 +215,7 @@ def test_the_board_follows_the_room_and_its_buttons_work() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("room", [{"live": True}], indirect=True)
-def test_a_screenshot_of_live_cameras_is_refused_while_a_face_is_exposed(room: App, tmp_path: Path) -> None:
+def test_a_screenshot_of_live_cameras_is_refused_while_a_face_is_exposed(room: Room, tmp_path: Path) -> None:
     _find_a_face(room)
     room.controls.set_effect(Effect.EXPOSED, InputKind.KEY)
     room.step()
@@ -228,7 +229,7 @@ def test_a_screenshot_of_live_cameras_is_refused_while_a_face_is_exposed(room: A
 
 
 @pytest.mark.slow
-def test_a_demo_screenshot_is_allowed_while_exposed(room: App, tmp_path: Path) -> None:
+def test_a_demo_screenshot_is_allowed_while_exposed(room: Room, tmp_path: Path) -> None:
     _find_a_face(room)
     _post_key(pygame.K_e)
     assert _until(room, lambda: _face_on_big_monitor(room, Effect.EXPOSED))
@@ -238,7 +239,7 @@ def test_a_demo_screenshot_is_allowed_while_exposed(room: App, tmp_path: Path) -
 def test_a_mirrored_projection_still_takes_touches_where_the_buttons_appear(tmp_path: Path) -> None:
     config = _config(cameras=1)
     config.display.mirror = True
-    app = App(config, RoomOptions(headless=True, size=SIZE, live=False))
+    app = Room(config, RoomOptions(headless=True, size=SIZE, live=False))
     app.start()
     try:
         app.step()
@@ -273,89 +274,17 @@ def test_a_source_that_fails_shows_signal_lost_and_comes_back(tmp_path: Path) ->
         lambda: (app.controls.effect, app.controls.strength),  # read once the worker runs
     )
     config = Config(cameras=[CameraConfig(source="pattern:bars", name="Door")])
-    app = App(config, RoomOptions(headless=True, size=SIZE, live=False), feeds=[worker])
+    app = Room(config, RoomOptions(headless=True, size=SIZE, live=False), feeds=[worker])
     app.start()
     try:
         assert _until(app, lambda: 0 in app.renderer.shown)  # type: ignore[union-attr]
-        assert _until(app, lambda: not app.renderer.views[0].ok)  # type: ignore[union-attr]
+        assert _until(app, lambda: not app.renderer.model.views[0].ok)  # type: ignore[union-attr]
         r = app.renderer
-        assert r is not None and 0 not in r.shown and "unplugged" in r.views[0].reason
+        assert r is not None and 0 not in r.shown and "unplugged" in r.model.views[0].reason
         assert _until(app, lambda: 0 in app.renderer.shown)  # type: ignore[union-attr]
-        assert r.views[0].ok
+        assert r.model.views[0].ok
     finally:
         app.close()
-
-
-def test_the_commands_parse_and_run_headless(tmp_path: Path) -> None:
-    parser = argparse.ArgumentParser(prog="installation")
-    register(parser.add_subparsers(dest="command"))
-    shot = tmp_path / "demo.png"
-    args = parser.parse_args(
-        ["demo", "--headless", "--frames", "5", "--size", "640x360", "--screenshot", str(shot)]
-    )
-    assert args.func(args) == 0
-    assert shot.stat().st_size > 5_000
-    bad = parser.parse_args(["demo", "--headless", "--size", "huge"])
-    with pytest.raises(UsageError, match="--size"):
-        bad.func(bad)
-    run = parser.parse_args(["run", "--config", str(tmp_path / "missing.toml"), "--headless"])
-    with pytest.raises(InstallationError, match="missing.toml"):
-        run.func(run)
-
-
-class _ScreenOpened(Exception):
-    """Stops a command where it opens its screen."""
-
-
-@pytest.mark.parametrize(("command", "default_window"), [("demo", False), ("run", False), ("workshop", True)])
-def test_window_and_fullscreen_mean_the_same_on_every_command_that_opens_the_room(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, default_window: bool
-) -> None:
-    from installation.cli import main
-    from installation.display import screen
-
-    monkeypatch.setenv("MONITORING_ROOM_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
-    asked: list[bool] = []
-
-    def open_screen(*, window: bool, **_kwargs: object) -> None:
-        asked.append(window)
-        raise _ScreenOpened
-
-    monkeypatch.setattr(screen, "open_screen", open_screen)
-    for flags in (["--window"], ["--fullscreen"], []):
-        with pytest.raises(_ScreenOpened):
-            main([command, *flags])
-    assert asked == [True, False, default_window]
-
-
-def test_run_opens_the_cameras_of_a_config_file(tmp_path: Path) -> None:
-    config = tmp_path / "room.toml"
-    config.write_text(
-        '[[cameras]]\nname = "Bars"\nsource = "pattern:bars?size=320x240"\n'
-        '[[cameras]]\nname = "Noise"\nsource = "pattern:noise?size=320x240"\n'
-        '[display]\nlayout = "grid"\n',
-        encoding="utf-8",
-    )
-    parser = argparse.ArgumentParser(prog="installation")
-    register(parser.add_subparsers(dest="command"))
-    shot = tmp_path / "run.png"
-    args = parser.parse_args(
-        [
-            "run",
-            "--config",
-            str(config),
-            "--headless",
-            "--frames",
-            "40",
-            "--size",
-            "640x360",
-            "--screenshot",
-            str(shot),
-        ]
-    )
-    assert args.func(args) == 0
-    assert shot.stat().st_size > 5_000
 
 
 def test_no_board_configured_means_no_link() -> None:

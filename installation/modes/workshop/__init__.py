@@ -9,9 +9,10 @@ unseen by the detector, and a short explanation panel says how detection
 works, why the blur can fail and what the installation keeps.
 
 ``session`` holds what the screen keeps between frames (the threshold, the
-challenge timer), ``model`` what the model is given, ``command`` the command
-and its app; ``installation.display.workshop`` draws, ``installation.explanation``
-holds the texts. The screen imports ``session`` and ``model``, the command
-imports the screen: nothing is imported here, so that importing any of them
-never runs the command's module.
+challenge timer), ``model`` what the model is given, ``room`` the room with the
+workshop screen instead of the wall, ``command`` the command line;
+``installation.display.workshop`` draws, ``installation.explanation`` holds the
+texts. The screen imports ``session`` and ``model``, the room imports the
+screen: nothing is imported here, so that importing any of them never runs
+the room's module.
 """

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from installation.detect import DescribesInput
 from installation.detect.views import ModelInput, ModelWindow, whole_frame
@@ -77,7 +78,7 @@ def _letterbox(window: ModelWindow) -> tuple[float, float, float]:
     return scale, (tw - region.w * scale) / 2, (th - region.h * scale) / 2
 
 
-def model_view(image: np.ndarray, model: ModelInput) -> list[np.ndarray]:
+def model_view(image: npt.NDArray[np.uint8], model: ModelInput) -> list[npt.NDArray[np.uint8]]:
     """``image`` as the model gets it: one picture per window at its size, letterboxed in black.
 
     Give it the picture with the effect applied (``Processed.image``): the
