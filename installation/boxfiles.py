@@ -43,6 +43,7 @@ from xml.parsers import expat
 from installation.errors import UsageError
 from installation.geometry import Box
 from installation.outputs.cvat import FACE, LABELS, MOTION, WHOLE_FRAME
+from installation.outputs.numbering import text
 from installation.track import TrackedFace
 
 #: A box drawn by CVAT between two key frames is taken as CVAT's own interpolation if it lies
@@ -177,7 +178,7 @@ def _whole(value: str, what: str, fail: Callable[[str], UsageError], *, least: i
 
 def _sized(x: Decimal, y: Decimal, w: Decimal, h: Decimal, fail: Callable[[str], UsageError]) -> Box:
     if w <= 0 or h <= 0:
-        raise fail(f"the box is {w} x {h} pixels: width and height must be more than 0")
+        raise fail(f"the box is {text(w)} x {text(h)} pixels: width and height must be more than 0")
     return Box(float(x), float(y), float(w), float(h))
 
 
@@ -206,7 +207,7 @@ def _read_mot(path: Path, content: str) -> BoxFile:
             for v, name in zip(values[2:6], ("bb_left", "bb_top", "bb_width", "bb_height"), strict=True)
         )
         score = float(_decimal(values[6], "conf", fail)) if len(values) > 6 and values[6].strip() else 1.0
-        for value, name in zip(values[7:], ("x", "y", "z")[: len(values) - 7], strict=True):
+        for value, name in zip(values[7:], ("x", "y", "z")[: max(0, len(values) - 7)], strict=True):
             if value.strip():
                 _decimal(value, name, fail)
         # MOT counts pixels from 1 (the MOT challenge's tools are MATLAB's).
