@@ -177,8 +177,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--from-boxes",
         metavar="FILE",
         help="no detection: hide exactly what FILE lists for each frame (boxes JSON, MOT CSV or CVAT "
-        "XML, as the --boxes options write them), face boxes grown by --mask-scale; frames FILE "
-        "does not mention have nothing hidden",
+        "XML, as the --boxes options write them), face boxes grown by --mask-scale (give the "
+        "export's); frames FILE does not mention have nothing hidden",
     )
     p.add_argument("--keep-audio", action="store_true", help="copy the input's audio into the output")
     p.add_argument(
