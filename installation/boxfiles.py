@@ -112,10 +112,9 @@ class BoxFile:
                 f"{self.path}: describes frames {first} to {end - 1} (counted from 0) of the "
                 f"video's {frames}: the others were written with nothing hidden"
             )
-        elif end > frames and self.kind == "CVAT XML":
+        elif end > frames:
             warnings.append(
-                f"{self.path}: the CVAT task has {end} frames, the video {frames}: was the task "
-                "made from this video?"
+                f"{self.path}: describes {end} frames, the video has {frames}: was it made from this video?"
             )
         return warnings
 

@@ -233,6 +233,11 @@ def test_a_file_that_describes_fewer_frames_than_the_video_is_named_in_a_warning
     assert "boxes.json: describes frames 0 to 4 (counted from 0) of the video's 9" in warning
     mot = read_boxes(export(tmp_path / "boxes.csv"))
     assert mot.check_frames(9) == []  # MOT does not say how many frames it describes
+    # More frames than the video, with nothing on those past its end: a warning, not a refusal.
+    longer = tmp_path / "longer.json"
+    longer.write_text('{"version": 1, "frames": [' + ", ".join(f'{{"frame": {i}}}' for i in range(8)) + "]}")
+    (warning,) = read_boxes(longer).check_frames(5)
+    assert "longer.json: describes 8 frames, the video has 5: was it made from this video?" in warning
 
 
 # -- faults ------------------------------------------------------------------------
