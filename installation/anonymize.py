@@ -6,6 +6,12 @@ the time it has in the input (:mod:`installation.sources.footage` reads it:
 footage from phones runs at a varying frame rate). Audio and metadata are
 dropped unless ``--keep-audio`` is given. The output appears under its final
 name only when complete.
+
+The hidden boxes can be written beside it (``--boxes-json``, ``--boxes-mot``,
+``--boxes-cvat``), corrected (in CVAT, or by hand), and rendered again with
+``--from-boxes``: then no detector runs and each frame hides exactly what the
+file lists for it (:mod:`installation.boxfiles`,
+:mod:`installation.pipeline.replay`).
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from installation.boxfiles import BoxFile, read_boxes
 from installation.detect import (
     ANONYMIZE_DETECTOR,
     DEFAULT_THRESHOLD,
@@ -34,9 +41,12 @@ from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError, InstallationError, SourceError, UsageError
 from installation.frames import Frame, Processed
 from installation.outputs import BoxesSink, FrameSink, Tee, VideoSink
+from installation.outputs.cvat import CvatSink
 from installation.outputs.files import remove_stale
+from installation.outputs.mot import MotSink
 from installation.outputs.video import audio_for_mp4
 from installation.pipeline import DETECT_EVERY_RANGE, Lookahead, Processor, run_batch
+from installation.pipeline.replay import Replay
 from installation.sources import read_ahead
 from installation.sources.footage import FootageFile
 from installation.track import HOLD_RANGE, Tracker
@@ -50,6 +60,27 @@ VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".avi", ".m4v", ".webm", ".mpg", ".mpe
 MIN_SIDE = 8
 #: libx264's quality scale for 8-bit video: 0 is lossless, 51 the worst.
 CRF_RANGE = (0, 51)
+
+#: The boxes files anonymize can write: option, and the ending of each file in a folder (several
+#: inputs).
+BOXES_OUTPUTS = {"--boxes-json": ".boxes.json", "--boxes-mot": ".boxes.csv", "--boxes-cvat": ".boxes.xml"}
+#: The options that set up detection: none of them applies to a render from a boxes file.
+DETECTION_OPTIONS = {
+    "--detector": "detector",
+    "--range": "range",
+    "--threshold": "threshold",
+    "--no-small-faces": "small_faces",
+    "--hold": "hold",
+    "--detect-every": "detect_every",
+}
+
+
+class Job(NamedTuple):
+    """One video to anonymize: the input, the output, and the boxes files to write (by option)."""
+
+    src: Path
+    dst: Path
+    boxes: dict[str, Path]
 
 
 def _crf(text: str) -> int:
@@ -106,7 +137,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--threshold",
         type=float,
-        default=DEFAULT_THRESHOLD,
+        default=None,
         help="detection confidence threshold on YuNet's scores; BlazeFace adds 0.3 to it "
         f"(default {DEFAULT_THRESHOLD})",
     )
@@ -114,22 +145,41 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--no-small-faces",
         dest="small_faces",
         action="store_false",
+        default=None,
         help="BlazeFace: skip the tiled search for small distant faces (faster)",
     )
     p.add_argument(
         "--hold",
         type=float,
-        default=1.0,
+        default=None,
         help="seconds a face stays hidden before it is first and after it is last seen (default 1)",
     )
     p.add_argument(
         "--detect-every",
         type=int,
-        default=2,
+        default=None,
         metavar="N",
         help="run the detector on every Nth frame (default 2; 1 also catches a face seen on one frame only)",
     )
     p.add_argument("--boxes-json", metavar="PATH", help="write the hidden boxes per frame as JSON")
+    p.add_argument(
+        "--boxes-mot",
+        metavar="PATH",
+        help="write the hidden face boxes as MOT challenge CSV (face boxes only: no motion regions, "
+        "no frames hidden whole)",
+    )
+    p.add_argument(
+        "--boxes-cvat",
+        metavar="PATH",
+        help="write the hidden boxes as CVAT for video 1.1 XML, to correct in CVAT (run locally)",
+    )
+    p.add_argument(
+        "--from-boxes",
+        metavar="FILE",
+        help="no detection: hide exactly what FILE lists for each frame (boxes JSON, MOT CSV or CVAT "
+        "XML, as the --boxes options write them), face boxes grown by --mask-scale (give the "
+        "export's); frames FILE does not mention have nothing hidden",
+    )
     p.add_argument("--keep-audio", action="store_true", help="copy the input's audio into the output")
     p.add_argument(
         "--crf",
@@ -142,11 +192,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _check_args(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]]:
+def _check_readable(path: Path, what: str = "video files") -> None:
+    """Refuse an input that is not a readable file, before anything is written."""
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    if not path.is_file():
+        raise UsageError(f"{path}: not a regular file (a pipe or a device): anonymize reads {what}")
+    if not os.access(path, os.R_OK):
+        raise UsageError(f"{path}: not readable")
+
+
+def _check_args(args: argparse.Namespace) -> list[Job]:
     if not 0.0 <= args.strength <= 1.0:
         raise UsageError(f"--strength: expected a value from 0 to 1, got {args.strength}")
     if not 1.0 <= args.mask_scale <= 3.0:
         raise UsageError(f"--mask-scale: expected a value from 1 to 3, got {args.mask_scale}")
+    from_boxes = Path(args.from_boxes) if getattr(args, "from_boxes", None) else None
+    if from_boxes is not None:
+        for option, name in DETECTION_OPTIONS.items():
+            if getattr(args, name) is not None:
+                raise UsageError(
+                    f"{option}: not used with --from-boxes (no detector runs: the file says what to hide)"
+                )
+        if len(args.inputs) != 1:
+            raise UsageError("--from-boxes: give one video, the one the boxes file describes")
+        _check_readable(from_boxes, "boxes files")
+    args.threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    args.small_faces = True if args.small_faces is None else args.small_faces
+    args.hold = 1.0 if args.hold is None else args.hold
+    args.detect_every = 2 if args.detect_every is None else args.detect_every
     if args.range is not None:
         if args.detector is not None:
             raise UsageError("--range: give only --detector (--range is its older form)")
@@ -177,32 +251,29 @@ def _check_args(args: argparse.Namespace) -> list[tuple[Path, Path, Path | None]
                 f"{path}: is a folder, not a video file: name the videos in it "
                 f"(such as {path / '*.mp4'}) and give a folder as -o"
             )
-        if not path.exists():
-            raise UsageError(f"{path}: no such file")
-        if not path.is_file():
-            raise UsageError(f"{path}: not a regular file (a pipe or a device): anonymize reads video files")
-        if not os.access(path, os.R_OK):
-            raise UsageError(f"{path}: not readable")
+        _check_readable(path)
     output = Path(args.output)
-    jobs: list[tuple[Path, Path, Path | None]] = []
+    asked = {option: getattr(args, option[2:].replace("-", "_"), None) for option in BOXES_OUTPUTS}
+    jobs: list[Job] = []
     if len(inputs) == 1 and not output.is_dir():
         if output.suffix.lower() != ".mp4":
             raise UsageError(f"{output}: the output must be an .mp4 file (or a folder)")
-        boxes = Path(args.boxes_json) if args.boxes_json else None
-        jobs.append((inputs[0], output, boxes))
+        jobs.append(Job(inputs[0], output, {option: Path(value) for option, value in asked.items() if value}))
     else:
         if not output.is_dir():
             raise UsageError(f"{output}: with several inputs the output must be an existing folder")
-        boxes_dir = Path(args.boxes_json) if args.boxes_json else None
-        if boxes_dir is not None and not boxes_dir.is_dir():
-            raise UsageError(f"{boxes_dir}: with several inputs --boxes-json must be an existing folder")
+        folders = {option: Path(value) for option, value in asked.items() if value}
+        for option, folder in folders.items():
+            if not folder.is_dir():
+                raise UsageError(f"{folder}: with several inputs {option} must be an existing folder")
         for path in inputs:
-            boxes = boxes_dir / f"{path.stem}.boxes.json" if boxes_dir else None
-            jobs.append((path, output / f"{path.stem}.mp4", boxes))
-    for _, dst, _ in jobs:
-        if not dst.parent.is_dir():
-            raise UsageError(f"{dst}: the folder {dst.parent} does not exist")
-    _check_no_clashes(jobs)
+            boxes = {option: where / (path.stem + BOXES_OUTPUTS[option]) for option, where in folders.items()}
+            jobs.append(Job(path, output / f"{path.stem}.mp4", boxes))
+    for job in jobs:
+        for path in (job.dst, *job.boxes.values()):
+            if not path.parent.is_dir():
+                raise UsageError(f"{path}: the folder {path.parent} does not exist")
+    _check_no_clashes(jobs, also_read=[from_boxes] if from_boxes is not None else [])
     return jobs
 
 
@@ -217,9 +288,10 @@ def _same_file_keys(path: Path) -> set[tuple[str, str]]:
     return keys
 
 
-def _check_no_clashes(jobs: list[tuple[Path, Path, Path | None]]) -> None:
+def _check_no_clashes(jobs: list[Job], also_read: list[Path] | None = None) -> None:
     """Refuse, before anything is written, a run that would write two files to one name or
-    write over one of its inputs: the later one would silently replace the earlier."""
+    write over one of the files it reads (its inputs, and ``also_read``): the later one would
+    silently replace the earlier."""
     inputs: dict[tuple[str, str], Path] = {}
     for src, _, _ in jobs:
         keys = _same_file_keys(src)
@@ -227,22 +299,23 @@ def _check_no_clashes(jobs: list[tuple[Path, Path, Path | None]]) -> None:
             also = f" (also as {inputs[key]})" if str(inputs[key]) != str(src) else ""
             raise UsageError(f"{src}: given twice{also}")
         inputs.update(dict.fromkeys(keys, src))
-    written: dict[tuple[str, str], Path] = {}
-    for src, *paths in jobs:
-        for path in paths:
-            if path is None:
-                continue
+    for path in also_read or []:
+        inputs.update(dict.fromkeys(_same_file_keys(path), path))
+    written: dict[tuple[str, str], tuple[Path, str]] = {}
+    for src, dst, boxes in jobs:
+        for option, path in [("-o", dst), *boxes.items()]:
             keys = _same_file_keys(path)
             for key in keys & inputs.keys():
                 raise UsageError(f"{path}: refusing to overwrite the input {inputs[key]}")
             for key in keys & written.keys():
-                if written[key] is src:
-                    raise UsageError(f"{path}: --boxes-json and -o name the same file")
+                earlier, earlier_option = written[key]
+                if earlier is src:
+                    raise UsageError(f"{path}: {option} and {earlier_option} name the same file")
                 raise UsageError(
-                    f"{written[key]} and {src} would both be written to {path}: rename one "
+                    f"{earlier} and {src} would both be written to {path}: rename one "
                     "of them, or anonymize them into different folders"
                 )
-            written.update(dict.fromkeys(keys, src))
+            written.update(dict.fromkeys(keys, (src, option)))
 
 
 #: The signals that end a run as Ctrl-C does, cleaning up: a supervisor's SIGTERM, and SIGHUP
@@ -319,6 +392,22 @@ def _frames(src: Path) -> Iterator[Frame]:
         source.close()
 
 
+def _replay(boxes: BoxFile, size: tuple[int, int], *, mask: MaskShape, mask_scale: float) -> Replay:
+    """What hides the frames of a video of ``size`` from ``boxes``, once the file is checked
+    against the video."""
+    boxes.check_size(*size)
+    if boxes.mask_scale is not None and boxes.mask_scale != mask_scale:
+        log.warning(
+            "%s: its boxes were hidden grown by --mask-scale %g, this render grows them by %g: "
+            "give --mask-scale %g to hide the same regions",
+            boxes.path,
+            boxes.mask_scale,
+            mask_scale,
+            boxes.mask_scale,
+        )
+    return Replay(boxes, size=size, mask_shape=mask, mask_scale=mask_scale)
+
+
 def anonymize_file(
     src: Path,
     dst: Path | None,
@@ -334,6 +423,9 @@ def anonymize_file(
     hold: float = 1.0,
     detect_every: int = 2,
     boxes_json: Path | None = None,
+    boxes_mot: Path | None = None,
+    boxes_cvat: Path | None = None,
+    from_boxes: BoxFile | None = None,
     keep_audio: bool = False,
     crf: int = 20,
     progress: bool = True,
@@ -348,6 +440,11 @@ def anonymize_file(
     ``max_frames`` (bench) stops after that many. ``detector`` is a detector
     string (default :data:`~installation.detect.ANONYMIZE_DETECTOR`);
     ``detector_range`` (``short``/``full``) is its older form.
+
+    ``boxes_json``, ``boxes_mot`` and ``boxes_cvat`` name the boxes files to
+    write beside the video. With ``from_boxes`` no detector runs: each frame
+    hides what that file lists for it (:class:`~installation.pipeline.replay.Replay`),
+    and the detection settings are not used.
     """
     try:
         with FootageFile(src, name=str(src)) as probe:
@@ -364,22 +461,32 @@ def anonymize_file(
             raise UsageError(
                 f"{src}: --keep-audio: {problem}; run without --keep-audio, or convert the sound first"
             )
-    spec = detector or (DETECTOR_ALIASES[detector_range] if detector_range else ANONYMIZE_DETECTOR)
-    found = create_detector(spec, threshold=threshold, small_faces=small_faces)
-    processor = Processor(
-        found, Tracker(hold_seconds=hold), mask_shape=mask, mask_scale=mask_scale, name=src.name
-    )
-    # Only a caller that compares input and output needs the decoded frames kept as they were.
-    # The look-ahead spans a hold in frames: count them where they come fastest.
-    lookahead = Lookahead(
-        processor, detect_every=detect_every, fps=peak_fps, keep_originals=on_frame is not None
-    )
+    found = None
+    processor: Lookahead | Replay
+    if from_boxes is not None:
+        processor = _replay(from_boxes, (width, height), mask=mask, mask_scale=mask_scale)
+    else:
+        spec = detector or (DETECTOR_ALIASES[detector_range] if detector_range else ANONYMIZE_DETECTOR)
+        found = create_detector(spec, threshold=threshold, small_faces=small_faces)
+        # Only a caller that compares input and output needs the decoded frames kept as they were.
+        # The look-ahead spans a hold in frames: count them where they come fastest.
+        finder = Processor(
+            found, Tracker(hold_seconds=hold), mask_shape=mask, mask_scale=mask_scale, name=src.name
+        )
+        processor = Lookahead(
+            finder,
+            detect_every=detect_every,
+            fps=peak_fps,
+            keep_originals=on_frame is not None,
+        )
     sinks: list[FrameSink] = []
     bar = None
     shown = (width, height)
+    written = 0
 
     def each(result: Processed) -> None:
-        nonlocal shown
+        nonlocal shown, written
+        written += 1
         size = (result.frame.width, result.frame.height)
         if size != shown:
             log.warning(
@@ -412,6 +519,7 @@ def anonymize_file(
                 audio_start=origin,
             )
         )
+        # Given their names before the video: should that fail, the video gets none either.
         if boxes_json is not None:
             header = {
                 "input": src.name,
@@ -420,24 +528,35 @@ def anonymize_file(
                 "fps": fps,
                 "mask_scale": mask_scale,
             }
-            # Given its name before the video: should that fail, the video gets none either.
             sinks.insert(0, BoxesSink(boxes_json, header, size=(width, height)))
+        if boxes_mot is not None:
+            sinks.insert(0, MotSink(boxes_mot, size=(width, height)))
+        if boxes_cvat is not None:
+            sinks.insert(0, CvatSink(boxes_cvat, src.name, (width, height)))
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(total=total, unit="frame", desc=src.name, file=sys.stderr, dynamic_ncols=True)
+
+        def publishing() -> None:
+            if from_boxes is not None:
+                # Boxes for frames the video does not have: another video's file. Nothing is published.
+                for warning in from_boxes.check_frames(written):
+                    log.warning("%s", warning)
+            # All files under their names, or none: a stop signal now waits for the caller (run)
+            # to release it, once the clip is reported complete.
+            _hold_stop_signals()
+
         try:
             ran = run_batch(
                 lambda: _frames(src),
-                lookahead,
+                processor,
                 Tee(*sinks),
                 effect=effect,
                 strength=strength,
                 on_frame=each,
                 max_frames=max_frames,
-                # Both files under their names, or neither: a stop signal now waits for the
-                # caller (run) to release it, once the clip is reported complete.
-                publishing=_hold_stop_signals,
+                publishing=publishing,
             )
         except SourceError as exc:
             # The reader names the file and the frame it stopped at.
@@ -449,7 +568,8 @@ def anonymize_file(
     finally:
         if bar is not None:
             bar.close()
-        found.close()
+        if found is not None:
+            found.close()
     frames = ran.frames
     elapsed = time.perf_counter() - start
     return {"frames": frames, "seconds": elapsed, "fps": frames / elapsed if elapsed else 0.0}
@@ -457,7 +577,9 @@ def anonymize_file(
 
 def run(args: argparse.Namespace) -> int:
     jobs = _check_args(args)
-    folders = {dst.parent for _, dst, _ in jobs} | {boxes.parent for _, _, boxes in jobs if boxes is not None}
+    # A boxes file that cannot be read is refused before any video is opened.
+    from_boxes = read_boxes(Path(args.from_boxes)) if args.from_boxes else None
+    folders = {path.parent for job in jobs for path in (job.dst, *job.boxes.values())}
     for folder in sorted(folders):
         for stale in remove_stale(folder):
             log.info("removed %s, left by an earlier run that was killed", stale)
@@ -476,7 +598,10 @@ def run(args: argparse.Namespace) -> int:
                     small_faces=args.small_faces,
                     hold=args.hold,
                     detect_every=args.detect_every,
-                    boxes_json=boxes,
+                    boxes_json=boxes.get("--boxes-json"),
+                    boxes_mot=boxes.get("--boxes-mot"),
+                    boxes_cvat=boxes.get("--boxes-cvat"),
+                    from_boxes=from_boxes,
                     keep_audio=args.keep_audio,
                     crf=args.crf,
                     progress=not args.no_progress,

@@ -21,6 +21,7 @@ from installation.pipeline.processor import (
     Processor,
     build_processor,
     camera_transform,
+    hide_regions,
 )
 
 __all__ = [
@@ -35,5 +36,6 @@ __all__ = [
     "build_processor",
     "build_workers",
     "camera_transform",
+    "hide_regions",
     "run_batch",
 ]

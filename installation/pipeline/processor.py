@@ -495,23 +495,47 @@ class Processor:
         in_place: bool = False,
     ) -> np.ndarray:
         """``image`` with the effect on every face box and on the guarded regions (a new array, or
-        ``image`` itself changed if ``in_place``)."""
-        if effect.hides:
-            out = apply_effect(
-                image,
-                boxes,
-                effect,
-                strength,
-                shape=self.mask_shape,
-                mask_scale=self.mask_scale,
-                in_place=in_place,
-            )
-        else:
-            out = image if in_place else image.copy()
-        if guarded:
-            # Unverified motion is hidden with the box mask: its shape is unknown.
-            out = apply_effect(out, guarded, effect, 1.0, shape=MaskShape.BOX, mask_scale=1.0, in_place=True)
-        return out
+        ``image`` itself changed if ``in_place``): :func:`hide_regions` with this processor's mask."""
+        return hide_regions(
+            image,
+            boxes,
+            guarded,
+            effect,
+            strength,
+            shape=self.mask_shape,
+            mask_scale=self.mask_scale,
+            in_place=in_place,
+        )
+
+
+def hide_regions(
+    image: np.ndarray,
+    boxes: list[Box],
+    guarded: list[Box],
+    effect: Effect,
+    strength: float,
+    *,
+    shape: MaskShape,
+    mask_scale: float,
+    in_place: bool = False,
+) -> np.ndarray:
+    """``image`` with ``effect`` on every face box (in the order given, grown by ``mask_scale``, in
+    ``shape``) and then on the guarded regions (whole, at full strength); a new array, or ``image``
+    itself changed if ``in_place``.
+
+    What a processor hides on a frame it can vouch for, and what ``anonymize --from-boxes``
+    hides from a boxes file: the same boxes give the same pixels.
+    """
+    if effect.hides:
+        out = apply_effect(
+            image, boxes, effect, strength, shape=shape, mask_scale=mask_scale, in_place=in_place
+        )
+    else:
+        out = image if in_place else image.copy()
+    if guarded:
+        # Unverified motion is hidden with the box mask: its shape is unknown.
+        out = apply_effect(out, guarded, effect, 1.0, shape=MaskShape.BOX, mask_scale=1.0, in_place=True)
+    return out
 
 
 #: The status of a frame hidden whole because the camera's motion could not be followed.
