@@ -7,8 +7,7 @@ import os
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,13 +30,20 @@ from installation.display.text import EXTRA_CHARACTERS, STRINGS, all_strings
 from installation.display.widgets import AMBER, GREEN, RED
 from installation.effects import Effect
 from installation.errors import ConfigError
-from installation.frames import Frame
 from installation.geometry import Box
 from installation.leak import leak_score
+from installation.pipeline import WorkerStatus
+from installation.pipeline.fakes import SENDING, FakeFeed
 from installation.resources import font_file
+from installation.sources import SourceStatus
 
 if TYPE_CHECKING:
     from installation.frames import Processed
+    from installation.pipeline import LiveFeed
+
+#: The ``still_pictures`` fixture; the ``wall`` fixture below.
+Pictures = Callable[..., Callable[[int], "Processed"]]
+Wall = Callable[..., tuple[Renderer, ControlState, pygame.Surface]]
 
 SIZE = (960, 540)
 SANS_REGULAR, SANS_BOLD, MONO = font_file("regular"), font_file("bold"), font_file("mono")
@@ -192,63 +198,29 @@ def test_projection_transform_maps_touches_back_onto_the_canvas() -> None:
 # -- the room with feeds -------------------------------------------------------------
 
 
-def _astronaut() -> tuple[np.ndarray, Box]:
-    from skimage import data
-
-    image = np.ascontiguousarray(data.astronaut()[:, :, ::-1])  # RGB -> BGR
-    image = cv2.resize(image, (640, 480), interpolation=cv2.INTER_AREA)
-    return image, Box(195, 25, 135, 170)  # her face, in these pixels
-
-
-@dataclass
-class _Status:
-    ok: bool = True
-    reason: str = ""
-    since: float = 0.0
-    frames: int = 1
-    fps: float = 30.0
-
-
-class StillFeed:
-    """A camera that keeps showing one picture with one tracked face, through the real effect."""
-
-    def __init__(self, name: str, controls: ControlState, *, faces: bool = True) -> None:
-        from installation.effects.apply import apply_effect
-        from installation.frames import Processed
-        from installation.track import TrackedFace
-
-        self.name = name
-        self.controls = controls
-        self.status = _Status()
-        self.image, self.box = _astronaut()
-        self.faces = (
-            [TrackedFace(track_id=1, box=self.box, score=0.93, misses=0, age=10, confirmed=True)]
-            if faces
-            else []
-        )
-        self._apply = apply_effect
-        self._processed = Processed
-        self.seq = 0
-
-    def latest(self) -> tuple[int, Processed | None]:
-        self.seq += 1
-        effect, strength = self.controls.effect, self.controls.strength
-        frame = Frame(self.image, self.seq, self.seq / 30, self.name, captured=time.monotonic())
-        boxes = [f.box for f in self.faces]
-        image = self._apply(self.image, boxes, effect, strength) if effect.hides else self.image.copy()
-        return self.seq, self._processed(frame, image, effect, [], list(self.faces))
-
-
-def _wall(feeds: list[Any], controls: ControlState, *, idle_seconds: float = 45.0, **kwargs: Any) -> Renderer:
+def _wall(
+    feeds: Sequence[LiveFeed], controls: ControlState, *, idle_seconds: float = 45.0, **kwargs: Any
+) -> Renderer:
     """The wall drawn from a model of ``feeds``, whose clock starts at 0."""
     model = RoomModel(feeds, controls, idle_seconds=idle_seconds, started=0.0)
     return Renderer(model, size=SIZE, **kwargs)
 
 
-def _room(cameras: int = 2, *, allow_exposed: bool = True) -> tuple[Renderer, ControlState, pygame.Surface]:
-    controls = ControlState(cameras=cameras, allow_exposed=allow_exposed)
-    feeds: list[Any] = [StillFeed(f"Cam {i + 1}", controls) for i in range(cameras)]
-    return _wall(feeds, controls, captions=load_captions()), controls, pygame.Surface(SIZE)
+@pytest.fixture
+def wall(still_pictures: Pictures) -> Wall:
+    """``wall(cameras=2, allow_exposed=True)``: the room's screen with that many cameras, each showing a
+    face; its controls; a canvas to draw it on."""
+
+    def make(
+        cameras: int = 2, *, allow_exposed: bool = True
+    ) -> tuple[Renderer, ControlState, pygame.Surface]:
+        controls = ControlState(cameras=cameras, allow_exposed=allow_exposed)
+        feeds = [
+            FakeFeed(f"Cam {i + 1}", make=still_pictures(f"Cam {i + 1}", controls)) for i in range(cameras)
+        ]
+        return _wall(feeds, controls, captions=load_captions()), controls, pygame.Surface(SIZE)
+
+    return make
 
 
 def _frame(renderer: Renderer, canvas: pygame.Surface, now: float = 1.0) -> np.ndarray:
@@ -304,8 +276,8 @@ def _screen_leak(renderer: Renderer, screen: np.ndarray, camera: int) -> float:
     return score
 
 
-def test_touching_an_effect_button_changes_the_effect_and_the_lamp_in_one_frame() -> None:
-    renderer, controls, canvas = _room()
+def test_touching_an_effect_button_changes_the_effect_and_the_lamp_in_one_frame(wall: Wall) -> None:
+    renderer, controls, canvas = wall()
     screen = _frame(renderer, canvas)
     assert _lamp_colour(renderer, screen) == "green"
     _click(renderer, "effect.exposed")
@@ -318,8 +290,8 @@ def test_touching_an_effect_button_changes_the_effect_and_the_lamp_in_one_frame(
     assert controls.effect is Effect.PIXELATE and _lamp_colour(renderer, screen) == "green"
 
 
-def test_the_face_on_screen_leaks_when_exposed_and_not_when_blurred() -> None:
-    renderer, controls, canvas = _room()
+def test_the_face_on_screen_leaks_when_exposed_and_not_when_blurred(wall: Wall) -> None:
+    renderer, controls, canvas = wall()
     controls.set_effect(Effect.EXPOSED, InputKind.TOUCH)
     screen = _frame(renderer, canvas)
     assert _screen_leak(renderer, screen, 0) >= 0.5
@@ -329,8 +301,8 @@ def test_the_face_on_screen_leaks_when_exposed_and_not_when_blurred() -> None:
     assert _screen_leak(renderer, screen, 0) < 0.5
 
 
-def test_dragging_the_slider_sets_the_strength() -> None:
-    renderer, controls, canvas = _room()
+def test_dragging_the_slider_sets_the_strength(wall: Wall) -> None:
+    renderer, controls, canvas = wall()
     _frame(renderer, canvas)
     spot = renderer.pointer.find("strength")
     assert spot is not None
@@ -352,8 +324,8 @@ def test_dragging_the_slider_sets_the_strength() -> None:
     assert controls.strength == before
 
 
-def test_a_finger_works_like_the_mouse() -> None:
-    renderer, controls, canvas = _room()
+def test_a_finger_works_like_the_mouse(wall: Wall) -> None:
+    renderer, controls, canvas = wall()
     _frame(renderer, canvas)
     spot = renderer.pointer.find("effect.solid")
     assert spot is not None
@@ -369,8 +341,8 @@ def test_a_finger_works_like_the_mouse() -> None:
     assert controls.effect is Effect.SOLID
 
 
-def test_keys_mirror_the_controls() -> None:
-    renderer, controls, canvas = _room(cameras=3)
+def test_keys_mirror_the_controls(wall: Wall) -> None:
+    renderer, controls, canvas = wall(cameras=3)
     _frame(renderer, canvas)
     _key(renderer, pygame.K_3)
     assert controls.selected == 2
@@ -389,8 +361,8 @@ def test_keys_mirror_the_controls() -> None:
     assert renderer.show_overlay
 
 
-def test_touching_a_thumbnail_puts_that_camera_on_the_big_monitor() -> None:
-    renderer, controls, canvas = _room(cameras=4)
+def test_touching_a_thumbnail_puts_that_camera_on_the_big_monitor(wall: Wall) -> None:
+    renderer, controls, canvas = wall(cameras=4)
     _frame(renderer, canvas)
     _click(renderer, "monitor.2")
     assert controls.selected == 2
@@ -399,8 +371,8 @@ def test_touching_a_thumbnail_puts_that_camera_on_the_big_monitor() -> None:
     assert big[0] == 2
 
 
-def test_the_on_screen_panel_buttons_and_knob_work_like_the_real_ones() -> None:
-    renderer, controls, canvas = _room(cameras=3)
+def test_the_on_screen_panel_buttons_and_knob_work_like_the_real_ones(wall: Wall) -> None:
+    renderer, controls, canvas = wall(cameras=3)
     _frame(renderer, canvas)
     _click(renderer, "panel.effect")
     assert controls.effect is Effect.PIXELATE
@@ -417,8 +389,8 @@ def test_the_on_screen_panel_buttons_and_knob_work_like_the_real_ones() -> None:
     assert 0.7 < controls.strength < 0.9
 
 
-def test_with_exposed_disabled_no_input_can_select_it() -> None:
-    renderer, controls, canvas = _room(allow_exposed=False)
+def test_with_exposed_disabled_no_input_can_select_it(wall: Wall) -> None:
+    renderer, controls, canvas = wall(allow_exposed=False)
     _frame(renderer, canvas)
     assert renderer.pointer.find("effect.exposed") is None
     assert renderer.pointer.find("effect.blur") is not None
@@ -438,8 +410,8 @@ def test_with_exposed_disabled_no_input_can_select_it() -> None:
     assert Effect.EXPOSED not in seen and {Effect.BLUR, Effect.PIXELATE, Effect.SOLID} <= seen
 
 
-def test_machine_view_draws_thin_cyan_boxes_around_the_faces() -> None:
-    renderer, controls, canvas = _room()
+def test_machine_view_draws_thin_cyan_boxes_around_the_faces(wall: Wall) -> None:
+    renderer, controls, canvas = wall()
     off = _frame(renderer, canvas)
     _click(renderer, "boxes")
     assert controls.show_boxes
@@ -453,8 +425,8 @@ def test_machine_view_draws_thin_cyan_boxes_around_the_faces() -> None:
     )
 
 
-def test_each_layout_draws_and_saves_a_screenshot(tmp_path: Path) -> None:
-    renderer, controls, canvas = _room(cameras=4)
+def test_each_layout_draws_and_saves_a_screenshot(tmp_path: Path, wall: Wall) -> None:
+    renderer, controls, canvas = wall(cameras=4)
     pictures = {}
     for layout in Layout:
         renderer.layout = layout
@@ -467,9 +439,9 @@ def test_each_layout_draws_and_saves_a_screenshot(tmp_path: Path) -> None:
     assert not np.array_equal(pictures[Layout.GRID], pictures[Layout.FOCUS])
 
 
-def test_the_room_invites_visitors_after_idling_and_stops_at_a_touch() -> None:
+def test_the_room_invites_visitors_after_idling_and_stops_at_a_touch(still_pictures: Pictures) -> None:
     controls = ControlState(cameras=1)
-    feed = StillFeed("Empty", controls, faces=False)
+    feed = FakeFeed("Empty", make=still_pictures("Empty", controls, faces=False))
     renderer = _wall([feed], controls, idle_seconds=10)
     canvas = pygame.Surface(SIZE)
     busy = _frame(renderer, canvas, now=2.0)
@@ -493,84 +465,55 @@ def test_the_room_invites_visitors_after_idling_and_stops_at_a_touch() -> None:
     )
 
 
-class _Flaky:
-    """A feed whose source is down between ``down`` and ``up`` seconds."""
+def _performance(still_pictures: Pictures, thumbnail_rate: float) -> dict[str, object]:
+    """Three seconds of a focused room: the large camera at 30, a thumbnail limited to 10 a second.
 
-    def __init__(self, feed: StillFeed, down: float, up: float) -> None:
-        self.feed, self.down, self.up = feed, down, up
-        self.name = feed.name
-        self.now = 0.0
-
-    @property
-    def status(self) -> _Status:
-        if self.down <= self.now < self.up:
-            return _Status(
-                ok=False, reason=f"{self.name}: camera stopped sending (unplugged?)", frames=5, fps=0.0
-            )
-        return _Status()
-
-    def latest(self) -> tuple[int, Processed | None]:
-        return self.feed.latest()
-
-
-class _PacedFeed(StillFeed):
-    """A camera captured at 30 fps whose results arrive ``rate`` times a second of the test's clock."""
-
-    def __init__(self, name: str, controls: ControlState, *, rate: float, max_fps: float | None) -> None:
-        super().__init__(name, controls)
-        self.rate, self.max_fps, self.now = rate, max_fps, 0.0
-        self._due = -1
-        self._result: tuple[int, Processed | None] = (0, None)
-
-    def latest(self) -> tuple[int, Processed | None]:
-        due = int(self.now * self.rate)
-        if due != self._due:
-            self._due, self._result = due, super().latest()
-        return self._result
-
-
-def _performance(thumbnail_rate: float) -> dict[str, object]:
-    """Three seconds of a focused room: the large camera at 30, a thumbnail limited to 10 a second."""
+    Both are captured at 30 fps; their results arrive at their rate a second of the test's clock.
+    """
     controls = ControlState(cameras=2)
-    feeds = [
-        _PacedFeed("Large", controls, rate=30, max_fps=None),
-        _PacedFeed("Thumb", controls, rate=thumbnail_rate, max_fps=10),
+    large, thumb = FakeFeed("Large", max_fps=None), FakeFeed("Thumb", max_fps=10)
+    paced = [
+        (large, 30.0, still_pictures("Large", controls)),
+        (thumb, thumbnail_rate, still_pictures("Thumb", controls)),
     ]
-    model = RoomModel(feeds, controls, started=0.0)
+    model = RoomModel([large, thumb], controls, started=0.0)
     performance = Performance(model)
+    arrived: dict[str, int] = {}
     for step in range(181):
         now = step / 60
-        for feed in feeds:
-            feed.now = now
+        for feed, rate, picture in paced:
+            due = int(now * rate)
+            if arrived.get(feed.name) != due:
+                arrived[feed.name] = due
+                feed.publish(picture(feed.latest()[0] + 1))
         model.update(now)
         performance.results(now)
     return performance.figures(now)
 
 
-def test_a_thumbnail_analysed_at_its_intended_rate_is_not_behind() -> None:
+def test_a_thumbnail_analysed_at_its_intended_rate_is_not_behind(still_pictures: Pictures) -> None:
     """The facilitator's figures (key F, the kiosk's panel) measure a thumbnail against the rate the
     room gives it, not the camera's capture rate."""
-    perf = _performance(10)
+    perf = _performance(still_pictures, 10)
     cams = perf["cameras"]
     assert not any(c["behind"] for c in cams) and perf["keeping_up"]  # type: ignore[attr-defined]
     assert [round(c["intended_fps"]) for c in cams] == [30, 10]  # type: ignore[attr-defined]
-    slow = _performance(5)  # a thumbnail that cannot keep even its own rate is still reported
+    slow = _performance(still_pictures, 5)  # a thumbnail that cannot keep even its own rate is still reported
     assert [c["behind"] for c in slow["cameras"]] == [False, True]  # type: ignore[attr-defined]
     assert not slow["keeping_up"]
 
 
-def test_a_feed_that_goes_down_shows_moving_noise_and_comes_back() -> None:
+def test_a_feed_that_goes_down_shows_moving_noise_and_comes_back(still_pictures: Pictures) -> None:
     controls = ControlState(cameras=1)
-    flaky = _Flaky(StillFeed("Door", controls), down=1.0, up=2.0)
+    flaky = FakeFeed("Door", make=still_pictures("Door", controls))
     renderer = _wall([flaky], controls)
     canvas = pygame.Surface(SIZE)
     _frame(renderer, canvas, now=0.5)
     assert 0 in renderer.shown
     wall = renderer.regions.wall
-    flaky.now = 1.2
+    flaky.status = SourceStatus(False, "Door: camera stopped sending (unplugged?)", 0.0, 5, 0.0)
     lost_a = _frame(renderer, canvas, now=1.2)
     assert 0 not in renderer.shown and not renderer.model.indicator.live
-    flaky.now = 1.35
     lost_b = _frame(renderer, canvas, now=1.35)
     assert (
         np.abs(
@@ -579,13 +522,13 @@ def test_a_feed_that_goes_down_shows_moving_noise_and_comes_back() -> None:
         ).mean()
         > 5
     )  # the noise moves
-    flaky.now = 2.5
+    flaky.status = SENDING
     _frame(renderer, canvas, now=2.5)
     assert 0 in renderer.shown and renderer.model.indicator.live
 
 
-def test_the_privacy_line_and_both_languages_are_on_screen() -> None:
-    renderer, controls, canvas = _room()
+def test_the_privacy_line_and_both_languages_are_on_screen(wall: Wall) -> None:
+    renderer, controls, canvas = wall()
     en = _frame(renderer, canvas)
     _click(renderer, "language.zh")
     assert controls.language == "zh"
@@ -594,19 +537,10 @@ def test_the_privacy_line_and_both_languages_are_on_screen() -> None:
     assert np.abs(en[header.top : header.bottom].astype(int) - zh[header.top : header.bottom]).sum() > 0
 
 
-class _NotYet:
-    """A camera that is still opening: no frame yet, the way LiveSource reports it."""
-
-    name = "Door"
-    status = _Status(ok=False, reason="Door: starting", frames=0, fps=0.0)
-
-    def latest(self) -> tuple[int, Processed | None]:
-        return 0, None
-
-
 def test_before_the_first_processed_frame_the_monitor_shows_starting() -> None:
     controls = ControlState(cameras=1)
-    renderer = _wall([_NotYet()], controls)
+    # Still opening: no frame yet, the way LiveSource reports it.
+    renderer = _wall([FakeFeed("Door", status=SourceStatus(False, "Door: starting", 0.0, 0, 0.0))], controls)
     canvas = pygame.Surface(SIZE)
     screen = _frame(renderer, canvas, now=0.3)
     assert renderer.model.views[0].starting and 0 not in renderer.shown
@@ -615,26 +549,15 @@ def test_before_the_first_processed_frame_the_monitor_shows_starting() -> None:
     assert screen[wall.top : wall.bottom, wall.left : wall.right].std() < 25
 
 
-class _Failing:
-    """A camera whose pictures arrive but whose processing fails, the way CameraWorker reports it."""
-
-    name = "Door"
-
-    def __init__(self, inner: StillFeed) -> None:
-        from installation.pipeline import WorkerStatus
-
-        self.inner = inner
-        self.status = WorkerStatus(
-            False, "Door: processing failed (RuntimeError: boom\x00)", 0.0, 40, 0.0, failed=True
-        )
-
-    def latest(self) -> tuple[int, Processed | None]:
-        return self.inner.latest()
-
-
-def test_a_camera_whose_processing_fails_shows_a_card_saying_so_not_its_last_picture() -> None:
+def test_a_camera_whose_processing_fails_shows_a_card_saying_so_not_its_last_picture(
+    still_pictures: Pictures,
+) -> None:
     controls = ControlState(cameras=1)
-    renderer = _wall([_Failing(StillFeed("Door", controls))], controls)
+    # Its pictures arrive but their processing fails, the way CameraWorker reports it.
+    failed = WorkerStatus(
+        False, "Door: processing failed (RuntimeError: boom\x00)", 0.0, 40, 0.0, failed=True
+    )
+    renderer = _wall([FakeFeed("Door", status=failed, make=still_pictures("Door", controls))], controls)
     canvas = pygame.Surface(SIZE)
     a = _frame(renderer, canvas, now=1.2)
     b = _frame(renderer, canvas, now=1.35)
