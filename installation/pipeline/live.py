@@ -13,10 +13,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from installation.effects import Effect
-from installation.frames import Processed
+from installation.frames import Image, Processed
 from installation.pipeline.feeds import LiveFrames, WorkerStatus
 from installation.pipeline.processor import Processor, build_processor, camera_transform
 from installation.sources.live import SourceStatus, retry_delay
@@ -50,7 +48,7 @@ class CameraWorker:
         processor: Processor,
         controls: Callable[[], tuple[Effect, float]],
         *,
-        transform: Callable[[np.ndarray], np.ndarray] | None = None,
+        transform: Callable[[Image], Image] | None = None,
     ) -> None:
         self.source = source
         self.processor = processor
