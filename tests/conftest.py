@@ -73,6 +73,17 @@ def private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     monkeypatch.setenv("MONITORING_ROOM_DATA_DIR", str(tmp_path_factory.mktemp("data")))
 
 
+@pytest.fixture(scope="module")
+def video() -> Iterator[None]:
+    """pygame's display (SDL's dummy driver under the tests) and fonts, for one test module."""
+    import pygame
+
+    pygame.display.init()
+    pygame.font.init()
+    yield
+    pygame.display.quit()
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """HOME and the XDG folders inside the test's own folder (the kiosk's lock, heartbeat and log)."""

@@ -1,4 +1,5 @@
-"""The monitoring room's screen, drawn headless: layouts, controls, panel, cards, fonts."""
+"""The room's screen drawn headless (installation/display/renderer.py) from a model of fake cameras:
+the controls and their keys, the panel, the monitors and their cards, both languages."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,21 +21,16 @@ from installation.control.input import VisitorInput
 from installation.control.model import RoomModel
 from installation.control.pointer import read_input
 from installation.control.state import ControlState, InputKind, PanelEvent, drain_panel_events
-from installation.display.captions import Caption, CaptionRotator, load_captions
-from installation.display.layout import Layout, fit, monitor_rects, screen_regions
+from installation.display.captions import load_captions
+from installation.display.layout import Layout
 from installation.display.monitor import box_to_screen
-from installation.display.perf import Performance
 from installation.display.renderer import Renderer
-from installation.display.screen import ScreenTransform
-from installation.display.text import EXTRA_CHARACTERS, STRINGS, all_strings
 from installation.display.widgets import AMBER, GREEN, RED
 from installation.effects import Effect
-from installation.errors import ConfigError
 from installation.geometry import Box
 from installation.leak import leak_score
 from installation.pipeline import WorkerStatus
 from installation.pipeline.fakes import SENDING, FakeFeed
-from installation.resources import font_file
 from installation.sources import SourceStatus
 
 if TYPE_CHECKING:
@@ -46,156 +42,8 @@ Pictures = Callable[..., Callable[[int], "Processed"]]
 Wall = Callable[..., tuple[Renderer, ControlState, pygame.Surface]]
 
 SIZE = (960, 540)
-SANS_REGULAR, SANS_BOLD, MONO = font_file("regular"), font_file("bold"), font_file("mono")
 
-
-@pytest.fixture(scope="module", autouse=True)
-def video() -> Iterator[None]:
-    pygame.display.init()
-    pygame.font.init()
-    yield
-    pygame.display.quit()
-
-
-# -- fonts and words ----------------------------------------------------------------
-
-
-def _missing(path: Path, characters: set[str]) -> list[str]:
-    """Characters without a glyph in the font: its cmap read by fontTools, or FreeType without it."""
-    try:
-        from fontTools.ttLib import TTFont
-    except ImportError:
-        import pygame.freetype
-
-        pygame.freetype.init()
-        font = pygame.freetype.Font(str(path), 20)
-        return sorted(ch for ch in characters if font.get_metrics(ch)[0] is None)
-    cmap = TTFont(path).getBestCmap()
-    return sorted(ch for ch in characters if ord(ch) not in cmap)
-
-
-@pytest.mark.parametrize("path", [SANS_REGULAR, SANS_BOLD], ids=["regular", "bold"])
-def test_every_caption_and_interface_character_has_a_glyph(path: Path) -> None:
-    texts = all_strings() + [c.en for c in load_captions()] + [c.zh for c in load_captions()]
-    missing = _missing(path, {ch for s in texts for ch in s})
-    assert not missing, f"{path.name} lacks {''.join(missing)!r}: run assets/fonts/make_subset.py"
-
-
-def test_a_character_outside_the_subset_is_reported_missing() -> None:
-    assert _missing(SANS_REGULAR, {"龍", "A"}) == ["龍"]
-
-
-def test_monospaced_font_has_clock_and_number_characters() -> None:
-    assert not _missing(MONO, set("0123456789:./% -" + EXTRA_CHARACTERS))
-
-
-def test_the_fonts_ship_with_their_licence() -> None:
-    licence = (SANS_REGULAR.parent / "OFL.txt").read_text(encoding="utf-8")
-    assert "SIL OPEN FONT LICENSE Version 1.1" in licence
-    assert (SANS_REGULAR.parent / "make_subset.py").is_file()
-
-
-def test_every_interface_string_exists_in_english_and_chinese() -> None:
-    for key, entry in STRINGS.items():
-        assert entry.get("en") and entry.get("zh"), key
-
-
-def test_chinese_renders_with_real_glyphs_not_boxes() -> None:
-    font = pygame.font.Font(str(SANS_REGULAR), 40)
-    # distinct characters must give distinct pictures (a missing glyph draws the same box)
-    a = pygame.surfarray.array3d(font.render("隐", True, (255, 255, 255), (0, 0, 0)))
-    b = pygame.surfarray.array3d(font.render("暴", True, (255, 255, 255), (0, 0, 0)))
-    assert a.shape == b.shape and np.abs(a.astype(int) - b.astype(int)).sum() > 0
-
-
-# -- captions ----------------------------------------------------------------------
-
-
-def test_every_number_in_a_caption_is_stated_by_its_source() -> None:
-    captions = load_captions()
-    assert len(captions) >= 10
-    for caption in captions:
-        for number in caption.numbers():
-            assert number in caption.source, (caption.en, number)
-
-
-def test_a_caption_with_an_unsourced_number_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "captions.toml"
-    path.write_text(
-        '[[caption]]\nen = "In 2031 nothing happened."\nzh = "2031年什么也没发生。"\n', encoding="utf-8"
-    )
-    with pytest.raises(ConfigError, match=r"captions.toml: caption\[0\]: the number\(s\) 2031"):
-        load_captions(path)
-
-
-def test_captions_rotate_slowly_and_fade_between() -> None:
-    r = CaptionRotator([Caption("one", "一"), Caption("two", "二")], seconds=12, fade=1.2)
-    assert r.at(6.0) == (Caption("one", "一"), 1.0)
-    assert r.at(18.0)[0] == Caption("two", "二")
-    assert r.at(24.0 + 6.0)[0] == Caption("one", "一")  # and round again
-    assert 0.0 < r.at(11.7)[1] < 0.5
-
-
-# -- layouts -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("size", [(1920, 1080), (960, 540), (1024, 768), (3840, 2160)])
-@pytest.mark.parametrize("n", [1, 2, 4, 5, 9])
-def test_grid_monitors_fit_the_wall_without_overlapping(size: tuple[int, int], n: int) -> None:
-    reg = screen_regions(*size)
-    rects = [r for _, r in monitor_rects(reg.wall, n, Layout.GRID, 0, reg.unit)]
-    assert len(rects) == n
-    for i, a in enumerate(rects):
-        assert reg.wall.contains(a) and a.width > 0
-        assert not any(a.colliderect(b) for b in rects[i + 1 :])
-    if n > 1:  # narrow, even gaps between neighbours
-        gaps = {b.left - a.right for a, b in zip(rects, rects[1:], strict=False) if a.top == b.top}
-        gaps |= {b.top - a.bottom for a, b in zip(rects, rects[1:], strict=False) if a.left == b.left}
-        assert len(gaps) == 1 and 0 < gaps.pop() <= 12 * reg.unit + 1
-
-
-def test_focus_puts_the_selected_camera_large_and_the_others_as_thumbnails() -> None:
-    reg = screen_regions(1920, 1080)
-    monitors = monitor_rects(reg.wall, 5, Layout.FOCUS, 3, reg.unit)
-    assert [i for i, _ in monitors] == [3, 0, 1, 2, 4]
-    big = monitors[0][1]
-    assert all(big.width > 2 * r.width for _, r in monitors[1:])
-    assert monitor_rects(reg.wall, 5, Layout.SINGLE, 3, reg.unit)[0][0] == 3
-
-
-def test_the_controls_are_touch_sized_at_1080p() -> None:
-    reg = screen_regions(1920, 1080)
-    assert reg.controls.height >= 64
-    renderer = Renderer(RoomModel([], ControlState(cameras=2)), size=(1920, 1080))
-    canvas = pygame.Surface((1920, 1080))
-    renderer.draw(canvas, now=0.0)
-    for spot in renderer.pointer.hotspots:
-        if spot.name.startswith(("effect.", "strength", "boxes", "camera", "language.", "panel.")):
-            assert spot.rect.height >= 64 and spot.rect.width >= 64, spot.name
-
-
-def test_letterboxing_keeps_the_aspect_ratio() -> None:
-    r = fit(640, 480, pygame.Rect(0, 0, 1600, 900))
-    assert abs(r.width / r.height - 4 / 3) < 0.01 and r.height == 900 and r.centerx == 800
-
-
-def test_projection_transform_maps_touches_back_onto_the_canvas() -> None:
-    for t in (
-        ScreenTransform(mirror=True),
-        ScreenTransform(flip=True, rotate=90),
-        ScreenTransform(rotate=270),
-    ):
-        canvas = pygame.Surface(t.canvas_size((120, 80)))
-        canvas.fill((0, 0, 0))
-        canvas.set_at((17, 9), (255, 0, 0))
-        screen = pygame.Surface((120, 80))
-        t.present(canvas, screen)
-        red = np.argwhere(pygame.surfarray.array3d(screen)[:, :, 0] == 255)
-        assert len(red) == 1
-        assert t.to_canvas(tuple(red[0]), (120, 80)) == (17, 9)
-
-
-# -- the room with feeds -------------------------------------------------------------
+pytestmark = pytest.mark.usefixtures("video")
 
 
 def _wall(
@@ -465,44 +313,6 @@ def test_the_room_invites_visitors_after_idling_and_stops_at_a_touch(still_pictu
     )
 
 
-def _performance(still_pictures: Pictures, thumbnail_rate: float) -> dict[str, object]:
-    """Three seconds of a focused room: the large camera at 30, a thumbnail limited to 10 a second.
-
-    Both are captured at 30 fps; their results arrive at their rate a second of the test's clock.
-    """
-    controls = ControlState(cameras=2)
-    large, thumb = FakeFeed("Large", max_fps=None), FakeFeed("Thumb", max_fps=10)
-    paced = [
-        (large, 30.0, still_pictures("Large", controls)),
-        (thumb, thumbnail_rate, still_pictures("Thumb", controls)),
-    ]
-    model = RoomModel([large, thumb], controls, started=0.0)
-    performance = Performance(model)
-    arrived: dict[str, int] = {}
-    for step in range(181):
-        now = step / 60
-        for feed, rate, picture in paced:
-            due = int(now * rate)
-            if arrived.get(feed.name) != due:
-                arrived[feed.name] = due
-                feed.publish(picture(feed.latest()[0] + 1))
-        model.update(now)
-        performance.results(now)
-    return performance.figures(now)
-
-
-def test_a_thumbnail_analysed_at_its_intended_rate_is_not_behind(still_pictures: Pictures) -> None:
-    """The facilitator's figures (key F, the kiosk's panel) measure a thumbnail against the rate the
-    room gives it, not the camera's capture rate."""
-    perf = _performance(still_pictures, 10)
-    cams = perf["cameras"]
-    assert not any(c["behind"] for c in cams) and perf["keeping_up"]  # type: ignore[attr-defined]
-    assert [round(c["intended_fps"]) for c in cams] == [30, 10]  # type: ignore[attr-defined]
-    slow = _performance(still_pictures, 5)  # a thumbnail that cannot keep even its own rate is still reported
-    assert [c["behind"] for c in slow["cameras"]] == [False, True]  # type: ignore[attr-defined]
-    assert not slow["keeping_up"]
-
-
 def test_a_feed_that_goes_down_shows_moving_noise_and_comes_back(still_pictures: Pictures) -> None:
     controls = ControlState(cameras=1)
     flaky = FakeFeed("Door", make=still_pictures("Door", controls))
@@ -569,18 +379,3 @@ def test_a_camera_whose_processing_fails_shows_a_card_saying_so_not_its_last_pic
     assert np.abs(a[area].astype(int) - b[area]).mean() < 1 and a[area].std() < 40
     amber = np.abs(a[area].astype(int) - AMBER[::-1]).sum(axis=2) < 60  # BGR rows
     assert amber.sum() > 100
-
-
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to count open files")
-def test_text_in_every_size_and_face_keeps_no_font_file_open() -> None:
-    # A show runs for weeks: a size first drawn hours in must not look like a descriptor leak.
-    from installation.display.fonts import Fonts
-
-    fonts = Fonts(scale=0.7)
-    before = len(os.listdir("/proc/self/fd"))
-    for size in range(10, 90, 7):
-        for bold, mono in ((False, False), (True, False), (False, True)):
-            assert (
-                fonts.text("隐藏 hidden 12:00", size, (255, 255, 255), bold=bold, mono=mono).get_width() > 0
-            )
-    assert len(os.listdir("/proc/self/fd")) == before
