@@ -279,6 +279,7 @@ def test_a_visitor_who_never_comes_back_sets_no_record() -> None:
     assert timer.best is None and timer.last is None
 
 
+@pytest.mark.usefixtures("video")
 def test_the_challenge_shows_the_running_clock_and_switching_camera_starts_over() -> None:
     workshop = Workshop()
     face = TrackedFace(1, Box(0, 0, 99, 99), 0.9, misses=0, age=5, confirmed=True)
