@@ -21,12 +21,13 @@ import pytest
 from installation.config import CameraConfig, Config
 from installation.display.layout import Layout
 from installation.effects import Effect
+from installation.hardware import MockBoard
 from installation.modes.kiosk.cameras import releasable_feeds
 from installation.modes.kiosk.files import heartbeat_path
 from installation.modes.kiosk.loop import Kiosk
 from installation.modes.kiosk.watchdog import Heartbeat, Watchdog
+from installation.pipeline.fakes import FakeFeed, FakeFeeds
 from installation.room import FeedFactory, Room, RoomOptions
-from installation.sources import SourceStatus
 
 SIZE = (960, 540)
 PIN = "2580"
@@ -50,36 +51,6 @@ class Clock:
     def advance(self, seconds: float) -> None:
         self.wall += timedelta(seconds=seconds)
         self.mono += seconds
-
-
-class FakeFeed:
-    """A camera that counts being started and released, and never sends a picture."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.starts = 0
-        self.stops = 0
-
-    @property
-    def running(self) -> bool:
-        return self.starts > self.stops
-
-    def start(self) -> None:
-        self.starts += 1
-
-    def stop(self) -> None:
-        self.stops += 1
-
-    def latest(self) -> tuple[int, None]:
-        return 0, None
-
-    @property
-    def status(self) -> SourceStatus:
-        return SourceStatus(False, f"{self.name}: starting", 0.0, 0, 0.0)
-
-
-def fake_feeds(config: Config, _controls: object) -> list[FakeFeed]:
-    return [FakeFeed(c.name) for c in config.cameras]
 
 
 def _config(**settings: object) -> Config:
@@ -127,7 +98,7 @@ def stalls() -> list[str]:
 
 
 @pytest.fixture
-def make_kiosk(home: Path, clock: Clock, stalls: list[str]) -> Iterator[object]:
+def make_kiosk(home: Path, clock: Clock, stalls: list[str], fake_feeds: FakeFeeds) -> Iterator[object]:
     made: list[Kiosk] = []
 
     def make(config: Config | None = None, *, feeds: FeedFactory = fake_feeds, **kwargs: object) -> Kiosk:
@@ -156,6 +127,13 @@ def make_kiosk(home: Path, clock: Clock, stalls: list[str]) -> Iterator[object]:
 def _room(kiosk: Kiosk) -> Room:
     assert kiosk.room is not None
     return kiosk.room
+
+
+def _cameras(room: Room) -> list[FakeFeed]:
+    """The room's cameras: the fakes the kiosk was given."""
+    cameras = [feed for feed in room.feeds if isinstance(feed, FakeFeed)]
+    assert cameras and len(cameras) == len(room.feeds)
+    return cameras
 
 
 def _screen(kiosk: Kiosk) -> np.ndarray:
@@ -392,13 +370,13 @@ def _weekdays(hours: str, weekend: str = "closed") -> dict[str, str]:
 
 
 def test_outside_opening_hours_the_screen_is_dark_the_lights_off_and_the_cameras_released(
-    make_kiosk: object, clock: Clock
+    make_kiosk: object, clock: Clock, mock_board: MockBoard
 ) -> None:
     clock.wall = datetime(2025, 12, 19, 17, 59, 58)  # a Friday, two seconds before closing
     config = _config(hardware__port="mock", **_weekdays("10:00-18:00"))
     kiosk = make_kiosk(config)  # type: ignore[operator]
     app = _room(kiosk)
-    feeds = list(app.feeds)
+    feeds = _cameras(app)
     assert all(f.running for f in feeds) and not kiosk.closed
     kiosk.step()
     assert _screen(kiosk).mean() > 10  # the room is on screen
@@ -408,8 +386,7 @@ def test_outside_opening_hours_the_screen_is_dark_the_lights_off_and_the_cameras
     assert kiosk.closed
     assert not any(f.running for f in feeds)
     assert _screen(kiosk).max(axis=2).mean() < 3  # dark, but for one dim line
-    board = app.link.mock  # type: ignore[union-attr]
-    assert board.wait_for(lambda b: b.shown is not None and not b.shown.live and b.shown.faces == 0)
+    assert mock_board.wait_for(lambda b: b.shown is not None and not b.shown.live and b.shown.faces == 0)
     # the weekend passes closed; it wakes on Monday at ten
     clock.wall = datetime(2025, 12, 22, 9, 59, 59)
     kiosk.step()
@@ -425,7 +402,7 @@ def test_a_closed_date_keeps_the_room_closed_all_day(make_kiosk: object, clock: 
     config = _config(**_weekdays("10:00-18:00"))
     config.hours.closed_dates = ["2025-12-15"]
     kiosk = make_kiosk(config)  # type: ignore[operator]  # starts on Monday 15 December, 14:00
-    assert kiosk.closed and not any(f.running for f in _room(kiosk).feeds)
+    assert kiosk.closed and not any(f.running for f in _cameras(_room(kiosk)))
     assert "opens" in "\n".join(line.text for line in kiosk.info())
 
 
@@ -459,7 +436,7 @@ def test_a_config_with_an_error_at_reload_keeps_the_old_one_and_says_why(
     assert kiosk.panel.message_is_error
     assert "cameras[1].source: no such file 'hall.mp4' (line 8)" in kiosk.panel.message
     assert any("reload refused" in r.getMessage() and "hall.mp4" in r.getMessage() for r in caplog.records)
-    assert all(f.running for f in app.feeds)
+    assert all(f.running for f in _cameras(app))
 
     path.write_text(CONFIG_TOML.format(second="Stairs", source="pattern:bars"), encoding="utf-8")
     tap_target(kiosk, "reload")
@@ -467,8 +444,8 @@ def test_a_config_with_an_error_at_reload_keeps_the_old_one_and_says_why(
     assert not kiosk.panel.message_is_error
     new = _room(kiosk)
     assert new is not app and [f.name for f in new.feeds] == ["Door", "Stairs"]
-    assert not any(f.running for f in app.feeds)  # the old cameras were let go
-    assert all(f.running for f in new.feeds) and kiosk.step()
+    assert not any(f.running for f in _cameras(app))  # the old cameras were let go
+    assert all(f.running for f in _cameras(new)) and kiosk.step()
 
 
 # -- watchdog and heartbeat ------------------------------------------------------------------

@@ -27,7 +27,7 @@ def test_a_released_camera_stops_its_threads_and_comes_back_with_growing_numbers
     seq = first_result(0)
     feed.stop()
     assert not any(t.name.startswith(("camera-Door", "source Door")) for t in threading.enumerate())
-    assert not feed.status.ok and "released" in feed.status.reason  # type: ignore[attr-defined]
+    assert not feed.status.ok and "released" in feed.status.reason
     feed.start()
     assert first_result(seq) > seq
     feed.stop()

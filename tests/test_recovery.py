@@ -31,6 +31,7 @@ from installation.control.state import IndicatorState, InputKind
 from installation.effects import Effect
 from installation.errors import SourceError
 from installation.frames import Frame
+from installation.hardware import MockBoard
 from installation.pipeline import CameraWorker, build_processor
 from installation.room import Room, RoomOptions
 from installation.sources import LiveSource, open_source
@@ -313,16 +314,15 @@ def _fields(state: IndicatorState) -> tuple[bool, bool, int, int, int]:
     return state.exposed, state.live, state.tally, state.faces, state.cameras
 
 
-def test_an_unplugged_board_reconnects_and_shows_the_rooms_current_state() -> None:
+def test_an_unplugged_board_reconnects_and_shows_the_rooms_current_state(mock_board: MockBoard) -> None:
     config = _patterns(3)
     config.hardware.port = "mock"  # the in-memory board, as the firmware answers
     app = Room(config, RoomOptions(headless=True, size=SIZE, live=False))
     app.start()
     r = app.renderer
     try:
-        link = app.link
-        assert r is not None and link is not None and link.mock is not None
-        board = link.mock
+        link, board = app.link, mock_board
+        assert r is not None and link is not None
 
         def board_shows_room() -> bool:
             shown = board.shown

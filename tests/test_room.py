@@ -22,6 +22,7 @@ from installation.display.widgets import GREEN, RED
 from installation.effects import Effect
 from installation.errors import InstallationError, SourceError
 from installation.geometry import Box
+from installation.hardware import MockBoard
 from installation.leak import leak_score
 from installation.room import Room, RoomOptions
 from installation.room.link import open_panel_link
@@ -192,22 +193,22 @@ def _patterns(n: int = 2) -> Config:
     return config
 
 
-def test_the_board_follows_the_room_and_its_buttons_work() -> None:
+def test_the_board_follows_the_room_and_its_buttons_work(mock_board: MockBoard) -> None:
     config = _patterns(2)
     config.hardware.port = "mock"  # the in-memory board
     app = Room(config, RoomOptions(headless=True, size=SIZE, live=False))
     app.start()
     try:
         link = app.link
-        assert link is not None and link.mock is not None and link.wait_connected(5.0)
-        link.mock.press("camera")
-        link.mock.turn(0.25)
+        assert link is not None and link.wait_connected(5.0)
+        mock_board.press("camera")
+        mock_board.turn(0.25)
         assert link.wait_events(2, 5.0)
         app.step()
         assert app.controls.selected == 1 and abs(app.controls.strength - 0.25) < 0.02
         for _ in range(3):
             app.step()
-        assert link.mock.wait_for(lambda board: board.shown is not None and board.shown.tally == 1, 5.0)
+        assert mock_board.wait_for(lambda board: board.shown is not None and board.shown.tally == 1, 5.0)
         assert app.renderer is not None and app.renderer.board()[0]  # the on-screen panel says "connected"
     finally:
         app.close()

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 
 from installation.control.presence import Presence
 from installation.control.state import ControlState, IndicatorState
+from installation.pipeline.feeds import processing_failed
 
 if TYPE_CHECKING:
-    from installation.display.renderer import Feed
     from installation.frames import Processed
+    from installation.pipeline.feeds import LiveFeed
 
 
 @dataclass
@@ -51,7 +52,7 @@ class RoomModel:
 
     def __init__(
         self,
-        feeds: Sequence[Feed],
+        feeds: Sequence[LiveFeed],
         controls: ControlState,
         *,
         idle_seconds: float = 45.0,
@@ -65,9 +66,7 @@ class RoomModel:
         self.stale_seconds = stale_seconds
         now = time.monotonic() if started is None else started
         self.presence = Presence(idle_seconds=idle_seconds, started=now)
-        self.views: list[FeedView] = [
-            FeedView(i, getattr(f, "name", f"Camera {i + 1}")) for i, f in enumerate(self.feeds)
-        ]
+        self.views: list[FeedView] = [FeedView(i, f.name) for i, f in enumerate(self.feeds)]
         self.indicator = IndicatorState(cameras=controls.cameras)
         #: The cameras with a new result in the last :meth:`update`.
         self.new: list[int] = []
@@ -93,14 +92,11 @@ class RoomModel:
             view = self.views[i]
             seq, processed = feed.latest()
             status = feed.status
-            view.ok = bool(getattr(status, "ok", True))
-            view.reason = str(getattr(status, "reason", "") or "")
-            view.failed = not view.ok and bool(getattr(status, "failed", False))
+            view.ok = status.ok
+            view.reason = status.reason
+            view.failed = processing_failed(status)
             view.starting = (
-                not view.ok
-                and not view.failed
-                and not getattr(status, "frames", 1)
-                and view.reason.endswith("starting")
+                not view.ok and not view.failed and not status.frames and view.reason.endswith("starting")
             )
             if seq != view.seq and processed is not None:
                 view.seq, view.processed = seq, processed

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -149,14 +149,12 @@ class Performance:
         display_fps = self.display_rate.rate(now)
         cams: list[dict[str, Any]] = []
         keeping_up = display_fps >= 0.9 * self.target_fps or self.display_rate.count < 10
-        feeds: Sequence[Any] = self.model.feeds
-        for feed, stats in zip(feeds, self.stats, strict=True):
-            status = feed.status
-            capture = float(getattr(status, "fps", 0.0) or 0.0)
+        for feed, stats in zip(self.model.feeds, self.stats, strict=True):
+            capture = feed.status.fps
             processed = stats.processed.rate(now)
             # A thumbnail is analysed at a lower rate on purpose (the room sets its ``max_fps``):
             # it is behind only when it falls short of that rate, not of the camera's.
-            limit = float(getattr(feed, "max_fps", None) or 0.0)
+            limit = feed.max_fps or 0.0
             intended = min(capture, limit) if limit > 0 and capture > 0 else capture
             behind = intended > 0 and processed < 0.85 * intended
             keeping_up = keeping_up and not behind

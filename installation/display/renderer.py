@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import pygame
 from pygame import Rect
@@ -42,18 +42,6 @@ from installation.effects import Effect
 
 if TYPE_CHECKING:
     from installation.frames import Processed
-
-
-class Feed(Protocol):
-    """What the wall needs from a camera: ``CameraWorker`` is one."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def status(self) -> object: ...
-
-    def latest(self) -> tuple[int, Processed | None]: ...
 
 
 class Renderer:

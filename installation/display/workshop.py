@@ -24,7 +24,7 @@ from installation.control.state import InputKind
 from installation.detect.views import ModelInput
 from installation.display.layout import Layout, label_height, screen_regions
 from installation.display.perf import Performance
-from installation.display.renderer import Feed, Renderer
+from installation.display.renderer import Renderer
 from installation.display.text import text
 from installation.display.widgets import (
     AMBER,
@@ -45,11 +45,12 @@ from installation.display.widgets import (
 from installation.effects import Effect
 from installation.frames import Detection
 from installation.modes.workshop.model import describe_model, in_model, model_input, model_view
-from installation.modes.workshop.session import Workshop, feed_detector
+from installation.modes.workshop.session import Workshop
 
 if TYPE_CHECKING:
     from installation.display.fonts import Fonts
     from installation.frames import Processed
+    from installation.pipeline.feeds import LiveFeed
 
 #: How much the threshold keys move it.
 THRESHOLD_STEP = 0.05
@@ -149,7 +150,7 @@ class WorkshopRenderer(Renderer):
         self._fitted = {}
 
     @property
-    def feed(self) -> Feed | None:
+    def feed(self) -> LiveFeed | None:
         """The watched camera."""
         watched = self.model.watched
         return None if watched is None else self.model.feeds[watched]
@@ -270,13 +271,13 @@ class WorkshopRenderer(Renderer):
         return fitted
 
     def _model_picture(
-        self, processed: Processed, feed: Feed, index: int, seq: int, area: Rect
+        self, processed: Processed, feed: LiveFeed, index: int, seq: int, area: Rect
     ) -> _ModelPicture:
         height, width = processed.image.shape[:2]
         key = (index, seq, area.size)
         if self._seen is not None and self._seen.key == key:
             return self._seen
-        model = model_input(feed_detector(feed), width, height)
+        model = model_input(feed.detector, width, height)
         pictures = model_view(processed.image, model)
         n = len(pictures)
         gap = self.fonts.px(10)
@@ -433,17 +434,17 @@ class WorkshopRenderer(Renderer):
             x = r.right + gap
         return spots
 
-    def _threshold(self, feed: Feed, track: Rect) -> Callable[[tuple[int, int]], None]:
+    def _threshold(self, feed: LiveFeed, track: Rect) -> Callable[[tuple[int, int]], None]:
         return lambda pos: self.workshop.set_threshold(feed, slider_value(track, pos))
 
     # -- input ---------------------------------------------------------------------
     def key(self, key: int) -> bool:
         feed = self.feed
         current = self.workshop.threshold(feed) if feed is not None else None
-        if key in (pygame.K_COMMA, pygame.K_LESS, pygame.K_PAGEDOWN) and current is not None:
-            self.workshop.set_threshold(feed, current - THRESHOLD_STEP)
-        elif key in (pygame.K_PERIOD, pygame.K_GREATER, pygame.K_PAGEUP) and current is not None:
-            self.workshop.set_threshold(feed, current + THRESHOLD_STEP)
+        lower = key in (pygame.K_COMMA, pygame.K_LESS, pygame.K_PAGEDOWN)
+        higher = key in (pygame.K_PERIOD, pygame.K_GREATER, pygame.K_PAGEUP)
+        if (lower or higher) and feed is not None and current is not None:
+            self.workshop.set_threshold(feed, current + (THRESHOLD_STEP if higher else -THRESHOLD_STEP))
         elif key == pygame.K_r:
             self.workshop.timer.reset()
             self.workshop.timer.best = self.workshop.timer.last = None

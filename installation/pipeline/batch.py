@@ -22,10 +22,8 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
 from installation.effects import Effect
-from installation.frames import Frame, Processed
+from installation.frames import Frame, Image, Processed
 from installation.pipeline.lookahead import Lookahead
 
 if TYPE_CHECKING:
@@ -58,7 +56,7 @@ def run_batch(
     *,
     effect: Effect,
     strength: float,
-    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    transform: Callable[[Image], Image] | None = None,
     on_frame: Callable[[Processed], bool | None] | None = None,
     max_frames: int = 0,
     publishing: Callable[[], None] | None = None,
@@ -127,7 +125,7 @@ def _one_by_one(
         _close(frames)
 
 
-def _turned(frames: Iterator[Frame], transform: Callable[[np.ndarray], np.ndarray]) -> Iterator[Frame]:
+def _turned(frames: Iterator[Frame], transform: Callable[[Image], Image]) -> Iterator[Frame]:
     try:
         for frame in frames:
             frame.image = transform(frame.image)

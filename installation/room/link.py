@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import logging
 import queue
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from installation.errors import InstallationError
 
 if TYPE_CHECKING:
     from installation.control.state import IndicatorState, PanelEvent
+    from installation.hardware import PanelLink
 
 log = logging.getLogger(__name__)
 
 
-def open_panel_link(port: str, events: queue.SimpleQueue[PanelEvent]) -> Any | None:
+def open_panel_link(port: str, events: queue.SimpleQueue[PanelEvent]) -> PanelLink | None:
     """The serial link to the indicator panel, or ``None`` when there is none.
 
     ``None`` when ``port`` is ``"none"``, when the hardware module is not
@@ -40,12 +41,12 @@ def open_panel_link(port: str, events: queue.SimpleQueue[PanelEvent]) -> Any | N
     return link
 
 
-def board_status(link: Any | None) -> tuple[bool, str]:
+def board_status(link: PanelLink | None) -> tuple[bool, str]:
     """Whether the board is connected, and what its link says (for the on-screen panel)."""
     if link is None:
         return False, ""
-    status = getattr(link, "status", None)
-    return bool(getattr(status, "connected", False)), str(getattr(status, "text", "") or "")
+    status = link.status
+    return status.connected, status.text
 
 
 class PanelLinkListener:
@@ -54,7 +55,7 @@ class PanelLinkListener:
     The board must never stop the room: what goes wrong on the link is logged.
     """
 
-    def __init__(self, link: Any) -> None:
+    def __init__(self, link: PanelLink) -> None:
         self.link = link
 
     def indicators(self, state: IndicatorState) -> None:

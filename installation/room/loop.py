@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from installation.control.input import VisitorInput
 from installation.control.model import RoomModel
@@ -36,14 +36,16 @@ if TYPE_CHECKING:
 
     from installation.config import Config
     from installation.control.state import PanelEvent
-    from installation.display.renderer import Feed, Renderer
+    from installation.display.renderer import Renderer
     from installation.display.screen import ScreenTransform
     from installation.effects import Effect
+    from installation.hardware import PanelLink
+    from installation.pipeline.feeds import LiveFeed
 
 log = logging.getLogger(__name__)
 
 #: Builds the cameras for a config; the callable it is given says the effect and strength chosen now.
-FeedFactory = Callable[["Config", Callable[[], "tuple[Effect, float]"]], Sequence[Any]]
+FeedFactory = Callable[["Config", Callable[[], "tuple[Effect, float]"]], "Sequence[LiveFeed]"]
 
 #: Seconds between two logged drawing failures (a kiosk runs for weeks: the log must not fill).
 FAILURE_LOG_SECONDS = 10.0
@@ -71,7 +73,7 @@ class Room:
         config: Config,
         options: RoomOptions,
         *,
-        feeds: Sequence[Feed] | None = None,
+        feeds: Sequence[LiveFeed] | None = None,
         make_feeds: FeedFactory | None = None,
         events: queue.SimpleQueue[PanelEvent] | None = None,
         overlays: Sequence[Overlay] = (),
@@ -94,8 +96,8 @@ class Room:
         self._given_feeds = feeds
         self._make_feeds = make_feeds
         self.overlays: tuple[Overlay, ...] = tuple(overlays)
-        self.feeds: list[Any] = []
-        self.link: Any | None = None
+        self.feeds: list[LiveFeed] = []
+        self.link: PanelLink | None = None
         self.model: RoomModel | None = None
         self.performance: Performance | None = None
         #: The room's own screen (the wall, or the workshop's), made by :meth:`make_renderer`.
@@ -210,9 +212,7 @@ class Room:
         """Start every camera; their threads get a lower priority than the screen."""
         before = {t.ident for t in threading.enumerate()}
         for feed in self.feeds:
-            start = getattr(feed, "start", None)
-            if start is not None:
-                start()
+            feed.start()
         lower_priority([t for t in threading.enumerate() if t.ident not in before])
 
     def stop_cameras(self) -> None:
@@ -222,19 +222,15 @@ class Room:
         wait only, not by one per camera after it.
         """
         for feed in self.feeds:
-            request = getattr(feed, "request_stop", None)
-            if request is not None:
-                try:
-                    request()
-                except Exception as exc:  # noqa: BLE001 - keep stopping the rest
-                    log.warning("%s: %s while stopping", getattr(feed, "name", "camera"), exc)
+            try:
+                feed.request_stop()
+            except Exception as exc:  # noqa: BLE001 - keep stopping the rest
+                log.warning("%s: %s while stopping", feed.name, exc)
         for feed in self.feeds:
-            stop = getattr(feed, "stop", None)
-            if stop is not None:
-                try:
-                    stop()
-                except Exception as exc:  # noqa: BLE001 - keep stopping the rest
-                    log.warning("%s: %s while stopping", getattr(feed, "name", "camera"), exc)
+            try:
+                feed.stop()
+            except Exception as exc:  # noqa: BLE001 - keep stopping the rest
+                log.warning("%s: %s while stopping", feed.name, exc)
 
     def _make_canvas(self) -> None:
         import pygame
@@ -378,8 +374,7 @@ class Room:
         """Give the large monitor's camera the processor; thumbnails are processed less often."""
         focused = self.layout is not Layout.GRID and len(self.feeds) > 1
         for index, feed in enumerate(self.feeds):
-            if hasattr(feed, "max_fps"):
-                feed.max_fps = self.THUMBNAIL_FPS if focused and index != self.controls.selected else None
+            feed.max_fps = self.THUMBNAIL_FPS if focused and index != self.controls.selected else None
 
     def screenshot(self, path: Path) -> Path:
         """Save the screen as PNG; refused on live cameras while a face is shown unhidden."""

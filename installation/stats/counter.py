@@ -231,10 +231,9 @@ class StatsListener:
         results = []
         for i, feed in enumerate(self.room.feeds):
             seq, processed = feed.latest()
-            ok = bool(getattr(getattr(feed, "status", None), "ok", True))
             new = seq != self._seqs.get(i)
             self._seqs[i] = seq
-            results.append((str(getattr(feed, "name", f"Camera {i + 1}")), processed if ok else None, new))
+            results.append((feed.name, processed if feed.status.ok else None, new))
         self.counter.observe(results)
 
     def closing(self) -> None:
@@ -245,7 +244,7 @@ class StatsListener:
         feeds = self.room.feeds
         if not feeds:
             return ""
-        return str(getattr(feeds[min(self.room.controls.selected, len(feeds) - 1)], "name", ""))
+        return feeds[min(self.room.controls.selected, len(feeds) - 1)].name
 
 
 def attach_stats(

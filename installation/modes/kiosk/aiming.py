@@ -78,7 +78,7 @@ class Aiming:
                 self._light = {k: v for k, v in self._light.items() if k[0] != index}
                 self._light[(index, seq)] = light
             verdict = light_verdict(*light)
-            fps = float(getattr(feed.status, "fps", 0.0) or 0.0)
+            fps = feed.status.fps
             image = processed.image
             out.append(
                 (

@@ -5,9 +5,16 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
-from installation.config import Config
+from installation.config import CameraConfig, Config
+from installation.sources import SourceStatus
+
+if TYPE_CHECKING:
+    from installation.detect import FaceDetector
+    from installation.effects import Effect
+    from installation.frames import Processed
+    from installation.pipeline.feeds import LiveFeed
 
 
 class ReleasableFeed:
@@ -18,10 +25,10 @@ class ReleasableFeed:
     detector. Sequence numbers keep growing across restarts.
     """
 
-    def __init__(self, build: Callable[[], Any], name: str) -> None:
+    def __init__(self, build: Callable[[], LiveFeed], name: str) -> None:
         self._build = build
         self._name = name
-        self._worker: Any | None = None
+        self._worker: LiveFeed | None = None
         self._base = 0
         self._max_fps: float | None = None
         self._released_since = time.monotonic()
@@ -41,24 +48,26 @@ class ReleasableFeed:
     @max_fps.setter
     def max_fps(self, value: float | None) -> None:
         self._max_fps = value
-        if self._worker is not None and hasattr(self._worker, "max_fps"):
+        if self._worker is not None:
             self._worker.max_fps = value
+
+    @property
+    def detector(self) -> FaceDetector | None:
+        """The running worker's detector (None while released)."""
+        return None if self._worker is None else self._worker.detector
 
     def start(self) -> None:
         if self._worker is not None:
             return
         worker = self._build()
-        if hasattr(worker, "max_fps"):
-            worker.max_fps = self._max_fps
+        worker.max_fps = self._max_fps
         worker.start()
         self._worker = worker
 
     def request_stop(self) -> None:
         """Ask the running worker to stop without waiting for it (see ``CameraWorker.request_stop``)."""
-        worker = self._worker
-        request = getattr(worker, "request_stop", None)
-        if request is not None:
-            request()
+        if self._worker is not None:
+            self._worker.request_stop()
 
     def stop(self) -> None:
         worker, self._worker = self._worker, None
@@ -69,7 +78,7 @@ class ReleasableFeed:
         self._released_since = time.monotonic()
         worker.stop()
 
-    def latest(self) -> tuple[int, Any]:
+    def latest(self) -> tuple[int, Processed | None]:
         worker = self._worker
         if worker is None:
             return self._base, None
@@ -77,20 +86,18 @@ class ReleasableFeed:
         return self._base + seq, processed
 
     @property
-    def status(self) -> object:
+    def status(self) -> SourceStatus:
         worker = self._worker
         if worker is None:
-            from installation.sources import SourceStatus
-
             return SourceStatus(False, f"{self._name}: released (closed)", self._released_since, 0, 0.0)
         return worker.status
 
 
-def releasable_feeds(config: Config, controls: Callable[[], tuple[Any, float]]) -> list[ReleasableFeed]:
+def releasable_feeds(config: Config, controls: Callable[[], tuple[Effect, float]]) -> list[ReleasableFeed]:
     """One :class:`ReleasableFeed` per configured camera, each building a ``CameraWorker``."""
 
-    def builder(camera: Any) -> Callable[[], Any]:
-        def build() -> Any:
+    def builder(camera: CameraConfig) -> Callable[[], LiveFeed]:
+        def build() -> LiveFeed:
             from installation.pipeline import build_workers
 
             return build_workers(dataclasses.replace(config, cameras=[camera]), controls)[0]

@@ -362,12 +362,10 @@ class Kiosk:
                 status = feed.status
                 if self.closed:
                     lines.append(InfoLine(f"{feed.name[:14]:<14} released (closed)", MUTED))
-                elif getattr(status, "ok", False):
-                    lines.append(
-                        InfoLine(f"{feed.name[:14]:<14} ok   {getattr(status, 'fps', 0.0):5.1f} fps", GREEN)
-                    )
+                elif status.ok:
+                    lines.append(InfoLine(f"{feed.name[:14]:<14} ok   {status.fps:5.1f} fps", GREEN))
                 else:
-                    lines.append(InfoLine(f"{feed.name[:14]:<14} {getattr(status, 'reason', '')}"[:110], RED))
+                    lines.append(InfoLine(f"{feed.name[:14]:<14} {status.reason}"[:110], RED))
             if room.link is not None:
                 lines.append(InfoLine(room.link.status.text, GREEN if room.link.status.connected else AMBER))
             else:

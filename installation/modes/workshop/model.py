@@ -8,6 +8,7 @@ the detections inside each picture, and one line naming the models for people.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -19,8 +20,11 @@ from installation.explanation import Explanation
 from installation.frames import Detection
 from installation.geometry import Box
 
+if TYPE_CHECKING:
+    from installation.detect import FaceDetector
 
-def model_input(detector: object, width: int, height: int) -> ModelInput:
+
+def model_input(detector: FaceDetector | None, width: int, height: int) -> ModelInput:
     """Where and at what size ``detector`` looks at a ``width`` x ``height`` frame.
 
     Each detector says so itself (``describe_input``): the short-range

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import queue
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from installation.control.state import InputKind
 from installation.explanation import load_explanation
 from installation.modes.workshop.session import Workshop
-from installation.room import Room, RoomOptions
+from installation.room import FeedFactory, Overlay, Room, RoomOptions
 
 if TYPE_CHECKING:
     from installation.config import Config
-    from installation.control.state import IndicatorState
+    from installation.control.state import IndicatorState, PanelEvent
     from installation.display.workshop import WorkshopRenderer
+    from installation.pipeline.feeds import LiveFeed
 
 
 class WorkshopRoom(Room):
@@ -24,9 +27,19 @@ class WorkshopRoom(Room):
     """
 
     def __init__(
-        self, config: Config, options: RoomOptions, *, workshop: Workshop | None = None, **kwargs: Any
+        self,
+        config: Config,
+        options: RoomOptions,
+        *,
+        workshop: Workshop | None = None,
+        feeds: Sequence[LiveFeed] | None = None,
+        make_feeds: FeedFactory | None = None,
+        events: queue.SimpleQueue[PanelEvent] | None = None,
+        overlays: Sequence[Overlay] = (),
     ) -> None:
-        super().__init__(config, options, **kwargs)
+        super().__init__(
+            config, options, feeds=feeds, make_feeds=make_feeds, events=events, overlays=overlays
+        )
         self.workshop = workshop or Workshop(
             load_explanation(config.room.explain_file), allow_raise=config.effect.allow_exposed
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from installation.detect import THRESHOLD_RANGE
 from installation.explanation import Explanation, load_explanation
 
 if TYPE_CHECKING:
+    from installation.pipeline.feeds import LiveFeed
     from installation.track import TrackedFace
 
 
@@ -83,11 +84,6 @@ class EvasionTimer:
         self._since = None
 
 
-def feed_detector(feed: object) -> Any | None:
-    """The live detector behind a feed (a ``CameraWorker``'s processor's), or None."""
-    return getattr(getattr(feed, "processor", None), "detector", None)
-
-
 class Workshop:
     """What the workshop screen keeps between frames: its texts, the challenge, the threshold.
 
@@ -115,13 +111,13 @@ class Workshop:
         self._camera: int | None = None
         self._seq: int | None = None
 
-    def threshold(self, feed: object) -> float | None:
-        detector = feed_detector(feed)
+    def threshold(self, feed: LiveFeed) -> float | None:
+        detector = feed.detector
         return None if detector is None else float(detector.threshold)
 
-    def set_threshold(self, feed: object, value: float) -> None:
+    def set_threshold(self, feed: LiveFeed, value: float) -> None:
         """Set the feed's live detection threshold (kept within ``LOWEST`` .. ``HIGHEST``)."""
-        detector = feed_detector(feed)
+        detector = feed.detector
         if detector is None:
             return
         configured = self._configured.setdefault(id(detector), float(detector.threshold))

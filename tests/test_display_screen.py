@@ -1,10 +1,16 @@
-"""Opening the screen: a room that cannot reach a screen says so instead of running invisibly."""
+"""The screen (installation/display/screen.py): a room that cannot reach a screen says so instead of
+running invisibly; a projector's turned picture still takes touches where they land."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+
+import numpy as np
+import pygame
+
+from installation.display.screen import ScreenTransform
 
 
 def test_demo_without_a_screen_fails_with_one_clear_line() -> None:
@@ -34,3 +40,19 @@ def test_headless_runs_without_a_screen() -> None:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_projection_transform_maps_touches_back_onto_the_canvas() -> None:
+    for t in (
+        ScreenTransform(mirror=True),
+        ScreenTransform(flip=True, rotate=90),
+        ScreenTransform(rotate=270),
+    ):
+        canvas = pygame.Surface(t.canvas_size((120, 80)))
+        canvas.fill((0, 0, 0))
+        canvas.set_at((17, 9), (255, 0, 0))
+        screen = pygame.Surface((120, 80))
+        t.present(canvas, screen)
+        red = np.argwhere(pygame.surfarray.array3d(screen)[:, :, 0] == 255)
+        assert len(red) == 1
+        assert t.to_canvas(tuple(red[0]), (120, 80)) == (17, 9)
