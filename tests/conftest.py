@@ -5,6 +5,7 @@ the panel board), each installed for one test and reset after it."""
 from __future__ import annotations
 
 import os
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -232,3 +233,25 @@ def mock_board(monkeypatch: pytest.MonkeyPatch) -> MockBoard:
     board = MockBoard()
     monkeypatch.setattr(backend, "MockBoard", lambda **_: board)
     return board
+
+
+#: The kiosk tests' PIN for the facilitator's panel.
+PIN = "2580"
+
+#: A kiosk config with two cameras; ``{second}`` and ``{source}`` name the second one.
+CONFIG_TOML = textwrap.dedent(f"""
+    [[cameras]]
+    name = "Door"
+    source = "pattern:bars"
+
+    [[cameras]]
+    name = "{{second}}"
+    source = "{{source}}"
+
+    [display]
+    fps = 240
+
+    [kiosk]
+    pin = "{PIN}"
+    aim_seconds = 0
+""")

@@ -8,7 +8,6 @@ import os
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
 import logging
-import textwrap
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -28,9 +27,9 @@ from installation.modes.kiosk.loop import Kiosk
 from installation.modes.kiosk.watchdog import Heartbeat, Watchdog
 from installation.pipeline.fakes import FakeFeed, FakeFeeds
 from installation.room import FeedFactory, Room, RoomOptions
+from tests.conftest import CONFIG_TOML, PIN
 
 SIZE = (960, 540)
-PIN = "2580"
 # A Monday afternoon.
 MONDAY = datetime(2025, 12, 15, 14, 0, 0)
 
@@ -67,24 +66,6 @@ def _config(**settings: object) -> Config:
         section, name = key.split("__")
         setattr(getattr(config, section), name, value)
     return config
-
-
-CONFIG_TOML = textwrap.dedent(f"""
-    [[cameras]]
-    name = "Door"
-    source = "pattern:bars"
-
-    [[cameras]]
-    name = "{{second}}"
-    source = "{{source}}"
-
-    [display]
-    fps = 240
-
-    [kiosk]
-    pin = "{PIN}"
-    aim_seconds = 0
-""")
 
 
 @pytest.fixture

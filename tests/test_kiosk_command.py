@@ -6,31 +6,12 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
 from installation.modes.kiosk.exits import EXIT_CONFIG
 from installation.modes.kiosk.files import running_pid
-
-PIN = "2580"
-
-CONFIG_TOML = textwrap.dedent(f"""
-    [[cameras]]
-    name = "Door"
-    source = "pattern:bars"
-
-    [[cameras]]
-    name = "{{second}}"
-    source = "{{source}}"
-
-    [display]
-    fps = 240
-
-    [kiosk]
-    pin = "{PIN}"
-    aim_seconds = 0
-""")
+from tests.conftest import CONFIG_TOML
 
 
 def test_the_kiosk_command_runs_logs_beats_and_stops_cleanly_on_sigterm(

@@ -17,8 +17,8 @@ from installation.control.pointer import Key, Phase, Touch
 from installation.display.fonts import Fonts
 from installation.modes.kiosk.panel import FacilitatorPanel
 from installation.modes.kiosk.panel_input import panel_input
+from tests.conftest import PIN
 
-PIN = "2580"
 SIZE = (960, 540)
 
 
