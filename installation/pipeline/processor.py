@@ -13,7 +13,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import cv2
@@ -400,15 +400,11 @@ class Processor:
         detect = self._since_detection >= self.detect_every
         found = self.find(frame, detect=detect)
         if found.failure:
-            return Processed(
+            return hidden_whole(
                 frame,
-                hide_everything(frame.image),
                 effect,
-                [],
-                found.faces,
-                hidden_all=True,
-                status=found.failure,
-                detected=False,
+                found.failure,
+                faces=found.faces,
                 timings={"detect": found.timings["detect"]},
                 camera_motion=found.camera_motion,
             )
@@ -455,14 +451,12 @@ class Processor:
         guard.observe(frame.image, detected=checked, motion=motion)
         if motion is not None and motion.lost and effect.hides:
             # The view jumped (a whip pan, a cut): nothing says where the faces went.
-            return Processed(
+            return hidden_whole(
                 frame,
-                hide_everything(frame.image),
                 effect,
-                detections or [],
-                faces,
-                hidden_all=True,
-                status=LOST_STATUS,
+                LOST_STATUS,
+                detections=detections or [],
+                faces=faces,
                 detected=detections is not None,
                 timings=timings,
                 ahead=ahead,
@@ -548,6 +542,40 @@ def hide_regions(
 
 #: The status of a frame hidden whole because the camera's motion could not be followed.
 LOST_STATUS = "camera motion lost: the view jumped"
+
+
+def hidden_whole(
+    frame: Frame,
+    effect: Effect,
+    status: str,
+    *,
+    detections: Sequence[Detection] = (),
+    faces: Sequence[TrackedFace] = (),
+    detected: bool = False,
+    timings: dict[str, float] | None = None,
+    guarded: Sequence[Box] = (),
+    ahead: Sequence[TrackedFace] = (),
+    camera_motion: CameraMotion | None = None,
+) -> Processed:
+    """The result for a frame nothing vouches for: the whole picture hidden, ``status`` saying why.
+
+    What was known of the frame (the detections, the faces held, the timings) is still
+    reported; it is only not shown.
+    """
+    return Processed(
+        frame,
+        hide_everything(frame.image),
+        effect,
+        list(detections),
+        list(faces),
+        hidden_all=True,
+        status=status,
+        guarded=list(guarded),
+        timings=dict(timings or {}),
+        detected=detected,
+        ahead=list(ahead),
+        camera_motion=camera_motion,
+    )
 
 
 def _person(face: Box) -> Box:

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from installation.boxfiles import BoxFile
-from installation.effects import Effect, MaskShape, hide_everything
+from installation.effects import Effect, MaskShape
 from installation.frames import Frame, Processed
 from installation.outputs.fit import Fit
-from installation.pipeline.processor import hide_regions
+from installation.pipeline.processor import hidden_whole, hide_regions
 
 #: The status of a frame the boxes file hides whole.
 WHOLE_STATUS = "hidden whole in the boxes file"
@@ -57,17 +57,7 @@ class Replay:
         faces = [replace(f, box=self._fit.unbox(f.box, size)) for f in listed.faces]
         guarded = [self._fit.unbox(box, size) for box in listed.guarded]
         if listed.whole:
-            return Processed(
-                frame,
-                hide_everything(frame.image),
-                effect,
-                [],
-                faces,
-                hidden_all=True,
-                status=WHOLE_STATUS,
-                guarded=guarded,
-                detected=False,
-            )
+            return hidden_whole(frame, effect, WHOLE_STATUS, faces=faces, guarded=guarded)
         image = hide_regions(
             frame.image,
             [f.box for f in faces],
