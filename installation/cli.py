@@ -1,5 +1,5 @@
 """The ``installation`` command: one subcommand per use, each added by its module in
-:mod:`installation.commands` (``record``, ``anonymize`` and ``bench`` by their own modules)."""
+:mod:`installation.commands`."""
 
 from __future__ import annotations
 
@@ -15,16 +15,15 @@ from installation.errors import InstallationError
 from installation.logs import LOGGED_COMMANDS, log_crash, log_to_file, setup_logging, stop_logging
 
 # Modules that each add a subcommand through ``register(sub)``, in the order ``--help`` lists them.
-# ``record``, ``anonymize`` and ``bench`` still keep their command lines in their own modules.
 COMMANDS = (
     "installation.commands.run",
     "installation.commands.demo",
-    "installation.anonymize",
-    "installation.bench",
+    "installation.commands.anonymize",
+    "installation.commands.bench",
     "installation.commands.panel",
     "installation.commands.workshop",
     "installation.commands.stats",
-    "installation.record",
+    "installation.commands.record",
     "installation.commands.kiosk",
     "installation.commands.doctor",
     "installation.commands.config",

@@ -401,7 +401,7 @@ def _anonymize_accepts(tmp_path: Path, option: str, value: object) -> bool:
     import cv2
     import numpy as np
 
-    from installation import anonymize
+    from installation.commands import anonymize
     from installation.errors import UsageError
 
     clip = tmp_path / "clip.avi"
