@@ -20,7 +20,7 @@ import psutil
 
 from installation.effects import Effect
 from installation.frames import Frame, Processed
-from installation.outputs import FrameSink, NullSink, VideoSink
+from installation.outputs import FrameSink, NullSink, VideoSink, Wrapped
 from installation.pipeline import Processor, run_batch
 from installation.scoring import FootageScore
 
@@ -194,26 +194,17 @@ def bench_clip(
     return result
 
 
-class _Timed:
+class _Timed(Wrapped):
     """A sink whose every write is timed (milliseconds, into ``times``)."""
 
     def __init__(self, sink: FrameSink, times: list[float]) -> None:
-        self.sink = sink
+        super().__init__(sink)
         self.times = times
 
     def write(self, processed: Processed) -> None:
         t = time.perf_counter()
         self.sink.write(processed)
         self.times.append((time.perf_counter() - t) * 1000)
-
-    def finish(self) -> None:
-        self.sink.finish()
-
-    def close(self) -> None:
-        self.sink.close()
-
-    def abort(self) -> None:
-        self.sink.abort()
 
 
 def format_table(results: list[ClipResult], peak_mib: float) -> str:

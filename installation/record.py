@@ -94,37 +94,6 @@ class Recorded:
     effect: Effect
 
 
-class _KeepingTime:
-    """The clip in real time: a frame that comes late (the pipeline was busy) is written as often
-    as the frames it stands for, up to ``frames`` in all."""
-
-    def __init__(self, sink: FrameSink, *, fps: float, frames: int) -> None:
-        self.sink = sink
-        self.fps = fps
-        self.frames = frames
-        #: Frames written so far, repeats included.
-        self.written = 0
-        self._start: float | None = None
-
-    def write(self, processed: Processed) -> None:
-        now = processed.frame.timestamp
-        if self._start is None:
-            self._start = now
-        due = min(self.frames, max(self.written + 1, round((now - self._start) * self.fps) + 1))
-        while self.written < due:
-            self.sink.write(processed)
-            self.written += 1
-
-    def finish(self) -> None:
-        self.sink.finish()
-
-    def close(self) -> None:
-        self.sink.close()
-
-    def abort(self) -> None:
-        self.sink.abort()
-
-
 def record_clip(
     camera: CameraConfig,
     config: Config,
@@ -148,7 +117,7 @@ def record_clip(
     delivered its first frame, when recording really begins. Nothing appears
     under ``output`` unless the recording completed.
     """
-    from installation.outputs import Tee, VideoSink
+    from installation.outputs import KeepingTime, Tee, VideoSink
     from installation.pipeline import build_processor, camera_transform, run_batch
     from installation.sources import open_source
 
@@ -167,7 +136,7 @@ def record_clip(
         total = max(1, round(seconds * fps))
         # The clip takes the size of the first picture as turned; frames follow each other at the
         # camera's rate.
-        clip = _KeepingTime(VideoSink(output, fps=fps, timed=False), fps=fps, frames=total)
+        clip = KeepingTime(VideoSink(output, fps=fps, timed=False), fps=fps, frames=total)
         last_report = -1
 
         def recorded(result: Processed) -> bool:

@@ -1,7 +1,8 @@
 """Where processed frames go: every output is a :class:`FrameSink`.
 
 - :mod:`~installation.outputs.base`: the :class:`FrameSink` interface, :class:`NullSink`
-  (keeps nothing) and :class:`Tee` (several sinks as one).
+  (keeps nothing), :class:`Tee` (several sinks as one), :class:`Wrapped` (a sink in front
+  of another) and :class:`KeepingTime` (a clip written in real time).
 - :mod:`~installation.outputs.video`: :class:`VideoSink`, H.264 MP4 through
   :class:`VideoWriter`, and copying the input's sound.
 - :mod:`~installation.outputs.boxes`: :class:`BoxesSink`, the hidden boxes as JSON.
@@ -14,7 +15,7 @@
   that writes one text file that way.
 """
 
-from installation.outputs.base import FrameSink, NullSink, Tee
+from installation.outputs.base import FrameSink, KeepingTime, NullSink, Tee, Wrapped
 from installation.outputs.boxes import BoxesSink
 from installation.outputs.cvat import CvatSink
 from installation.outputs.fit import Fit
@@ -27,10 +28,12 @@ __all__ = [
     "CvatSink",
     "Fit",
     "FrameSink",
+    "KeepingTime",
     "MotSink",
     "NullSink",
     "PreviewSink",
     "Tee",
     "VideoSink",
     "VideoWriter",
+    "Wrapped",
 ]
