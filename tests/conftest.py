@@ -18,11 +18,13 @@ import numpy as np
 import pytest
 from skimage import data
 
+from installation.effects import Effect
 from installation.frames import Detection, Frame, Processed
 from installation.geometry import Box
 from installation.hardware import MockBoard
 from installation.pipeline.fakes import FakeFeeds
 from installation.sources import SourceStatus
+from installation.track import TrackedFace
 
 if TYPE_CHECKING:
     from installation.control.state import ControlState
@@ -255,3 +257,31 @@ CONFIG_TOML = textwrap.dedent(f"""
     pin = "{PIN}"
     aim_seconds = 0
 """)
+
+
+def hidden_result(
+    index: int,
+    faces: list[tuple[int, Box]],
+    *,
+    ahead: list[tuple[int, Box]] | None = None,
+    guarded: list[Box] | None = None,
+    hidden_all: bool = False,
+    size: tuple[int, int] = (640, 360),
+    score: float = 0.9,
+) -> Processed:
+    """A processed black frame ``index`` hiding ``faces`` (track id, box), for the boxes outputs."""
+    image = np.zeros((size[1], size[0], 3), np.uint8)
+
+    def tracked(items: list[tuple[int, Box]]) -> list[TrackedFace]:
+        return [TrackedFace(track, box, score, 0, 1, True) for track, box in items]
+
+    return Processed(
+        Frame(image, index, index / 30),
+        image,
+        Effect.BLUR,
+        [],
+        tracked(faces),
+        ahead=tracked(ahead or []),
+        guarded=guarded or [],
+        hidden_all=hidden_all,
+    )

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from installation.boxfiles import BoxFile, Listed, read_boxes
-from installation.effects import Effect
 from installation.errors import UsageError
-from installation.frames import Frame, Processed
 from installation.geometry import Box
 from installation.outputs import BoxesSink, CvatSink, MotSink
-from installation.track import TrackedFace
+from tests.conftest import hidden_result
 
 A = Box(100.25, 50.5, 40.0, 44.125)
 # Values whose sums in binary floating point lose a bit: read back exactly all the same.
@@ -23,29 +20,7 @@ B = Box(255.1343642441124, 180.1, 96.00000000000001, 95.9)
 C = Box(300.0, 20.0, 60.0, 64.0)
 
 
-def hidden(
-    index: int,
-    faces: list[tuple[int, Box]],
-    *,
-    ahead: list[tuple[int, Box]] | None = None,
-    guarded: list[Box] | None = None,
-    hidden_all: bool = False,
-) -> Processed:
-    image = np.zeros((360, 640, 3), np.uint8)
-
-    def tracked(items: list[tuple[int, Box]]) -> list[TrackedFace]:
-        return [TrackedFace(track, box, 0.9, 0, 1, True) for track, box in items]
-
-    return Processed(
-        Frame(image, index, index / 30),
-        image,
-        Effect.BLUR,
-        [],
-        tracked(faces),
-        ahead=tracked(ahead or []),
-        guarded=guarded or [],
-        hidden_all=hidden_all,
-    )
+hidden = hidden_result
 
 
 RUN = [

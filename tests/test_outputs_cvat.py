@@ -8,13 +8,10 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
-
-from installation.effects import Effect
-from installation.frames import Frame, Processed
+from installation.frames import Processed
 from installation.geometry import Box
 from installation.outputs import CvatSink
-from installation.track import TrackedFace
+from tests.conftest import hidden_result
 
 # CVAT's published "XML annotation format", version 1.1: the common part and "Interpolation"
 # (video tasks). Each element's children and attributes, as the layout names them.
@@ -51,30 +48,7 @@ LAYOUT_ATTRIBUTES = {
 }
 
 
-def hidden(
-    index: int,
-    faces: list[tuple[int, Box]],
-    *,
-    ahead: list[tuple[int, Box]] | None = None,
-    guarded: list[Box] | None = None,
-    hidden_all: bool = False,
-    size: tuple[int, int] = (640, 360),
-) -> Processed:
-    image = np.zeros((size[1], size[0], 3), np.uint8)
-
-    def tracked(items: list[tuple[int, Box]]) -> list[TrackedFace]:
-        return [TrackedFace(track, box, 0.9, 0, 1, True) for track, box in items]
-
-    return Processed(
-        Frame(image, index, index / 30),
-        image,
-        Effect.BLUR,
-        [],
-        tracked(faces),
-        ahead=tracked(ahead or []),
-        guarded=guarded or [],
-        hidden_all=hidden_all,
-    )
+hidden = hidden_result
 
 
 A = Box(100.25, 50.5, 40.0, 44.125)

@@ -3,45 +3,19 @@ hidden face box per frame, frames and corners counted from 1; published only on 
 
 from __future__ import annotations
 
+import functools
 import logging
 from decimal import Decimal
 from pathlib import Path
 
 import motmetrics
-import numpy as np
 import pytest
 
-from installation.effects import Effect
-from installation.frames import Frame, Processed
 from installation.geometry import Box
 from installation.outputs import MotSink
-from installation.track import TrackedFace
+from tests.conftest import hidden_result
 
-
-def hidden(
-    index: int,
-    faces: list[tuple[int, Box]],
-    ahead: list[tuple[int, Box]] | None = None,
-    *,
-    size: tuple[int, int] = (640, 360),
-    guarded: list[Box] | None = None,
-    hidden_all: bool = False,
-) -> Processed:
-    image = np.zeros((size[1], size[0], 3), np.uint8)
-
-    def tracked(items: list[tuple[int, Box]]) -> list[TrackedFace]:
-        return [TrackedFace(track, box, 0.875, 0, 1, True) for track, box in items]
-
-    return Processed(
-        Frame(image, index, index / 30),
-        image,
-        Effect.BLUR,
-        [],
-        tracked(faces),
-        ahead=tracked(ahead or []),
-        guarded=guarded or [],
-        hidden_all=hidden_all,
-    )
+hidden = functools.partial(hidden_result, score=0.875)
 
 
 A = Box(100.25, 50.5, 40.0, 44.125)
