@@ -17,6 +17,7 @@ from installation.logs import LOGGED_COMMANDS, log_crash, log_to_file, setup_log
 COMMANDS = (
     "installation.app",
     "installation.anonymize",
+    "installation.audit",
     "installation.bench",
     "installation.hardware.command",
     "installation.workshop.command",
