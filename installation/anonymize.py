@@ -139,6 +139,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="H.264 quality, lower is better: 0 lossless, 51 lowest (default 20)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--audit",
+        action="store_true",
+        help="then check each output against its input with `installation audit` (a second detector); "
+        "exit code 5 when faces may still show",
+    )
     p.set_defaults(func=run)
 
 
@@ -490,4 +496,8 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             _release_stop_signals()
+    if args.audit:
+        from installation.audit import audit_outputs
+
+        return audit_outputs([(src, dst) for src, dst, _ in jobs], progress=not args.no_progress)
     return 0
