@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 from types import ModuleType
 
+from installation.control.state import ControlState, IndicatorState, PanelEvent, drain_panel_events
 from installation.hardware import PanelLink
-from installation.state import ControlState, IndicatorState, PanelEvent, drain_panel_events
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 50.0

@@ -8,9 +8,6 @@ truth. Nothing is written to disk: encoding is measured into memory.
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -23,39 +20,9 @@ import psutil
 
 from installation.effects import Effect
 from installation.frames import Frame, Processed
-from installation.outputs import FrameSink, NullSink, VideoSink
+from installation.outputs import FrameSink, NullSink, VideoSink, Wrapped
 from installation.pipeline import Processor, run_batch
 from installation.scoring import FootageScore
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "bench",
-        help="measure speed, memory and leak rate on the bundled footage",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    p.add_argument("--clips", nargs="*", metavar="CLIP", help="bundled clip names (default: all)")
-    p.add_argument("--frames", type=int, default=0, help="at most this many frames per clip (default: all)")
-    p.add_argument("--effect", choices=[e.value for e in Effect if e.hides], default="blur")
-    p.add_argument("--strength", type=float, default=0.0, help="effect strength (default 0: the lightest)")
-    p.add_argument("--display", action="store_true", help="measure the display instead (dummy video driver)")
-    p.add_argument("--soak", type=float, metavar="SECONDS", help="run the demo this long and watch resources")
-    p.add_argument(
-        "--warmup",
-        type=float,
-        metavar="SECONDS",
-        help="with --soak: seconds left out of the trend (default: 20 %% of it, 10 s to 5 min)",
-    )
-    p.add_argument(
-        "--devset",
-        action="store_true",
-        help="leaks per condition on the rendered development set instead of the bundled footage",
-    )
-    from installation.devset.report import add_arguments
-
-    add_arguments(p)
-    p.set_defaults(func=run)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -227,26 +194,17 @@ def bench_clip(
     return result
 
 
-class _Timed:
+class _Timed(Wrapped):
     """A sink whose every write is timed (milliseconds, into ``times``)."""
 
     def __init__(self, sink: FrameSink, times: list[float]) -> None:
-        self.sink = sink
+        super().__init__(sink)
         self.times = times
 
     def write(self, processed: Processed) -> None:
         t = time.perf_counter()
         self.sink.write(processed)
         self.times.append((time.perf_counter() - t) * 1000)
-
-    def finish(self) -> None:
-        self.sink.finish()
-
-    def close(self) -> None:
-        self.sink.close()
-
-    def abort(self) -> None:
-        self.sink.abort()
 
 
 def format_table(results: list[ClipResult], peak_mib: float) -> str:
@@ -269,50 +227,3 @@ def format_table(results: list[ClipResult], peak_mib: float) -> str:
             )
     lines.append(f"peak memory: {peak_mib:.0f} MiB")
     return "\n".join(lines)
-
-
-def run(args: argparse.Namespace) -> int:
-    if args.display:
-        from installation.display.bench import main as display_bench
-
-        return int(display_bench(args) or 0)
-    if args.soak:
-        from installation.soak import main as soak
-
-        return int(soak(args) or 0)
-    if args.devset:
-        from installation.devset.report import report_from
-
-        return report_from(args)
-    from installation.errors import UsageError
-    from installation.groundtruth import bundled_clips
-
-    clips = bundled_clips()
-    if args.clips:
-        wanted = set(args.clips)
-        clips = [c for c in clips if c.stem in wanted]
-        missing = wanted - {c.stem for c in clips}
-        if missing:
-            raise UsageError(f"--clips: no bundled clip named {', '.join(sorted(missing))}")
-    results = []
-    with PeakMemory() as memory:
-        for clip in clips:
-            if not args.json:
-                print(f"measuring {clip.name} …", file=sys.stderr)
-            results.append(
-                bench_clip(clip, max_frames=args.frames, effect=Effect(args.effect), strength=args.strength)
-            )
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "clips": [r.as_dict() for r in results],
-                    "peak_memory_mib": round(memory.peak_mib, 1),
-                    "cpu_count": psutil.cpu_count(),
-                },
-                indent=2,
-            )
-        )
-    else:
-        print(format_table(results, memory.peak_mib))
-    return 0

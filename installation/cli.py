@@ -1,4 +1,5 @@
-"""The ``installation`` command: one subcommand per use."""
+"""The ``installation`` command: one subcommand per use, each added by its module in
+:mod:`installation.commands`."""
 
 from __future__ import annotations
 
@@ -13,19 +14,20 @@ from installation.console import capture_native_output
 from installation.errors import InstallationError
 from installation.logs import LOGGED_COMMANDS, log_crash, log_to_file, setup_logging, stop_logging
 
-# Modules that each add one or more subcommands through ``register(sub)``.
+# Modules that each add a subcommand through ``register(sub)``, in the order ``--help`` lists them.
 COMMANDS = (
-    "installation.app",
-    "installation.anonymize",
-    "installation.audit",
-    "installation.bench",
-    "installation.hardware.command",
-    "installation.workshop.command",
-    "installation.stats.command",
-    "installation.record",
-    "installation.kiosk",
-    "installation.doctor",
-    "installation.configtool",
+    "installation.commands.run",
+    "installation.commands.demo",
+    "installation.commands.anonymize",
+    "installation.commands.audit",
+    "installation.commands.bench",
+    "installation.commands.panel",
+    "installation.commands.workshop",
+    "installation.commands.stats",
+    "installation.commands.record",
+    "installation.commands.kiosk",
+    "installation.commands.doctor",
+    "installation.commands.config",
 )
 
 #: Exit code when whoever reads the output stops early (``installation stats | head``): what a

@@ -16,7 +16,6 @@ closed again (not while a kiosk is running and holds them).
 
 from __future__ import annotations
 
-import argparse
 import importlib.metadata
 import logging
 import os
@@ -507,7 +506,8 @@ def _disk(ctx: Context) -> Iterator[Check]:
 
 def _kiosk(ctx: Context) -> Iterator[Check]:
     from installation.autostart import installed
-    from installation.kiosk import heartbeat_age, heartbeat_path
+    from installation.modes.kiosk.files import heartbeat_path
+    from installation.modes.kiosk.watchdog import heartbeat_age
 
     if ctx.kiosk_pid is not None:
         age = heartbeat_age()
@@ -554,7 +554,7 @@ CHECKS: list[Callable[[Context], Iterator[Check]]] = [
 
 def run_checks(config_path: Path | None = None, *, timeout: float = 3.0) -> Iterator[Check]:
     """Every check, in order, as it completes; a check that breaks is a FAIL, not a crash."""
-    from installation.kiosk import running_pid
+    from installation.modes.kiosk.files import running_pid
 
     ctx = Context(config_path=config_path, timeout=timeout, kiosk_pid=running_pid())
     for check in CHECKS:
@@ -563,38 +563,3 @@ def run_checks(config_path: Path | None = None, *, timeout: float = 3.0) -> Iter
         except Exception as exc:  # noqa: BLE001 - the doctor reports, it never falls over
             logging.getLogger(__name__).debug("check %s", check.__name__, exc_info=True)
             yield Check(FAIL, check.__name__.strip("_"), f"could not be checked: {exc!r}")
-
-
-def doctor_command(args: argparse.Namespace) -> int:
-    failed = warned = 0
-    for check in run_checks(args.config, timeout=args.timeout):
-        print(check, flush=True)
-        failed += check.status == FAIL
-        warned += check.status == WARN
-    print(f"{failed} failed, {warned} warnings" if failed or warned else "all checks passed")
-    return 1 if failed else 0
-
-
-def register(subparsers: Any) -> None:
-    """Add ``doctor`` to the ``installation`` command's sub-parsers."""
-    p = subparsers.add_parser(
-        "doctor",
-        help="check this machine: packages, models, cameras, panel, displays, fonts, disk",
-        description="Check that this machine can run the room; one line per check with OK, WARN or FAIL "
-        "and what to do. Exits with 1 when any check fails.",
-    )
-    p.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help=f"the config to check against (default: {default_config_path()})",
-    )
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=3.0,
-        metavar="SECONDS",
-        help="how long a camera or the panel may take to answer (default: 3)",
-    )
-    p.set_defaults(func=doctor_command)

@@ -11,9 +11,9 @@ to an output (:mod:`installation.outputs`). Boxes and their maths are in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import numpy as np
+import numpy.typing as npt
 
 from installation.geometry import Box
 
@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     # Types only: the tracker and the motion estimate take detections and boxes from here.
     from installation.effects import Effect
     from installation.track import CameraMotion, TrackedFace
+
+#: A picture as it flows: BGR ``uint8`` (OpenCV's order), height x width x 3. Its element type is
+#: left open: OpenCV's stubs give what its functions return as any integer or float array.
+Image: TypeAlias = npt.NDArray[Any]
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class Frame:
     ``captured`` the monotonic time at which it was read, for latency figures.
     """
 
-    image: np.ndarray
+    image: Image
     index: int
     timestamp: float
     source: str = ""
@@ -82,7 +86,7 @@ class Processed:
     """
 
     frame: Frame
-    image: np.ndarray
+    image: Image
     effect: Effect
     detections: list[Detection]
     faces: list[TrackedFace]

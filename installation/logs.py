@@ -69,7 +69,7 @@ def setup_logging(
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     path = setup_logging(Path(d))
-    ...     logging.getLogger("installation.kiosk").info("config reloaded")
+    ...     logging.getLogger("installation.modes.kiosk").info("config reloaded")
     ...     stop_logging()
     ...     "config reloaded" in path.read_text()
     True

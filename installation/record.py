@@ -14,13 +14,12 @@ metadata, written under a temporary name and renamed when complete.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from installation.effects import Effect
 from installation.errors import SourceError, UsageError
@@ -41,7 +40,6 @@ CONSENT_REMINDER = (
     "Stop (Esc or Ctrl-C) if anyone comes into view who has not agreed.\n"
     "The file is then yours to look after: keep it safe and delete it when it is no longer needed."
 )
-MAX_SECONDS = 600.0
 
 
 def confirm_unblurred(stdin: TextIO | None = None, stderr: TextIO | None = None) -> None:
@@ -96,37 +94,6 @@ class Recorded:
     effect: Effect
 
 
-class _KeepingTime:
-    """The clip in real time: a frame that comes late (the pipeline was busy) is written as often
-    as the frames it stands for, up to ``frames`` in all."""
-
-    def __init__(self, sink: FrameSink, *, fps: float, frames: int) -> None:
-        self.sink = sink
-        self.fps = fps
-        self.frames = frames
-        #: Frames written so far, repeats included.
-        self.written = 0
-        self._start: float | None = None
-
-    def write(self, processed: Processed) -> None:
-        now = processed.frame.timestamp
-        if self._start is None:
-            self._start = now
-        due = min(self.frames, max(self.written + 1, round((now - self._start) * self.fps) + 1))
-        while self.written < due:
-            self.sink.write(processed)
-            self.written += 1
-
-    def finish(self) -> None:
-        self.sink.finish()
-
-    def close(self) -> None:
-        self.sink.close()
-
-    def abort(self) -> None:
-        self.sink.abort()
-
-
 def record_clip(
     camera: CameraConfig,
     config: Config,
@@ -150,7 +117,7 @@ def record_clip(
     delivered its first frame, when recording really begins. Nothing appears
     under ``output`` unless the recording completed.
     """
-    from installation.outputs import Tee, VideoSink
+    from installation.outputs import KeepingTime, Tee, VideoSink
     from installation.pipeline import build_processor, camera_transform, run_batch
     from installation.sources import open_source
 
@@ -169,7 +136,7 @@ def record_clip(
         total = max(1, round(seconds * fps))
         # The clip takes the size of the first picture as turned; frames follow each other at the
         # camera's rate.
-        clip = _KeepingTime(VideoSink(output, fps=fps, timed=False), fps=fps, frames=total)
+        clip = KeepingTime(VideoSink(output, fps=fps, timed=False), fps=fps, frames=total)
         last_report = -1
 
         def recorded(result: Processed) -> bool:
@@ -205,122 +172,3 @@ def record_clip(
         source.close()
         processor.detector.close()
     return Recorded(output, clip.written, clip.written / fps, effect)
-
-
-def record_command(args: argparse.Namespace) -> int:
-    from installation.config import load_config
-    from installation.display.screen import parse_size
-    from installation.outputs import PreviewSink
-
-    if not 0 < args.seconds <= MAX_SECONDS:
-        raise UsageError(f"--seconds: expected more than 0 and at most {MAX_SECONDS:.0f}, got {args.seconds}")
-    if not 0.0 <= args.strength <= 1.0:
-        raise UsageError(f"--strength: expected a value from 0 to 1, got {args.strength}")
-    output = Path(args.output)
-    if output.suffix.lower() != ".mp4":
-        raise UsageError(f"{output}: the output must be an .mp4 file")
-    if output.is_dir() or not output.parent.is_dir():
-        raise UsageError(
-            f"{output}: the folder {output.parent} does not exist"
-            if not output.parent.is_dir()
-            else f"{output}: is a folder"
-        )
-    if args.unblurred and args.effect:
-        raise UsageError("--unblurred and --effect: choose one")
-    config = load_config(args.config)
-    camera = find_camera(config, args.camera)
-    if args.unblurred:
-        confirm_unblurred()
-        effect = Effect.EXPOSED
-    else:
-        effect = Effect(args.effect) if args.effect else config.effect.kind
-        if not effect.hides:
-            effect = Effect.BLUR
-    how = "UNBLURRED" if effect is Effect.EXPOSED else f"faces hidden ({effect.value})"
-    from installation.explanation import load_explanation
-
-    words = load_explanation(config.room.explain_file)
-    label = f"{words.label('recording', 'en')}  {words.label('recording', 'zh')}"
-    size = parse_size(args.size) if args.size else None
-    preview = None if args.headless else PreviewSink(label, seconds=args.seconds, size=size)
-
-    def started(width: int, height: int, fps: float) -> None:
-        # Only now, with a picture from the camera, do the log and the window say RECORDING: a
-        # camera that does not open is one error line, never a recording that did not happen.
-        if preview is not None:
-            preview.open()
-        log.info(
-            "RECORDING %s (%dx%d at %g fps) for %.1f s into %s, %s",
-            camera.name,
-            width,
-            height,
-            fps,
-            args.seconds,
-            output,
-            how,
-        )
-
-    def progress(done: float, total: float) -> None:
-        log.info("RECORDING %s: %.0f of %.0f s", camera.name, done, total)
-
-    try:
-        result = record_clip(
-            camera,
-            config,
-            output,
-            seconds=args.seconds,
-            effect=effect,
-            strength=args.strength,
-            preview=preview,
-            progress=progress,
-            started=started,
-        )
-    except KeyboardInterrupt:
-        raise UsageError("recording stopped before the end; nothing was kept") from None
-    finally:
-        if preview is not None:
-            preview.close()
-    print(
-        f"{result.path}: {result.frames} frames, {result.seconds:.1f} s of {camera.name}, {how}; "
-        "no audio, no metadata",
-        file=sys.stderr,
-    )
-    return 0
-
-
-def register(subparsers: Any) -> None:
-    """Add ``record`` to the ``installation`` command's sub-parsers."""
-    summary = "record a short clip from one camera, faces hidden, for use as demo footage"
-    p = subparsers.add_parser(
-        "record",
-        help=summary,
-        description=summary + ". A red mark is on screen while it records. --unblurred needs consent typed "
-        "at a terminal.",
-    )
-    p.add_argument("--camera", required=True, metavar="NAME", help="the camera's name in the config")
-    p.add_argument("--seconds", required=True, type=float, metavar="N", help="how long to record")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the .mp4 to write")
-    p.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="the installation's TOML config (default: the bundled demo footage as cameras)",
-    )
-    p.add_argument(
-        "--effect",
-        choices=[e.value for e in Effect if e.hides],
-        default=None,
-        help="how faces are hidden (default: the config's effect, else blur)",
-    )
-    p.add_argument("--strength", type=float, default=0.5, help="0 just hides, 1 is heavy (default 0.5)")
-    p.add_argument(
-        "--unblurred",
-        action="store_true",
-        help="keep faces visible; asks for typed consent confirmation at a terminal",
-    )
-    p.add_argument(
-        "--headless", action="store_true", help="no window: log lines instead of the on-screen mark"
-    )
-    p.add_argument("--size", default=None, metavar="WxH", help="window size, e.g. 960x540")
-    p.set_defaults(func=record_command)

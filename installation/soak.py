@@ -29,8 +29,8 @@ import numpy as np
 import psutil
 
 if TYPE_CHECKING:
-    from installation.app import App
     from installation.config import Config
+    from installation.room import Room
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ def default_warmup(seconds: float) -> float:
 class Sampler:
     """Reads this process's resources and the room's frame counts; call :meth:`take` once a second."""
 
-    def __init__(self, app: App, started: float) -> None:
+    def __init__(self, app: Room, started: float) -> None:
         self.app = app
         self.started = started
         self.process = psutil.Process()
@@ -266,8 +266,8 @@ def soak(
     >>> result.summary()["fds"]             # doctest: +SKIP
     {'min': 31, 'max': 31, 'start': 31, 'end': 31, 'growth': 0}
     """
-    from installation.app import App, RoomOptions
     from installation.config import demo_config
+    from installation.room import Room, RoomOptions
 
     config = config or demo_config()
     config.room.idle_seconds = max(config.room.idle_seconds, 5.0)
@@ -277,7 +277,7 @@ def soak(
         display_size=size,
         cameras=len(config.cameras),
     )
-    app = App(config, RoomOptions(headless=True, size=size, live=False))
+    app = Room(config, RoomOptions(headless=True, size=size, live=False))
     started = time.monotonic()
     try:
         app.start()

@@ -375,7 +375,7 @@ def test_the_demo_and_the_workshop_let_visitors_expose_faces_unless_the_file_for
     tmp_path: Path,
 ) -> None:
     from installation.config import demo_config
-    from installation.workshop.command import WORKSHOP_DEFAULTS
+    from installation.modes.workshop.room import WORKSHOP_DEFAULTS
 
     assert demo_config().effect.allow_exposed is True
     assert load_config(write(tmp_path, CAMERA), defaults=WORKSHOP_DEFAULTS).effect.allow_exposed is True
@@ -401,7 +401,7 @@ def _anonymize_accepts(tmp_path: Path, option: str, value: object) -> bool:
     import cv2
     import numpy as np
 
-    from installation import anonymize
+    from installation.commands import anonymize
     from installation.errors import UsageError
 
     clip = tmp_path / "clip.avi"
@@ -563,9 +563,9 @@ OWN_CAPTIONS = '[[caption]]\nen = "Someone is watching this room."\nzh = "有人
 
 
 def test_a_gallery_shows_its_own_captions_and_workshop_texts_named_beside_its_config(tmp_path: Path) -> None:
-    from installation.app import App, RoomOptions
+    from installation.modes.workshop.room import WorkshopRoom
     from installation.resources import explain_file
-    from installation.workshop.command import WorkshopApp
+    from installation.room import Room, RoomOptions
 
     (tmp_path / "our-captions.toml").write_text(OWN_CAPTIONS, encoding="utf-8")
     shipped = explain_file().read_text(encoding="utf-8")
@@ -580,14 +580,14 @@ def test_a_gallery_shows_its_own_captions_and_workshop_texts_named_beside_its_co
     )
     # Relative to the config's folder, like every other path in it.
     assert config.room.captions_file == str(tmp_path / "our-captions.toml")
-    app = App(config, RoomOptions(headless=True, size=(640, 360), live=False))
+    app = Room(config, RoomOptions(headless=True, size=(640, 360), live=False))
     app.start()
     try:
         assert app.renderer is not None
         assert [c.en for c in app.renderer.overlays.rotator.captions] == ["Someone is watching this room."]
     finally:
         app.close()
-    workshop = WorkshopApp(config, RoomOptions(headless=True, live=False)).workshop
+    workshop = WorkshopRoom(config, RoomOptions(headless=True, live=False)).workshop
     assert workshop.explanation.label("workshop", "en") == "OUR WORKSHOP"
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from installation.cli import main
 from installation.display import text as interface_text
-from installation.kiosk import InstanceLock, lock_path
+from installation.modes.kiosk.files import InstanceLock, lock_path
 
 LINE = re.compile(r"^(OK|WARN|FAIL) {1,3} [a-z]+: .+")
 

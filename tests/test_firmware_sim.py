@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
+from installation.control.state import ControlState, IndicatorState, PanelEvent, drain_panel_events
 from installation.hardware import PanelLink, probe
-from installation.state import ControlState, IndicatorState, PanelEvent, drain_panel_events
 
 
 def _load(name: str, path: Path) -> ModuleType:

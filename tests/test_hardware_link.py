@@ -21,9 +21,10 @@ from types import SimpleNamespace
 import pytest
 import serial
 
+from installation.commands.panel import register
+from installation.control.state import ControlState, IndicatorState, PanelEvent, drain_panel_events
 from installation.errors import ConfigError, HardwareError
 from installation.hardware import IncompatiblePanel, PanelLink, backoff_delays, probe, serialport
-from installation.hardware.command import register
 from installation.hardware.protocol import (
     Ack,
     Event,
@@ -36,7 +37,6 @@ from installation.hardware.protocol import (
     encode,
     frame,
 )
-from installation.state import ControlState, IndicatorState, PanelEvent, drain_panel_events
 
 
 class FakeBoard:

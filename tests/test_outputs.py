@@ -175,6 +175,8 @@ def test_remove_stale_removes_only_what_killed_runs_on_this_machine_left(tmp_pat
         names = {
             "killed": killed,
             "killed json": killed.replace(".mp4", ".json"),
+            "killed csv": killed.replace(".mp4", ".csv"),
+            "killed xml": killed.replace(".mp4", ".xml"),
             "running": mine.name.replace(f".pid{os.getpid()}@", f".pid{alive.pid}@"),
             "elsewhere": killed.replace("@", "@x-", 1),
             "old style": ".visit.k2j4ab_c.partial.mp4",
@@ -184,9 +186,10 @@ def test_remove_stale_removes_only_what_killed_runs_on_this_machine_left(tmp_pat
             (tmp_path / name).write_bytes(b"")
         removed = remove_stale(tmp_path)
         alive.kill()
-    assert sorted(p.name for p in removed) == sorted([names["killed"], names["killed json"]])
+    gone = {names[kind] for kind in ("killed", "killed json", "killed csv", "killed xml")}
+    assert sorted(p.name for p in removed) == sorted(gone)
     left = {p.name for p in tmp_path.iterdir()}
-    assert left == {mine.name} | set(names.values()) - {names["killed"], names["killed json"]}
+    assert left == {mine.name} | set(names.values()) - gone
 
 
 # -- the sinks -----------------------------------------------------------------

@@ -26,14 +26,15 @@ import cv2
 import numpy as np
 import pytest
 
-from installation.app import App, RoomOptions
 from installation.config import CameraConfig, Config, load_config
+from installation.control.state import IndicatorState, InputKind
 from installation.effects import Effect
 from installation.errors import SourceError
 from installation.frames import Frame
+from installation.hardware import MockBoard
 from installation.pipeline import CameraWorker, build_processor
+from installation.room import Room, RoomOptions
 from installation.sources import LiveSource, open_source
-from installation.state import IndicatorState, InputKind
 
 SIZE = (960, 540)
 # The two bounds below are the only wall-clock limits asserted here. They are promises to the
@@ -45,7 +46,7 @@ LOST_WITHIN = 1.0
 BACK_WITHIN = 2.0
 
 
-def _until(app: App, done: Callable[[], bool], seconds: float = 10.0) -> float | None:
+def _until(app: Room, done: Callable[[], bool], seconds: float = 10.0) -> float | None:
     """Step the room until ``done()``; the time it took, or None if it never did (a guard, not a bound)."""
     start = time.monotonic()
     while time.monotonic() - start < seconds:
@@ -107,7 +108,9 @@ class _CableSource:
         self.inner.close()
 
 
-def _worker(config: Config, index: int, opener: Callable[[], Any] | None, app_ref: list[App]) -> CameraWorker:
+def _worker(
+    config: Config, index: int, opener: Callable[[], Any] | None, app_ref: list[Room]
+) -> CameraWorker:
     camera = config.cameras[index]
     source = LiveSource(camera.name, opener=opener) if opener else LiveSource(camera.source, name=camera.name)
 
@@ -122,9 +125,9 @@ def test_an_unplugged_camera_shows_signal_lost_at_once_and_its_picture_when_back
     config = _patterns(2)
     config.cameras[0].name = "Door"
     cable = Cable("Door")
-    ref: list[App] = []
+    ref: list[Room] = []
     feeds = [_worker(config, 0, cable.open, ref), _worker(config, 1, None, ref)]
-    app = App(config, RoomOptions(headless=True, size=SIZE, live=False), feeds=feeds)
+    app = Room(config, RoomOptions(headless=True, size=SIZE, live=False), feeds=feeds)
     ref.append(app)
     app.start()
     r = app.renderer
@@ -136,7 +139,7 @@ def test_an_unplugged_camera_shows_signal_lost_at_once_and_its_picture_when_back
         unplugged = time.monotonic()
         assert _until(app, lambda: 0 not in r.shown) is not None, "the unplugged camera's picture stayed"
         lost_after = time.monotonic() - unplugged
-        view = r.views[0]
+        view = r.model.views[0]
         # The card drawn is "signal lost" (not "starting"), with the reason the camera gave.
         assert not view.ok and not view.starting and "unplugged" in view.reason
         assert lost_after < LOST_WITHIN, f"'signal lost' came {lost_after:.2f} s after the unplug"
@@ -145,7 +148,7 @@ def test_an_unplugged_camera_shows_signal_lost_at_once_and_its_picture_when_back
         seq_other = feeds[1].latest()[0]
         while time.monotonic() - unplugged < 2.5:
             app.step()
-            assert 0 not in r.shown and not r.views[0].ok
+            assert 0 not in r.shown and not r.model.views[0].ok
         assert feeds[1].latest()[0] > seq_other and 1 in r.shown
 
         # Worst case: plugged back in just after an attempt to reopen it failed.
@@ -153,10 +156,12 @@ def test_an_unplugged_camera_shows_signal_lost_at_once_and_its_picture_when_back
         assert _until(app, lambda: len(cable.failed_opens) > tries) is not None
         cable.plug()
         plugged = time.monotonic()
-        assert _until(app, lambda: 0 in r.shown and r.views[0].ok) is not None, "the camera never came back"
+        assert _until(app, lambda: 0 in r.shown and r.model.views[0].ok) is not None, (
+            "the camera never came back"
+        )
         back_after = time.monotonic() - plugged
         assert back_after < BACK_WITHIN, f"the picture came back {back_after:.2f} s after the replug"
-        assert r.views[0].reason == ""
+        assert r.model.views[0].reason == ""
     finally:
         app.close()
 
@@ -169,7 +174,7 @@ def test_a_camera_whose_processing_fails_says_so_restarts_and_the_others_never_n
 ) -> None:
     config = _patterns(3)
     config.cameras[0].name = "Door"
-    ref: list[App] = []
+    ref: list[Room] = []
     feeds = [_worker(config, i, None, ref) for i in range(3)]
     broken = threading.Event()
     failures: list[float] = []
@@ -183,7 +188,7 @@ def test_a_camera_whose_processing_fails_says_so_restarts_and_the_others_never_n
         return real_process(frame, effect, strength)
 
     door.process = process  # type: ignore[method-assign]
-    app = App(config, RoomOptions(headless=True, size=SIZE, live=False), feeds=feeds)
+    app = Room(config, RoomOptions(headless=True, size=SIZE, live=False), feeds=feeds)
     ref.append(app)
     app.start()
     r = app.renderer
@@ -192,10 +197,10 @@ def test_a_camera_whose_processing_fails_says_so_restarts_and_the_others_never_n
         assert _until(app, lambda: {0, 1, 2} <= set(r.shown)) is not None, "the cameras never showed"
         with caplog.at_level(logging.INFO, logger="installation.pipeline"):
             broken.set()
-            said_so = _until(app, lambda: getattr(r.views[0], "failed", False))
+            said_so = _until(app, lambda: getattr(r.model.views[0], "failed", False))
             assert said_so is not None, "no card said it failed"
-            assert 0 not in r.shown and not r.views[0].ok and not r.views[0].starting
-            reason = r.views[0].reason
+            assert 0 not in r.shown and not r.model.views[0].ok and not r.model.views[0].starting
+            reason = r.model.views[0].reason
             assert "Door: processing failed (RuntimeError: the tracker's state is corrupt)" in reason
             # It keeps failing for a while: tried again and again, ever less often; the others play on.
             seqs = [feed.latest()[0] for feed in feeds]
@@ -207,9 +212,9 @@ def test_a_camera_whose_processing_fails_says_so_restarts_and_the_others_never_n
             gaps = np.diff(failures)
             assert len(failures) >= 4 and gaps[-1] > gaps[0]  # backoff
             broken.clear()
-            back = _until(app, lambda: 0 in r.shown and r.views[0].ok)
+            back = _until(app, lambda: 0 in r.shown and r.model.views[0].ok)
             assert back is not None, "the camera never came back"
-            assert not r.views[0].failed and r.views[0].reason == ""
+            assert not r.model.views[0].failed and r.model.views[0].reason == ""
     finally:
         app.close()
     errors = [rec for rec in caplog.records if rec.levelno >= logging.ERROR]
@@ -277,7 +282,7 @@ def test_a_camera_that_never_answers_holds_up_neither_the_others_nor_closing(
     config.display.fps = 120
     config.display.layout = "grid"
     stuck, others = set(range(len(silent_urls))), set(range(len(silent_urls), 4))
-    app = App(config, RoomOptions(headless=True, size=SIZE, live=False))
+    app = Room(config, RoomOptions(headless=True, size=SIZE, live=False))
     started = time.monotonic()
     try:
         app.start()
@@ -286,7 +291,9 @@ def test_a_camera_that_never_answers_holds_up_neither_the_others_nor_closing(
         assert _until(app, lambda: others <= set(r.shown)) is not None, "the other cameras never showed"
         others_after = time.monotonic() - started
         assert others_after < STUCK_WITHIN, f"the others' pictures came {others_after:.1f} s after the start"
-        assert not stuck & set(r.shown) and all(r.views[i].starting for i in stuck)  # they say "starting"
+        assert not stuck & set(r.shown) and all(
+            r.model.views[i].starting for i in stuck
+        )  # they say "starting"
         # The clips loop (each loop opens the file again): they keep playing meanwhile.
         seqs = [feed.latest()[0] for feed in app.feeds]
         while time.monotonic() - started < 1.5 + others_after:
@@ -307,16 +314,15 @@ def _fields(state: IndicatorState) -> tuple[bool, bool, int, int, int]:
     return state.exposed, state.live, state.tally, state.faces, state.cameras
 
 
-def test_an_unplugged_board_reconnects_and_shows_the_rooms_current_state() -> None:
+def test_an_unplugged_board_reconnects_and_shows_the_rooms_current_state(mock_board: MockBoard) -> None:
     config = _patterns(3)
     config.hardware.port = "mock"  # the in-memory board, as the firmware answers
-    app = App(config, RoomOptions(headless=True, size=SIZE, live=False))
+    app = Room(config, RoomOptions(headless=True, size=SIZE, live=False))
     app.start()
     r = app.renderer
     try:
-        link = app.link
-        assert r is not None and link is not None and link.mock is not None
-        board = link.mock
+        link, board = app.link, mock_board
+        assert r is not None and link is not None
 
         def board_shows_room() -> bool:
             shown = board.shown
@@ -326,9 +332,9 @@ def test_an_unplugged_board_reconnects_and_shows_the_rooms_current_state() -> No
                 shown.tally,
                 shown.faces,
                 shown.cameras,
-            ) == _fields(r.indicator)
+            ) == _fields(r.model.indicator)
 
-        assert _until(app, lambda: r.indicator.live and board_shows_room()) is not None
+        assert _until(app, lambda: r.model.indicator.live and board_shows_room()) is not None
         assert r.board()[0]  # the on-screen panel says the board is connected
 
         board.unplug()
@@ -337,11 +343,11 @@ def test_an_unplugged_board_reconnects_and_shows_the_rooms_current_state() -> No
         app.controls.select_camera(2, InputKind.TOUCH)
         for _ in range(10):
             app.step()
-        assert r.indicator.tally == 2
+        assert r.model.indicator.tally == 2
 
         board.plug()
         assert _until(app, lambda: r.board()[0] and board_shows_room()) is not None, (
-            f"after the replug the board shows {board.shown}, the room {r.indicator}"
+            f"after the replug the board shows {board.shown}, the room {r.model.indicator}"
         )
         assert board.connections == 2 and link.connections == 2
         assert board.shown is not None and board.shown.tally == 2
@@ -404,13 +410,13 @@ def test_the_real_firmware_unplugged_and_back_resyncs_to_the_room(sim_port: tupl
     board = plug_in()
     config = _patterns(3)
     config.hardware.port = str(port)
-    app = App(config, RoomOptions(headless=True, size=SIZE, live=False))
+    app = Room(config, RoomOptions(headless=True, size=SIZE, live=False))
     app.start()
     r = app.renderer
     assert r is not None
     try:
-        assert _until(app, lambda: r.board()[0] and r.indicator.live) is not None, app.link.status.text  # type: ignore[union-attr]
-        assert board.wait_levels(_pin_levels(board, r.indicator), 3.0)
+        assert _until(app, lambda: r.board()[0] and r.model.indicator.live) is not None, app.link.status.text  # type: ignore[union-attr]
+        assert board.wait_levels(_pin_levels(board, r.model.indicator), 3.0)
 
         board.stop()  # the USB cable is pulled: the board and its port are gone
         port.unlink()
@@ -421,7 +427,7 @@ def test_the_real_firmware_unplugged_and_back_resyncs_to_the_room(sim_port: tupl
 
         board = plug_in()  # plugged back: the board boots afresh, knowing nothing
         assert _until(app, lambda: r.board()[0], seconds=15.0) is not None, app.link.status.text  # type: ignore[union-attr]
-        wanted = r.indicator
+        wanted = r.model.indicator
         assert wanted.tally == 1 and wanted.live
         done = threading.Event()
 
@@ -488,7 +494,7 @@ def test_a_damaged_or_cut_clip_in_the_playlist_is_skipped_and_the_room_plays_on(
         '[[cameras]]\nname = "Foyer"\nsource = "footage"\n[display]\nfps = 120\nlayout = "single"\n',
         encoding="utf-8",
     )
-    app = App(load_config(config_file), RoomOptions(headless=True, size=SIZE, live=False))
+    app = Room(load_config(config_file), RoomOptions(headless=True, size=SIZE, live=False))
     seen: list[tuple[int, str | None]] = []  # (frame number on the monitor, which clip)
     with caplog.at_level(logging.WARNING, logger="installation.sources"):
         app.start()
@@ -498,8 +504,8 @@ def test_a_damaged_or_cut_clip_in_the_playlist_is_skipped_and_the_room_plays_on(
             assert _until(app, lambda: 0 in r.shown) is not None
 
             def record() -> bool:
-                assert r.views[0].ok, f"the playlist went off air: {r.views[0].reason}"
-                seq = r.views[0].seq
+                assert r.model.views[0].ok, f"the playlist went off air: {r.model.views[0].reason}"
+                seq = r.model.views[0].seq
                 if 0 in r.shown and (not seen or seen[-1][0] != seq):
                     seen.append((seq, _which_clip(r.shown[0][0].image)))
                 order = [name for _, name in seen if name]
@@ -559,7 +565,7 @@ def _key(char: str, key: int | None = None, mod: int = 0) -> None:
 def _panel_pixels(kiosk: Any) -> np.ndarray:
     import pygame
 
-    app = kiosk.app
+    app = kiosk.room
     assert app is not None and app.canvas is not None
     canvas = pygame.Surface(app.canvas.get_size())
     kiosk.panel.draw(canvas, app.renderer.fonts, time.monotonic())
@@ -572,7 +578,8 @@ def test_a_broken_config_at_reload_keeps_the_cameras_running_and_tells_the_facil
 ) -> None:
     import pygame
 
-    from installation.kiosk import Heartbeat, Kiosk, Watchdog
+    from installation.modes.kiosk.loop import Kiosk
+    from installation.modes.kiosk.watchdog import Heartbeat, Watchdog
 
     path = tmp_path / "monitoring.toml"
     path.write_text(GOOD_CONFIG.format(second="Hall", pin=PIN), encoding="utf-8")
@@ -585,17 +592,17 @@ def test_a_broken_config_at_reload_keeps_the_cameras_running_and_tells_the_facil
     )
     kiosk.start()
     try:
-        app = kiosk.app
+        app = kiosk.room
         assert app is not None and app.renderer is not None
         r = app.renderer
 
         def both_cameras_new_pictures(since: list[int]) -> Callable[[], bool]:
-            return lambda: all(i in r.shown and r.views[i].seq > since[i] for i in (0, 1))
+            return lambda: all(i in r.shown and r.model.views[i].seq > since[i] for i in (0, 1))
 
         def seqs() -> list[int]:
-            return [r.views[0].seq, r.views[1].seq]
+            return [r.model.views[0].seq, r.model.views[1].seq]
 
-        assert _until(kiosk.app, lambda: {0, 1} <= set(r.shown)) is not None  # type: ignore[arg-type]
+        assert _until(kiosk.room, lambda: {0, 1} <= set(r.shown)) is not None  # type: ignore[arg-type]
         # The facilitator opens the panel (Ctrl+Alt+F, then the PIN) ...
         _key("f", mod=pygame.KMOD_CTRL | pygame.KMOD_ALT)
         for digit in PIN:
@@ -616,21 +623,21 @@ def test_a_broken_config_at_reload_keeps_the_cameras_running_and_tells_the_facil
         for _ in range(3):
             kiosk.step()
 
-        assert kiosk.app is app, "a broken config replaced the running room"
+        assert kiosk.room is app, "a broken config replaced the running room"
         assert kiosk.panel.mode == "menu" and kiosk.panel.message_is_error
         assert message in kiosk.panel.message and "monitoring.toml" in kiosk.panel.message
         assert (_panel_pixels(kiosk) != quiet).any(), "the error is not drawn on the panel"
         # The old cameras go on: both monitors keep getting new pictures.
         before = seqs()
         assert _until(app, both_cameras_new_pictures(before)) is not None
-        assert [f.name for f in app.feeds] == ["Door", "Hall"] and all(v.ok for v in r.views)
+        assert [f.name for f in app.feeds] == ["Door", "Hall"] and all(v.ok for v in r.model.views)
 
         # Fixed (with a camera renamed): the reload now takes the new config.
         path.write_text(GOOD_CONFIG.format(second="Stairs", pin=PIN), encoding="utf-8")
         _key("r")
         for _ in range(3):  # the key, then the reload at the start of the next frame
             kiosk.step()
-        new = kiosk.app
+        new = kiosk.room
         assert new is not app and new is not None and not kiosk.panel.message_is_error
         assert [f.name for f in new.feeds] == ["Door", "Stairs"]
         assert _until(new, lambda: {0, 1} <= set(new.renderer.shown)) is not None  # type: ignore[union-attr]

@@ -13,11 +13,11 @@ from pathlib import Path
 import pygame
 import pytest
 
-from installation.app import App, RoomOptions
 from installation.cli import main
 from installation.config import demo_config
 from installation.groundtruth import bundled_clips, load_ground_truth
 from installation.pipeline import build_processor
+from installation.room import Room, RoomOptions
 from installation.sources import open_source
 from installation.stats.counter import StatsCounter, attach_stats
 from installation.stats.store import COLUMNS, DATA_DIR_ENV, Counts, StatsLog, stats_file
@@ -78,7 +78,7 @@ def test_a_room_run_appends_each_finished_minute_and_the_rest_on_close(tmp_path:
     config = demo_config()
     config.cameras = [c for c in config.cameras if c.name == "Kiosk"]
     config.display.fps = 240  # as fast as the machine goes: the clock below counts frames
-    app = App(config, RoomOptions(headless=True, size=(960, 540), live=False))
+    app = Room(config, RoomOptions(headless=True, size=(960, 540), live=False))
     start = EPOCH + 58.0  # two seconds before a minute ends
     # The clock stands still until the camera's first face is on screen (however long the
     # detector takes to start on a busy machine), then counts frames at 30 a second.
@@ -94,7 +94,7 @@ def test_a_room_run_appends_each_finished_minute_and_the_rest_on_close(tmp_path:
         assert renderer is not None
         for _ in range(900):
             app.step()
-            view = renderer.views[0]
+            view = renderer.model.views[0]
             if view.processed is not None and view.processed.faces:
                 first.append(app.frames)
                 break
@@ -137,14 +137,14 @@ def test_cameras_on_the_bundled_footage_are_counted_apart_from_visitors(
 ) -> None:
     """A demo run's faces are the footage's: ``stats`` leaves them out unless asked with ``--demo``."""
     from installation.config import CameraConfig
-    from installation.state import ControlChange, InputKind
+    from installation.control.state import ControlChange, InputKind
 
     config = demo_config()
     kiosk = next(c for c in config.cameras if c.name == "Kiosk")
     door = tmp_path / "door.mp4"  # a recording of our own, not the bundled footage
     door.write_bytes(Path(kiosk.source).read_bytes())
     config.cameras = [kiosk, CameraConfig(source=str(door), name="Door")]
-    counter = attach_stats(App(config, RoomOptions(headless=True)), directory=tmp_path, clock=lambda: EPOCH)
+    counter = attach_stats(Room(config, RoomOptions(headless=True)), directory=tmp_path, clock=lambda: EPOCH)
     assert counter is not None
     for camera in ("Kiosk", "Door", "Door"):
         counter.control(ControlChange("effect", "pixelate", InputKind.TOUCH), camera)
@@ -168,16 +168,16 @@ def test_cameras_on_the_bundled_footage_are_counted_apart_from_visitors(
 def test_statistics_can_be_switched_off_in_the_config(tmp_path: Path) -> None:
     config = demo_config()
     config.stats.enabled = False
-    app = App(config, RoomOptions(headless=True))
+    app = Room(config, RoomOptions(headless=True))
     assert attach_stats(app, directory=tmp_path) is None
-    assert app.observers == [] and app.closers == []
+    assert app.listeners == ()
 
 
 def test_a_folder_that_cannot_be_written_keeps_the_counts_and_the_room_going(tmp_path: Path) -> None:
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("", encoding="utf-8")
     counter = StatsCounter(StatsLog(blocked / "stats.csv"), clock=lambda: EPOCH)
-    from installation.state import ControlChange, InputKind
+    from installation.control.state import ControlChange, InputKind
 
     counter.control(ControlChange("effect", "pixelate", InputKind.TOUCH), "Kiosk")
     assert counter.close() == []
@@ -185,7 +185,7 @@ def test_a_folder_that_cannot_be_written_keeps_the_counts_and_the_room_going(tmp
 
 
 def test_a_drag_on_the_strength_counts_once_but_other_changes_each_count() -> None:
-    from installation.state import ControlChange, InputKind
+    from installation.control.state import ControlChange, InputKind
 
     counter = StatsCounter(None)
     for i in range(20):  # a finger sliding for two thirds of a second

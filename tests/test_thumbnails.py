@@ -15,7 +15,6 @@ import numpy as np
 import pygame
 import pytest
 
-from installation.app import App, RoomOptions
 from installation.config import CameraConfig, Config, demo_config
 from installation.detect import create_detector
 from installation.effects import Effect
@@ -24,24 +23,25 @@ from installation.geometry import Box
 from installation.groundtruth import load_ground_truth
 from installation.leak import LEAK_THRESHOLD, leak_score
 from installation.pipeline import CameraWorker, Processor
+from installation.room import Room, RoomOptions
 from installation.sources import LiveSource, open_source
 from installation.track import Tracker
 
 SIZE = (960, 540)
 
 
-def _screen(app: App) -> np.ndarray:
+def _screen(app: Room) -> np.ndarray:
     assert app.screen is not None
     return pygame.surfarray.array3d(app.screen).swapaxes(0, 1)[:, :, ::-1].copy()
 
 
-def _hall_as_thumbnail(layout: str) -> tuple[App, int]:
+def _hall_as_thumbnail(layout: str) -> tuple[Room, int]:
     """The demo's corridor and hall cameras, the hall never on the large monitor."""
     config = demo_config()
     config.cameras = [c for c in config.cameras if c.name in ("Corridor", "Hall")]
     config.display.fps = 240
     config.display.layout = layout
-    app = App(config, RoomOptions(headless=True, size=SIZE, live=False))
+    app = Room(config, RoomOptions(headless=True, size=SIZE, live=False))
     app.start()
     hall = [c.name for c in config.cameras].index("Hall")
     app.controls.selected = 1 - hall
@@ -59,7 +59,7 @@ def test_no_face_of_24_px_or_more_leaks_on_the_hall_thumbnail(layout: str) -> No
             app.step()
             r = app.renderer
             assert r is not None
-            view = r.views[hall]
+            view = r.model.views[hall]
             if view.seq == seen or hall not in r.shown:
                 continue
             seen = view.seq
@@ -104,7 +104,7 @@ class _Blocking:
         self.real.close()
 
 
-def _until(app: App, done: Callable[[], bool], frames: int = 1500) -> bool:
+def _until(app: Room, done: Callable[[], bool], frames: int = 1500) -> bool:
     for _ in range(frames):
         app.step()
         if done():
@@ -124,21 +124,23 @@ def test_a_camera_whose_processing_stalls_is_hidden_not_shown_stale() -> None:
     config = Config(cameras=[CameraConfig(source="pattern:bars", name="Door")])
     config.display.fps = 240
     config.tracking.hold_seconds = 0.3
-    app = App(config, RoomOptions(headless=True, size=SIZE, live=False), feeds=[worker])
+    app = Room(config, RoomOptions(headless=True, size=SIZE, live=False), feeds=[worker])
     app.start()
     try:
         r = app.renderer
         assert r is not None
-        assert _until(app, lambda: 0 in r.shown and r.indicator.live)
+        assert _until(app, lambda: 0 in r.shown and r.model.indicator.live)
         detector.stall.set()
         # The last processed picture stays the newest result, but once it is older than the
         # tracker's hold the wall shows the "analysing" card and the lights no longer say live.
         assert _until(app, lambda: 0 not in r.shown)
-        assert r.views[0].stale and r.views[0].processed is not None and not r.indicator.live
+        assert (
+            r.model.views[0].stale and r.model.views[0].processed is not None and not r.model.indicator.live
+        )
         detector.stall.clear()
         detector.release.set()
         assert _until(app, lambda: 0 in r.shown)
-        assert not r.views[0].stale and r.indicator.live
+        assert not r.model.views[0].stale and r.model.indicator.live
     finally:
         app.close()
 

@@ -6,7 +6,7 @@ import os
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -14,10 +14,11 @@ import numpy as np
 import pygame
 import pytest
 
-from installation.app import RoomOptions
 from installation.cli import build_parser
 from installation.config import CameraConfig, Config
-from installation.detect import ModelInput, ModelWindow, create_detector
+from installation.control.model import RoomModel
+from installation.control.state import ControlState
+from installation.detect import FaceDetector, ModelInput, ModelWindow, create_detector
 from installation.display.widgets import AMBER, CYAN, slider_track
 from installation.display.workshop import WorkshopRenderer, workshop_regions
 from installation.effects import Effect, apply_effect
@@ -26,14 +27,15 @@ from installation.explanation import load_explanation
 from installation.frames import Detection, Frame
 from installation.geometry import Box
 from installation.leak import leak_score
+from installation.modes.workshop.model import describe_model, in_model, model_input, model_view
+from installation.modes.workshop.room import WorkshopRoom
+from installation.modes.workshop.session import EvasionTimer, Workshop
 from installation.outputs import VideoWriter
 from installation.pipeline import Processor
+from installation.pipeline.fakes import FakeFeed
 from installation.resources import explain_file, font_file
-from installation.state import ControlState
+from installation.room import RoomOptions
 from installation.track import TrackedFace, Tracker
-from installation.workshop.command import WorkshopApp
-from installation.workshop.model import describe_model, in_model, model_input, model_view
-from installation.workshop.session import EvasionTimer, Workshop
 
 SIZE = (1280, 720)
 FPS = 30.0
@@ -44,12 +46,6 @@ GROUP = (
     ("grace", Box(560, 250, 110, 110)),
     ("astronaut", Box(950, 300, 80, 80)),
 )
-
-
-@pytest.fixture(scope="module")
-def short() -> Iterator[object]:
-    with create_detector("short") as detector:
-        yield detector
 
 
 def _screen(surface: pygame.Surface | None) -> np.ndarray:
@@ -82,27 +78,28 @@ def test_moving_the_threshold_slider_changes_the_number_of_detections(
     config = Config(cameras=[camera])
     config.display.fps = 240  # as fast as the machine goes: the test counts frames, not seconds
     config.effect.allow_exposed = True  # the workshop's own default: the slider goes up as well as down
-    app = WorkshopApp(config, RoomOptions(headless=True, size=SIZE, live=False))
+    app = WorkshopRoom(config, RoomOptions(headless=True, size=SIZE, live=False))
     app.start()
     try:
         renderer = app.renderer
         assert isinstance(renderer, WorkshopRenderer)
-        detector = app.feeds[0].processor.detector
+        detector = app.feeds[0].detector
+        assert detector is not None
 
         def settle() -> int:
             """Step until three results made after now are in; how many faces the newest has."""
-            start = renderer.views[0].seq
+            start = renderer.model.views[0].seq
             for _ in range(2000):
                 app.step()
-                if renderer.views[0].seq >= start + 3 and renderer._model is not None:
-                    if renderer._model.key[1] == renderer.views[0].seq:
+                if renderer.model.views[0].seq >= start + 3 and renderer._seen is not None:
+                    if renderer._seen.key[1] == renderer.model.views[0].seq:
                         break
             else:
                 pytest.fail("no new processed frame arrived")
-            processed = renderer.views[0].processed
+            processed = renderer.model.views[0].processed
             assert processed is not None
             # Every detection is drawn on the model's view (a face where the squares overlap, on both).
-            drawn = {d.score for boxes in renderer._model.boxes for d in boxes}
+            drawn = {d.score for boxes in renderer._seen.boxes for d in boxes}
             assert drawn == {d.score for d in processed.detections}
             return len(processed.detections)
 
@@ -133,47 +130,36 @@ def test_moving_the_threshold_slider_changes_the_number_of_detections(
         app.close()
 
 
-def test_threshold_keys_move_the_live_detector(short: object) -> None:
-    class Feed:
-        name = "Door"
-        status = None
-        processor = Processor(short, Tracker())  # type: ignore[arg-type]
-
-        def latest(self) -> tuple[int, None]:
-            return 0, None
-
-    feed = Feed()
-    short.threshold = 0.5  # type: ignore[attr-defined]
-    renderer = WorkshopRenderer([feed], ControlState(), workshop=Workshop(), size=SIZE)
+def test_threshold_keys_move_the_live_detector(short: FaceDetector) -> None:
+    feed = FakeFeed("Door", detector=short)
+    short.threshold = 0.5
+    renderer = WorkshopRenderer(RoomModel([feed], ControlState()), workshop=Workshop(), size=SIZE)
     renderer.key(pygame.K_PERIOD)
-    assert short.threshold == pytest.approx(0.55)  # type: ignore[attr-defined]
+    assert short.threshold == pytest.approx(0.55)
     for _ in range(30):
         renderer.key(pygame.K_COMMA)
-    assert short.threshold == pytest.approx(Workshop.LOWEST)  # type: ignore[attr-defined]
-    short.threshold = 0.5  # type: ignore[attr-defined]
+    assert short.threshold == pytest.approx(Workshop.LOWEST)
 
 
-def test_where_faces_must_never_be_shown_the_threshold_only_goes_down(short: object) -> None:
-    class Feed:
-        processor = Processor(short, Tracker())  # type: ignore[arg-type]
-
-    short.threshold = 0.5  # type: ignore[attr-defined]
+def test_where_faces_must_never_be_shown_the_threshold_only_goes_down(short: FaceDetector) -> None:
+    feed = FakeFeed("Door", detector=short)
+    short.threshold = 0.5
     workshop = Workshop(allow_raise=False)
-    workshop.set_threshold(Feed(), 0.95)
-    assert short.threshold == pytest.approx(0.5)  # type: ignore[attr-defined]
-    workshop.set_threshold(Feed(), 0.2)
-    assert short.threshold == pytest.approx(0.2)  # type: ignore[attr-defined]
-    workshop.set_threshold(Feed(), 0.7)
-    assert short.threshold == pytest.approx(0.5)  # type: ignore[attr-defined]
+    workshop.set_threshold(feed, 0.95)
+    assert short.threshold == pytest.approx(0.5)
+    workshop.set_threshold(feed, 0.2)
+    assert short.threshold == pytest.approx(0.2)
+    workshop.set_threshold(feed, 0.7)
+    assert short.threshold == pytest.approx(0.5)
     config = Config(cameras=[CameraConfig(source="pattern:bars", name="Bars")])
     config.effect.allow_exposed = False
-    assert not WorkshopApp(config, RoomOptions(headless=True)).workshop.allow_raise
+    assert not WorkshopRoom(config, RoomOptions(headless=True)).workshop.allow_raise
 
 
 # -- what the model sees ------------------------------------------------------------------
 
 
-def test_model_input_matches_how_each_detector_looks_at_a_frame(short: object) -> None:
+def test_model_input_matches_how_each_detector_looks_at_a_frame(short: FaceDetector) -> None:
     wide = model_input(short, 1280, 720)
     assert [w.size for w in wide.windows] == [(128, 128)] * 2 and wide.tiles == 0
     assert wide.windows[0].region.x == 0 and wide.windows[-1].region.x + wide.windows[-1].region.w == 1280
@@ -237,14 +223,14 @@ def test_model_view_keeps_hidden_what_the_feed_hides(scene: Callable[..., np.nda
 
 
 def test_evasion_timer_starts_when_the_tracked_face_disappears_and_stops_when_it_returns(
-    short: object, scene: Callable[..., np.ndarray]
+    short: FaceDetector, scene: Callable[..., np.ndarray]
 ) -> None:
     """A real detector and tracker on a face that is there, then gone for three seconds, then back.
 
     The clock is the frames' timestamps, handed to the timer.
     """
     face_scene, empty = scene(("astronaut", Box(540, 200, 200, 200))), scene()
-    processor = Processor(short, Tracker(hold_seconds=1.0))  # type: ignore[arg-type]
+    processor = Processor(short, Tracker(hold_seconds=1.0))
     timer = EvasionTimer()
     last_seen: float | None = None
     started: float | None = None
@@ -293,14 +279,15 @@ def test_a_visitor_who_never_comes_back_sets_no_record() -> None:
     assert timer.best is None and timer.last is None
 
 
-def test_the_challenge_shows_the_running_clock_and_switching_camera_starts_over(short: object) -> None:
+@pytest.mark.usefixtures("video")
+def test_the_challenge_shows_the_running_clock_and_switching_camera_starts_over() -> None:
     workshop = Workshop()
     face = TrackedFace(1, Box(0, 0, 99, 99), 0.9, misses=0, age=5, confirmed=True)
     workshop.observe(0, 1, [face], 10.0)
     workshop.observe(0, 2, [], 11.0)
-    renderer = WorkshopRenderer([], ControlState(cameras=2), workshop=workshop, size=SIZE)
+    renderer = WorkshopRenderer(RoomModel([], ControlState(cameras=2)), workshop=workshop, size=SIZE)
     canvas = pygame.Surface(SIZE)
-    renderer.update(12.0)
+    renderer.model.update(12.0)
     renderer.draw(canvas, 12.0)
     assert workshop.timer.running and workshop.timer.elapsed(12.0) == pytest.approx(2.0)
     assert _count(_screen(canvas), AMBER, renderer.wregions.challenge) > 200

@@ -14,49 +14,21 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import cv2
 import numpy as np
 
+from installation.effects import Effect
 from installation.errors import InstallationError
-from installation.frames import Frame
-
-if TYPE_CHECKING:
-    from installation.display.renderer import Feed
+from installation.frames import Frame, Processed
+from installation.pipeline.fakes import FakeFeed
+from installation.sources.live import SourceStatus
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class _Status:
-    ok: bool = True
-    reason: str = ""
-    since: float = 0.0
-    frames: int = 0
-    fps: float = 0.0
-
-
-@dataclass
-class _Result:
-    """Just what the display reads from ``Processed`` (``image``, ``faces``, ...)."""
-
-    frame: Frame
-    image: np.ndarray
-    effect: Any
-    detections: list[Any] = field(default_factory=list)
-    faces: list[Any] = field(default_factory=list)
-    hidden_all: bool = False
-    status: str = ""
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def exposed(self) -> bool:
-        return False
-
-
-class SyntheticFeed:
+class SyntheticFeed(FakeFeed):
     """Publishes a moving test picture at ``fps`` on its own thread, like a camera worker.
 
     >>> feed = SyntheticFeed("test", (64, 48), fps=100)
@@ -67,12 +39,9 @@ class SyntheticFeed:
     """
 
     def __init__(self, name: str, size: tuple[int, int], fps: float) -> None:
-        from installation.effects import Effect
-
-        self.name = name
+        super().__init__(name, status=SourceStatus(True, "", 0.0, 0, 0.0))
         self.size = size
         self.fps = fps
-        self._effect = Effect.BLUR
         w, h = size
         x = np.linspace(0, 255, w, dtype=np.float32)[None, :]
         y = np.linspace(0, 255, h, dtype=np.float32)[:, None]
@@ -85,26 +54,20 @@ class SyntheticFeed:
             noise = rng.integers(0, 24, (h, w, 3))
             self._frames.append(np.clip(base + noise, 0, 255).astype(np.uint8))
         cv2.putText(self._frames[0], name, (10, h // 2), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (255, 255, 255), 2)
-        self._latest: _Result | None = None
-        self._seq = 0
-        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.status = _Status()
 
     def start(self) -> None:
+        super().start()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name=f"bench-{self.name}", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        super().stop()
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
-
-    def latest(self) -> tuple[int, _Result | None]:
-        with self._lock:
-            return self._seq, self._latest
 
     def _run(self) -> None:
         period = 1.0 / self.fps
@@ -118,27 +81,25 @@ class SyntheticFeed:
             due = max(due + period, now - period)
             image = self._frames[i % len(self._frames)]
             frame = Frame(image, i, i * period, self.name, captured=time.monotonic())
-            result = _Result(frame, image, self._effect, timings={"detect": 0.0, "effect": 0.0})
-            with self._lock:
-                self._latest, self._seq = result, self._seq + 1
-            self.status = _Status(True, "", 0.0, i + 1, self.fps)
+            self.publish(Processed(frame, image, Effect.BLUR, [], [], timings={"detect": 0.0, "effect": 0.0}))
+            self.status = SourceStatus(True, "", 0.0, i + 1, self.fps)
             i += 1
 
 
 def _case(
     feeds: list[SyntheticFeed], frames: int, size: tuple[int, int], layout: str, fps: int
 ) -> dict[str, Any]:
-    from installation.app import App, RoomOptions
     from installation.config import CameraConfig, Config
+    from installation.room import Room, RoomOptions
 
     config = Config(cameras=[CameraConfig(source="pattern:bars", name=f.name) for f in feeds])
     config.display.layout = layout
     config.display.fps = fps
     config.room.idle_seconds = 3600.0
-    app = App(
+    app = Room(
         config,
         RoomOptions(headless=True, size=size, frames=frames, live=False),
-        feeds=cast("list[Feed]", feeds),
+        feeds=feeds,
     )
     t0 = time.monotonic()
     try:
@@ -146,7 +107,7 @@ def _case(
         while app.step():
             pass
         elapsed = time.monotonic() - t0
-        r = app.renderer
+        r = app.performance
         assert r is not None
         now = time.monotonic()
         per_feed = [s.shown.count / max(1e-6, elapsed - (app.first_frame_at or 0.0)) for s in r.stats]
@@ -190,15 +151,15 @@ def bench_display(frames: int = 600, size: tuple[int, int] = (1920, 1080), fps: 
 
 def demo_startup(size: tuple[int, int], frames: int = 600) -> float | None:
     """Seconds from opening the demo (footage, models, screen) to its first camera picture on screen."""
-    from installation.app import App, RoomOptions
     from installation.config import demo_config
+    from installation.room import Room, RoomOptions
 
     try:
         config = demo_config()
     except InstallationError as exc:
         log.warning("demo start-up not measured: %s", exc)
         return None
-    app = App(config, RoomOptions(headless=True, size=size, frames=frames, live=False))
+    app = Room(config, RoomOptions(headless=True, size=size, frames=frames, live=False))
     try:
         app.start()
         while app.first_frame_at is None and app.step():

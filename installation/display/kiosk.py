@@ -1,14 +1,14 @@
 """What the gallery kiosk draws over the room: the facilitator's keypad and panel,
-the aiming labels, and the dark screen outside opening hours.
+the aiming labels, and the dark screen outside opening hours (:class:`ClosedScene`).
 
 Pure drawing: each function paints onto a canvas and returns the touch
-targets it drew as ``{name: rect}``; ``installation.kiosk`` decides what a
+targets it drew as ``{name: rect}``; ``installation.modes.kiosk`` decides what a
 touch does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -261,6 +261,29 @@ def draw_closed(
     x = fonts.px(40) + col * max(0, w - image.get_width() - fonts.px(80)) // 4
     y = fonts.px(40) + row * max(0, h - image.get_height() - fonts.px(80)) // 6
     canvas.blit(image, (x, y))
+
+
+class ClosedScene:
+    """The room's screen outside opening hours (:func:`draw_closed`), shown in its place.
+
+    ``opens`` gives the moment the room opens next, ``clock`` the time now (on the wall).
+    """
+
+    def __init__(
+        self,
+        fonts: Fonts,
+        *,
+        opens: Callable[[], datetime | None],
+        clock: Callable[[], datetime],
+        languages: Sequence[str] = LANGUAGES,
+    ) -> None:
+        self.fonts = fonts
+        self.opens = opens
+        self.clock = clock
+        self.languages = languages
+
+    def draw(self, canvas: pygame.Surface, now: float) -> None:
+        draw_closed(canvas, self.fonts, opens=self.opens(), now=self.clock(), languages=self.languages)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import numpy as np
 import pygame
 from pygame import Rect
 
+from installation.control.model import FeedView
 from installation.display.fonts import Fonts
 from installation.display.layout import fit, label_height
 from installation.display.text import faces_text, text
@@ -45,24 +46,6 @@ from installation.geometry import Box
 
 if TYPE_CHECKING:
     from installation.frames import Processed
-
-
-@dataclass
-class FeedView:
-    """What the wall knows about one camera this frame."""
-
-    index: int
-    name: str
-    processed: Processed | None = None
-    seq: int = 0
-    ok: bool = True
-    reason: str = ""
-    #: The source has not delivered its first frame yet (shows "starting", not "signal lost").
-    starting: bool = False
-    #: The newest processed frame is too old to show (shows "analysing", never the old picture).
-    stale: bool = False
-    #: Processing this camera's pictures fails (shows "processing failed" while it restarts).
-    failed: bool = False
 
 
 def to_surface(image: np.ndarray, size: tuple[int, int]) -> tuple[pygame.Surface, np.ndarray]:

@@ -1,6 +1,6 @@
 """The on-screen copy of the physical indicator panel.
 
-It shows the same :class:`~installation.state.IndicatorState` the board is
+It shows the same :class:`~installation.control.state.IndicatorState` the board is
 sent, and its buttons and knob work like the real ones, so the demo carries
 the whole experience without an Arduino. The exposure lamp is the loudest
 thing on screen and reads without colour: a filled disc with the word
@@ -15,6 +15,8 @@ from collections.abc import Callable
 import pygame
 from pygame import Rect
 
+from installation.control.pointer import Hotspot
+from installation.control.state import ControlState, IndicatorState, InputKind
 from installation.display.fonts import Fonts
 from installation.display.text import text
 from installation.display.widgets import (
@@ -27,7 +29,6 @@ from installation.display.widgets import (
     MUTED,
     RED,
     TEXT,
-    Hotspot,
     blend,
     blit_centred,
     disc,
@@ -36,7 +37,6 @@ from installation.display.widgets import (
     led,
     ring,
 )
-from installation.state import ControlState, IndicatorState, InputKind
 
 FACE_SEGMENTS = 10
 

@@ -1,15 +1,13 @@
-"""Colours, drawing helpers and touch targets shared by every part of the screen.
+"""Colours and drawing helpers shared by every part of the screen.
 
 The interface is drawn immediately each frame; whatever can be touched
-registers a :class:`Hotspot` while it is drawn, and the next pointer event is
-matched against the hotspots of the frame the visitor saw.
+registers a :class:`~installation.control.pointer.Hotspot` while it is drawn,
+and the next touch is matched against the hotspots of the frame the visitor saw.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import pygame
 import pygame.gfxdraw
@@ -33,51 +31,6 @@ CYAN: Colour = (0, 229, 255)
 INK: Colour = (12, 12, 14)
 
 Point = tuple[int, int]
-
-
-@dataclass
-class Hotspot:
-    """A touchable region: ``press`` runs on touch-down, ``drag`` while the finger moves."""
-
-    name: str
-    rect: Rect
-    press: Callable[[Point], None]
-    drag: Callable[[Point], None] | None = None
-
-
-class Pointer:
-    """Matches touch/mouse down, move and up against the current hotspots.
-
-    >>> hits = []
-    >>> p = Pointer()
-    >>> p.hotspots = [Hotspot("a", Rect(0, 0, 10, 10), lambda pos: hits.append(pos))]
-    >>> p.down((5, 5)), p.down((50, 50)), hits
-    ('a', None, [(5, 5)])
-    """
-
-    def __init__(self) -> None:
-        self.hotspots: list[Hotspot] = []
-        self._dragging: Hotspot | None = None
-
-    def find(self, name: str) -> Hotspot | None:
-        return next((h for h in self.hotspots if h.name == name), None)
-
-    def down(self, pos: Point) -> str | None:
-        for spot in reversed(self.hotspots):  # the last drawn lies on top
-            if spot.rect.collidepoint(pos):
-                spot.press(pos)
-                self._dragging = spot if spot.drag is not None else None
-                return spot.name
-        self._dragging = None
-        return None
-
-    def move(self, pos: Point) -> None:
-        if self._dragging is not None and self._dragging.drag is not None:
-            self._dragging.drag(pos)
-
-    def up(self, pos: Point) -> None:
-        self.move(pos)
-        self._dragging = None
 
 
 def blend(a: Colour, b: Colour, t: float) -> Colour:

@@ -1,7 +1,7 @@
 """The workshop screen: the feed, what the model sees, the threshold, the challenge, the explanation.
 
 Drawn by :class:`WorkshopRenderer`, a :class:`~installation.display.renderer.Renderer`
-that keeps the room's input handling, feeds and indicators and lays the
+that draws from the same room model (feeds, indicators, controls) and lays the
 screen out for a group instead of a wall. Only processed pictures are drawn:
 the model's view is made from the picture with the effect applied, so it
 never shows a face the feed hides.
@@ -9,7 +9,7 @@ never shows a face the feed hides.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,9 +18,13 @@ import numpy as np
 import pygame
 from pygame import Rect
 
+from installation.control.model import RoomModel
+from installation.control.pointer import Hotspot
+from installation.control.state import InputKind
 from installation.detect.views import ModelInput
 from installation.display.layout import Layout, label_height, screen_regions
-from installation.display.renderer import Feed, Renderer
+from installation.display.perf import Performance
+from installation.display.renderer import Renderer
 from installation.display.text import text
 from installation.display.widgets import (
     AMBER,
@@ -32,7 +36,6 @@ from installation.display.widgets import (
     MUTED,
     RED,
     TEXT,
-    Hotspot,
     blit_centred,
     button,
     disc,
@@ -41,13 +44,13 @@ from installation.display.widgets import (
 )
 from installation.effects import Effect
 from installation.frames import Detection
-from installation.state import ControlState, InputKind
-from installation.workshop.model import describe_model, in_model, model_input, model_view
-from installation.workshop.session import Workshop, feed_detector
+from installation.modes.workshop.model import describe_model, in_model, model_input, model_view
+from installation.modes.workshop.session import Workshop
 
 if TYPE_CHECKING:
     from installation.display.fonts import Fonts
     from installation.frames import Processed
+    from installation.pipeline.feeds import LiveFeed
 
 #: How much the threshold keys move it.
 THRESHOLD_STEP = 0.05
@@ -112,9 +115,10 @@ class WorkshopRenderer(Renderer):
     raise the threshold, ``R`` starts the challenge over (best time included).
 
     >>> import pygame; _ = pygame.font.init()
-    >>> from installation.state import ControlState
-    >>> r = WorkshopRenderer([], ControlState(), workshop=Workshop(), size=(1280, 720))
-    >>> r.update(now=0.0).exposed
+    >>> from installation.control.state import ControlState
+    >>> model = RoomModel([], ControlState())
+    >>> r = WorkshopRenderer(model, workshop=Workshop(), size=(1280, 720))
+    >>> model.update(now=0.0).exposed
     False
     >>> r.draw(pygame.Surface((1280, 720)), now=0.0)
     >>> r.pointer.find("threshold") is None, r.pointer.find("effect.blur") is not None
@@ -123,17 +127,18 @@ class WorkshopRenderer(Renderer):
 
     def __init__(
         self,
-        feeds: Sequence[Feed],
-        controls: ControlState,
+        model: RoomModel,
         *,
         workshop: Workshop,
         size: tuple[int, int],
-        **kwargs: object,
+        board: Callable[[], tuple[bool, str]] = lambda: (False, ""),
+        performance: Performance | None = None,
     ) -> None:
-        super().__init__(feeds, controls, size=size, layout=Layout.SINGLE, **kwargs)  # type: ignore[arg-type]
+        super().__init__(model, size=size, layout=Layout.SINGLE, board=board, performance=performance)
         self.workshop = workshop
         self.wregions = workshop_regions(*size)
-        self._model: _ModelPicture | None = None
+        #: What the model sees of the watched camera's newest result, kept until that changes.
+        self._seen: _ModelPicture | None = None
         self._fitted: dict[tuple[object, ...], tuple[float, list[str]]] = {}
         #: The inside of the model and challenge panels, set when the static layer is drawn.
         self._inner: dict[str, Rect] = {}
@@ -141,22 +146,20 @@ class WorkshopRenderer(Renderer):
     def resize(self, size: tuple[int, int]) -> None:
         super().resize(size)
         self.wregions = workshop_regions(*size)
-        self._model = None
+        self._seen = None
         self._fitted = {}
 
     @property
-    def feed(self) -> Feed | None:
+    def feed(self) -> LiveFeed | None:
         """The watched camera."""
-        if not self.feeds:
-            return None
-        return self.feeds[min(self.controls.selected, len(self.feeds) - 1)]
+        watched = self.model.watched
+        return None if watched is None else self.model.feeds[watched]
 
     # -- each frame ----------------------------------------------------------------
     def draw(self, canvas: pygame.Surface, now: float | None = None) -> None:
         import time
 
         now = time.monotonic() if now is None else now
-        t0 = time.perf_counter()
         if canvas.get_size() != self.size:
             self.resize(canvas.get_size())
         reg = self.wregions
@@ -181,7 +184,6 @@ class WorkshopRenderer(Renderer):
         if self.show_overlay:
             self._facilitator(canvas, now)
         self.pointer.hotspots = spots
-        self.frame_ms.add((time.perf_counter() - t0) * 1000)
 
     # -- parts ---------------------------------------------------------------------
     def _static(self, canvas: pygame.Surface, lang: str) -> list[Hotspot]:
@@ -215,10 +217,10 @@ class WorkshopRenderer(Renderer):
 
     def _feed(self, canvas: pygame.Surface, rect: Rect, now: float, lang: str) -> list[Hotspot]:
         self.shown = {}
-        if not self.feeds:
+        i = self.model.watched
+        if i is None:
             return []
-        i = min(self.controls.selected, len(self.feeds) - 1)
-        view = self.views[i]
+        view = self.model.views[i]
         _, picture = self.painter.draw(
             canvas,
             rect,
@@ -269,13 +271,13 @@ class WorkshopRenderer(Renderer):
         return fitted
 
     def _model_picture(
-        self, processed: Processed, feed: Feed, index: int, seq: int, area: Rect
+        self, processed: Processed, feed: LiveFeed, index: int, seq: int, area: Rect
     ) -> _ModelPicture:
         height, width = processed.image.shape[:2]
         key = (index, seq, area.size)
-        if self._model is not None and self._model.key == key:
-            return self._model
-        model = model_input(feed_detector(feed), width, height)
+        if self._seen is not None and self._seen.key == key:
+            return self._seen
+        model = model_input(feed.detector, width, height)
         pictures = model_view(processed.image, model)
         n = len(pictures)
         gap = self.fonts.px(10)
@@ -299,16 +301,16 @@ class WorkshopRenderer(Renderer):
             surfaces.append(pygame.image.frombuffer(big.data, size, "BGR"))
             pixels.append(big)
         boxes = [in_model(processed.detections, w) for w in model.windows]
-        self._model = _ModelPicture(key, model, surfaces, pixels, boxes, stacked)
-        return self._model
+        self._seen = _ModelPicture(key, model, surfaces, pixels, boxes, stacked)
+        return self._seen
 
     def _model_panel(self, canvas: pygame.Surface, inner: Rect, lang: str) -> None:
         f = self.fonts
         words = self.workshop.explanation
         feed = self.feed
-        i = min(self.controls.selected, max(0, len(self.feeds) - 1))
-        view = self.views[i] if self.feeds else None
-        if feed is None or view is None or view.processed is None or not view.ok:
+        i = self.model.watched
+        view = None if i is None else self.model.views[i]
+        if feed is None or i is None or view is None or view.processed is None or not view.ok:
             blit_centred(canvas, f.text(text("starting", lang), 24, MUTED, bold=True), inner.center)
             return
         processed = view.processed
@@ -432,24 +434,25 @@ class WorkshopRenderer(Renderer):
             x = r.right + gap
         return spots
 
-    def _threshold(self, feed: Feed, track: Rect) -> Callable[[tuple[int, int]], None]:
+    def _threshold(self, feed: LiveFeed, track: Rect) -> Callable[[tuple[int, int]], None]:
         return lambda pos: self.workshop.set_threshold(feed, slider_value(track, pos))
 
     # -- input ---------------------------------------------------------------------
-    def key(self, key: int) -> None:
+    def key(self, key: int) -> bool:
         feed = self.feed
         current = self.workshop.threshold(feed) if feed is not None else None
-        if key in (pygame.K_COMMA, pygame.K_LESS, pygame.K_PAGEDOWN) and current is not None:
-            self.workshop.set_threshold(feed, current - THRESHOLD_STEP)
-        elif key in (pygame.K_PERIOD, pygame.K_GREATER, pygame.K_PAGEUP) and current is not None:
-            self.workshop.set_threshold(feed, current + THRESHOLD_STEP)
+        lower = key in (pygame.K_COMMA, pygame.K_LESS, pygame.K_PAGEDOWN)
+        higher = key in (pygame.K_PERIOD, pygame.K_GREATER, pygame.K_PAGEUP)
+        if (lower or higher) and feed is not None and current is not None:
+            self.workshop.set_threshold(feed, current + (THRESHOLD_STEP if higher else -THRESHOLD_STEP))
         elif key == pygame.K_r:
             self.workshop.timer.reset()
             self.workshop.timer.best = self.workshop.timer.last = None
         elif key == pygame.K_g:
             pass  # one camera at a time here: no wall layouts
         else:
-            super().key(key)
+            return super().key(key)
+        return True
 
 
 def draw_recording_mark(

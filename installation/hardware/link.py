@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from installation.control.state import IndicatorState, PanelEvent
 from installation.errors import HardwareError
 from installation.hardware.backend import MockBackend, SerialBackend, Transport, choose_backend
 from installation.hardware.mock import MockBoard
@@ -34,7 +35,6 @@ from installation.hardware.protocol import (
     encode,
 )
 from installation.hardware.serialport import PortNotFound
-from installation.state import IndicatorState, PanelEvent
 
 log = logging.getLogger("installation.hardware")
 
@@ -178,7 +178,7 @@ class PanelLink:
     them on the render thread with ``drain_panel_events``.
 
     >>> import queue
-    >>> from installation.state import ControlState, drain_panel_events
+    >>> from installation.control.state import ControlState, drain_panel_events
     >>> events = queue.SimpleQueue()
     >>> with PanelLink("mock", events=events) as link:
     ...     link.wait_connected(2.0)

@@ -65,6 +65,48 @@ class NullSink:
         pass
 
 
+class Wrapped:
+    """A sink that changes how frames reach another one (``sink``) and leaves the rest to it:
+    subclasses override :meth:`write`; finishing, closing and aborting go straight through."""
+
+    def __init__(self, sink: FrameSink) -> None:
+        self.sink = sink
+
+    def write(self, processed: Processed) -> None:
+        self.sink.write(processed)
+
+    def finish(self) -> None:
+        self.sink.finish()
+
+    def close(self) -> None:
+        self.sink.close()
+
+    def abort(self) -> None:
+        self.sink.abort()
+
+
+class KeepingTime(Wrapped):
+    """The clip in real time: a frame that comes late (the pipeline was busy) is written as often
+    as the frames it stands for, up to ``frames`` in all."""
+
+    def __init__(self, sink: FrameSink, *, fps: float, frames: int) -> None:
+        super().__init__(sink)
+        self.fps = fps
+        self.frames = frames
+        #: Frames written so far, repeats included.
+        self.written = 0
+        self._start: float | None = None
+
+    def write(self, processed: Processed) -> None:
+        now = processed.frame.timestamp
+        if self._start is None:
+            self._start = now
+        due = min(self.frames, max(self.written + 1, round((now - self._start) * self.fps) + 1))
+        while self.written < due:
+            self.sink.write(processed)
+            self.written += 1
+
+
 class Tee:
     """Several sinks as one: each frame goes to every sink, in order.
 

@@ -46,3 +46,14 @@ class Fit:
             return box
         scale, _, _, x, y = self._placement(*frame_size)
         return Box(x + box.x * scale, y + box.y * scale, box.w * scale, box.h * scale)
+
+    def unbox(self, box: Box, frame_size: tuple[int, int]) -> Box:
+        """``box`` in the output's pixels, on a frame of ``frame_size``: the inverse of :meth:`box`.
+
+        >>> Fit((640, 360)).unbox(Box(140, 60, 30, 30), (800, 600))
+        Box(x=100.0, y=100.0, w=50.0, h=50.0)
+        """
+        if frame_size == self.size:
+            return box
+        scale, _, _, x, y = self._placement(*frame_size)
+        return Box((box.x - x) / scale, (box.y - y) / scale, box.w / scale, box.h / scale)

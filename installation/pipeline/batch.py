@@ -11,7 +11,8 @@ A live camera's frames go through :meth:`Processor.process
 <installation.pipeline.processor.Processor.process>` one by one, as in the
 room. Recorded footage goes through a
 :class:`~installation.pipeline.lookahead.Lookahead`, which reads it twice
-and hides each face from before its first sighting too.
+and hides each face from before its first sighting too, or, re-rendered from
+a boxes file, through a :class:`~installation.pipeline.replay.Replay`.
 """
 
 from __future__ import annotations
@@ -19,17 +20,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from installation.effects import Effect
-from installation.frames import Frame, Processed
+from installation.frames import Frame, Image, Processed
 from installation.pipeline.lookahead import Lookahead
-from installation.pipeline.processor import Processor
 
 if TYPE_CHECKING:
     from installation.outputs import FrameSink
+
+
+class FrameProcessor(Protocol):
+    """What turns one frame into its result, in order: a :class:`Processor`, or a
+    :class:`~installation.pipeline.replay.Replay` of a boxes file."""
+
+    def process(self, frame: Frame, effect: Effect, strength: float) -> Processed: ...
 
 
 @dataclass(frozen=True)
@@ -46,12 +51,12 @@ class Ran:
 
 def run_batch(
     open_frames: Callable[[], Iterator[Frame]],
-    processor: Processor | Lookahead,
+    processor: FrameProcessor | Lookahead,
     sink: FrameSink,
     *,
     effect: Effect,
     strength: float,
-    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    transform: Callable[[Image], Image] | None = None,
     on_frame: Callable[[Processed], bool | None] | None = None,
     max_frames: int = 0,
     publishing: Callable[[], None] | None = None,
@@ -71,6 +76,7 @@ def run_batch(
 
     >>> from installation.detect import create_detector
     >>> from installation.outputs import NullSink
+    >>> from installation.pipeline.processor import Processor
     >>> from installation.sources import open_source, read_ahead
     >>> from installation.track import Tracker
     >>> source = open_source("pattern:bars?size=320x180&frames=5")
@@ -109,7 +115,7 @@ def run_batch(
 
 
 def _one_by_one(
-    frames: Iterator[Frame], processor: Processor, effect: Effect, strength: float
+    frames: Iterator[Frame], processor: FrameProcessor, effect: Effect, strength: float
 ) -> Generator[Processed, None, None]:
     """Each frame through the processor as it comes, the frames closed at the end."""
     try:
@@ -119,7 +125,7 @@ def _one_by_one(
         _close(frames)
 
 
-def _turned(frames: Iterator[Frame], transform: Callable[[np.ndarray], np.ndarray]) -> Iterator[Frame]:
+def _turned(frames: Iterator[Frame], transform: Callable[[Image], Image]) -> Iterator[Frame]:
     try:
         for frame in frames:
             frame.image = transform(frame.image)

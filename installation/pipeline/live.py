@@ -11,35 +11,24 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from installation.effects import Effect
-from installation.frames import Processed
+from installation.frames import Image, Processed
+from installation.pipeline.feeds import LiveFrames, WorkerStatus
 from installation.pipeline.processor import Processor, build_processor, camera_transform
 from installation.sources.live import SourceStatus, retry_delay
 
 if TYPE_CHECKING:
     from installation.config import Config
+    from installation.detect import FaceDetector
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class WorkerStatus(SourceStatus):
-    """A camera whose pictures arrive but cannot be processed: ``failed`` is true, ``reason`` says why.
-
-    The wall shows a card saying so instead of any picture, and the worker
-    restarts the camera's processing by itself.
-    """
-
-    failed: bool = False
-
-
 class CameraWorker:
-    """A live source and its processor in one thread; the newest result wins.
+    """A live source and its processor in one thread; the newest result wins (a
+    :class:`~installation.pipeline.feeds.LiveFeed`).
 
     ``controls`` is called once per frame and returns ``(effect, strength)``;
     reading the visitors' current choice there means a change shows on the
@@ -55,11 +44,11 @@ class CameraWorker:
 
     def __init__(
         self,
-        source: object,
+        source: LiveFrames,
         processor: Processor,
         controls: Callable[[], tuple[Effect, float]],
         *,
-        transform: Callable[[np.ndarray], np.ndarray] | None = None,
+        transform: Callable[[Image], Image] | None = None,
     ) -> None:
         self.source = source
         self.processor = processor
@@ -83,8 +72,13 @@ class CameraWorker:
     def name(self) -> str:
         return self.processor.name
 
+    @property
+    def detector(self) -> FaceDetector:
+        """The detector this camera's frames go through (its threshold may be moved at any time)."""
+        return self.processor.detector
+
     def start(self) -> None:
-        self.source.start()  # type: ignore[attr-defined]
+        self.source.start()
         self._thread = threading.Thread(target=self._run, name=f"camera-{self.name}", daemon=True)
         self._thread.start()
 
@@ -92,18 +86,14 @@ class CameraWorker:
         """Ask the worker and its source to stop, without waiting (the room asks every camera
         first, so one stuck camera costs the others nothing)."""
         self._stop.set()
-        request = getattr(self.source, "request_stop", None)
-        if request is not None:
-            request()
+        self.source.request_stop()
 
     def stop(self) -> None:
         self.request_stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self.source.stop()  # type: ignore[attr-defined]
-        close = getattr(self.processor.detector, "close", None)
-        if close is not None:
-            close()
+        self.source.stop()
+        self.processor.detector.close()
 
     def latest(self) -> tuple[int, Processed | None]:
         """``(sequence number, newest result)``; the number grows with each new result."""
@@ -111,13 +101,13 @@ class CameraWorker:
             return self._seq, self._latest
 
     @property
-    def status(self) -> object:
+    def status(self) -> SourceStatus:
         """The source's status; a :class:`WorkerStatus` while processing fails (a lost signal comes first)."""
-        status = self.source.status  # type: ignore[attr-defined]
+        status = self.source.status
         with self._lock:
             fault, since = self._fault, self._fault_since
-        if fault and getattr(status, "ok", True):
-            return WorkerStatus(False, fault, since, int(getattr(status, "frames", 0)), 0.0, failed=True)
+        if fault and status.ok:
+            return WorkerStatus(False, fault, since, status.frames, 0.0, failed=True)
         return status
 
     def _run(self) -> None:
@@ -139,8 +129,8 @@ class CameraWorker:
         last = -1
         was_ok = True
         while not self._stop.is_set():
-            frame = self.source.wait(last, timeout=0.1)  # type: ignore[attr-defined]
-            ok = bool(self.source.status.ok)  # type: ignore[attr-defined]
+            frame = self.source.wait(last, timeout=0.1)
+            ok = self.source.status.ok
             if ok and not was_ok:
                 self.processor.reset()
             was_ok = ok

@@ -43,9 +43,9 @@ import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
-from installation.effects import Effect, hide_everything
+from installation.effects import Effect
 from installation.frames import Detection, Frame, Processed
-from installation.pipeline.processor import MotionGuard, Processor
+from installation.pipeline.processor import MotionGuard, Processor, hidden_whole
 from installation.track import CameraMotion, TrackedFace, Tracker
 
 
@@ -296,16 +296,7 @@ class Lookahead:
             known = self._wait_for(j + self.needs)
             if j >= known:
                 # The finder's reader ended early: nothing vouches for this frame.
-                yield Processed(
-                    frame,
-                    hide_everything(frame.image),
-                    effect,
-                    [],
-                    [],
-                    hidden_all=True,
-                    status="no detection for this frame",
-                    detected=False,
-                )
+                yield hidden_whole(frame, effect, "no detection for this frame")
                 continue
             if j not in self._ahead:
                 self._backward(j, known)
@@ -319,17 +310,7 @@ class Lookahead:
             ahead = self._ahead.pop(j, [])
             timings = {"detect": sighting.detect_ms}
             if sighting.failure:
-                yield Processed(
-                    frame,
-                    hide_everything(frame.image),
-                    effect,
-                    [],
-                    sighting.faces,
-                    hidden_all=True,
-                    status=sighting.failure,
-                    detected=False,
-                    timings=timings,
-                )
+                yield hidden_whole(frame, effect, sighting.failure, faces=sighting.faces, timings=timings)
                 continue
             yield processor.guard_and_hide(
                 frame,

@@ -13,15 +13,16 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from installation.detect import FaceDetector
 from installation.effects import Effect, MaskShape, apply_effect, hide_everything
-from installation.frames import Detection, Found, Frame, Processed
+from installation.frames import Detection, Found, Frame, Image, Processed
 from installation.geometry import Box
 from installation.track import CameraMotion, MotionEstimator, TrackedFace, Tracker
 from installation.track.motion import shrink, to_small
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
     from installation.config import CameraConfig, Config
 
 log = logging.getLogger(__name__)
+
+#: The motion guard's small grey copy of a frame, and its masks (0 or 255): ``uint8``, left open
+#: as :data:`~installation.frames.Image` is.
+Grey: TypeAlias = npt.NDArray[Any]
 
 #: How often detection may run, as "every Nth frame", for a config or ``anonymize
 #: --detect-every``: beyond 4 a face walking in is covered only by the motion guard's boxes
@@ -84,23 +89,23 @@ class MotionGuard:
         self.scale = scale
         self.threshold = threshold
         self.min_area = min_area
-        self._reference: np.ndarray | None = None
+        self._reference: Grey | None = None
         # About ten seconds of history at 30 fps: someone who stops at the edge
         # stays hidden that long before becoming background.
         self._background = cv2.createBackgroundSubtractorMOG2(
             history=300, varThreshold=24, detectShadows=False
         )
-        self._small: np.ndarray | None = None
-        self._foreground: np.ndarray | None = None
+        self._small: Grey | None = None
+        self._foreground: Grey | None = None
         #: The camera's motion from the reference frame to now (None: never told of any).
         self._since_reference: CameraMotion | None = None
         #: Recent small frames, each with the camera's motion from it to now.
-        self._past: deque[tuple[np.ndarray, CameraMotion]] = deque(maxlen=self.HISTORY)
+        self._past: deque[tuple[Grey, CameraMotion]] = deque(maxlen=self.HISTORY)
         #: Frames left during which the edges are watched against the warped past.
         self._compensating = 0
         self._size = (0, 0)
 
-    def observe(self, image: np.ndarray, *, detected: bool, motion: CameraMotion | None = None) -> None:
+    def observe(self, image: Image, *, detected: bool, motion: CameraMotion | None = None) -> None:
         """Feed every frame, saying whether the detector looked at it and how the camera moved
         since the previous one (None: a still camera)."""
         # Halvings, each an exact 2x2 average (OpenCV's fast path): three of them take a
@@ -134,7 +139,7 @@ class MotionGuard:
             self._reference = self._small
             self._since_reference = None if motion is None else CameraMotion.still()
 
-    def _edges_against_past(self) -> np.ndarray:
+    def _edges_against_past(self) -> Grey:
         """What moved against the room since the oldest recent frame (nothing where unknown)."""
         assert self._small is not None
         if not self._past:
@@ -148,7 +153,7 @@ class MotionGuard:
             changed = cv2.bitwise_or(changed, near)
         return changed
 
-    def _compare(self, old: np.ndarray, since: CameraMotion) -> tuple[np.ndarray, np.ndarray]:
+    def _compare(self, old: Grey, since: CameraMotion) -> tuple[Grey, Grey]:
         """``(changed, unseen)`` masks: what differs from ``old`` warped by ``since`` into the
         current view, and where the current view shows what ``old`` did not."""
         current = self._small
@@ -170,7 +175,7 @@ class MotionGuard:
         changed[company < 2 * 255] = 0
         return changed, cv2.bitwise_not(seen)
 
-    def _boxes(self, mask: np.ndarray, covered: list[Box], shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    def _boxes(self, mask: Grey, covered: list[Box], shape: tuple[int, ...]) -> list[tuple[int, ...]]:
         s = self.scale
         mask = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=2)
         for box in covered:
@@ -179,7 +184,7 @@ class MotionGuard:
         n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         return [tuple(int(v) for v in stats[i]) for i in range(1, n) if stats[i][4] >= self.min_area]
 
-    def _since_detection(self) -> tuple[np.ndarray, list[Box]]:
+    def _since_detection(self) -> tuple[Grey, list[Box]]:
         """What changed since the detected frame, and the strips (frame pixels) it did not show."""
         assert self._small is not None and self._reference is not None
         since = self._since_reference
@@ -193,7 +198,7 @@ class MotionGuard:
         _, changed = cv2.threshold(diff, self.threshold, 255, cv2.THRESH_BINARY)
         return changed, []
 
-    def regions(self, image: np.ndarray, covered: list[Box], *, since_detection: bool) -> list[Box]:
+    def regions(self, image: Image, covered: list[Box], *, since_detection: bool) -> list[Box]:
         """Boxes (frame pixels) to hide on the frame last observed."""
         assert self._small is not None, "observe() the frame first"
         h, w = image.shape[:2]
@@ -303,7 +308,7 @@ class Processor:
     #: source time): the gap a 9-step sweep leaves at 30 fps.
     MAX_UNSEEN_SECONDS = 0.3
 
-    def _detect(self, image: np.ndarray, timestamp: float) -> list[Detection]:
+    def _detect(self, image: Image, timestamp: float) -> list[Detection]:
         step = getattr(self.detector, "detect_step", None)
         previous, self._detected_at = self._detected_at, timestamp
         if step is None or not self._swept:
@@ -315,9 +320,12 @@ class Processor:
             start = self._focus_turn % len(small)
             small = (small[start:] + small[:start])[: self.MAX_FOCUS]
             self._focus_turn += self.MAX_FOCUS
-        return step(image, self._tiles_now(image, timestamp - previous), focus=small, remember=False)
+        found: list[Detection] = step(
+            image, self._tiles_now(image, timestamp - previous), focus=small, remember=False
+        )
+        return found
 
-    def _tiles_now(self, image: np.ndarray, gap: float) -> int | None:
+    def _tiles_now(self, image: Image, gap: float) -> int | None:
         """How many tiles of the rotation to run on a frame ``gap`` seconds after the last detected one.
 
         The rotation runs a few tiles a frame and counts on the next frames for
@@ -392,15 +400,11 @@ class Processor:
         detect = self._since_detection >= self.detect_every
         found = self.find(frame, detect=detect)
         if found.failure:
-            return Processed(
+            return hidden_whole(
                 frame,
-                hide_everything(frame.image),
                 effect,
-                [],
-                found.faces,
-                hidden_all=True,
-                status=found.failure,
-                detected=False,
+                found.failure,
+                faces=found.faces,
                 timings={"detect": found.timings["detect"]},
                 camera_motion=found.camera_motion,
             )
@@ -447,14 +451,12 @@ class Processor:
         guard.observe(frame.image, detected=checked, motion=motion)
         if motion is not None and motion.lost and effect.hides:
             # The view jumped (a whip pan, a cut): nothing says where the faces went.
-            return Processed(
+            return hidden_whole(
                 frame,
-                hide_everything(frame.image),
                 effect,
-                detections or [],
-                faces,
-                hidden_all=True,
-                status=LOST_STATUS,
+                LOST_STATUS,
+                detections=detections or [],
+                faces=faces,
                 detected=detections is not None,
                 timings=timings,
                 ahead=ahead,
@@ -486,36 +488,94 @@ class Processor:
 
     def hide(
         self,
-        image: np.ndarray,
+        image: Image,
         boxes: list[Box],
         guarded: list[Box],
         effect: Effect,
         strength: float,
         *,
         in_place: bool = False,
-    ) -> np.ndarray:
+    ) -> Image:
         """``image`` with the effect on every face box and on the guarded regions (a new array, or
-        ``image`` itself changed if ``in_place``)."""
-        if effect.hides:
-            out = apply_effect(
-                image,
-                boxes,
-                effect,
-                strength,
-                shape=self.mask_shape,
-                mask_scale=self.mask_scale,
-                in_place=in_place,
-            )
-        else:
-            out = image if in_place else image.copy()
-        if guarded:
-            # Unverified motion is hidden with the box mask: its shape is unknown.
-            out = apply_effect(out, guarded, effect, 1.0, shape=MaskShape.BOX, mask_scale=1.0, in_place=True)
-        return out
+        ``image`` itself changed if ``in_place``): :func:`hide_regions` with this processor's mask."""
+        return hide_regions(
+            image,
+            boxes,
+            guarded,
+            effect,
+            strength,
+            shape=self.mask_shape,
+            mask_scale=self.mask_scale,
+            in_place=in_place,
+        )
+
+
+def hide_regions(
+    image: Image,
+    boxes: list[Box],
+    guarded: list[Box],
+    effect: Effect,
+    strength: float,
+    *,
+    shape: MaskShape,
+    mask_scale: float,
+    in_place: bool = False,
+) -> Image:
+    """``image`` with ``effect`` on every face box (in the order given, grown by ``mask_scale``, in
+    ``shape``) and then on the guarded regions (whole, at full strength); a new array, or ``image``
+    itself changed if ``in_place``.
+
+    What a processor hides on a frame it can vouch for, and what ``anonymize --from-boxes``
+    hides from a boxes file: the same boxes give the same pixels.
+    """
+    if effect.hides:
+        out = apply_effect(
+            image, boxes, effect, strength, shape=shape, mask_scale=mask_scale, in_place=in_place
+        )
+    else:
+        out = image if in_place else image.copy()
+    if guarded:
+        # Unverified motion is hidden with the box mask: its shape is unknown.
+        out = apply_effect(out, guarded, effect, 1.0, shape=MaskShape.BOX, mask_scale=1.0, in_place=True)
+    return out
 
 
 #: The status of a frame hidden whole because the camera's motion could not be followed.
 LOST_STATUS = "camera motion lost: the view jumped"
+
+
+def hidden_whole(
+    frame: Frame,
+    effect: Effect,
+    status: str,
+    *,
+    detections: Sequence[Detection] = (),
+    faces: Sequence[TrackedFace] = (),
+    detected: bool = False,
+    timings: dict[str, float] | None = None,
+    guarded: Sequence[Box] = (),
+    ahead: Sequence[TrackedFace] = (),
+    camera_motion: CameraMotion | None = None,
+) -> Processed:
+    """The result for a frame nothing vouches for: the whole picture hidden, ``status`` saying why.
+
+    What was known of the frame (the detections, the faces held, the timings) is still
+    reported; it is only not shown.
+    """
+    return Processed(
+        frame,
+        hide_everything(frame.image),
+        effect,
+        list(detections),
+        list(faces),
+        hidden_all=True,
+        status=status,
+        guarded=list(guarded),
+        timings=dict(timings or {}),
+        detected=detected,
+        ahead=list(ahead),
+        camera_motion=camera_motion,
+    )
 
 
 def _person(face: Box) -> Box:
@@ -585,7 +645,7 @@ def build_processor(camera: CameraConfig, config: Config) -> Processor:
     )
 
 
-def camera_transform(camera: CameraConfig) -> Callable[[np.ndarray], np.ndarray] | None:
+def camera_transform(camera: CameraConfig) -> Callable[[Image], Image] | None:
     """How a camera's pictures are turned before detection (None: they are not), so that faces are
     found upright: the one place a camera's ``mirror``, ``flip`` and ``rotate`` become a transform,
     for the room's workers and for ``record``."""
@@ -594,7 +654,7 @@ def camera_transform(camera: CameraConfig) -> Callable[[np.ndarray], np.ndarray]
     if not (camera.mirror or camera.flip or camera.rotate):
         return None
 
-    def transform(image: np.ndarray) -> np.ndarray:
+    def transform(image: Image) -> Image:
         return transform_image(image, camera.mirror, camera.flip, camera.rotate)
 
     return transform

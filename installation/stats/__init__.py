@@ -33,7 +33,8 @@ characters become spaces, and a name that starts like a formula (``=``,
 files, which ``installation stats`` takes off again.
 
 The package: ``store`` (the file's columns and rows, reading and appending),
-``counter`` (counting a running room), ``plot`` (the chart) and ``command``
-(``installation stats``). Nothing is imported here: the room loads the
-counter without the command's modules, and the command without the counter's.
+``counter`` (counting a running room), ``plot`` (the chart) and ``report`` (the
+tables ``installation stats`` prints; the command itself is
+:mod:`installation.commands.stats`). Nothing is imported here: the room loads
+the counter without the command's modules, and the command without the counter's.
 """

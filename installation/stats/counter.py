@@ -11,13 +11,14 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from installation.stats.store import CONTROL_COLUMNS, INPUT_COLUMNS, Counts, Row, StatsLog, stats_file
 
 if TYPE_CHECKING:
+    from installation.control.state import ControlChange, IndicatorState
     from installation.frames import Processed
-    from installation.state import ControlChange
+    from installation.room import Room
 
 log = logging.getLogger(__name__)
 
@@ -211,42 +212,58 @@ class StatsCounter:
         return total
 
 
+class StatsListener:
+    """Follows a room for its :class:`StatsCounter`: each frame shown, and the end of the room.
+
+    A camera that is down counts as having no picture; the rest of the minute is
+    written when the room closes.
+    """
+
+    def __init__(self, room: Room, counter: StatsCounter) -> None:
+        self.room = room
+        self.counter = counter
+        self._seqs: dict[int, int] = {}
+
+    def indicators(self, state: IndicatorState) -> None:
+        pass
+
+    def shown(self, state: IndicatorState, now: float) -> None:
+        results = []
+        for i, feed in enumerate(self.room.feeds):
+            seq, processed = feed.latest()
+            new = seq != self._seqs.get(i)
+            self._seqs[i] = seq
+            results.append((feed.name, processed if feed.status.ok else None, new))
+        self.counter.observe(results)
+
+    def closing(self) -> None:
+        self.counter.close()
+
+    def watched(self) -> str:
+        """The name of the camera on the large monitor ('' when there is none)."""
+        feeds = self.room.feeds
+        if not feeds:
+            return ""
+        return feeds[min(self.room.controls.selected, len(feeds) - 1)].name
+
+
 def attach_stats(
-    app: Any, *, directory: str | os.PathLike[str] | None = None, clock: Callable[[], float] = time.time
+    room: Room, *, directory: str | os.PathLike[str] | None = None, clock: Callable[[], float] = time.time
 ) -> StatsCounter | None:
-    """Count statistics for a room (:class:`~installation.app.App`): an observer, a listener, a closer.
+    """Count statistics for a room: a listener of its frames and of its controls' changes.
 
     Does nothing (returns None) when the config's ``[stats] enabled`` is false. A camera that
     plays the bundled footage is counted apart, as ``demo``: its faces are not visitors.
 
-    >>> from installation.app import App, RoomOptions                # doctest: +SKIP
-    >>> app = App(demo_config(), RoomOptions(headless=True))       # doctest: +SKIP
-    >>> attach_stats(app)                                            # doctest: +SKIP
+    >>> from installation.room import Room, RoomOptions              # doctest: +SKIP
+    >>> room = Room(demo_config(), RoomOptions(headless=True))       # doctest: +SKIP
+    >>> attach_stats(room)                                           # doctest: +SKIP
     """
-    section = getattr(app.config, "stats", None)
-    if section is not None and not getattr(section, "enabled", True):
+    if not room.config.stats.enabled:
         return None
-    demo = [c.name for c in getattr(app.config, "cameras", []) if plays_bundled_footage(c.source)]
+    demo = [c.name for c in room.config.cameras if plays_bundled_footage(c.source)]
     counter = StatsCounter(StatsLog(stats_file(directory)), clock=clock, demo=demo)
-    seqs: dict[int, int] = {}
-
-    def watched() -> str:
-        feeds = app.feeds
-        if not feeds:
-            return ""
-        return str(getattr(feeds[min(app.controls.selected, len(feeds) - 1)], "name", ""))
-
-    def observe(app: Any, state: object, now: float) -> None:
-        results = []
-        for i, feed in enumerate(app.feeds):
-            seq, processed = feed.latest()
-            ok = bool(getattr(getattr(feed, "status", None), "ok", True))
-            new = seq != seqs.get(i)
-            seqs[i] = seq
-            results.append((str(getattr(feed, "name", f"Camera {i + 1}")), processed if ok else None, new))
-        counter.observe(results)
-
-    app.observers.append(observe)
-    app.controls.subscribe(lambda change: counter.control(change, watched()))
-    app.closers.append(lambda _app: counter.close())
+    listener = StatsListener(room, counter)
+    room.listen(listener)
+    room.controls.subscribe(lambda change: counter.control(change, listener.watched()))
     return counter

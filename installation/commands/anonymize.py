@@ -1,0 +1,338 @@
+"""``installation anonymize``: hide the faces in recorded video files (:mod:`installation.anonymize`).
+
+The options are checked, and every output named and refused if it would write over an input or
+another output, before any video is opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from installation.detect import (
+    ANONYMIZE_DETECTOR,
+    DEFAULT_THRESHOLD,
+    DETECTOR_ALIASES,
+    DETECTORS,
+    THRESHOLD_RANGE,
+    parse_detector,
+)
+from installation.effects import Effect, MaskShape
+from installation.errors import ConfigError, InstallationError, UsageError
+from installation.pipeline import DETECT_EVERY_RANGE
+from installation.track import HOLD_RANGE
+
+# What a run reports is logged under the name of the module that anonymizes, as it always was.
+log = logging.getLogger("installation.anonymize")
+
+#: libx264's quality scale for 8-bit video: 0 is lossless, 51 the worst.
+CRF_RANGE = (0, 51)
+
+#: The boxes files anonymize can write: option, and the ending of each file in a folder (several
+#: inputs).
+BOXES_OUTPUTS = {"--boxes-json": ".boxes.json", "--boxes-mot": ".boxes.csv", "--boxes-cvat": ".boxes.xml"}
+#: The options that set up detection: none of them applies to a render from a boxes file.
+DETECTION_OPTIONS = {
+    "--detector": "detector",
+    "--range": "range",
+    "--threshold": "threshold",
+    "--no-small-faces": "small_faces",
+    "--hold": "hold",
+    "--detect-every": "detect_every",
+}
+
+
+class Job(NamedTuple):
+    """One video to anonymize: the input, the output, and the boxes files to write (by option)."""
+
+    src: Path
+    dst: Path
+    boxes: dict[str, Path]
+
+
+def _crf(text: str) -> int:
+    """``--crf``: a whole number in :data:`CRF_RANGE` (x264 fails on less and quietly clamps more)."""
+    low, high = CRF_RANGE
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from {low} to {high}, got {text!r}"
+        ) from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"expected {low} (lossless) to {high} (lowest quality), got {value}")
+    return value
+
+
+def register(sub: Any) -> None:
+    """Add ``anonymize`` to the ``installation`` command's sub-parsers."""
+    p = sub.add_parser(
+        "anonymize",
+        help="hide faces in recorded video files (H.264 MP4 out)",
+        description="Hide every face in recorded footage with the installation's pipeline. "
+        "Writes H.264 MP4 at the input's resolution, every frame at its time in the input; "
+        "audio and metadata are dropped.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files (several: OUTPUT is a folder)")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUTPUT", help="output file, or folder for several inputs"
+    )
+    p.add_argument("--effect", choices=[e.value for e in Effect if e.hides], default="blur")
+    p.add_argument("--strength", type=float, default=0.5, help="0 just hides, 1 is heavy (default 0.5)")
+    p.add_argument("--mask-scale", type=float, default=1.3, help="grow face boxes by this (default 1.3)")
+    p.add_argument("--mask", choices=[m.value for m in MaskShape], default="ellipse")
+    p.add_argument(
+        "--detector",
+        default=None,
+        metavar="NAME",
+        help=f"face detector: {', '.join(DETECTORS)}, or several joined by + (default {ANONYMIZE_DETECTOR})",
+    )
+    p.add_argument(
+        "--range",
+        choices=list(DETECTOR_ALIASES),
+        default=None,
+        help="older option: short is --detector blazeface-short, full is --detector blazeface-full",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="detection confidence threshold on YuNet's scores; BlazeFace adds 0.3 to it "
+        f"(default {DEFAULT_THRESHOLD})",
+    )
+    p.add_argument(
+        "--no-small-faces",
+        dest="small_faces",
+        action="store_false",
+        default=None,
+        help="BlazeFace: skip the tiled search for small distant faces (faster)",
+    )
+    p.add_argument(
+        "--hold",
+        type=float,
+        default=None,
+        help="seconds a face stays hidden before it is first and after it is last seen (default 1)",
+    )
+    p.add_argument(
+        "--detect-every",
+        type=int,
+        default=None,
+        metavar="N",
+        help="run the detector on every Nth frame (default 2; 1 also catches a face seen on one frame only)",
+    )
+    p.add_argument("--boxes-json", metavar="PATH", help="write the hidden boxes per frame as JSON")
+    p.add_argument(
+        "--boxes-mot",
+        metavar="PATH",
+        help="write the hidden face boxes as MOT challenge CSV (face boxes only: no motion regions, "
+        "no frames hidden whole)",
+    )
+    p.add_argument(
+        "--boxes-cvat",
+        metavar="PATH",
+        help="write the hidden boxes as CVAT for video 1.1 XML, to correct in CVAT (run locally)",
+    )
+    p.add_argument(
+        "--from-boxes",
+        metavar="FILE",
+        help="no detection: hide exactly what FILE lists for each frame (boxes JSON, MOT CSV or CVAT "
+        "XML, as the --boxes options write them), face boxes grown by --mask-scale (give the "
+        "export's); frames FILE does not mention have nothing hidden",
+    )
+    p.add_argument("--keep-audio", action="store_true", help="copy the input's audio into the output")
+    p.add_argument(
+        "--crf",
+        type=_crf,
+        default=20,
+        metavar="0-51",
+        help="H.264 quality, lower is better: 0 lossless, 51 lowest (default 20)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--audit",
+        action="store_true",
+        help="then check each output against its input with `installation audit` (a second detector); "
+        "exit code 5 when faces may still show",
+    )
+    p.set_defaults(func=anonymize_command)
+
+
+def _check_readable(path: Path, what: str = "video files") -> None:
+    """Refuse an input that is not a readable file, before anything is written."""
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    if not path.is_file():
+        raise UsageError(f"{path}: not a regular file (a pipe or a device): anonymize reads {what}")
+    if not os.access(path, os.R_OK):
+        raise UsageError(f"{path}: not readable")
+
+
+def _check_args(args: argparse.Namespace) -> list[Job]:
+    if not 0.0 <= args.strength <= 1.0:
+        raise UsageError(f"--strength: expected a value from 0 to 1, got {args.strength}")
+    if not 1.0 <= args.mask_scale <= 3.0:
+        raise UsageError(f"--mask-scale: expected a value from 1 to 3, got {args.mask_scale}")
+    from_boxes = Path(args.from_boxes) if getattr(args, "from_boxes", None) else None
+    if from_boxes is not None:
+        for option, name in DETECTION_OPTIONS.items():
+            if getattr(args, name) is not None:
+                raise UsageError(
+                    f"{option}: not used with --from-boxes (no detector runs: the file says what to hide)"
+                )
+        if len(args.inputs) != 1:
+            raise UsageError("--from-boxes: give one video, the one the boxes file describes")
+        _check_readable(from_boxes, "boxes files")
+    args.threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    args.small_faces = True if args.small_faces is None else args.small_faces
+    args.hold = 1.0 if args.hold is None else args.hold
+    args.detect_every = 2 if args.detect_every is None else args.detect_every
+    if args.range is not None:
+        if args.detector is not None:
+            raise UsageError("--range: give only --detector (--range is its older form)")
+        args.detector = DETECTOR_ALIASES[args.range]
+        print(
+            f"anonymize: --range {args.range} is the older form of --detector {args.detector}",
+            file=sys.stderr,
+        )
+    if args.detector is None:
+        args.detector = ANONYMIZE_DETECTOR
+    try:
+        args.detector = "+".join(parse_detector(args.detector))
+    except ConfigError as exc:
+        raise UsageError(f"--detector: {exc}") from None
+    low, high = THRESHOLD_RANGE
+    if not low <= args.threshold <= high:
+        raise UsageError(f"--threshold: expected a value from {low:g} to {high:g}, got {args.threshold}")
+    low, high = HOLD_RANGE
+    if not low <= args.hold <= high:
+        raise UsageError(f"--hold: expected seconds from {low:g} to {high:g}, got {args.hold}")
+    low, high = DETECT_EVERY_RANGE
+    if not low <= args.detect_every <= high:
+        raise UsageError(f"--detect-every: expected {low} to {high}, got {args.detect_every}")
+    inputs = [Path(p) for p in args.inputs]
+    for path in inputs:
+        if path.is_dir():
+            raise UsageError(
+                f"{path}: is a folder, not a video file: name the videos in it "
+                f"(such as {path / '*.mp4'}) and give a folder as -o"
+            )
+        _check_readable(path)
+    output = Path(args.output)
+    asked = {option: getattr(args, option[2:].replace("-", "_"), None) for option in BOXES_OUTPUTS}
+    jobs: list[Job] = []
+    if len(inputs) == 1 and not output.is_dir():
+        if output.suffix.lower() != ".mp4":
+            raise UsageError(f"{output}: the output must be an .mp4 file (or a folder)")
+        jobs.append(Job(inputs[0], output, {option: Path(value) for option, value in asked.items() if value}))
+    else:
+        if not output.is_dir():
+            raise UsageError(f"{output}: with several inputs the output must be an existing folder")
+        folders = {option: Path(value) for option, value in asked.items() if value}
+        for option, folder in folders.items():
+            if not folder.is_dir():
+                raise UsageError(f"{folder}: with several inputs {option} must be an existing folder")
+        for path in inputs:
+            boxes = {option: where / (path.stem + BOXES_OUTPUTS[option]) for option, where in folders.items()}
+            jobs.append(Job(path, output / f"{path.stem}.mp4", boxes))
+    for job in jobs:
+        for path in (job.dst, *job.boxes.values()):
+            if not path.parent.is_dir():
+                raise UsageError(f"{path}: the folder {path.parent} does not exist")
+    _check_no_clashes(jobs, also_read=[from_boxes] if from_boxes is not None else [])
+    return jobs
+
+
+def _same_file_keys(path: Path) -> set[tuple[str, str]]:
+    """What identifies the file ``path`` names: its folder and its name, and, for a link, what it
+    points to. Names are compared without case: USB sticks (FAT, exFAT) and macOS take x.mp4
+    and X.MP4 for one file."""
+    keys = {(str(path.parent.resolve()), path.name.casefold())}
+    if path.is_symlink():
+        target = path.resolve()
+        keys.add((str(target.parent), target.name.casefold()))
+    return keys
+
+
+def _check_no_clashes(jobs: list[Job], also_read: list[Path] | None = None) -> None:
+    """Refuse, before anything is written, a run that would write two files to one name or
+    write over one of the files it reads (its inputs, and ``also_read``): the later one would
+    silently replace the earlier."""
+    inputs: dict[tuple[str, str], Path] = {}
+    for src, _, _ in jobs:
+        keys = _same_file_keys(src)
+        for key in keys & inputs.keys():
+            also = f" (also as {inputs[key]})" if str(inputs[key]) != str(src) else ""
+            raise UsageError(f"{src}: given twice{also}")
+        inputs.update(dict.fromkeys(keys, src))
+    for path in also_read or []:
+        inputs.update(dict.fromkeys(_same_file_keys(path), path))
+    written: dict[tuple[str, str], tuple[Path, str]] = {}
+    for src, dst, boxes in jobs:
+        for option, path in [("-o", dst), *boxes.items()]:
+            keys = _same_file_keys(path)
+            for key in keys & inputs.keys():
+                raise UsageError(f"{path}: refusing to overwrite the input {inputs[key]}")
+            for key in keys & written.keys():
+                earlier, earlier_option = written[key]
+                if earlier is src:
+                    raise UsageError(f"{path}: {option} and {earlier_option} name the same file")
+                raise UsageError(
+                    f"{earlier} and {src} would both be written to {path}: rename one "
+                    "of them, or anonymize them into different folders"
+                )
+            written.update(dict.fromkeys(keys, (src, option)))
+
+
+def anonymize_command(args: argparse.Namespace) -> int:
+    from installation.anonymize import anonymize_file, release_stop_signals, stop_signals
+    from installation.boxfiles import read_boxes
+    from installation.outputs.files import remove_stale
+
+    jobs = _check_args(args)
+    # A boxes file that cannot be read is refused before any video is opened.
+    from_boxes = read_boxes(Path(args.from_boxes)) if args.from_boxes else None
+    folders = {path.parent for job in jobs for path in (job.dst, *job.boxes.values())}
+    for folder in sorted(folders):
+        for stale in remove_stale(folder):
+            log.info("removed %s, left by an earlier run that was killed", stale)
+    with stop_signals():
+        for src, dst, boxes in jobs:
+            try:
+                stats = anonymize_file(
+                    src,
+                    dst,
+                    effect=Effect(args.effect),
+                    strength=args.strength,
+                    mask_scale=args.mask_scale,
+                    mask=MaskShape(args.mask),
+                    detector=args.detector,
+                    threshold=args.threshold,
+                    small_faces=args.small_faces,
+                    hold=args.hold,
+                    detect_every=args.detect_every,
+                    boxes_json=boxes.get("--boxes-json"),
+                    boxes_mot=boxes.get("--boxes-mot"),
+                    boxes_cvat=boxes.get("--boxes-cvat"),
+                    from_boxes=from_boxes,
+                    keep_audio=args.keep_audio,
+                    crf=args.crf,
+                    progress=not args.no_progress,
+                )
+            except InstallationError:
+                raise
+            except (OSError, ValueError) as exc:
+                raise UsageError(f"{src}: {exc}") from None
+            print(
+                f"{dst}: {stats['frames']} frames in {stats['seconds']:.1f} s ({stats['fps']:.1f} fps)",
+                file=sys.stderr,
+            )
+            release_stop_signals()
+    if args.audit:
+        from installation.commands.audit import audit_outputs
+
+        return audit_outputs([(job.src, job.dst) for job in jobs], progress=not args.no_progress)
+    return 0
