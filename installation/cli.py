@@ -19,6 +19,7 @@ COMMANDS = (
     "installation.commands.run",
     "installation.commands.demo",
     "installation.commands.anonymize",
+    "installation.commands.audit",
     "installation.commands.bench",
     "installation.commands.panel",
     "installation.commands.workshop",

@@ -3,11 +3,12 @@
 Each line says OK, WARN or FAIL, what was found and, when something is
 wrong, what to do. The command exits with 1 when any check FAILs, so a setup
 script can stop there. It checks: Python and the packages, the config, the
-face model files, cameras (the configured sources and the first few
-devices, with resolution and frame rate), serial ports with their USB ids
-and whether the panel firmware answers, displays and their sizes, ``xset``
-(which keeps the screen from blanking), fonts for every caption language,
-free disk space, and the kiosk's own state (running, heartbeat, autostart).
+face model files (and the MTCNN files ``installation audit`` runs), cameras
+(the configured sources and the first few devices, with resolution and frame
+rate), serial ports with their USB ids and whether the panel firmware
+answers, displays and their sizes, ``xset`` (which keeps the screen from
+blanking), fonts for every caption language, free disk space, and the
+kiosk's own state (running, heartbeat, autostart).
 
 Nothing here changes anything; cameras and ports are opened briefly and
 closed again (not while a kiosk is running and holds them).
@@ -203,6 +204,21 @@ def _models(ctx: Context) -> Iterator[Check]:
             continue
         own = " (your copy: loads; its hash is not checked)" if name == "yunet" else ""
         yield Check(OK, "model", f"{name} face model {path}{own}")
+
+
+def _audit_models(ctx: Context) -> Iterator[Check]:
+    """The MTCNN files ``installation audit`` runs: each one's sha256, and that they load."""
+    from installation.detect.mtcnn import MTCNN_SHA256, MtcnnDetector, resolve_mtcnn
+
+    try:
+        paths = resolve_mtcnn()
+        MtcnnDetector(paths).close()
+    except InstallationError as exc:
+        yield Check(FAIL, "audit", str(exc), REINSTALL)
+        return
+    folder = paths["pnet"].parent
+    hashes = ", ".join(f"{name} {MTCNN_SHA256[name][:16]}..." for name in paths)
+    yield Check(OK, "audit", f"MTCNN face models in {folder}: sha256 {hashes} as shipped")
 
 
 def probe_source(spec: str, timeout: float, frames: int = 20) -> tuple[int, int, float]:
@@ -525,6 +541,7 @@ CHECKS: list[Callable[[Context], Iterator[Check]]] = [
     _python,
     _config,
     _models,
+    _audit_models,
     _cameras,
     _serial,
     _displays,

@@ -197,6 +197,31 @@ def test_no_config_at_all_is_a_warning_not_a_failure(home: Path, capsys: pytest.
     assert code == 0, lines
 
 
+def test_the_audits_mtcnn_weights_are_checked_by_their_hash(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from installation.detect import mtcnn
+
+    config = str(write_config(home))
+    _, lines = doctor(capsys, "--config", config)
+    (shipped,) = lines_of(lines, "OK", "audit")
+    assert f"MTCNN face models in {mtcnn.weights_dir()}: sha256 pnet 07a69013008e612c" in shipped
+
+    damaged = home / "weights"
+    damaged.mkdir()
+    for file in mtcnn.MTCNN_FILES.values():
+        (damaged / file).write_bytes((mtcnn.weights_dir() / file).read_bytes())
+    onet = damaged / mtcnn.MTCNN_FILES["onet"]
+    data = bytearray(onet.read_bytes())
+    data[2000] ^= 0xFF
+    onet.write_bytes(bytes(data))
+    monkeypatch.setattr(mtcnn, "weights_dir", lambda: damaged)
+    code, lines = doctor(capsys, "--config", config)
+    (bad,) = lines_of(lines, "FAIL", "audit")
+    assert f"{onet}: sha256 mismatch: expected {mtcnn.MTCNN_SHA256['onet']}, got " in bad
+    assert "reinstall monitoring-room" in bad and code == 1
+
+
 def test_the_shipped_yunet_weights_are_checked_by_their_hash(
     home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -661,3 +661,94 @@ def test_a_screenshot_the_facilitator_asks_for_is_seen_by_every_watcher(tmp_path
             "shot.png: a picture or video file" in p
             for p in strace_write_problems(run.strace, run.sandbox / "cwd")
         )
+
+
+# -- installation audit: nothing written unless asked, and then only the anonymized video's pixels -------
+
+
+def _audit_clips(folder: Path) -> tuple[Path, Path]:
+    """An original in colour with two faces, and its "anonymized" copy in grey: the faces still show
+    (so the audit has suspects), and any pixel taken from the original would carry colour."""
+    from installation.outputs import VideoWriter
+    from installation.resources import footage_dir
+
+    capture = cv2.VideoCapture(str(footage_dir() / "kiosk.mp4"))
+    capture.set(cv2.CAP_PROP_POS_FRAMES, 270)
+    colour, grey = folder / "visit.mp4", folder / "visit-anonymized.mp4"
+    with VideoWriter(colour, fps=30, size=(640, 360)) as a, VideoWriter(grey, fps=30, size=(640, 360)) as b:
+        for _ in range(10):
+            ok, frame = capture.read()
+            assert ok
+            small = cv2.resize(frame, (640, 360), interpolation=cv2.INTER_AREA)
+            a.write(small)
+            b.write(cv2.cvtColor(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR))
+    capture.release()
+    return colour, grey
+
+
+#: The child imports this checkout's package, whatever is installed in the environment.
+_THIS_CHECKOUT = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+
+def _sandboxed_clips(base: Path) -> tuple[Path, Path]:
+    cwd = base / "sandbox" / "cwd"
+    cwd.mkdir(parents=True)
+    return _audit_clips(cwd)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("against", ["alone", "original"])
+def test_audit_writes_nothing_without_a_contact_sheet(tmp_path: Path, against: str) -> None:
+    colour, grey = _sandboxed_clips(tmp_path)
+    command = ["audit", grey.name, "--no-progress", "--json"]
+    if against == "original":
+        command += ["--original", colour.name]
+    run = run_watched(tmp_path, command, strace=strace_usable() is None, env=_THIS_CHECKOUT)
+    assert run.returncode == 5, run.stderr[-3000:]  # suspects: the grey faces still show
+    assert run.audit_ended is not None and run.audit_ended["opens"] > 0
+    assert leftover_problems(run) == []
+    assert [p for p in run.new_files() if not p.name.endswith(".log")] == []
+    assert audit_write_problems(run) == []
+    assert audit_socket_problems(run) == []
+    if run.strace is not None:
+        assert strace_write_problems(run.strace, run.sandbox / "cwd") == []
+        assert strace_network_problems(run.strace) == []
+
+
+@pytest.mark.slow
+def test_the_contact_sheet_is_the_one_file_written_and_holds_only_the_anonymized_videos_pixels(
+    tmp_path: Path,
+) -> None:
+    colour, grey = _sandboxed_clips(tmp_path)
+    command = ["audit", grey.name, "--original", colour.name, "--contact-sheet", "sheet.png", "--json"]
+    run = run_watched(
+        tmp_path, [*command, "--no-progress"], strace=strace_usable() is None, env=_THIS_CHECKOUT
+    )
+    assert run.returncode == 5, run.stderr[-3000:]
+    sheet = run.sandbox / "cwd" / "sheet.png"
+    assert [p for p in run.new_files() if not p.name.endswith(".log")] == [sheet]
+    problems = leftover_problems(run)
+    assert problems and all(p.startswith("cwd/sheet.png: ") for p in problems), problems
+    # Writes to an already open descriptor (the terminal's) name no file: only named ones count.
+    named = [r["path"] for r in run.audit if r["event"] in ("write", "rename") and isinstance(r["path"], str)]
+    written = {Path(p).name for p in named if not p.endswith(".log") and not p.startswith(_DEVICES)}
+    assert len(written) == 2 and "sheet.png" in written
+    (partial,) = written - {"sheet.png"}
+    assert partial.startswith(".sheet.pid") and partial.endswith(".partial.png")
+    if run.strace is not None:
+        native = strace_write_problems(run.strace, run.sandbox / "cwd")
+        assert {Path(p.split(":")[0].split()[-1]).name for p in native} <= {"sheet.png", partial}
+
+    image = cv2.imread(str(sheet))
+    assert image is not None and image.shape[0] > 100
+    # Grey everywhere (the crops, the labels, the background): not one pixel with the original's colour.
+    spread = image.max(axis=2).astype(int) - image.min(axis=2).astype(int)
+    assert int(spread.max()) <= 6
+    assert float(image.std()) > 20  # it does hold pictures, not a blank page
+    # The original is in colour, so a crop of it could not pass the check above.
+    capture = cv2.VideoCapture(str(colour))
+    ok, first = capture.read()
+    capture.release()
+    assert ok
+    frame_spread = first.max(axis=2).astype(int) - first.min(axis=2).astype(int)
+    assert float(frame_spread.mean()) > 15

@@ -92,6 +92,11 @@ def test_the_wheel_holds_the_footage_fonts_texts_and_weights_and_no_development_
         "installation/detect/weights/face_detection_yunet_2023mar.onnx",
         "installation/detect/weights/LICENSE",
         "installation/detect/weights/README.md",
+        # MTCNN, for `installation audit`, with its own licence.
+        "installation/detect/weights/mtcnn_pnet.onnx",
+        "installation/detect/weights/mtcnn_rnet.onnx",
+        "installation/detect/weights/mtcnn_onet.onnx",
+        "installation/detect/weights/LICENSE-MTCNN",
     }
     assert weights <= names
     scripts = {"installation/" + script for script in DEVELOPMENT_SCRIPTS}

@@ -152,6 +152,12 @@ def register(sub: Any) -> None:
         help="H.264 quality, lower is better: 0 lossless, 51 lowest (default 20)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--audit",
+        action="store_true",
+        help="then check each output against its input with `installation audit` (a second detector); "
+        "exit code 5 when faces may still show",
+    )
     p.set_defaults(func=anonymize_command)
 
 
@@ -325,4 +331,8 @@ def anonymize_command(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             release_stop_signals()
+    if args.audit:
+        from installation.commands.audit import audit_outputs
+
+        return audit_outputs([(job.src, job.dst) for job in jobs], progress=not args.no_progress)
     return 0

@@ -54,7 +54,14 @@ def publish(temporary: str | os.PathLike[str], path: str | os.PathLike[str]) -> 
 log = logging.getLogger(__name__)
 
 #: Endings of the temporary files written beside an output.
-TEMPORARY_SUFFIXES = (".partial.mp4", ".partial.json", ".partial.csv", ".partial.xml", ".audio.mp4")
+TEMPORARY_SUFFIXES = (
+    ".partial.mp4",
+    ".partial.json",
+    ".partial.csv",
+    ".partial.xml",
+    ".audio.mp4",
+    ".partial.png",
+)
 _TEMPORARY = re.compile(
     r"^\..*\.pid(?P<pid>[0-9]+)@(?P<host>[A-Za-z0-9-]+)\.[a-z0-9_]+"
     r"(?:" + "|".join(re.escape(s) for s in TEMPORARY_SUFFIXES) + r")$"
