@@ -35,13 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from installation.audit import AuditReport, Suspect, audit_video  # noqa: E402
+from installation.devset.report import side_by_side  # noqa: E402
 from installation.frames import Detection  # noqa: E402
 from installation.geometry import Box  # noqa: E402
 from installation.groundtruth import load_ground_truth  # noqa: E402
@@ -176,29 +176,18 @@ def leaked_face_frames(clip: Path, output: Path) -> tuple[list[Leak], dict[int, 
     """The leaked face-frames of ``output`` by the leak measure; every true face box by frame; the
     face-frames scored."""
     truth = load_ground_truth(clip)
-    original, made = cv2.VideoCapture(str(clip)), cv2.VideoCapture(str(output))
     leaks: list[Leak] = []
     faces: dict[int, list[Box]] = {}
     scored = 0
-    index = 0
-    try:
-        while True:
-            ok_a, frame_a = original.read()
-            ok_b, frame_b = made.read()
-            if not (ok_a and ok_b):
-                break
-            for face in truth.faces(index):
-                faces.setdefault(index, []).append(face.box)
-                score = leak_score(frame_a, frame_b, face.box)
-                if score is None:
-                    continue
-                scored += 1
-                if score >= LEAK_THRESHOLD:
-                    leaks.append(Leak(truth.clip, index, face.box, face.outside))
-            index += 1
-    finally:
-        original.release()
-        made.release()
+    for index, frame_a, frame_b in side_by_side(clip, output):
+        for face in truth.faces(index):
+            faces.setdefault(index, []).append(face.box)
+            score = leak_score(frame_a, frame_b, face.box)
+            if score is None:
+                continue
+            scored += 1
+            if score >= LEAK_THRESHOLD:
+                leaks.append(Leak(truth.clip, index, face.box, face.outside))
     return leaks, faces, scored
 
 

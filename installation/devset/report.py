@@ -37,7 +37,7 @@ import json
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -326,6 +326,24 @@ class Scorer:
         self.seconds += time.perf_counter() - t0
 
 
+def side_by_side(video: Path, output: Path) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """The frames of a clip and of an output made from it, read together until either ends:
+    (index, the clip's frame, the output's)."""
+    original, made = cv2.VideoCapture(str(video)), cv2.VideoCapture(str(output))
+    index = 0
+    try:
+        while True:
+            ok_a, frame_a = original.read()
+            ok_b, frame_b = made.read()
+            if not (ok_a and ok_b):
+                return
+            yield index, frame_a, frame_b
+            index += 1
+    finally:
+        original.release()
+        made.release()
+
+
 def score_video(video: Path, output: Path, run: PathRun) -> int:
     """Score another tool's output video of ``video`` into ``run``; the frames scored.
 
@@ -335,19 +353,11 @@ def score_video(video: Path, output: Path, run: PathRun) -> int:
     the clip's size.
     """
     scorer = Scorer(run, load_ground_truth(video), video)
-    original, made = cv2.VideoCapture(str(video)), cv2.VideoCapture(str(output))
-    index = 0
-    try:
-        while True:
-            ok_a, frame_a = original.read()
-            ok_b, frame_b = made.read()
-            if not (ok_a and ok_b):
-                return index
-            scorer(index, frame_a, frame_b, False)
-            index += 1
-    finally:
-        original.release()
-        made.release()
+    scored = 0
+    for index, frame_a, frame_b in side_by_side(video, output):
+        scorer(index, frame_a, frame_b, False)
+        scored = index + 1
+    return scored
 
 
 def run_anonymize(video: Path, run: PathRun, choice: DetectorChoice, effect: Effect, strength: float) -> None:
