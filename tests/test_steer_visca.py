@@ -378,6 +378,7 @@ def test_a_camera_that_answers_late_gets_the_starting_view(make_head: Callable[.
         assert head.status == f"{camera.spec}: connecting" and not head.steerable
         head.go_to(Pose(0.4, 0.1, 2.0))  # the starting view, before any answer
         assert until(lambda: "no answer" in head.status)
+        time.sleep(0.5)  # several tries without an answer
         camera.answering = True
         assert until(lambda: near(head.pose, Pose(0.4, 0.1, 2.0))), head.pose
 

@@ -438,6 +438,8 @@ class ViscaClient:
         self.tries = max(1, tries)
         self.interrupted = interrupted
         self.counts = ClientCounts()
+        #: When the camera last answered a message (``time.monotonic()``), None before it ever did.
+        self.last_answer: float | None = None
         self._sock: socket.socket | None = None
         self._sequence = 0
 
@@ -543,6 +545,7 @@ class ViscaClient:
                 return None
             outcome = self._read(datagram, kind, sequence, digits)
             if outcome is not None:
+                self.last_answer = time.monotonic()
                 return outcome
 
     def _read(
@@ -651,7 +654,8 @@ class ViscaHead:
     command not yet sent, and a worker thread sends it. ``move`` drives
     towards the edge of the limits at the given speeds (an absolute-position
     command, so the camera itself stops at the limit, however late the next
-    command comes); ``go_to`` and ``home`` go to a clamped pose. While a
+    command comes; an axis at speed 0 is held where the camera last said it
+    was); ``go_to`` and ``home`` go to a clamped pose. While a
     command is in progress the camera is asked where it points every
     ``poll_seconds`` (every second when still), which is what :attr:`pose`
     reports.
@@ -829,7 +833,7 @@ class ViscaHead:
             self._lost(str(exc))
             return False
         except Refused as exc:
-            self._refused("reading the position", exc)
+            self._refused(_READING, exc)
         silent = time.monotonic() - self._silent_since
         with self._wake:
             self._answering = True
@@ -850,9 +854,10 @@ class ViscaHead:
         with self._wake:
             was = self._answering
             self._answering = False
-            self._pending = _Pending()
+            if self._answered_once:  # before the first answer they are the starting view: kept
+                self._pending = _Pending()
         if was:
-            self._silent_since = time.monotonic()
+            self._silent_since = self._client.last_answer or time.monotonic()
         if not self._silence_reported:
             self._silence_reported = True
             log.warning("%s: no answer; steering is off until the camera answers", self.name)
@@ -939,8 +944,10 @@ class ViscaHead:
             if self._camera != before:
                 self._moving_until = max(self._moving_until, time.monotonic() + 0.3)
         except Refused as exc:
-            self._refused("reading the position", exc)
+            self._refused(_READING, exc)
             return
+        if self._refusal.startswith(_READING):
+            self._refusal = ""
         if self._zoom_driving and self._at_zoom_limit(self._zoom_driving):
             # A zoom drive has no end point: it is stopped at the limit, as close as the poll allows.
             limit = self.limits.zoom[self._zoom_driving > 0]
@@ -975,6 +982,9 @@ class ViscaHead:
                     self._client.command(command)
                 except ViscaError:
                     break
+
+
+_READING = "reading the position"
 
 
 def _what(intent: _PanTilt) -> str:
