@@ -483,3 +483,16 @@ def test_a_client_without_an_answer_gives_up_in_bounded_time(camera: SimulatedCa
         assert client.counts.resent == 2
     finally:
         client.close()
+
+
+def test_the_simulated_camera_runs_on_its_own_only_on_a_free_port(
+    camera: SimulatedCamera, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from installation.steer.viscasim import main
+
+    assert (
+        main(["port"]) == 2
+        and "usage: python -m installation.steer.viscasim [PORT]" in capsys.readouterr().out
+    )
+    assert main([str(camera.port)]) == 1  # taken by the camera of this test
+    assert capsys.readouterr().out.startswith(f"127.0.0.1:{camera.port}: cannot listen there")

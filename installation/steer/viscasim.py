@@ -344,8 +344,16 @@ class SimulatedCamera:
 def main(argv: list[str] | None = None) -> int:
     """Run a simulated camera on 127.0.0.1 until interrupted."""
     args = sys.argv[1:] if argv is None else argv
+    if len(args) > 1 or (args and not (args[0].isascii() and args[0].isdigit() and 0 < int(args[0]) < 65536)):
+        print("usage: python -m installation.steer.viscasim [PORT]  (PORT 1 to 65535, 52381 if not given)")
+        return 2
     port = int(args[0]) if args else 52381
-    with SimulatedCamera(port=port) as camera:
+    try:
+        camera = SimulatedCamera(port=port)
+    except OSError as exc:
+        print(f"127.0.0.1:{port}: cannot listen there ({exc.strerror or exc})")
+        return 1
+    with camera:
         print(f"a simulated VISCA camera answers at {camera.spec} (Ctrl-C ends it)", flush=True)
         try:
             while True:
