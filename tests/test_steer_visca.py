@@ -216,8 +216,8 @@ def test_go_to_stays_within_the_technicians_limits(
     head = make_head(camera.spec, limits=limits)
     assert until(lambda: head.steerable)
     head.go_to(Pose(pan=1, tilt=-1, zoom=10))
+    assert until(lambda: camera.position == UNITS.to_camera(Pose(0.3, -0.2, 2.0))), camera.position
     assert until(lambda: near(head.pose, Pose(0.3, -0.2, 2.0))), head.pose
-    assert camera.position == UNITS.to_camera(Pose(0.3, -0.2, 2.0))
 
 
 def test_move_drives_at_the_speed_until_stop(
@@ -266,9 +266,12 @@ def test_move_stops_by_itself_at_the_limit(
     assert until(lambda: camera.position == edge), camera.position
     time.sleep(0.2)
     assert camera.position == edge and not camera.moving
-    head.move(0, 0, 1.0)  # zoom in: stopped at 4x, however late the position is read
+    head.move(0, 0, 1.0)  # zoom in: brought back to 4x, however late the position is read
+    at_limit = UNITS.to_camera(Pose(zoom=4.0))[2]
+    assert until(lambda: camera.position[2] == at_limit and not camera.moving), camera.position
+    time.sleep(0.2)
+    assert camera.position[2] == at_limit
     assert until(lambda: near(head.pose, Pose(-0.5, 0.5, 4.0))), head.pose
-    assert until(settled(camera)) and camera.position[2] == UNITS.to_camera(Pose(zoom=4.0))[2]
 
 
 def test_home_goes_home(camera: SimulatedCamera, make_head: Callable[..., ViscaHead]) -> None:
@@ -310,6 +313,21 @@ def test_repeated_commands_are_sent_once(
         time.sleep(0.002)
     assert until(lambda: camera.position[0] > 100)
     assert camera.commands <= 4  # the drive and a zoom stop, perhaps once more if a frame fell between
+
+
+def test_a_view_asked_for_again_after_the_camera_was_turned_away_is_gone_to_again(
+    camera: SimulatedCamera, make_head: Callable[..., ViscaHead]
+) -> None:
+    head = make_head(camera.spec)
+    assert until(lambda: head.steerable)
+    view = Pose(0.3, 0.3, 2.0)
+    head.go_to(view)
+    assert until(lambda: camera.position == UNITS.to_camera(view))
+    camera.place(-500, -100, 0)  # by the camera's own remote control
+    assert until(lambda: near(head.pose, UNITS.to_pose(-500, -100, 0)))
+    time.sleep(0.5)  # still for a while
+    head.go_to(view)
+    assert until(lambda: camera.position == UNITS.to_camera(view)), camera.position
 
 
 def test_only_the_configured_address_is_contacted_from_one_socket(
@@ -414,8 +432,8 @@ def test_malformed_replies_are_ignored(camera: SimulatedCamera, make_head: Calla
     assert until(lambda: head.steerable)
     target = Pose(-0.6, 0.4, 2.0)
     head.go_to(target)
+    assert until(lambda: camera.position == UNITS.to_camera(target)), camera.position
     assert until(lambda: near(head.pose, target)), head.pose
-    assert camera.position == UNITS.to_camera(target)
     assert head.status == ""
 
 
@@ -437,12 +455,12 @@ def test_an_error_the_camera_answers_is_shown_until_a_command_is_taken(
 
 
 def test_a_lost_reply_is_resent_with_the_same_number_and_not_performed_twice(camera: SimulatedCamera) -> None:
-    client = ViscaClient(parse_head(camera.spec), reply_timeout=0.1, tries=3)
+    client = ViscaClient(parse_head(camera.spec), reply_timeout=0.3, tries=3)
     try:
         client.reset()
         camera.lose_replies = 1  # the camera takes the command; its acknowledge is lost
         client.command(zoom_direct(0x1000))
-        assert client.counts.resent == 1 and camera.commands == 1
+        assert client.counts.resent >= 1 and camera.commands == 1
         numbers = [seq for kind, seq, _ in camera.received if kind != CONTROL]
         assert numbers == [1]
         camera.lose_messages = 1  # the command itself is lost: the same message again is performed

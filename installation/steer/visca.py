@@ -704,7 +704,9 @@ class ViscaHead:
         self._refusal = ""
         self._pose = self.limits.clamp(HOME)
         self._camera: tuple[int, int, int] | None = None
-        self._moving_until = 0.0
+        self._moving_until = 0.0  # read the position often until then
+        # a command sent, or the camera seen moving, until then: pan-tilt and zoom
+        self._under_way_until = [0.0, 0.0]
         self._zoom_driving = 0
         self._sent_pan_tilt: _PanTilt | None = None
         self._sent_zoom: _Zoom | None = None
@@ -872,26 +874,48 @@ class ViscaHead:
         self._refusal = text
 
     def _send(self, pan_tilt: _PanTilt | None, zoom: _Zoom | None) -> None:
-        if pan_tilt is not None and pan_tilt != self._sent_pan_tilt:
+        if pan_tilt is not None and not self._repeats(pan_tilt, self._sent_pan_tilt):
             try:
                 self._client.command(self._pan_tilt_command(pan_tilt))
                 self._sent_pan_tilt = pan_tilt
+                self._under_way_until[0] = time.monotonic() + 3 * self.poll_seconds
                 self._refusal = ""
             except Refused as exc:
                 self._sent_pan_tilt = None
                 self._refused(_what(pan_tilt), exc)
             self._moving_until = time.monotonic() + 1.0
-        if zoom is not None and zoom != self._sent_zoom:
+        if zoom is not None and not self._repeats(zoom, self._sent_zoom):
             command = self._zoom_command(zoom)
             try:
                 if command is not None:
                     self._client.command(command)
+                    self._under_way_until[1] = time.monotonic() + 3 * self.poll_seconds
                 self._sent_zoom = zoom
                 self._refusal = ""
             except Refused as exc:
                 self._sent_zoom, self._zoom_driving = None, 0
                 self._refused("zoom", exc)
             self._moving_until = time.monotonic() + 1.0
+
+    def _repeats(self, intent: _PanTilt | _Zoom, sent: _PanTilt | _Zoom | None) -> bool:
+        """Whether ``intent`` is the command last sent, still under way or done: a drive held every
+        frame, a view asked for again. A view the camera was taken away from since (by hand, by its
+        own remote control) is sent again."""
+        if intent != sent:
+            return False
+        group = isinstance(intent, (_ZoomDrive, _ZoomTo))
+        if isinstance(intent, (_Drive, _ZoomDrive)) or time.monotonic() < self._under_way_until[group]:
+            return True
+        if self._camera is None:
+            return False
+        if isinstance(intent, _ZoomTo):
+            zoom = self.units.to_camera(Pose(zoom=intent.zoom))[2]
+            return abs(self._camera[2] - zoom) <= max(2, self.units.zoom // 200)
+        pose = self.limits.clamp(HOME) if isinstance(intent, _Home) else Pose(intent.pan, intent.tilt)
+        pan, tilt, _ = self.units.to_camera(pose)
+        pan_span, tilt_span = (high - low for low, high in (self.units.pan, self.units.tilt))
+        near_pan = abs(self._camera[0] - pan) <= max(2, pan_span // 200)
+        return near_pan and abs(self._camera[1] - tilt) <= max(2, tilt_span // 200)
 
     def _pan_tilt_command(self, intent: _PanTilt) -> bytes:
         units = self.units
@@ -942,7 +966,14 @@ class ViscaHead:
             before = self._camera
             self._read_position()
             if self._camera != before:
-                self._moving_until = max(self._moving_until, time.monotonic() + 0.3)
+                now = time.monotonic()
+                self._moving_until = max(self._moving_until, now + 0.3)
+                if before is not None and self._camera is not None:
+                    for group, moved in enumerate(
+                        (before[:2] != self._camera[:2], before[2] != self._camera[2])
+                    ):
+                        if moved:
+                            self._under_way_until[group] = now + 3 * self.poll_seconds
         except Refused as exc:
             self._refused(_READING, exc)
             return
