@@ -20,7 +20,7 @@ to exactly the configured address and port, and never bound: the kernel
 gives it an ephemeral local port and drops datagrams from anyone else. The
 few commands the head needs (below) fit in this module.
 
-The protocol, as Sony's technical manuals (SRG-300H, EVI-H100S) describe it:
+The protocol, as Sony's technical manuals (SRG-300H, SRG-120DH) describe it:
 
 - every message carries a sequence number the controller counts up; the
   camera echoes it in its replies. A command is answered with an
