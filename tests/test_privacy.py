@@ -16,6 +16,18 @@ Network: AF_INET and AF_INET6 sockets are forbidden; AF_UNIX (local
 inter-process sockets, for example a display server) and AF_NETLINK (the
 kernel's own interface queries) never leave the machine and are allowed.
 
+One exception, for a network PTZ camera the config names with a head string
+``visca://ADDRESS[:PORT]``: per such camera, one UDP socket (AF_INET or
+AF_INET6, SOCK_DGRAM) that is ``connect()``ed to exactly that address and
+port before anything else is done with it, and then only sends and receives
+through that connection (no address of its own on any ``sendto``/``recvfrom``).
+It is never bound, never listens and looks no name up: the kernel gives it an
+ephemeral local port and drops datagrams from any other sender. A socket of
+another type, a connect to any other address or port, a second connect, a
+bind, a datagram with its own destination, a name look-up, or an internet
+socket that is never connected is a breach, as before. The checks take the
+allowed camera addresses as an argument; the demo and kiosk runs allow none.
+
 The detectors themselves are tested first, on small child scripts that do
 write a PNG or open an AF_INET socket, so a clean run means something.
 """
@@ -182,10 +194,10 @@ AUDIT_WRAPPER = textwrap.dedent(
             _record(event="rename", source=_name(args[0]), path=_name(args[1]))
         elif event in ("os.link", "os.symlink", "shutil.copyfile", "shutil.copytree"):
             _record(event="write", path=_name(args[1]), via=event)
-        elif event == "socket.__new__":
-            _record(event="socket", family=int(args[1]), type=int(args[2]))
+        elif event == "socket.__new__":  # "sock" tells sockets apart while they live
+            _record(event="socket", family=int(args[1]), type=int(args[2]), sock=id(args[0]))
         elif event in ("socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"):
-            _record(event=event, family=int(args[0].family), address=repr(args[1]))
+            _record(event=event, family=int(args[0].family), address=repr(args[1]), sock=id(args[0]))
         elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr"):
             _record(event=event, host=repr(args[0]))
 
@@ -369,16 +381,56 @@ def audit_write_problems(run: WatchedRun) -> list[str]:
     return problems
 
 
-def audit_socket_problems(run: WatchedRun) -> list[str]:
-    """Internet sockets (AF_INET, AF_INET6) the audit hook saw created or used, and name look-ups."""
+#: A network camera's address and UDP port, as a ``visca://`` head string names them.
+Peer = tuple[str, int]
+
+
+def _peer(text: str) -> Peer | None:
+    """The address and port of an audited ``repr`` of a socket address, like ``('10.0.0.5', 52381)``."""
+    import ast
+
+    try:
+        address = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+    if isinstance(address, tuple) and len(address) >= 2:
+        return str(address[0]), int(address[1])
+    return None
+
+
+def audit_socket_problems(run: WatchedRun, cameras: Sequence[Peer] = ()) -> list[str]:
+    """Internet sockets (AF_INET, AF_INET6) the audit hook saw created or used, and name look-ups.
+
+    With ``cameras``, the one exception of the module's description: a UDP
+    socket whose first use is a connect to one of those addresses.
+    """
     import socket
 
     inet = {int(socket.AF_INET), int(socket.AF_INET6)}
-    return [
-        json.dumps(r) for r in run.audit
-        if (r["event"].startswith("socket.") or r["event"] == "socket")
-        and (r.get("family") in inet or r["event"].startswith("socket.get"))
-    ]  # fmt: skip
+    problems: list[str] = []
+    waiting: dict[int, dict[str, Any]] = {}  # UDP sockets made, not yet connected
+    connected: set[int] = set()
+    for r in run.audit:
+        event, sock = r["event"], r.get("sock")
+        if event.startswith("socket.get"):
+            problems.append(json.dumps(r))
+            continue
+        if not (event == "socket" or event.startswith("socket.")) or r.get("family") not in inet:
+            continue
+        if event == "socket" and sock in waiting:  # an earlier socket freed, its id taken again
+            problems.append(json.dumps(waiting.pop(sock)) + " (never connected to a camera)")
+        if event == "socket":
+            connected.discard(sock)
+            if cameras and r.get("type") == int(socket.SOCK_DGRAM) and sock is not None:
+                waiting[sock] = r
+                continue
+        if event == "socket.connect" and sock in waiting and _peer(r["address"]) in cameras:
+            del waiting[sock]
+            connected.add(sock)
+            continue
+        problems.append(json.dumps(r))
+    problems += [json.dumps(r) + " (never connected to a camera)" for r in waiting.values()]
+    return problems
 
 
 _STRACE_CALL = re.compile(r"^(?:\[pid\s+)?(\d+)\]?\s+(\w+)\((.*)$")
@@ -408,13 +460,51 @@ def _strace_path(args: str, index: int, cwd: Path) -> str | None:
     return path
 
 
-def strace_network_problems(trace: str) -> list[str]:
-    """Lines of an ``strace -f -y`` log where a process made or used an internet socket."""
+_MADE = re.compile(r"=\s*\d+<(?:socket|UDP|UDPv6):\[(\d+)\]>")  # socket(...) = 4<socket:[5501]>
+_USED = re.compile(r"^\d+<(?:socket|UDP|UDPv6):\[(\d+)\]>")  # connect(4<socket:[5501]>, ...
+_PORT = re.compile(r"\bsin6?_port=htons\((\d+)\)")
+_ADDRESS = re.compile(r'inet_addr\("([^"]+)"\)|inet_pton\(AF_INET6,\s*"([^"]+)"')
+_THROUGH = {"sendto", "sendmsg", "sendmmsg", "recvfrom", "recvmsg", "recvmmsg"}
+
+
+def _strace_peer(args: str) -> Peer | None:
+    port, address = _PORT.search(args), _ADDRESS.search(args)
+    if port is None or address is None:
+        return None
+    return address.group(1) or address.group(2), int(port.group(1))
+
+
+def strace_network_problems(trace: str, cameras: Sequence[Peer] = ()) -> list[str]:
+    """Lines of an ``strace -f -y`` log where a process made or used an internet socket.
+
+    With ``cameras``, the one exception of the module's description: a UDP
+    socket whose first call is a connect to one of those addresses, then only
+    sends and receives through it.
+    """
     problems = []
+    waiting: dict[str, str] = {}  # UDP sockets made, not yet connected, by inode
+    connected: set[str] = set()
     for line in trace.splitlines():
         m = _STRACE_CALL.match(line)
-        if m and m.group(2) in _NETWORK_CALLS and _INET.search(m.group(3)):
+        if not m or m.group(2) not in _NETWORK_CALLS:
+            continue
+        call, args = m.group(2), m.group(3)
+        used = _USED.match(args)
+        inode = used.group(1) if used else None
+        if cameras and call == "socket" and _INET.search(args) and "SOCK_DGRAM" in args:
+            made = _MADE.search(args)
+            if made and " = -1 " not in args:
+                waiting[made.group(1)] = line.strip()
+                continue
+        if call == "connect" and inode in waiting and _strace_peer(args) in cameras:
+            del waiting[inode]
+            connected.add(inode)
+            continue
+        if call in _THROUGH and inode in connected and "sa_family=" not in args:
+            continue  # through the connection, with no address of its own
+        if _INET.search(args) or inode in waiting or inode in connected:
             problems.append(line.strip())
+    problems += [f"{line}  (never connected to a camera)" for line in waiting.values()]
     return problems
 
 
@@ -572,6 +662,172 @@ def test_local_sockets_are_not_counted_as_network() -> None:
         "103 connect(5<UDPv6:[5503]>, {sa_family=AF_INET6, sin6_port=htons(53)}, 28) = 0\n"
     )
     assert [line.split()[1].split("(")[0] for line in strace_network_problems(trace)] == ["socket", "connect"]
+
+
+def test_the_camera_exception_lets_through_one_connected_udp_socket_and_nothing_else() -> None:
+    camera = ("10.0.0.5", 52381)
+    to_camera = '{sa_family=AF_INET, sin_port=htons(52381), sin_addr=inet_addr("10.0.0.5")}'
+    to_any = '{sa_family=AF_INET, sin_port=htons(0), sin_addr=inet_addr("0.0.0.0")}'
+    allowed = (
+        "201 socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_IP) = 7<socket:[801]>\n"
+        f"201 connect(7<socket:[801]>, {to_camera}, 16) = 0\n"
+        '202 sendto(7<socket:[801]>, "\\x02\\x00\\x00\\x01", 9, 0, NULL, 0) = 9\n'
+        "202 recvfrom(7<socket:[801]>, <unfinished ...>\n"
+        '202 <... recvfrom resumed> "\\x02\\x01", 1024, 0, NULL, NULL) = 9\n'
+    )
+    assert strace_network_problems(allowed, [camera]) == []
+    assert len(strace_network_problems(allowed)) == 2  # without the camera in the config: socket, connect
+    breaches = {
+        "another address": allowed.replace('inet_addr("10.0.0.5")', 'inet_addr("10.0.0.6")'),
+        "another port": allowed.replace("htons(52381)", "htons(52382)"),
+        "a stream socket": allowed.replace("SOCK_DGRAM", "SOCK_STREAM"),
+        "a datagram with its own destination": allowed.replace(
+            "9, 0, NULL, 0)",
+            '9, 0, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("10.0.0.1")}, 16)',
+        ),
+        "a bind": allowed + f"203 bind(7<socket:[801]>, {to_any}, 16) = 0\n",
+        "a second connect": allowed + allowed.splitlines()[1] + "\n",
+        "never connected": allowed.splitlines()[0] + "\n",
+        "a send before the connect": "\n".join(allowed.splitlines()[i] for i in (0, 2, 1)) + "\n",
+        "a second socket": allowed + "204 socket(AF_INET, SOCK_DGRAM, IPPROTO_IP) = 8<socket:[802]>\n",
+    }
+    for what, trace in breaches.items():
+        assert strace_network_problems(trace, [camera]), what
+    six = 'sin6_port=htons(52381), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "fd00::5", &sin6_addr)'
+    over_six = allowed.replace(to_camera, f"{{sa_family=AF_INET6, {six}}}").replace("(AF_INET,", "(AF_INET6,")
+    assert strace_network_problems(over_six, [("fd00::5", 52381)]) == []
+    assert strace_network_problems(over_six, [camera]) != []
+
+
+VISCA_CHILD = textwrap.dedent(
+    """
+    import os, socket, sys, time
+    from installation.steer.head import Pose
+    from installation.steer.visca import open_head
+
+    spec = sys.argv[1]
+    head = open_head(spec, reply_timeout=0.1)
+
+    def wait(condition):
+        deadline = time.monotonic() + 30
+        while not condition():
+            assert time.monotonic() < deadline, head.status
+            time.sleep(0.01)
+
+    wait(lambda: head.steerable)
+    head.go_to(Pose(0.5, -0.2, 2.0))
+    wait(lambda: abs(head.pose.pan - 0.5) < 0.01)
+    head.move(-0.5, 0.5, 0.5)
+    time.sleep(0.3)
+    head.stop()
+    head.close()
+    print("steered to", head.pose, file=sys.stderr)
+
+    if sys.argv[2:] == ["and-more"]:  # each of these breaks the promise, the camera's socket or not
+        import ctypes
+        host, port = "127.0.0.1", int(spec.rsplit(":", 1)[1])
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.sendto(b"x", (host, port))                          # a datagram with its own destination
+        s.close()
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.connect((host, port + 1))                           # another port
+        s.close()
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind((host, 0))                                     # a socket others could send to
+        s.close()
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.connect((host, port))                           # the camera's address, not over UDP
+        except OSError:
+            pass
+        s.close()
+        socket.getaddrinfo(host, port)                        # a look-up
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = libc.socket(2, 2, 0)                             # UDP from native code, never connected
+        if fd >= 0:
+            os.close(fd)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def visca_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WatchedRun, WatchedRun, Peer]]:
+    """Two watched children that steer a network camera (a simulated one, in this process, on
+    127.0.0.1): one that does only that, and one that then breaks the promise in every other way."""
+    from installation.steer.viscasim import SimulatedCamera
+
+    use_strace = strace_usable() is None
+    # the code under test, whichever copy of the package the interpreter would find by itself
+    source = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    with SimulatedCamera() as camera:
+        runs = []
+        for name, extra in (("steer", []), ("steer-and-more", ["and-more"])):
+            base = tmp_path_factory.mktemp(name)
+            script = base / "steer.py"
+            script.write_text(VISCA_CHILD, encoding="utf-8")
+            run = run_watched(
+                base, ["--script", str(script), camera.spec, *extra], strace=use_strace, env=source
+            )
+            assert run.returncode == 0, run.stderr[-3000:]
+            assert "steered to pan " in run.stderr
+            runs.append(run)
+        assert len(camera.peers) == 2  # one socket from each child, the only peers it ever had
+        yield runs[0], runs[1], ("127.0.0.1", camera.port)
+
+
+def test_a_network_camera_is_the_one_peer_a_run_may_have_in_python(
+    visca_runs: tuple[WatchedRun, WatchedRun, Peer],
+) -> None:
+    run, _, camera = visca_runs
+    assert audit_socket_problems(run, [camera]) == []
+    connects = [r for r in run.audit if r["event"] == "socket.connect"]
+    assert len(connects) == 1 and _peer(connects[0]["address"]) == camera
+    assert audit_socket_problems(run) != []  # without the camera in the config it is a breach
+    assert audit_socket_problems(run, [(camera[0], camera[1] + 1)]) != []
+
+
+def test_a_network_camera_is_the_one_peer_a_run_may_have_in_native_code(
+    visca_runs: tuple[WatchedRun, WatchedRun, Peer],
+) -> None:
+    _require_strace()
+    run, _, camera = visca_runs
+    assert run.strace is not None
+    assert strace_network_problems(run.strace, [camera]) == []
+    calls = [line for line in run.strace.splitlines() if f"htons({camera[1]})" in line]
+    assert len(calls) == 1 and " connect(" in f" {calls[0]}"  # the camera's address, once: the connect
+    assert any(" sendto(" in f" {line}" and "NULL, 0)" in line for line in run.strace.splitlines())
+    assert strace_network_problems(run.strace) != []
+
+
+def test_the_audit_hook_catches_every_other_socket_beside_a_camera(
+    visca_runs: tuple[WatchedRun, WatchedRun, Peer],
+) -> None:
+    _, run, camera = visca_runs
+    problems = "\n".join(audit_socket_problems(run, [camera]))
+    assert '"event": "socket.sendto"' in problems
+    assert f"('127.0.0.1', {camera[1] + 1})" in problems
+    assert '"event": "socket.bind"' in problems
+    assert '"type": 1' in problems  # the stream socket
+    assert '"event": "socket.getaddrinfo"' in problems
+    assert problems.count("never connected to a camera") == 3  # sendto, bind; the other port's too
+    legit = "\n".join(audit_socket_problems(visca_runs[0], [camera]))
+    assert legit == ""
+
+
+def test_strace_catches_every_other_socket_beside_a_camera(
+    visca_runs: tuple[WatchedRun, WatchedRun, Peer],
+) -> None:
+    _require_strace()
+    _, run, camera = visca_runs
+    assert run.strace is not None
+    problems = "\n".join(strace_network_problems(run.strace, [camera]))
+    assert (
+        f'htons({camera[1]}), sin_addr=inet_addr("127.0.0.1")}}, 16) = 1' in problems
+    )  # sendto, own address
+    assert f"htons({camera[1] + 1})" in problems
+    assert "bind(" in problems
+    assert "SOCK_STREAM" in problems
+    assert problems.count("never connected to a camera") == 4  # sendto, other port, bind; and libc's
 
 
 # -- the real runs ---------------------------------------------------------------------------------------
