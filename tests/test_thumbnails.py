@@ -8,6 +8,7 @@ import os
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
 import threading
+import time
 from collections.abc import Callable
 
 import cv2
@@ -55,7 +56,9 @@ def test_no_face_of_24_px_or_more_leaks_on_the_hall_thumbnail(layout: str) -> No
     truth = load_ground_truth(app.config.cameras[hall].source)
     seen, results, scored, leaked = -1, 0, 0, []
     try:
-        for _ in range(3000):
+        # Enough results arrive in seconds; on a loaded machine the cameras take longer to make them.
+        deadline = time.monotonic() + 180.0
+        while time.monotonic() < deadline:
             app.step()
             r = app.renderer
             assert r is not None
