@@ -1,6 +1,10 @@
 """The real firmware in the emulator, driven by the real host code over its pty.
 
-Needs the firmware ELF and the harness from `make -C hardware` (gcc-avr,
+Every test runs on both boards the firmware is built for: the Mega (with the
+camera head) and the Uno (lights and controls only). The camera head has its
+own tests in test_servo_sim.py.
+
+Needs the firmware ELFs and the harness from `make -C hardware` (gcc-avr,
 arduino-mk, libsimavr-dev); without them these tests are skipped.
 """
 
@@ -34,18 +38,22 @@ def _load(name: str, path: Path) -> ModuleType:
 
 simboard = _load("panel_simboard", Path(__file__).resolve().parents[1] / "hardware" / "sim" / "simboard.py")
 Board = Any  # hardware/sim/simboard.py's SimBoard, loaded from its path above
-# CI installs the toolchain and builds both, so there a missing build is a failure, not a skip.
-if os.environ.get("CI") and simboard.missing() is not None:
-    raise RuntimeError(f"firmware-in-the-loop tests cannot run in CI: {simboard.missing()}")
-pytestmark = pytest.mark.skipif(simboard.missing() is not None, reason=str(simboard.missing()))
+BOARDS = ("mega", "uno")
+# CI installs the toolchain and builds everything, so there a missing build is a failure, not a skip.
+for _name in BOARDS:
+    if os.environ.get("CI") and simboard.missing(_name) is not None:
+        raise RuntimeError(f"firmware-in-the-loop tests cannot run in CI: {simboard.missing(_name)}")
 
 # Generous: the emulator is held to the wall clock, but CI machines stall now and then.
 WAIT = 3.0
 
 
-@pytest.fixture
-def board() -> Iterator[Board]:
-    with simboard.SimBoard() as sim:
+@pytest.fixture(params=BOARDS)
+def board(request: pytest.FixtureRequest) -> Iterator[Board]:
+    reason = simboard.missing(request.param)
+    if reason is not None:
+        pytest.skip(reason)
+    with simboard.SimBoard(request.param) as sim:
         yield sim
         assert sim.running, f"the firmware emulator stopped: {sim.output[-5:]}"
         assert not any(line.startswith("STATE") for line in sim.output), sim.output[-5:]
