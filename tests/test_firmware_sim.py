@@ -109,8 +109,9 @@ def offline_pattern_seen(board: Board) -> bool:
 
 def test_handshake_reports_the_firmware(board: Board, links: list[PanelLink]) -> None:
     ready = probe(board.pty, timeout=WAIT)
-    assert ready.protocol == 1
+    assert ready.protocol == 2
     assert (ready.tally_leds, ready.bar_leds) == (4, 6)
+    assert ready.head == (board.board == "mega")  # only a Mega has the pins for a camera head
     link = connect(links, board)
     assert link.status.firmware == ready.firmware
     assert board.wait_level("LINK", 1, WAIT)

@@ -27,7 +27,7 @@
  *   PIN PD4 1 t=0.400125
  *
  * A servo pin (-p) is measured instead: whenever the width of its pulses
- * changes, the new width in microseconds, timed at the falling edge of the
+ * changes by a microsecond or more, the new width in microseconds, timed at the falling edge of the
  * first pulse of that width; 0 when the pulses stop (none for 25 ms):
  *
  *   PULSE PL3 1472.00 t=2.041503
@@ -135,14 +135,15 @@ static int port_index(char port)
 	return (int)(strchr(mcu->ports, port) - mcu->ports);
 }
 
-/* A servo's pulse ended: report its width if it changed by a quarter microsecond or more. */
+/* A servo's pulse ended: report its width if it changed by a microsecond or more (simavr's
+ * timers make the edges of a steady pulse wander by a fraction of one). */
 static void servo_fell(servo_pin *servo)
 {
 	if (!servo->rose)
 		return;
 	avr_cycle_count_t width = avr->cycle - servo->rose;
 	avr_cycle_count_t diff = width > servo->width ? width - servo->width : servo->width - width;
-	if (diff >= FREQUENCY / 4000000) {
+	if (diff >= FREQUENCY / 1000000) {
 		servo->width = width;
 		printf("PULSE %s %.2f t=%.6f\n", servo->name, (double)width * 1e6 / FREQUENCY, emulated_seconds());
 	}
