@@ -200,6 +200,17 @@ class SimBoard:
                 self._cond.wait(min(left, 0.05))
             return True
 
+    def wait_until(self, predicate: Any, timeout: float = 2.0) -> bool:
+        """Waits until ``predicate()`` holds, re-checked whenever the harness reports something."""
+        return self._wait(predicate, timeout)
+
+    @property
+    def emulated(self) -> float:
+        """The latest emulated time the harness has reported (seconds since reset)."""
+        with self._cond:
+            times = [x[-1].emulated for x in (self.changes, self.pulses, self.received) if x]
+            return max(times, default=0.0)
+
     # -- pins ----------------------------------------------------------------------
     def avr(self, name: str) -> str:
         """PD4 for "EXPOSURE_GREEN" (a pins.h name) or for "PD4" itself."""
