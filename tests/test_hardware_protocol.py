@@ -94,10 +94,9 @@ def test_the_example_session_in_protocol_md_decodes_as_described() -> None:
         HeadPosition(1200, 600, False),
         Event("home"),
     ]
-    assert encode(Park(2, 900, 900)) == b"$K,2,900,900*" + b"%02X" % crc8(b"K,2,900,900") + b"\n"
-    assert encode(Aim(3, 1200, 600, 60, 30)) == b"$H,3,1200,600,60,30*" + b"%02X" % crc8(
-        b"H,3,1200,600,60,30"
-    ) + b"\n"
+    assert encode(Hello()) == b"$HELLO,2*74\n"
+    assert encode(Park(2, 900, 900)) == b"$K,2,900,900*21\n"
+    assert encode(Aim(3, 1200, 600, 60, 30)) == b"$H,3,1200,600,60,30*D6\n"
 
 
 @settings(deadline=None)
