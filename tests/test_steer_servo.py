@@ -138,6 +138,24 @@ def test_move_runs_towards_the_limit_at_the_speed_asked_and_stop_holds(links: li
     assert len(aims(board)) == 2
 
 
+def test_the_same_move_goes_out_again_after_a_board_restart(links: list[PanelLink]) -> None:
+    link, board = mock_link(links)
+    head = ServoHead(link, GEOMETRY)
+    link.start()
+    assert link.wait_connected(WAIT) and settled(link, 90.0, 90.0)
+    head.move(0.5, 0.0)
+    assert board.wait_for(lambda b: len(aims(b)) == 1, WAIT)
+    board.unplug()  # the board goes away and comes back: its servos start again at park
+    assert link.wait_until(lambda lk: not lk.status.connected, WAIT)
+    board.plug()
+    assert link.wait_until(lambda lk: lk.connections == 2 and head.steerable, WAIT)
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline and len(aims(board)) < 2:
+        head.move(0.5, 0.0)  # the stick still held, as the room repeats it every frame
+        time.sleep(0.02)
+    assert len(aims(board)) == 2 and aims(board)[1].pan == 1500
+
+
 def test_the_pose_follows_the_turn_between_reports(links: list[PanelLink]) -> None:
     link, _ = mock_link(links)
     head = ServoHead(link, GEOMETRY)

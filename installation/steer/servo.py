@@ -42,6 +42,9 @@ BOARD_RATE_MAX = 180.0
 PARK_RATE = 30.0
 #: Commands remembered for working out where a moving head is (the board names the newest it took).
 _REMEMBERED = 8
+#: The same move() again is sent no more often than this (seconds): the room repeats the stick's
+#: speeds every frame, and a board that restarted or reconnected meanwhile needs to hear them again.
+MOVE_REPEAT = 0.5
 
 
 def _clamp(value: float, low: float, high: float) -> float:
@@ -155,7 +158,8 @@ class ServoHead:
         self.limits = HeadLimits(pan=limits.pan, tilt=limits.tilt, zoom=(1.0, 1.0))  # no optical zoom
         self._closed = False
         self._commands: dict[int, _Command] = {}
-        self._speeds: tuple[float, float] | None = None  # the last move(), so a repeat is not resent
+        self._speeds: tuple[float, float] | None = None  # the last move() and when it was sent
+        self._speeds_at = 0.0
         self._pose = self.geometry.park
         link.park_at(*self.geometry.angles(self.geometry.park))
 
@@ -210,9 +214,10 @@ class ServoHead:
     def move(self, pan: float, tilt: float, zoom: float = 0.0) -> None:
         """Keep turning at these speeds (zoom is ignored: a servo head has none)."""
         speeds = (_clamp(pan, -1.0, 1.0), _clamp(tilt, -1.0, 1.0))
-        if not self.steerable or speeds == self._speeds:
+        now = time.monotonic()
+        if not self.steerable or (speeds == self._speeds and now - self._speeds_at < MOVE_REPEAT):
             return
-        self._speeds = speeds
+        self._speeds, self._speeds_at = speeds, now
         here = self.geometry.angles(self.pose)
         ends = (self.limits.pan, self.limits.tilt)
         targets = []
@@ -246,7 +251,7 @@ class ServoHead:
     def stop(self) -> None:
         if not self.steerable:
             return
-        self._speeds = (0.0, 0.0)
+        self._speeds, self._speeds_at = (0.0, 0.0), time.monotonic()
         here = self.geometry.angles(self.pose)
         self._aim(here, (0.0, 0.0))
 
