@@ -564,7 +564,8 @@ class PanelLink:
         park = _Delivery[Park]()
         # A command given before this connection is stale (the head was not steerable then).
         aim = _Delivery[tuple[int, Aim]](resend=False)
-        aim.acknowledged = self._aim
+        with self._cond:
+            aim.acknowledged = self._aim
         acknowledged_aim = 0
         now = time.monotonic()
         last_rx = last_tx = now
@@ -590,9 +591,8 @@ class PanelLink:
                     if aim.acknowledge(message.seq) and aim.acknowledged is not None:
                         acknowledged_aim = aim.acknowledged[0]
                     if not message.showing and state.pending is None:
-                        state.resend = (
-                            True  # the board has dropped the state (after a silence): send it again
-                        )
+                        # The board has dropped the state (after a silence): send it again.
+                        state.resend = True
                 elif isinstance(message, Ready):
                     check_version(transport.name, message)
                     if now - hello_at > 2 * HELLO_INTERVAL:  # not just the answer to a second hello
@@ -600,7 +600,9 @@ class PanelLink:
                     state.resend, state.pending = True, None
                     park.resend, park.pending = True, None
                     # Its servos start again from the park position; a command is not resumed.
-                    aim.pending, aim.acknowledged = None, self._aim
+                    with self._cond:
+                        aim.pending, aim.acknowledged = None, self._aim
+                    acknowledged_aim = 0
                 elif isinstance(message, BoardError):
                     log.debug("panel on %s dropped a frame (%s)", transport.name, message.code)
                     for delivery in (state, park, aim):
