@@ -410,6 +410,22 @@ def test_a_command_given_while_no_board_was_connected_is_never_sent(
     assert board.of_type(Aim) == []
 
 
+def test_a_command_is_not_lost_to_the_answer_to_a_second_hello(
+    boards: list[FakeBoard], links: list[PanelLink]
+) -> None:
+    # A board answers every hello; an answer arriving after the handshake is not a restart, and
+    # a command given meanwhile must still reach the head.
+    boards.append(FakeBoard(head=True))
+    board = boards[0]
+    link = start(links, board.path)
+    link.park_at(90, 90)
+    assert link.wait_connected(3.0)
+    assert board.wait_for(lambda b: len(b.of_type(Park)) == 1)
+    board.send(Ready(PROTOCOL_VERSION, "9.9.9", 4, 6, None, True))
+    number = link.aim(100, 80, 20, 20)
+    assert link.wait_until(lambda lk: lk.head is not None and lk.head.acknowledged == number, 3.0)
+
+
 def test_the_joystick_and_its_push_reach_the_steering_not_the_controls(
     boards: list[FakeBoard], links: list[PanelLink]
 ) -> None:

@@ -512,6 +512,10 @@ class PanelLink:
                 ready, hello_at = _await_ready(transport, self.ready_timeout, self._stop)
                 if isinstance(self._backend, SerialBackend):
                     self._backend.connected()
+                # A head command given before this connection is stale (the head was not steerable
+                # then); what comes once the status below says connected is not.
+                with self._cond:
+                    stale_aim = self._aim
                 self.error = None
                 self.connections += 1
                 old = (
@@ -532,7 +536,7 @@ class PanelLink:
                     # The knob is where it physically is: the strength follows it on connect.
                     self._put_event(PanelEvent("strength", knob_fraction(ready.knob)))
                 delays = backoff_delays()
-                self._serve(transport, hello_at, ready.head)
+                self._serve(transport, hello_at, ready.head, stale_aim)
             except PortNotFound as exc:
                 self.error = exc
                 self._set_status(LinkStatus(False, f"panel: searching: {exc}", state="searching"))
@@ -557,15 +561,15 @@ class PanelLink:
                 self._release_stick(time.monotonic())
             self._stop.wait(delay)
 
-    def _serve(self, transport: Transport, hello_at: float, has_head: bool) -> None:
+    def _serve(
+        self, transport: Transport, hello_at: float, has_head: bool, stale_aim: tuple[int, Aim] | None
+    ) -> None:
         """Runs one connection until stop is asked (returns) or the board is lost (raises)."""
         reader = FrameReader()
         state = _Delivery[tuple[bool, bool, int, int, int]]()  # the board holds no state yet
         park = _Delivery[Park]()
-        # A command given before this connection is stale (the head was not steerable then).
         aim = _Delivery[tuple[int, Aim]](resend=False)
-        with self._cond:
-            aim.acknowledged = self._aim
+        aim.acknowledged = stale_aim  # never sent
         acknowledged_aim = 0
         now = time.monotonic()
         last_rx = last_tx = now
@@ -595,14 +599,14 @@ class PanelLink:
                         state.resend = True
                 elif isinstance(message, Ready):
                     check_version(transport.name, message)
-                    if now - hello_at > 2 * HELLO_INTERVAL:  # not just the answer to a second hello
-                        log.warning("panel on %s restarted; sending the indicators again", transport.name)
                     state.resend, state.pending = True, None
                     park.resend, park.pending = True, None
-                    # Its servos start again from the park position; a command is not resumed.
-                    with self._cond:
-                        aim.pending, aim.acknowledged = None, self._aim
-                    acknowledged_aim = 0
+                    if now - hello_at > 2 * HELLO_INTERVAL:  # not just the answer to a second hello
+                        log.warning("panel on %s restarted; sending the indicators again", transport.name)
+                        # Its servos start again from the park position; a command is not resumed.
+                        with self._cond:
+                            aim.pending, aim.acknowledged = None, self._aim
+                        acknowledged_aim = 0
                 elif isinstance(message, BoardError):
                     log.debug("panel on %s dropped a frame (%s)", transport.name, message.code)
                     for delivery in (state, park, aim):
