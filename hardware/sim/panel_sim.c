@@ -40,6 +40,8 @@
  * Commands on standard input, one per line:
  *
  *   PIN PD2 0      drive an input pin low (1: high, e.g. a released button)
+ *   PIN PD2 0 60000   the same, and back after 60000 us of emulated time (a press that
+ *                  lasts as long for the firmware however far the emulator lags)
  *   ADC 0 2500     put 2500 mV on ADC channel 0 (the knob; channels 0-15 on a Mega)
  *   READ PD2       print the pin's input level: LEVEL PD2 1 t=...
  *   RESET          reset the MCU, as opening the port does on a real Uno
@@ -66,6 +68,7 @@
 #include "avr_ioport.h"
 #include "avr_uart.h"
 #include "sim_avr.h"
+#include "sim_cycle_timers.h"
 #include "sim_elf.h"
 #include "sim_irq.h"
 
@@ -203,13 +206,35 @@ static void drive_pin(char port, int bit, int level)
 	avr_raise_irq(avr_io_getirq(avr, AVR_IOCTL_IOPORT_GETIRQ(port), bit), level ? 1 : 0);
 }
 
+/* A pin to drive back after a while: one slot per port pin. */
+typedef struct timed_drive {
+	char port;
+	int bit;
+	int level;
+} timed_drive;
+static timed_drive timed[MAX_PORTS][8];
+
+static avr_cycle_count_t drive_back(struct avr_t *avr_, avr_cycle_count_t when, void *param)
+{
+	timed_drive *t = (timed_drive *)param;
+	drive_pin(t->port, t->bit, t->level);
+	return 0;
+}
+
 static int command(char *line)
 {
 	char name[16];
 	unsigned a, b;
 	char port;
 	int bit;
-	if (sscanf(line, "PIN %15s %u", name, &a) == 2 && parse_pin(name, &port, &bit) == 0 && a <= 1) {
+	if (sscanf(line, "PIN %15s %u %u", name, &a, &b) == 3 && parse_pin(name, &port, &bit) == 0 && a <= 1 &&
+	    b > 0) {
+		timed_drive *t = &timed[port_index(port)][bit];
+		*t = (timed_drive){.port = port, .bit = bit, .level = !a};
+		avr_cycle_timer_cancel(avr, drive_back, t);
+		drive_pin(port, bit, (int)a);
+		avr_cycle_timer_register_usec(avr, b, drive_back, t);
+	} else if (sscanf(line, "PIN %15s %u", name, &a) == 2 && parse_pin(name, &port, &bit) == 0 && a <= 1) {
 		drive_pin(port, bit, (int)a);
 	} else if (sscanf(line, "ADC %u %u", &a, &b) == 2 && (int)a < mcu->adc_channels && b <= 5500) {
 		avr_raise_irq(avr_io_getirq(avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_ADC0 + a), b);

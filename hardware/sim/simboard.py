@@ -283,10 +283,14 @@ class SimBoard:
         self.command(f"PIN {self.avr(name)} {level}")
 
     def press(self, name: str, hold: float = PRESS_SECONDS) -> None:
-        """Presses a button (pulls its pin low) for ``hold`` seconds and lets go."""
-        self.drive(name, 0)
+        """Presses a button (pulls its pin low) for ``hold`` seconds and lets go.
+
+        The harness lets go after ``hold`` seconds of emulated time, so the firmware sees the
+        press last that long even when the emulator lags behind the wall clock (on a busy
+        machine it runs flat out to catch up, which would squeeze a press timed here).
+        """
+        self.command(f"PIN {self.avr(name)} 0 {round(hold * 1e6)}")
         time.sleep(hold)
-        self.drive(name, 1)
 
     def turn(self, fraction: float, name: str = "KNOB") -> None:
         """Puts the knob's wiper at ``fraction`` of the supply voltage."""
