@@ -148,7 +148,7 @@ def test_the_firmware_caps_the_rate_whatever_the_host_asks(board: Board, links: 
 def test_stop_holds_the_servos_where_they_are(board: Board, links: list[PanelLink]) -> None:
     head = connect(links, board)
     assert at(board, "SERVO_PAN", 90)
-    head.move(1.0, 0.0)
+    head.move(0.5, 0.0)  # 45 deg/s: over a second to the end, time enough to stop on the way
     assert board.wait_pulse("SERVO_PAN", lambda us: us > pulse(100), WAIT)
     head.stop()
     assert head.link.wait_until(lambda lk: lk.head is not None and not lk.head.moving, WAIT)
