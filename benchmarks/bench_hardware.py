@@ -10,7 +10,10 @@ wall clock, with the real host link on its pty, and measures:
 - button -> control: the effect button's pin pulled low until ``ControlState``
   changes after ``drain_panel_events`` (polled every millisecond, so a render
   loop's frame period comes on top);
-- knob -> control: the knob's voltage changed until the strength follows.
+- knob -> control: the knob's voltage changed until the strength follows;
+- command -> servo (on an emulated Mega): ``ServoHead.go_to()`` until a servo's
+  pulse width changes, in emulated time, from the moment the command's first
+  byte reached the board's UART to the end of the first pulse of the new width.
 
 Each is repeated ``--changes`` times; p50, p95 and max are printed in ms.
 """
@@ -30,6 +33,8 @@ from types import ModuleType
 
 from installation.control.state import ControlState, IndicatorState, PanelEvent, drain_panel_events
 from installation.hardware import PanelLink
+from installation.steer.head import Pose
+from installation.steer.servo import ServoGeometry, ServoHead
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 50.0
@@ -143,7 +148,41 @@ def run(changes: int) -> dict[str, object]:
             )
         finally:
             link.stop()
+    if simboard.missing("mega") is None:
+        results["command_to_servo"] = run_servo(simboard, changes, rng)
     return results
+
+
+def run_servo(simboard: ModuleType, changes: int, rng: random.Random) -> dict[str, object]:
+    """Host command to servo pulse change on the emulated Mega, in emulated time."""
+    with simboard.SimBoard("mega") as board:
+        link = PanelLink(board.pty)
+        head = ServoHead(link, ServoGeometry(pan_degrees=(30, 150), tilt_degrees=(60, 120), top_speed=180))
+        link.start()
+        try:
+            if not link.wait_until(lambda lk: head.steerable, 5.0):
+                raise SystemExit(f"bench_hardware: {head.status}")
+            board.wait_pulse("SERVO_PAN", lambda us: us > 0, 2.0)
+            latencies: list[float] = []
+            missed = 0
+            for i in range(changes):
+                time.sleep(0.05 + rng.random() * 0.05)
+                sent = len(board.frames("H,"))
+                head.go_to(Pose(pan=0.1 if i % 2 == 0 else 0.0))
+                if not board.wait_until(lambda n=sent: len(board.frames("H,")) > n, 1.0):
+                    missed += 1
+                    continue
+                since = board.frames("H,")[sent].emulated
+                if not board.wait_until(lambda t=since: bool(board.pulses_of("SERVO_PAN", t)), 1.0):
+                    missed += 1
+                    continue
+                latencies.append(board.pulses_of("SERVO_PAN", since)[0].emulated - since)
+                link.wait_until(lambda lk: lk.head is not None and not lk.head.moving, 1.0)
+        finally:
+            link.stop()
+    if not latencies:
+        return {"n": 0, "p50_ms": 0.0, "p95_ms": 0.0, "max_ms": 0.0, "missed": missed}
+    return {**summary(latencies), "missed": missed}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,7 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results, indent=2))
         return 0
     print(f"{'':20} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  (target < {TARGET_MS:g} ms)")
-    for name in ("state_to_led", "button_to_control", "knob_to_control"):
+    for name in ("state_to_led", "button_to_control", "knob_to_control", "command_to_servo"):
+        if name not in results:
+            print(f"{name:20} not measured: the Mega firmware is not built (make -C hardware)")
+            continue
         r = results[name]
         assert isinstance(r, dict)
         flag = "" if r["max_ms"] < TARGET_MS and not r["missed"] else "  OVER" if r["n"] else "  FAILED"

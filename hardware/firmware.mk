@@ -1,5 +1,6 @@
-# arduino-mk settings for the panel sketch; run from the sketch folder by ./Makefile.
-BOARD_TAG     = uno
+# arduino-mk settings for the panel sketch; run from the sketch folder by ./Makefile,
+# which names the board: BOARD_TAG=mega BOARD_SUB=atmega2560, or BOARD_TAG=uno.
+BOARD_TAG    ?= uno
 TARGET        = monitoring_panel
 ARDUINO_DIR  ?= /usr/share/arduino
 ARDMK_DIR    ?= /usr/share/arduino

@@ -363,11 +363,12 @@ def _serial(ctx: Context) -> Iterator[Check]:
             )
         else:
             hint = ' (set hardware.port = "auto" to use it)' if configured == "none" else ""
+            head = ", camera head" if ready.head else " (lights only, no camera head)"
             yield Check(
                 OK,
                 "panel",
                 f"{target} answers: firmware {ready.firmware}, "
-                f"protocol {ready.protocol}, {ready.tally_leds} tally LEDs{hint}",
+                f"protocol {ready.protocol}, {ready.tally_leds} tally LEDs{head}{hint}",
             )
 
 

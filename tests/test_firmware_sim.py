@@ -1,6 +1,10 @@
 """The real firmware in the emulator, driven by the real host code over its pty.
 
-Needs the firmware ELF and the harness from `make -C hardware` (gcc-avr,
+Every test runs on both boards the firmware is built for: the Mega (with the
+camera head) and the Uno (lights and controls only). The camera head has its
+own tests in test_servo_sim.py.
+
+Needs the firmware ELFs and the harness from `make -C hardware` (gcc-avr,
 arduino-mk, libsimavr-dev); without them these tests are skipped.
 """
 
@@ -34,18 +38,22 @@ def _load(name: str, path: Path) -> ModuleType:
 
 simboard = _load("panel_simboard", Path(__file__).resolve().parents[1] / "hardware" / "sim" / "simboard.py")
 Board = Any  # hardware/sim/simboard.py's SimBoard, loaded from its path above
-# CI installs the toolchain and builds both, so there a missing build is a failure, not a skip.
-if os.environ.get("CI") and simboard.missing() is not None:
-    raise RuntimeError(f"firmware-in-the-loop tests cannot run in CI: {simboard.missing()}")
-pytestmark = pytest.mark.skipif(simboard.missing() is not None, reason=str(simboard.missing()))
+BOARDS = ("mega", "uno")
+# CI installs the toolchain and builds everything, so there a missing build is a failure, not a skip.
+for _name in BOARDS:
+    if os.environ.get("CI") and simboard.missing(_name) is not None:
+        raise RuntimeError(f"firmware-in-the-loop tests cannot run in CI: {simboard.missing(_name)}")
 
 # Generous: the emulator is held to the wall clock, but CI machines stall now and then.
 WAIT = 3.0
 
 
-@pytest.fixture
-def board() -> Iterator[Board]:
-    with simboard.SimBoard() as sim:
+@pytest.fixture(params=BOARDS)
+def board(request: pytest.FixtureRequest) -> Iterator[Board]:
+    reason = simboard.missing(request.param)
+    if reason is not None:
+        pytest.skip(reason)
+    with simboard.SimBoard(request.param) as sim:
         yield sim
         assert sim.running, f"the firmware emulator stopped: {sim.output[-5:]}"
         assert not any(line.startswith("STATE") for line in sim.output), sim.output[-5:]
@@ -101,8 +109,9 @@ def offline_pattern_seen(board: Board) -> bool:
 
 def test_handshake_reports_the_firmware(board: Board, links: list[PanelLink]) -> None:
     ready = probe(board.pty, timeout=WAIT)
-    assert ready.protocol == 1
+    assert ready.protocol == 2
     assert (ready.tally_leds, ready.bar_leds) == (4, 6)
+    assert ready.head == (board.board == "mega")  # only a Mega has the pins for a camera head
     link = connect(links, board)
     assert link.status.firmware == ready.firmware
     assert board.wait_level("LINK", 1, WAIT)
@@ -142,7 +151,12 @@ def test_buttons_and_knob_reach_the_control_state(board: Board, links: list[Pane
 
     board.turn(0.8)
     assert link.wait_events(3, WAIT)
-    event = events.get_nowait()
+    # A turn landing inside the firmware's four-sample average is first reported half-way.
+    time.sleep(0.1)
+    turns = []
+    while not events.empty():
+        turns.append(events.get_nowait())
+    event = turns[-1]
     assert event.kind == "strength" and event.value == pytest.approx(0.8, abs=0.01)
     event.apply(controls)
     assert controls.strength == pytest.approx(0.8, abs=0.01)

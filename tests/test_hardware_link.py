@@ -24,28 +24,50 @@ import serial
 from installation.commands.panel import register
 from installation.control.state import ControlState, IndicatorState, PanelEvent, drain_panel_events
 from installation.errors import ConfigError, HardwareError
-from installation.hardware import IncompatiblePanel, PanelLink, backoff_delays, probe, serialport
+from installation.hardware import (
+    IncompatiblePanel,
+    PanelLink,
+    SteerInput,
+    backoff_delays,
+    probe,
+    serialport,
+)
 from installation.hardware.protocol import (
+    PROTOCOL_VERSION,
     Ack,
+    Aim,
     Event,
     FrameReader,
+    HeadPosition,
     Hello,
     Message,
+    Park,
     Ping,
     Ready,
     SetState,
+    Stick,
     encode,
     frame,
 )
 
 
 class FakeBoard:
-    """Answers like the firmware: ready on hello, acks, and events when told to."""
+    """Answers like the firmware: ready on hello, acks, and events when told to.
 
-    def __init__(self, protocol: int = 1, firmware: str = "9.9.9", knob: int | None = None) -> None:
+    With ``head`` its camera head takes every command at once and reports the target as reached.
+    """
+
+    def __init__(
+        self,
+        protocol: int = PROTOCOL_VERSION,
+        firmware: str = "9.9.9",
+        knob: int | None = None,
+        head: bool = False,
+    ) -> None:
         self.protocol = protocol
         self.firmware = firmware
         self.knob = knob
+        self.head = head
         self.answering = True
         self.received: list[Message] = []
         self.master, self.slave = os.openpty()
@@ -73,11 +95,14 @@ class FakeBoard:
                 if not self.answering:
                     continue
                 if isinstance(message, Hello):
-                    self.send(Ready(self.protocol, self.firmware, 4, 6, self.knob))
+                    self.send(Ready(self.protocol, self.firmware, 4, 6, self.knob, self.head))
                 elif isinstance(message, SetState):
                     self.send(Ack(message.seq, True))
                 elif isinstance(message, Ping):
                     self.send(Ack(message.seq, True))
+                elif isinstance(message, (Aim, Park)) and self.head:
+                    self.send(Ack(message.seq, True))
+                    self.send(HeadPosition(message.pan, message.tilt, False))
 
     def send(self, message: Message) -> None:
         self.send_raw(encode(message))
@@ -168,8 +193,8 @@ def test_handshake_then_the_state_reaches_the_board(
 def test_an_incompatible_protocol_is_refused_with_a_clear_message(
     boards: list[FakeBoard], tmp_path: Path, links: list[PanelLink]
 ) -> None:
-    boards.append(FakeBoard(protocol=2, firmware="2.0.0"))
-    with pytest.raises(HardwareError, match="speaks protocol version 2, this installation speaks version 1"):
+    boards.append(FakeBoard(protocol=3, firmware="3.0.0"))
+    with pytest.raises(HardwareError, match="speaks protocol version 3, this installation speaks version 2"):
         probe(boards[0].path, timeout=3.0)
 
     link = start(links, boards[0].path)
@@ -286,7 +311,7 @@ def test_a_board_restart_is_noticed_and_the_state_resent(
     link.show(IndicatorState(live=False, faces=3))
     assert link.wait_connected(3.0)
     assert board.wait_for(lambda b: len(b.of_type(SetState)) == 1)
-    board.send(Ready(1, "9.9.9", 4, 6))  # what the firmware says after a reset
+    board.send(Ready(PROTOCOL_VERSION, "9.9.9", 4, 6))  # what the firmware says after a reset
     assert board.wait_for(lambda b: len(b.of_type(SetState)) == 2)
     assert link.status.connected
 
@@ -302,6 +327,156 @@ def test_a_dropped_frame_reported_by_the_board_is_resent(
     board.answering = True
     board.send_raw(frame("ERR,crc"))
     assert board.wait_for(lambda b: len(b.of_type(SetState)) == 2)
+
+
+# -- the camera head and the joystick (protocol version 2) ------------------------------
+def test_an_old_board_gets_its_lights_but_no_head_commands(
+    boards: list[FakeBoard], links: list[PanelLink]
+) -> None:
+    boards.append(FakeBoard(protocol=1, firmware="0.1.0"))
+    board = boards[0]
+    assert probe(board.path, timeout=3.0).protocol == 1
+    link = start(links, board.path)
+    link.park_at(90, 90)
+    link.show(IndicatorState(exposed=True, faces=3))
+    assert link.wait_connected(3.0)
+    link.aim(120, 80, 30, 30)
+    assert board.wait_for(lambda b: last_state(b) is not None)
+    state = last_state(board)
+    assert state is not None and (state.exposed, state.faces) == (True, 3)
+    assert link.status.protocol == 1 and not link.status.head
+    assert link.status.text == f"panel: connected on {board.path}, firmware 0.1.0 (protocol 1: lights only)"
+    assert board.wait_for(lambda b: len(b.of_type(Ping)) >= 1)
+    assert board.of_type(Aim) == [] and board.of_type(Park) == []
+
+
+def test_the_head_hears_its_park_position_before_the_newest_command(
+    boards: list[FakeBoard], links: list[PanelLink]
+) -> None:
+    boards.append(FakeBoard(head=True))
+    board = boards[0]
+    link = start(links, board.path)
+    link.park_at(80.0, 100.06)
+    assert link.wait_connected(3.0) and link.status.head
+    assert board.wait_for(lambda b: len(b.of_type(Park)) == 1)
+    link.aim(10, 20, 30, 40)
+    number = link.aim(120.04, 65.5, 45.4, 0)  # the newest command replaces the one before it
+    assert link.wait_until(lambda lk: lk.head is not None and lk.head.acknowledged == number, 3.0)
+    received = [m for m in board.received if isinstance(m, (Park, Aim))]
+    park, last = received[0], received[-1]
+    assert isinstance(park, Park) and (park.pan, park.tilt) == (800, 1001)
+    assert isinstance(last, Aim) and (last.pan, last.tilt, last.pan_rate, last.tilt_rate) == (
+        1200,
+        655,
+        45,
+        0,
+    )
+    head = link.head
+    assert head is not None and (head.pan, head.tilt, head.moving) == (120.0, 65.5, False)
+
+
+def test_a_head_command_the_board_does_not_acknowledge_is_sent_again(
+    boards: list[FakeBoard], links: list[PanelLink]
+) -> None:
+    boards.append(FakeBoard(head=True))
+    board = boards[0]
+    link = start(links, board.path, ack_timeout=0.2)
+    link.park_at(90, 90)
+    assert link.wait_connected(3.0)
+    assert board.wait_for(lambda b: len(b.of_type(Park)) == 1)
+    board.answering = False
+    number = link.aim(100, 90, 20, 20)
+    assert board.wait_for(lambda b: len(b.of_type(Aim)) == 1)
+    board.answering = True
+    assert link.wait_until(lambda lk: lk.head is not None and lk.head.acknowledged == number, 3.0)
+    aims = [m for m in board.of_type(Aim) if isinstance(m, Aim)]
+    assert len(aims) >= 2 and aims[0].seq != aims[-1].seq
+    assert {(a.pan, a.tilt) for a in aims} == {(1000, 900)}
+
+
+def test_a_command_given_while_no_board_was_connected_is_never_sent(
+    boards: list[FakeBoard], links: list[PanelLink]
+) -> None:
+    boards.append(FakeBoard(head=True))
+    board = boards[0]
+    link = PanelLink(board.path)
+    links.append(link)
+    link.park_at(90, 90)
+    link.aim(180, 180, 999, 999)  # stale by the time a board answers: it must not swing the camera
+    link.start()
+    assert link.wait_connected(3.0)
+    assert board.wait_for(lambda b: len(b.of_type(Park)) == 1)
+    assert board.wait_for(lambda b: len(b.of_type(Ping)) >= 1)
+    assert board.of_type(Aim) == []
+
+
+def test_a_command_is_not_lost_to_the_answer_to_a_second_hello(
+    boards: list[FakeBoard], links: list[PanelLink]
+) -> None:
+    # A board answers every hello; an answer arriving after the handshake is not a restart, and
+    # a command given meanwhile must still reach the head.
+    boards.append(FakeBoard(head=True))
+    board = boards[0]
+    link = start(links, board.path)
+    link.park_at(90, 90)
+    assert link.wait_connected(3.0)
+    assert board.wait_for(lambda b: len(b.of_type(Park)) == 1)
+    board.send(Ready(PROTOCOL_VERSION, "9.9.9", 4, 6, None, True))
+    number = link.aim(100, 80, 20, 20)
+    assert link.wait_until(lambda lk: lk.head is not None and lk.head.acknowledged == number, 3.0)
+
+
+def test_the_joystick_and_its_push_reach_the_steering_not_the_controls(
+    boards: list[FakeBoard], links: list[PanelLink]
+) -> None:
+    boards.append(FakeBoard(head=True))
+    board = boards[0]
+    events: queue.SimpleQueue[PanelEvent] = queue.SimpleQueue()
+    link = start(links, board.path, events=events)
+    assert link.wait_connected(3.0)
+    board.send(Stick(50, -100, 0))
+    board.send(Event("home"))
+    board.send(Stick(0, 0, 100))
+    assert link.wait_steering(3, 3.0)
+    assert [link.steering.get_nowait() for _ in range(3)] == [
+        SteerInput("move", 0.5, -1.0, 0.0),
+        SteerInput("home"),
+        SteerInput("move", 0.0, 0.0, 1.0),
+    ]
+    assert link.stick == SteerInput("move", 0.0, 0.0, 1.0)
+    assert events.empty()
+
+
+def test_a_joystick_reading_that_is_not_repeated_runs_out(
+    boards: list[FakeBoard], links: list[PanelLink]
+) -> None:
+    # The board repeats an off-centre reading every 0.2 s; a lost "back at rest" must not leave
+    # the camera turning.
+    boards.append(FakeBoard(head=True))
+    board = boards[0]
+    link = start(links, board.path)
+    assert link.wait_connected(3.0)
+    board.send(Stick(100, 0, 0))
+    assert link.wait_steering(1, 3.0)
+    pushed = time.monotonic()
+    assert link.wait_steering(2, 3.0)
+    assert time.monotonic() - pushed >= 0.5
+    assert [link.steering.get_nowait() for _ in range(2)] == [SteerInput("move", 1.0), SteerInput("move")]
+    assert link.stick.at_rest
+
+
+def test_a_board_that_goes_away_leaves_the_joystick_at_rest(
+    boards: list[FakeBoard], links: list[PanelLink]
+) -> None:
+    boards.append(FakeBoard(head=True))
+    board = boards[0]
+    link = start(links, board.path)
+    assert link.wait_connected(3.0)
+    board.send(Stick(0, 60, 0))
+    assert link.wait_steering(1, 3.0)
+    board.unplug()
+    assert link.wait_steering(2, 3.0)
+    assert link.stick.at_rest and link.head is None
 
 
 def test_a_port_without_a_panel_gives_a_clear_error() -> None:
@@ -430,7 +605,7 @@ def panel_command(*argv: str) -> int:
 def test_the_panel_command_names_the_board_it_finds(capsys: pytest.CaptureFixture[str]) -> None:
     assert panel_command("--port", "mock") == 0
     assert capsys.readouterr().out.strip() == (
-        "panel on mock: firmware mock, protocol 1, 4 tally LEDs, 6 face-bar LEDs"
+        "panel on mock: firmware mock, protocol 2, 4 tally LEDs, 6 face-bar LEDs, camera head"
     )
 
 

@@ -9,13 +9,17 @@ from installation.hardware.protocol import (
     MAX_LINE,
     PROTOCOL_VERSION,
     Ack,
+    Aim,
     BoardError,
     Event,
     FrameReader,
+    HeadPosition,
     Hello,
+    Park,
     Ping,
     Ready,
     SetState,
+    Stick,
     crc8,
     encode,
     frame,
@@ -36,7 +40,7 @@ messages = st.one_of(
     st.builds(Ping, st.integers(0, 65535)),
     st.builds(Hello, st.integers(0, 999)),
     st.builds(Ack, st.integers(0, 65535), st.booleans()),
-    st.builds(Event, st.sampled_from(["effect", "camera"])),
+    st.builds(Event, st.sampled_from(["effect", "camera", "home"])),
     st.builds(Event, st.just("knob"), st.integers(0, 1023)),
     st.builds(
         Ready,
@@ -45,7 +49,20 @@ messages = st.one_of(
         st.integers(0, 16),
         st.integers(0, 64),
         st.none() | st.integers(0, 1023),
+        st.booleans(),
     ),
+    st.builds(
+        Ready,
+        st.just(1),
+        st.from_regex(r"[0-9a-z.\-]{1,12}", fullmatch=True),
+        st.integers(0, 16),
+        st.integers(0, 64),
+        st.none() | st.integers(0, 1023),
+    ),
+    st.builds(Aim, st.integers(0, 65535), *[st.integers(0, 1800)] * 2, *[st.integers(0, 999)] * 2),
+    st.builds(Park, st.integers(0, 65535), st.integers(0, 1800), st.integers(0, 1800)),
+    st.builds(Stick, *[st.integers(-100, 100)] * 3),
+    st.builds(HeadPosition, st.integers(0, 1800), st.integers(0, 1800), st.booleans()),
     st.builds(BoardError, st.sampled_from(["crc", "long", "unknown", "args"])),
 )
 noise = st.binary(max_size=200)
@@ -59,10 +76,27 @@ def test_crc_is_crc8_smbus() -> None:
 
 def test_frames_match_the_documented_examples() -> None:
     assert encode(SetState(7, True, True, 1, 3, 2)) == b"$S,7,1,1,1,3,2*01\n"
-    assert encode(Hello()) == b"$HELLO,1*" + b"%02X" % crc8(b"HELLO,1") + b"\n"
+    assert encode(Hello()) == b"$HELLO,2*" + b"%02X" % crc8(b"HELLO,2") + b"\n"
+    # A version 1 board's ready message is still read: its lights are driven.
     assert FrameReader().feed(
         b"$READY,1,0.1.0,4,6,512*" + b"%02X" % crc8(b"READY,1,0.1.0,4,6,512") + b"\n"
     ) == [Ready(1, "0.1.0", 4, 6, 512)]
+
+
+def test_the_example_session_in_protocol_md_decodes_as_described() -> None:
+    # The wire text of hardware/PROTOCOL.md's example session, checksums included.
+    assert FrameReader().feed(
+        b"$READY,2,0.2.0,4,6,1,512*81\n$A,1,1*C3\n$EV,stick,56,-100,0*2B\n$HP,1200,600,0*0B\n$EV,home*44\n"
+    ) == [
+        Ready(2, "0.2.0", 4, 6, 512, head=True),
+        Ack(1, True),
+        Stick(56, -100, 0),
+        HeadPosition(1200, 600, False),
+        Event("home"),
+    ]
+    assert encode(Hello()) == b"$HELLO,2*74\n"
+    assert encode(Park(2, 900, 900)) == b"$K,2,900,900*21\n"
+    assert encode(Aim(3, 1200, 600, 60, 30)) == b"$H,3,1200,600,60,30*D6\n"
 
 
 @settings(deadline=None)
@@ -155,6 +189,17 @@ def test_out_of_range_fields_are_rejected() -> None:
         "A,1",
         "P,-1",
         "P,1e3",
+        "H,1,1801,900,10,10",  # beyond 180 degrees
+        "H,1,900,900,1000,10",
+        "H,1,900,900,10",
+        "H,1,-900,900,10,10",
+        "K,1,900",
+        "EV,stick,101,0,0",
+        "EV,stick,0,--5,0",
+        "EV,stick,0,0",
+        "HP,900,900,2",
+        "READY,2,0.2.0,4,6",  # version 2 says whether it has a head
+        "READY,2,0.2.0,4,6,2,512",
     ):
         reader = FrameReader()
         assert reader.feed(frame(body)) == [], body
@@ -163,7 +208,14 @@ def test_out_of_range_fields_are_rejected() -> None:
 
 def test_a_board_of_another_version_is_still_recognised() -> None:
     # A future board's ready message may carry other fields; its version must still be read.
-    assert FrameReader().feed(frame("READY,2,9.0.0,something,else")) == [Ready(2)]
+    assert FrameReader().feed(frame("READY,3,9.0.0,something,else")) == [Ready(3)]
+
+
+def test_negative_numbers_are_read_only_where_the_joystick_sends_them() -> None:
+    assert parse_body("EV,stick,-100,0,-4") == Stick(-100, 0, -4)
+    reader = FrameReader()
+    assert reader.feed(frame("H,-1,900,900,10,10") + frame("K,1,-0,900")) == []
+    assert reader.rejected == 2
 
 
 def test_only_upper_case_checksum_digits_are_accepted() -> None:

@@ -11,7 +11,7 @@ import argparse
 
 from installation.hardware.exercise import exercise, list_ports
 from installation.hardware.link import probe
-from installation.hardware.protocol import KNOB_MAX
+from installation.hardware.protocol import KNOB_MAX, PROTOCOL_VERSION
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -48,8 +48,12 @@ def panel_command(args: argparse.Namespace) -> int:
         return exercise(args.port, args.seconds, args.timeout)
     ready = probe(args.port, timeout=args.timeout)
     knob = "" if ready.knob is None else f", knob at {round(100 * ready.knob / KNOB_MAX)}%"
+    if ready.protocol < PROTOCOL_VERSION:
+        head = " (lights only: flash this release's firmware to steer a camera)"
+    else:
+        head = ", camera head" if ready.head else ""
     print(
         f"panel on {args.port}: firmware {ready.firmware}, protocol {ready.protocol}, "
-        f"{ready.tally_leds} tally LEDs, {ready.bar_leds} face-bar LEDs{knob}"
+        f"{ready.tally_leds} tally LEDs, {ready.bar_leds} face-bar LEDs{knob}{head}"
     )
     return 0

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from installation.hardware.backend import choose_backend
 from installation.hardware.link import (
+    STICK_AT_REST,
+    HeadReport,
     IncompatiblePanel,
     LinkStatus,
     PanelLink,
+    SteerInput,
     backoff_delays,
     handshake,
     probe,
@@ -26,12 +29,15 @@ from installation.hardware.serialport import PortInfo, PortNotFound, arduino_por
 
 __all__ = [
     "PROTOCOL_VERSION",
+    "STICK_AT_REST",
+    "HeadReport",
     "IncompatiblePanel",
     "LinkStatus",
     "MockBoard",
     "PanelLink",
     "PortInfo",
     "PortNotFound",
+    "SteerInput",
     "arduino_ports",
     "backoff_delays",
     "choose_backend",

@@ -1,5 +1,6 @@
 """Finding and exercising the physical panel by hand (``installation panel``): the serial ports and
-which ones ``auto`` would try, and every light in turn while presses and turns are printed."""
+which ones ``auto`` would try, and every light in turn while presses, turns and the joystick are
+printed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 
 from installation.control.state import IndicatorState, PanelEvent
 from installation.errors import HardwareError
-from installation.hardware.link import PanelLink
+from installation.hardware.link import PanelLink, SteerInput
 from installation.hardware.serialport import arduino_ports, list_serial_ports
 
 
@@ -39,13 +40,32 @@ def walk() -> Iterator[tuple[str, IndicatorState]]:
     return itertools.cycle(steps)
 
 
+def describe_steering(steer: SteerInput) -> str:
+    """One line for a joystick reading, so a technician can check which way is which.
+
+    >>> describe_steering(SteerInput("move", 0.5, -1.0, 0.0))
+    'joystick: pan +50% (right) tilt -100% (down) zoom +0%'
+    """
+    if steer.kind == "home":
+        return "joystick: pushed down (home)"
+    pan = " (right)" if steer.pan > 0 else " (left)" if steer.pan < 0 else ""
+    tilt = " (up)" if steer.tilt > 0 else " (down)" if steer.tilt < 0 else ""
+    return (
+        f"joystick: pan {round(100 * steer.pan):+d}%{pan} tilt {round(100 * steer.tilt):+d}%{tilt} "
+        f"zoom {round(100 * steer.zoom):+d}%"
+    )
+
+
 def exercise(port: str, seconds: float, timeout: float) -> int:
     events: queue.SimpleQueue[PanelEvent] = queue.SimpleQueue()
     with PanelLink(port, events=events, adopt_knob=False) as link:
         if not link.wait_connected(timeout):
             raise HardwareError(link.status.text.removeprefix("panel: "))
         print(link.status.text)
-        print("lighting each indicator in turn; press the buttons and turn the knob (Ctrl-C stops)")
+        controls = "press the buttons and turn the knob"
+        if link.status.head:
+            controls += "; push the joystick (right and up should read +) and the zoom buttons"
+        print(f"lighting each indicator in turn; {controls} (Ctrl-C stops)")
         deadline = time.monotonic() + seconds if seconds > 0 else float("inf")
         steps = walk()
         next_step = 0.0
@@ -56,6 +76,8 @@ def exercise(port: str, seconds: float, timeout: float) -> int:
                     link.show(state)
                     print(f"  light: {name}", flush=True)
                     next_step = time.monotonic() + 0.7
+                while not link.steering.empty():
+                    print(f"  {describe_steering(link.steering.get_nowait())}", flush=True)
                 try:
                     event = events.get(timeout=0.05)
                 except queue.Empty:

@@ -14,12 +14,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: The protocol this host speaks; a board reporting another version is refused.
-PROTOCOL_VERSION = 1
+#: The protocol this host speaks: version 2 added the camera head (``H``, ``K``, ``HP``) and the
+#: joystick (``EV,stick``, ``EV,home``).
+PROTOCOL_VERSION = 2
+#: The oldest board this host still drives: a version 1 board's lights work, it cannot steer.
+OLDEST_PROTOCOL = 1
 #: Most characters either side accepts between ``$`` and the newline; longer lines are dropped whole.
 MAX_LINE = 48
-#: Knob readings run from 0 to this (the Uno's 10-bit ADC).
+#: Knob readings run from 0 to this (the board's 10-bit ADC).
 KNOB_MAX = 1023
+#: Servo angles are sent in tenths of a degree, from 0 to this (180 degrees).
+ANGLE_MAX = 1800
+#: The largest servo rate a frame may carry, in degrees per second (the board caps it lower).
+RATE_MAX = 999
+#: Joystick and zoom readings run from -this to this (percent of full speed).
+STICK_MAX = 100
 
 
 def crc8(data: bytes) -> int:
@@ -63,13 +72,37 @@ class Ping:
     seq: int
 
 
+@dataclass(frozen=True)
+class Aim:
+    """Host turns the camera head (version 2): targets in tenths of a degree, rates in degrees per
+    second; a rate of 0 stops that servo where it is. Answered with :class:`Ack` and
+    :class:`HeadPosition`."""
+
+    seq: int
+    pan: int
+    tilt: int
+    pan_rate: int
+    tilt_rate: int
+
+
+@dataclass(frozen=True)
+class Park:
+    """Host names where the head turns when the host falls silent (version 2), in tenths of a
+    degree. Answered with :class:`Ack` and :class:`HeadPosition`."""
+
+    seq: int
+    pan: int
+    tilt: int
+
+
 # -- messages: board to host --------------------------------------------------
 @dataclass(frozen=True)
 class Ready:
     """The board after reset, or answering :class:`Hello`.
 
-    Only ``protocol`` is read from a board of another protocol version, so the
-    host can say which version it met.
+    Only ``protocol`` is read from a board of a version this host does not
+    speak, so the host can say which version it met. ``head`` is True when the
+    board drives a camera head (version 2 on a Mega).
     """
 
     protocol: int
@@ -77,6 +110,7 @@ class Ready:
     tally_leds: int = 0
     bar_leds: int = 0
     knob: int | None = None
+    head: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,10 +123,32 @@ class Ack:
 
 @dataclass(frozen=True)
 class Event:
-    """A debounced press (``effect``, ``camera``) or a knob reading (``knob``, 0..1023)."""
+    """A debounced press (``effect``, ``camera``, ``home``: the joystick pushed down) or a knob
+    reading (``knob``, 0..1023)."""
 
     kind: str
     value: int = 0
+
+
+@dataclass(frozen=True)
+class Stick:
+    """The joystick and the zoom rocker (version 2): speeds in percent, -100 to 100, 0 at rest.
+
+    Sent when a reading changes, and every 0.2 s while any is not 0.
+    """
+
+    pan: int
+    tilt: int
+    zoom: int
+
+
+@dataclass(frozen=True)
+class HeadPosition:
+    """Where the board's servos point now, in tenths of a degree, and whether they are moving."""
+
+    pan: int
+    tilt: int
+    moving: bool
 
 
 @dataclass(frozen=True)
@@ -102,7 +158,10 @@ class BoardError:
     code: str
 
 
-Message = Hello | SetState | Ping | Ready | Ack | Event | BoardError
+Message = Hello | SetState | Ping | Aim | Park | Ready | Ack | Event | Stick | HeadPosition | BoardError
+
+#: Events that carry no value.
+PRESSES = ("effect", "camera", "home")
 
 
 def body_of(message: Message) -> str:
@@ -116,13 +175,24 @@ def body_of(message: Message) -> str:
         return f"P,{message.seq}"
     if isinstance(message, Hello):
         return f"HELLO,{message.protocol}"
+    if isinstance(message, Aim):
+        return f"H,{message.seq},{message.pan},{message.tilt},{message.pan_rate},{message.tilt_rate}"
+    if isinstance(message, Park):
+        return f"K,{message.seq},{message.pan},{message.tilt}"
     if isinstance(message, Ack):
         return f"A,{message.seq},{int(message.showing)}"
     if isinstance(message, Event):
         return f"EV,{message.kind}" + (f",{message.value}" if message.kind == "knob" else "")
+    if isinstance(message, Stick):
+        return f"EV,stick,{message.pan},{message.tilt},{message.zoom}"
+    if isinstance(message, HeadPosition):
+        return f"HP,{message.pan},{message.tilt},{int(message.moving)}"
     if isinstance(message, Ready):
+        head = "" if message.protocol == 1 else f",{int(message.head)}"
         knob = "" if message.knob is None else f",{message.knob}"
-        return f"READY,{message.protocol},{message.firmware},{message.tally_leds},{message.bar_leds}{knob}"
+        return (
+            f"READY,{message.protocol},{message.firmware},{message.tally_leds},{message.bar_leds}{head}{knob}"
+        )
     if isinstance(message, BoardError):
         return f"ERR,{message.code}"
     raise TypeError(f"not a panel message: {message!r}")
@@ -152,6 +222,15 @@ def _number(text: str, low: int, high: int) -> int:
     return value
 
 
+def _signed(text: str, low: int, high: int) -> int:
+    """A number that may start with ``-`` (only the joystick's readings do)."""
+    magnitude = _number(text.removeprefix("-"), 0, max(-low, high))
+    value = -magnitude if text.startswith("-") else magnitude
+    if not low <= value <= high:
+        raise ValueError(text)
+    return value
+
+
 def parse_body(body: str) -> Message:
     """The message a checked body carries; ``ValueError`` if it is not one.
 
@@ -173,23 +252,48 @@ def parse_body(body: str) -> Message:
         return Ping(_number(args[0], 0, 65535))
     if name == "HELLO" and n == 1:
         return Hello(_number(args[0], 0, 999))
+    if name == "H" and n == 5:
+        return Aim(
+            _number(args[0], 0, 65535),
+            _number(args[1], 0, ANGLE_MAX),
+            _number(args[2], 0, ANGLE_MAX),
+            _number(args[3], 0, RATE_MAX),
+            _number(args[4], 0, RATE_MAX),
+        )
+    if name == "K" and n == 3:
+        return Park(
+            _number(args[0], 0, 65535), _number(args[1], 0, ANGLE_MAX), _number(args[2], 0, ANGLE_MAX)
+        )
     if name == "A" and n == 2:
         return Ack(_number(args[0], 0, 65535), bool(_number(args[1], 0, 1)))
-    if name == "EV" and n == 1 and args[0] in ("effect", "camera"):
+    if name == "EV" and n == 1 and args[0] in PRESSES:
         return Event(args[0])
     if name == "EV" and n == 2 and args[0] == "knob":
         return Event("knob", _number(args[1], 0, KNOB_MAX))
+    if name == "EV" and n == 4 and args[0] == "stick":
+        return Stick(*(_signed(a, -STICK_MAX, STICK_MAX) for a in args[1:]))
+    if name == "HP" and n == 3:
+        return HeadPosition(
+            _number(args[0], 0, ANGLE_MAX), _number(args[1], 0, ANGLE_MAX), bool(_number(args[2], 0, 1))
+        )
     if name == "READY" and n >= 1:
-        protocol = _number(args[0], 0, 999)
-        if protocol != PROTOCOL_VERSION:
-            return Ready(protocol)
-        if n not in (4, 5) or not args[1]:
-            raise ValueError(body)
-        knob = _number(args[4], 0, KNOB_MAX) if n == 5 else None
-        return Ready(protocol, args[1], _number(args[2], 0, 16), _number(args[3], 0, 64), knob)
+        return _ready(body, _number(args[0], 0, 999), args[1:])
     if name == "ERR" and n == 1 and args[0]:
         return BoardError(args[0])
     raise ValueError(body)
+
+
+def _ready(body: str, protocol: int, args: list[str]) -> Ready:
+    """A ready message: firmware, LED counts, then (version 2) whether there is a head, then
+    the knob reading if the board sends one."""
+    if not OLDEST_PROTOCOL <= protocol <= PROTOCOL_VERSION:
+        return Ready(protocol)
+    fixed = 3 if protocol == 1 else 4
+    if len(args) not in (fixed, fixed + 1) or not args[0]:
+        raise ValueError(body)
+    head = protocol >= 2 and bool(_number(args[3], 0, 1))
+    knob = _number(args[fixed], 0, KNOB_MAX) if len(args) > fixed else None
+    return Ready(protocol, args[0], _number(args[1], 0, 16), _number(args[2], 0, 64), knob, head)
 
 
 def check_frame(line: bytes) -> str | None:

@@ -1,4 +1,4 @@
-// Pin map of the Monitoring Room panel on an Arduino Uno.
+// Pin map of the Monitoring Room panel, on an Arduino Mega 2560 or an Arduino Uno.
 //
 // This file is the one place the wiring is written down: the firmware includes
 // it, and hardware/pinmap.py reads it for the wiring diagram, the emulator tests
@@ -6,7 +6,13 @@
 // per line so those readers understand it.
 //
 // Kinds: led (with its colour), button (to GND, internal pull-up), knob (potentiometer
-// wiper), onboard (the Uno's own LED on D13).
+// wiper), onboard (the board's own LED on D13), servo (signal wire, with its colour),
+// stick (one axis of a joystick: potentiometer wiper).
+//
+// The indicators and controls use the same pins on both boards: the Mega repeats the
+// Uno's header, so a panel wired for an Uno moves to a Mega wire for wire. The camera
+// head needs more pins than an Uno has left (it has A5 only), so it is fitted on a
+// Mega only; hardware/WIRING.md says why.
 
 #ifndef MONITORING_PANEL_PINS_H
 #define MONITORING_PANEL_PINS_H
@@ -28,5 +34,17 @@
 #define PIN_FACES_6          A4  // led:white     Face bar, 6 or more faces
 #define PIN_LINK             13  // onboard:amber Link (on while the host is heard)
 #define PIN_KNOB             A0  // knob:blue     Strength knob
+
+#if defined(__AVR_ATmega2560__)
+// The camera head. The servo pulses come from Timer5's hardware PWM, so the servos
+// must stay on D46 (OC5A) and D45 (OC5B).
+#define PIN_SERVO_PAN        46  // servo:orange  Pan servo signal (OC5A)
+#define PIN_SERVO_TILT       45  // servo:orange  Tilt servo signal (OC5B)
+#define PIN_STICK_PAN        A5  // stick:black   Joystick left-right (pan speed)
+#define PIN_STICK_TILT       A6  // stick:black   Joystick up-down (tilt speed)
+#define PIN_STICK_HOME       22  // button:black  Joystick push (camera home)
+#define PIN_ZOOM_IN          23  // button:black  Zoom in
+#define PIN_ZOOM_OUT         24  // button:black  Zoom out
+#endif
 
 #endif
