@@ -24,6 +24,7 @@ from installation.detect import (
 from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError, InstallationError, UsageError
 from installation.pipeline import DETECT_EVERY_RANGE
+from installation.spans import spans_option
 from installation.track import HOLD_RANGE
 
 # What a run reports is logged under the name of the module that anonymizes, as it always was.
@@ -143,6 +144,20 @@ def register(sub: Any) -> None:
         "XML, as the --boxes options write them), face boxes grown by --mask-scale (give the "
         "export's); frames FILE does not mention have nothing hidden",
     )
+    p.add_argument(
+        "--only",
+        action="append",
+        metavar="START-END",
+        help="write only this span of the video (repeatable; seconds or [HH:]MM:SS[.fff] from the "
+        "first frame; START- to the end, -END from the start): the output is trimmed to the spans, "
+        "sound too with --keep-audio",
+    )
+    p.add_argument(
+        "--hide-all",
+        action="append",
+        metavar="START-END",
+        help="hide this span whole, every frame of it (repeatable; times as for --only)",
+    )
     p.add_argument("--keep-audio", action="store_true", help="copy the input's audio into the output")
     p.add_argument(
         "--crf",
@@ -155,8 +170,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--audit",
         action="store_true",
-        help="then check each output against its input with `installation audit` (a second detector); "
-        "exit code 5 when faces may still show",
+        help="then check each output against its input (on its own with --only) with `installation "
+        "audit` (a second detector); exit code 5 when faces may still show",
     )
     p.set_defaults(func=anonymize_command)
 
@@ -171,7 +186,15 @@ def _check_readable(path: Path, what: str = "video files") -> None:
         raise UsageError(f"{path}: not readable")
 
 
+def _check_spans(args: argparse.Namespace) -> None:
+    """``--only`` and ``--hide-all`` read into merged spans (a one-line error naming the option and
+    the value otherwise)."""
+    args.only = spans_option("--only", getattr(args, "only", None))
+    args.hide_all = spans_option("--hide-all", getattr(args, "hide_all", None))
+
+
 def _check_args(args: argparse.Namespace) -> list[Job]:
+    _check_spans(args)
     if not 0.0 <= args.strength <= 1.0:
         raise UsageError(f"--strength: expected a value from 0 to 1, got {args.strength}")
     if not 1.0 <= args.mask_scale <= 3.0:
@@ -321,6 +344,8 @@ def anonymize_command(args: argparse.Namespace) -> int:
                     keep_audio=args.keep_audio,
                     crf=args.crf,
                     progress=not args.no_progress,
+                    only=args.only,
+                    hide_all=args.hide_all,
                 )
             except InstallationError:
                 raise
@@ -334,5 +359,8 @@ def anonymize_command(args: argparse.Namespace) -> int:
     if args.audit:
         from installation.commands.audit import audit_outputs
 
-        return audit_outputs([(job.src, job.dst) for job in jobs], progress=not args.no_progress)
+        # A trimmed output has other frames than its input: it is audited on its own.
+        return audit_outputs(
+            [(None if args.only else job.src, job.dst) for job in jobs], progress=not args.no_progress
+        )
     return 0

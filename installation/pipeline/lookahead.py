@@ -33,7 +33,10 @@ whole, as live.
 
 Where the picture changes size midway (two recordings joined, as in
 broadcast ``.ts`` files), both trackers and the guard start afresh, as on a
-new clip, and the first frame of the new size is searched whole.
+new clip, and the first frame of the new size is searched whole. So they do
+where the frames given skip some of the video (``anonymize --only`` reads
+only the spans it writes and a hold around each): each stretch of
+consecutive frames is a clip of its own.
 """
 
 from __future__ import annotations
@@ -138,6 +141,7 @@ class Lookahead:
         try:
             retry = False
             size: tuple[int, int] | None = None
+            previous: int | None = None
             for i, frame in enumerate(frames):
                 with self._changed:
                     if self._buffered is None:
@@ -149,13 +153,16 @@ class Lookahead:
                 if self._stop.is_set():
                     break
                 resized = size is not None and size != (frame.width, frame.height)
-                size = (frame.width, frame.height)
-                if resized:
-                    # A new picture size is a new recording (two broadcasts joined): nothing
-                    # tracked in the old picture carries over, and the new one is searched whole
-                    # at once.
+                jumped = previous is not None and frame.index != previous + 1
+                size, previous = (frame.width, frame.height), frame.index
+                if resized or jumped:
+                    # A new picture size is a new recording (two broadcasts joined), and frames
+                    # after a jump are another part of the video: nothing tracked before carries
+                    # over, and the new picture is searched whole at once.
                     self.processor.reset()
-                found = self.processor.find(frame, detect=retry or resized or i % self.detect_every == 0)
+                found = self.processor.find(
+                    frame, detect=retry or resized or jumped or i % self.detect_every == 0
+                )
                 retry = bool(found.failure)
                 sighting = Sighting(
                     frame.index,
@@ -215,8 +222,9 @@ class Lookahead:
         ids: dict[int, int] = {}
         for i in range(end, start - 1, -1):
             sighting = self._sightings[i]
-            if i < end and self._sightings[i + 1].size != sighting.size:
-                # Back across a change of picture size: faces of the later picture were never here.
+            if i < end and _apart(sighting, self._sightings[i + 1]):
+                # Back across a change of picture size or a jump: faces of the later picture were
+                # never here.
                 tracker = Tracker(hold_seconds=self.processor.tracker.hold_seconds)
                 ids = {}
             # Stepping back from frame i + 1 to frame i undoes the camera's motion between them.
@@ -289,10 +297,13 @@ class Lookahead:
         guard = MotionGuard()
         processor = self.processor
         size: tuple[int, int] | None = None
+        previous: int | None = None
         for j, frame in enumerate(frames if frames is not None else self._buffered_frames()):
-            if size is not None and size != (frame.width, frame.height):
+            if (size is not None and size != (frame.width, frame.height)) or (
+                previous is not None and frame.index != previous + 1
+            ):
                 guard = MotionGuard()  # nothing of the old picture to compare with
-            size = (frame.width, frame.height)
+            size, previous = (frame.width, frame.height), frame.index
             known = self._wait_for(j + self.needs)
             if j >= known:
                 # The finder's reader ended early: nothing vouches for this frame.
@@ -326,3 +337,9 @@ class Lookahead:
                 timings=timings,
                 in_place=not self.keep_originals,
             )
+
+
+def _apart(earlier: Sighting, later: Sighting) -> bool:
+    """Whether two sightings in a row belong to different clips: the picture changed size, or
+    frames were skipped between them."""
+    return earlier.size != later.size or later.index != earlier.index + 1
