@@ -43,6 +43,7 @@ from installation.outputs.cvat import CvatSink
 from installation.outputs.mot import MotSink
 from installation.outputs.video import audio_for_mp4
 from installation.pipeline import Lookahead, Processor, run_batch
+from installation.pipeline.exclusions import Keep, Region
 from installation.pipeline.replay import Replay
 from installation.sources import read_ahead
 from installation.sources.footage import FootageFile
@@ -157,6 +158,18 @@ def _replay(boxes: BoxFile, size: tuple[int, int], *, mask: MaskShape, mask_scal
     return Replay(boxes, size=size, mask_shape=mask, mask_scale=mask_scale)
 
 
+def _keep(src: Path, regions: Sequence[Region], size: tuple[int, int]) -> Keep:
+    """The ``--keep`` regions on a picture of ``size``; one wholly outside it is refused."""
+    width, height = size
+    boxes = []
+    for region in regions:
+        box = region.box(width, height).clipped(width, height)
+        if box.area <= 0:
+            raise UsageError(f"--keep {region}: outside the picture of {src} ({width}x{height} pixels)")
+        boxes.append(box)
+    return Keep(boxes, size)
+
+
 def anonymize_file(
     src: Path,
     dst: Path | None,
@@ -182,6 +195,7 @@ def anonymize_file(
     max_frames: int = 0,
     only: Sequence[Span] = (),
     hide_all: Sequence[Span] = (),
+    keep: Sequence[Region] = (),
 ) -> dict[str, float]:
     """Hide the faces in ``src`` and write ``dst`` (``None``: encode into memory); returns counts and timings.
 
@@ -202,6 +216,11 @@ def anonymize_file(
     before and after each ``only`` span are processed too, not written, so that
     a face entering at a span's first frame is already tracked. ``on_frame``
     then sees the results written, numbered as in the output.
+
+    ``keep`` are regions where a still face is left untouched
+    (:mod:`~installation.pipeline.exclusions`): the whole video is then searched
+    before the first frame is written. Not with ``from_boxes``, which hides
+    exactly what its file lists.
     """
     try:
         with FootageFile(src, name=str(src)) as probe:
@@ -221,6 +240,9 @@ def anonymize_file(
     found = None
     processor: Lookahead | Replay | Renumbered
     replay = None
+    kept = _keep(src, keep, (width, height)) if keep else None
+    if kept is not None and from_boxes is not None:
+        raise UsageError("--keep: not used with --from-boxes (the file says exactly what to hide)")
     if from_boxes is not None:
         processor = replay = _replay(from_boxes, (width, height), mask=mask, mask_scale=mask_scale)
     else:
@@ -236,7 +258,10 @@ def anonymize_file(
             detect_every=detect_every,
             fps=peak_fps,
             keep_originals=on_frame is not None,
+            keep=kept,
         )
+        if kept is not None:
+            log.info("%s: --keep: finding every face in the video before writing the first frame", src)
     cut = None
     if only or hide_all:
         # A boxes file is read frame by frame, with no tracker to warm up: nothing around the spans.

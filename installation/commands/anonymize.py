@@ -24,6 +24,7 @@ from installation.detect import (
 from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError, InstallationError, UsageError
 from installation.pipeline import DETECT_EVERY_RANGE
+from installation.pipeline.exclusions import regions_option
 from installation.spans import spans_option
 from installation.track import HOLD_RANGE
 
@@ -145,6 +146,14 @@ def register(sub: Any) -> None:
         "export's); frames FILE does not mention have nothing hidden",
     )
     p.add_argument(
+        "--keep",
+        action="append",
+        metavar="x,y,w,h",
+        help="leave still faces inside this rectangle untouched (a poster, a portrait; repeatable): "
+        "pixels of the input, or percentages of its sides (70%%,0,30%%,50%%); a face that moves, or "
+        "is ever seen outside it, stays hidden",
+    )
+    p.add_argument(
         "--only",
         action="append",
         metavar="START-END",
@@ -191,6 +200,12 @@ def _check_spans(args: argparse.Namespace) -> None:
     the value otherwise)."""
     args.only = spans_option("--only", getattr(args, "only", None))
     args.hide_all = spans_option("--hide-all", getattr(args, "hide_all", None))
+    args.keep = regions_option(getattr(args, "keep", None))
+    if args.keep and getattr(args, "from_boxes", None):
+        raise UsageError(
+            "--keep: not used with --from-boxes (the file says exactly what to hide: delete the "
+            "boxes of a face to keep from it)"
+        )
 
 
 def _check_args(args: argparse.Namespace) -> list[Job]:
@@ -346,6 +361,7 @@ def anonymize_command(args: argparse.Namespace) -> int:
                     progress=not args.no_progress,
                     only=args.only,
                     hide_all=args.hide_all,
+                    keep=args.keep,
                 )
             except InstallationError:
                 raise

@@ -42,14 +42,19 @@ consecutive frames is a clip of its own.
 from __future__ import annotations
 
 import math
+import sys
 import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from installation.effects import Effect
 from installation.frames import Detection, Frame, Processed
 from installation.pipeline.processor import MotionGuard, Processor, hidden_whole
 from installation.track import CameraMotion, TrackedFace, Tracker
+
+if TYPE_CHECKING:
+    from installation.pipeline.exclusions import Keep
 
 
 @dataclass
@@ -83,6 +88,11 @@ class Lookahead:
     themselves (no copy): the result's ``frame.image`` is then the hidden
     picture too.
 
+    With ``keep`` (``anonymize --keep``), the finder searches the whole
+    footage before the first frame is hidden, a second reader decodes it again
+    for the output, and the tracks ``keep`` decides to keep are left
+    untouched (:mod:`~installation.pipeline.exclusions`).
+
     >>> from installation.detect import create_detector                        # doctest: +SKIP
     >>> lookahead = Lookahead(Processor(create_detector("full"), Tracker()))  # doctest: +SKIP
     >>> for out in lookahead.run(lambda: read_frames(path), Effect.BLUR, 0.5):  # doctest: +SKIP
@@ -103,6 +113,7 @@ class Lookahead:
         fps: float = 30.0,
         buffer_bytes: int = 512 * 2**20,
         keep_originals: bool = True,
+        keep: Keep | None = None,
     ) -> None:
         if detect_every < 1:
             raise ValueError(f"detect_every must be 1 or more, got {detect_every}")
@@ -115,8 +126,10 @@ class Lookahead:
         self.window = math.ceil(hold * max(1.0, fps)) + 1
         #: Sightings the output needs beyond the frame it hides.
         self.needs = self.window + self.STRETCH - 1
-        #: How far the finder is ahead of the output at most.
-        self.lead = self.needs + self.SLACK
+        #: How far the finder is ahead of the output at most: to the end, where a track is judged
+        #: on all of its life.
+        self.lead = self.needs + self.SLACK if keep is None else sys.maxsize // 2
+        self.keep = keep
         self._sightings: dict[int, Sighting] = {}
         self._images: dict[int, Frame] = {}
         self._found = 0
@@ -298,6 +311,11 @@ class Lookahead:
         processor = self.processor
         size: tuple[int, int] | None = None
         previous: int | None = None
+        kept: set[int] = set()
+        if self.keep is not None:
+            self._wait_for(self.lead)
+            with self._changed:
+                kept = self.keep.decide(self._sightings[i] for i in sorted(self._sightings))
         for j, frame in enumerate(frames if frames is not None else self._buffered_frames()):
             if (size is not None and size != (frame.width, frame.height)) or (
                 previous is not None and frame.index != previous + 1
@@ -323,13 +341,17 @@ class Lookahead:
             if sighting.failure:
                 yield hidden_whole(frame, effect, sighting.failure, faces=sighting.faces, timings=timings)
                 continue
+            faces = sighting.faces
+            if self.keep is not None:
+                faces = self.keep.hidden(faces, sighting.size, kept)
+                ahead = self.keep.hidden(ahead, sighting.size, kept)
             yield processor.guard_and_hide(
                 frame,
                 guard,
                 effect,
                 strength,
                 detections=sighting.detections,
-                faces=sighting.faces,
+                faces=faces,
                 ahead=ahead,
                 # Detection looked at this frame from both sides: the guard watches the edges only.
                 checked=True,
