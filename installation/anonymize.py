@@ -38,7 +38,7 @@ from installation.detect import (
 from installation.effects import Effect, MaskShape
 from installation.errors import SourceError, UsageError
 from installation.frames import Frame, Processed
-from installation.outputs import BoxesSink, FrameSink, Tee, VideoSink
+from installation.outputs import BoxesSink, FrameSink, PreviewSink, Tee, VideoSink, Wrapped
 from installation.outputs.cvat import CvatSink
 from installation.outputs.mot import MotSink
 from installation.outputs.video import audio_for_mp4
@@ -158,6 +158,20 @@ def _replay(boxes: BoxFile, size: tuple[int, int], *, mask: MaskShape, mask_scal
     return Replay(boxes, size=size, mask_shape=mask, mask_scale=mask_scale)
 
 
+class _Shown(Wrapped):
+    """The preview window as an output of one file's run: shown every picture, left open when the
+    run ends (the command closes it after the last file)."""
+
+    def finish(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
 def _keep(src: Path, regions: Sequence[Region], size: tuple[int, int]) -> Keep:
     """The ``--keep`` regions on a picture of ``size``; one wholly outside it is refused."""
     width, height = size
@@ -196,6 +210,7 @@ def anonymize_file(
     only: Sequence[Span] = (),
     hide_all: Sequence[Span] = (),
     keep: Sequence[Region] = (),
+    preview: PreviewSink | None = None,
 ) -> dict[str, float]:
     """Hide the faces in ``src`` and write ``dst`` (``None``: encode into memory); returns counts and timings.
 
@@ -221,6 +236,9 @@ def anonymize_file(
     (:mod:`~installation.pipeline.exclusions`): the whole video is then searched
     before the first frame is written. Not with ``from_boxes``, which hides
     exactly what its file lists.
+
+    ``preview`` (``--preview``) is shown every picture written; it is left open
+    at the end, for the next file.
     """
     try:
         with FootageFile(src, name=str(src)) as probe:
@@ -327,6 +345,9 @@ def anonymize_file(
             sinks.insert(0, MotSink(boxes_mot, size=(width, height)))
         if boxes_cvat is not None:
             sinks.insert(0, CvatSink(boxes_cvat, src.name, (width, height)))
+        if preview is not None:
+            preview.begin(src.name, (total or 0) / fps)
+            sinks.append(_Shown(preview))
         if progress:
             from tqdm import tqdm
 

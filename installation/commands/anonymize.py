@@ -10,8 +10,10 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from installation.detect import (
     ANONYMIZE_DETECTOR,
@@ -27,6 +29,9 @@ from installation.pipeline import DETECT_EVERY_RANGE
 from installation.pipeline.exclusions import regions_option
 from installation.spans import spans_option
 from installation.track import HOLD_RANGE
+
+if TYPE_CHECKING:
+    from installation.outputs import PreviewSink
 
 # What a run reports is logged under the name of the module that anonymizes, as it always was.
 log = logging.getLogger("installation.anonymize")
@@ -174,6 +179,12 @@ def register(sub: Any) -> None:
         default=20,
         metavar="0-51",
         help="H.264 quality, lower is better: 0 lossless, 51 lowest (default 20)",
+    )
+    p.add_argument(
+        "--preview",
+        action="store_true",
+        help="show the output in a window as it is made (Esc or closing it closes the window; the "
+        "run goes on)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument(
@@ -325,6 +336,34 @@ def _check_no_clashes(jobs: list[Job], also_read: list[Path] | None = None) -> N
             written.update(dict.fromkeys(keys, (src, option)))
 
 
+@contextmanager
+def _previewing(args: argparse.Namespace) -> Iterator[PreviewSink | None]:
+    """The ``--preview`` window (None without it), open before any work begins and closed after
+    the last file; refused in one line where no screen can be reached."""
+    if not getattr(args, "preview", False):
+        yield None
+        return
+    from installation.display.screen import DisplayError
+    from installation.outputs import PreviewSink
+
+    # SDL's dummy driver, asked for by name, draws nowhere on purpose (tests); SDL falling back to
+    # it by itself means there is no screen, and the window is refused.
+    headless = os.environ.get("SDL_VIDEODRIVER") == "dummy"
+    preview = PreviewSink("", seconds=0, headless=headless, recording=False, closing_stops=False, max_fps=30)
+    try:
+        preview.open()
+    except DisplayError as exc:
+        log.debug("--preview: %s", exc)
+        raise UsageError(
+            "--preview: no screen to show it on; run it from the desktop session (or set DISPLAY or "
+            "WAYLAND_DISPLAY), or without --preview"
+        ) from None
+    try:
+        yield preview
+    finally:
+        preview.close()
+
+
 def anonymize_command(args: argparse.Namespace) -> int:
     from installation.anonymize import anonymize_file, release_stop_signals, stop_signals
     from installation.boxfiles import read_boxes
@@ -337,7 +376,7 @@ def anonymize_command(args: argparse.Namespace) -> int:
     for folder in sorted(folders):
         for stale in remove_stale(folder):
             log.info("removed %s, left by an earlier run that was killed", stale)
-    with stop_signals():
+    with stop_signals(), _previewing(args) as preview:
         for src, dst, boxes in jobs:
             try:
                 stats = anonymize_file(
@@ -362,6 +401,7 @@ def anonymize_command(args: argparse.Namespace) -> int:
                     only=args.only,
                     hide_all=args.hide_all,
                     keep=args.keep,
+                    preview=preview,
                 )
             except InstallationError:
                 raise
