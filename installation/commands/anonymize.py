@@ -81,8 +81,8 @@ def register(sub: Any) -> None:
         "anonymize",
         help="hide faces in recorded video files (H.264 MP4 out)",
         description="Hide every face in recorded footage with the installation's pipeline. "
-        "Writes H.264 MP4 at the input's resolution, every frame at its time in the input; "
-        "audio and metadata are dropped.",
+        "Writes H.264 MP4 at the input's resolution, every frame at its time in the input (with "
+        "--only, the spans given, one after another); audio and metadata are dropped.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files (several: OUTPUT is a folder)")
     p.add_argument(
