@@ -12,7 +12,9 @@ the ``--only`` spans and a hold on either side of each, so that a face
 entering at a span's first frame is tracked already), which of them are
 written, under which number and time in the trimmed output, and which are
 hidden whole. The stretches of the input that were written
-(:class:`Segment`) tell the sound where to be cut.
+(:class:`Segment`) tell the sound where to be cut. :class:`CutSink` puts
+the plan into effect on a run's results, before its outputs;
+:class:`Renumbered` hands a boxes file's replay the output's frame numbers.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -196,6 +199,9 @@ class Cut:
         #: The last frame read (index and time), and whether the video was read to its end.
         self.last: tuple[int, float] | None = None
         self.ended = False
+        # Two readers of one video (the look-ahead's finder and its output) learn from the frames
+        # on their own threads, while the output asks where frames go.
+        self._lock = threading.Lock()
 
     @property
     def trims(self) -> bool:
@@ -222,17 +228,11 @@ class Cut:
         Called again (a second reader of the same video), it passes the same frames."""
         try:
             for frame in frames:
-                index, time = frame.index, frame.timestamp
-                if self.last is None or index > self.last[0]:
-                    self.last = (index, time)
-                for written in self._written.values():
-                    if written.after is None and written.last_index < index and time >= written.end:
-                        written.after = time
+                time = frame.timestamp
+                with self._lock:
+                    self._learn(frame)
                 if self.only and time >= self.only[-1].end + self.pad:
                     return
-                k = self._span_at(time)
-                if k is not None:
-                    self._note(k, frame)
                 if self._needed(time):
                     yield frame
             self.ended = True
@@ -240,6 +240,18 @@ class Cut:
             close = getattr(frames, "close", None)
             if close is not None:
                 close()
+
+    def _learn(self, frame: Frame) -> None:
+        """What ``frame``, just read, says: the end of the spans it is past, where its span starts."""
+        index, time = frame.index, frame.timestamp
+        if self.last is None or index > self.last[0]:
+            self.last = (index, time)
+        for written in self._written.values():
+            if written.after is None and written.last_index < index and time >= written.end:
+                written.after = time
+        k = self._span_at(time)
+        if k is not None:
+            self._note(k, frame)
 
     def _note(self, k: int, frame: Frame) -> None:
         written = self._written.get(k)
@@ -266,7 +278,8 @@ class Cut:
         """The number and time (seconds) in the output of a frame :meth:`frames` passed; None for
         a frame that is not written."""
         k = self._span_at(frame.timestamp)
-        written = None if k is None else self._written.get(k)
+        with self._lock:
+            written = None if k is None else self._written.get(k)
         if written is None:
             return None
         return (
@@ -276,15 +289,11 @@ class Cut:
 
     def segments(self) -> list[Segment]:
         """The stretches of the input written, in order, each with its time in the output."""
-        return [
-            Segment(w.first_time, w.first_time + self._length(w), w.at)
-            for _, w in sorted(self._written.items())
-        ]
-
-    @property
-    def written(self) -> int:
-        """How many frames are written (once every frame is read)."""
-        return sum(w.last_index - w.first_index + 1 for w in self._written.values())
+        with self._lock:
+            return [
+                Segment(w.first_time, w.first_time + self._length(w), w.at)
+                for _, w in sorted(self._written.items())
+            ]
 
     def end(self) -> float:
         """When the video ends, as far as it was read: its last frame's time and length."""
