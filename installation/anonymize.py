@@ -364,7 +364,16 @@ def anonymize_file(
                     log.warning("%s: %s", src, warning)
             if from_boxes is not None:
                 # Boxes for frames the video does not have: another video's file. Nothing is published.
-                for warning in from_boxes.check_frames(written):
+                try:
+                    warnings = from_boxes.check_frames(written)
+                except UsageError as exc:
+                    if cut is None or not cut.trims:
+                        raise
+                    raise UsageError(
+                        f"{exc} (with --only, frames are counted in the trimmed output: give the "
+                        "--only spans the file was exported with)"
+                    ) from None
+                for warning in warnings:
                     log.warning("%s", warning)
             # All files under their names, or none: a stop signal now waits for the caller (the
             # command) to release it, once the clip is reported complete.

@@ -183,15 +183,25 @@ def test_a_trimmed_export_renders_again_with_the_same_spans_exactly(
     clip = clip_of(pictures, tmp_path / "visit.mp4")
     spans = [Span(1, 2), Span(3, 3.5)]
     first: list[np.ndarray] = []
+    hidden: list[int] = []
+
+    def written(result: Processed) -> None:
+        first.append(result.image.copy())
+        if result.hidden_all:
+            hidden.append(result.frame.index)
+
     anonymize_file(
         clip,
         None,
         only=spans,
-        hide_all=[Span(1.5, 1.7)],
+        hide_all=[Span(1.5, 1.7), Span(3.4, 4)],
         boxes_cvat=tmp_path / "boxes.xml",
         progress=False,
-        on_frame=lambda r: first.append(r.image.copy()),
+        on_frame=written,
     )
+    # Both options together: the frames at 1.5 and 1.6 s, and at 3.4 s, hidden whole, numbered
+    # as in the trimmed output.
+    assert hidden == [5, 6, 14]
     again: list[np.ndarray] = []
     anonymize_file(
         clip,
@@ -280,3 +290,18 @@ def test_hide_all_alone_writes_every_frame_at_its_time(tmp_path: Path, pictures:
     # The two frames hidden whole keep nothing of the wall's texture (nor of their numbers).
     for image in images[20:22]:
         assert float(np.abs(np.diff(image.astype(np.int16), axis=1)).mean()) < 2
+
+
+def test_boxes_of_the_whole_video_rendered_with_only_are_refused_with_a_hint(
+    tmp_path: Path, pictures: list[np.ndarray]
+) -> None:
+    clip = clip_of(pictures, tmp_path / "visit.mp4")
+    boxes = tmp_path / "boxes.csv"
+    assert main(["anonymize", str(clip), "-o", str(tmp_path / "a.mp4"), "--boxes-mot", str(boxes)]) == 0
+    out = tmp_path / "b.mp4"
+    proc = run_cli("anonymize", str(clip), "-o", str(out), "--from-boxes", str(boxes), "--only", "1-2")
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("installation")]
+    assert len(lines) == 1 and "the video has 10 frames" in lines[0], proc.stderr
+    assert "give the --only spans the file was exported with" in lines[0]
+    assert not out.exists()
