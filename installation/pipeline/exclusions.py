@@ -8,9 +8,9 @@ the track's whole life, never frame by frame: a track is kept only if
   inside one of the regions, on frames of the video's own picture size;
 - it hardly moved: each sighting's centre within :attr:`Keep.STILL_SHARE` of
   the face's size from where it was first seen, and its size within
-  :attr:`Keep.SIZE_SHARE` of the first (a printed face sways by a few per cent
-  of its size from frame to frame under a detector; a living one does not
-  stay that still for long);
+  :attr:`Keep.SIZE_SHARE` of the first (a still face in the project's test
+  footage shifts under the detector by about 5 % of its size; a living face
+  seldom stays that still for long);
 - it was seen at least :attr:`Keep.MIN_SIGHTINGS` times;
 - and no face it may be is hidden. A detector loses a face now and then for
   longer than the tracker holds it (a turned head, someone passing in front),
@@ -29,7 +29,7 @@ all of its life, the whole video is searched before the first frame is
 written (:class:`~installation.pipeline.lookahead.Lookahead` with ``keep``).
 
 Regions are written ``x,y,w,h`` (the top-left corner, width and height) in the
-input's pixels, each value or any of them as a percentage of the picture's
+input's pixels; any of the values may instead be a percentage of the picture's
 width (``x``, ``w``) or height (``y``, ``h``): ``70%,0,30%,50%``.
 """
 
