@@ -7,6 +7,9 @@ footage from phones runs at a varying frame rate). Audio and metadata are
 dropped unless ``--keep-audio`` is given. The output appears under its final
 name only when complete.
 
+Only some spans of the video can be written (``--only``), and some hidden
+whole (``--hide-all``): :mod:`installation.spans`.
+
 The hidden boxes can be written beside it (``--boxes-json``, ``--boxes-mot``,
 ``--boxes-cvat``), corrected (in CVAT, or by hand), and rendered again with
 ``--from-boxes``: then no detector runs and each frame hides exactly what the
@@ -20,7 +23,7 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,14 +38,16 @@ from installation.detect import (
 from installation.effects import Effect, MaskShape
 from installation.errors import SourceError, UsageError
 from installation.frames import Frame, Processed
-from installation.outputs import BoxesSink, FrameSink, Tee, VideoSink
+from installation.outputs import BoxesSink, FrameSink, PreviewSink, Tee, VideoSink, Wrapped
 from installation.outputs.cvat import CvatSink
 from installation.outputs.mot import MotSink
 from installation.outputs.video import audio_for_mp4
 from installation.pipeline import Lookahead, Processor, run_batch
+from installation.pipeline.exclusions import Keep, Region
 from installation.pipeline.replay import Replay
 from installation.sources import read_ahead
 from installation.sources.footage import FootageFile
+from installation.spans import Cut, CutSink, Renumbered, Span
 from installation.track import Tracker
 
 log = logging.getLogger(__name__)
@@ -153,6 +158,32 @@ def _replay(boxes: BoxFile, size: tuple[int, int], *, mask: MaskShape, mask_scal
     return Replay(boxes, size=size, mask_shape=mask, mask_scale=mask_scale)
 
 
+class _Shown(Wrapped):
+    """The preview window as an output of one file's run: shown every picture, left open when the
+    run ends (the command closes it after the last file)."""
+
+    def finish(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+def _keep(src: Path, regions: Sequence[Region], size: tuple[int, int]) -> Keep:
+    """The ``--keep`` regions on a picture of ``size``; one wholly outside it is refused."""
+    width, height = size
+    boxes = []
+    for region in regions:
+        box = region.box(width, height).clipped(width, height)
+        if box.area <= 0:
+            raise UsageError(f"--keep {region}: outside the picture of {src} ({width}x{height} pixels)")
+        boxes.append(box)
+    return Keep(boxes, size)
+
+
 def anonymize_file(
     src: Path,
     dst: Path | None,
@@ -176,6 +207,10 @@ def anonymize_file(
     progress: bool = True,
     on_frame: Any = None,
     max_frames: int = 0,
+    only: Sequence[Span] = (),
+    hide_all: Sequence[Span] = (),
+    keep: Sequence[Region] = (),
+    preview: PreviewSink | None = None,
 ) -> dict[str, float]:
     """Hide the faces in ``src`` and write ``dst`` (``None``: encode into memory); returns counts and timings.
 
@@ -190,6 +225,20 @@ def anonymize_file(
     write beside the video. With ``from_boxes`` no detector runs: each frame
     hides what that file lists for it (:class:`~installation.pipeline.replay.Replay`),
     and the detection settings are not used.
+
+    ``only`` (spans of input time) trims the output to those spans; ``hide_all``
+    hides its spans whole (:class:`~installation.spans.Cut`). The frames a hold
+    before and after each ``only`` span are processed too, not written, so that
+    a face entering at a span's first frame is already tracked. ``on_frame``
+    then sees the results written, numbered as in the output.
+
+    ``keep`` are regions where a still face is left untouched
+    (:mod:`~installation.pipeline.exclusions`): the whole video is then searched
+    before the first frame is written. Not with ``from_boxes``, which hides
+    exactly what its file lists.
+
+    ``preview`` (``--preview``) is shown every picture written; it is left open
+    at the end, for the next file.
     """
     try:
         with FootageFile(src, name=str(src)) as probe:
@@ -207,9 +256,13 @@ def anonymize_file(
                 f"{src}: --keep-audio: {problem}; run without --keep-audio, or convert the sound first"
             )
     found = None
-    processor: Lookahead | Replay
+    processor: Lookahead | Replay | Renumbered
+    replay = None
+    kept = _keep(src, keep, (width, height)) if keep else None
+    if kept is not None and from_boxes is not None:
+        raise UsageError("--keep: not used with --from-boxes (the file says exactly what to hide)")
     if from_boxes is not None:
-        processor = _replay(from_boxes, (width, height), mask=mask, mask_scale=mask_scale)
+        processor = replay = _replay(from_boxes, (width, height), mask=mask, mask_scale=mask_scale)
     else:
         spec = detector or (DETECTOR_ALIASES[detector_range] if detector_range else ANONYMIZE_DETECTOR)
         found = create_detector(spec, threshold=threshold, small_faces=small_faces)
@@ -223,7 +276,20 @@ def anonymize_file(
             detect_every=detect_every,
             fps=peak_fps,
             keep_originals=on_frame is not None,
+            keep=kept,
         )
+        if kept is not None:
+            log.info("%s: --keep: finding every face in the video before writing the first frame", src)
+    cut = None
+    if only or hide_all:
+        # A boxes file is read frame by frame, with no tracker to warm up: nothing around the spans.
+        pad = 0.0 if from_boxes is not None else hold + 2.0 / max(1.0, peak_fps)
+        cut = Cut(list(only), list(hide_all), pad=pad, fps=fps)
+        if replay is not None:
+            processor = Renumbered(replay, cut)
+        if cut.trims and total:
+            length = total / fps
+            total = round(sum(max(0.0, min(s.end, length) - s.start) for s in cut.only) * fps)
     sinks: list[FrameSink] = []
     bar = None
     shown = (width, height)
@@ -262,6 +328,7 @@ def anonymize_file(
                 crf=crf,
                 audio_from=src if keep_audio else None,
                 audio_start=origin,
+                audio_cut=cut.segments if cut is not None and cut.trims else None,
             )
         )
         # Given their names before the video: should that fail, the video gets none either.
@@ -278,28 +345,51 @@ def anonymize_file(
             sinks.insert(0, MotSink(boxes_mot, size=(width, height)))
         if boxes_cvat is not None:
             sinks.insert(0, CvatSink(boxes_cvat, src.name, (width, height)))
+        if preview is not None:
+            preview.begin(src.name, (total or 0) / fps)
+            sinks.append(_Shown(preview))
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(total=total, unit="frame", desc=src.name, file=sys.stderr, dynamic_ncols=True)
 
         def publishing() -> None:
+            if cut is not None:
+                if cut.trims and not written:
+                    raise UsageError(
+                        f"{src}: --only: no frame of the video lies in "
+                        f"{', '.join(str(s) for s in cut.only)} (it ends at {cut.end():.2f} s)"
+                    )
+                for warning in cut.warnings():
+                    log.warning("%s: %s", src, warning)
             if from_boxes is not None:
                 # Boxes for frames the video does not have: another video's file. Nothing is published.
-                for warning in from_boxes.check_frames(written):
+                try:
+                    warnings = from_boxes.check_frames(written)
+                except UsageError as exc:
+                    if cut is None or not cut.trims:
+                        raise
+                    raise UsageError(
+                        f"{exc} (with --only, frames are counted in the trimmed output: give the "
+                        "--only spans the file was exported with)"
+                    ) from None
+                for warning in warnings:
                     log.warning("%s", warning)
             # All files under their names, or none: a stop signal now waits for the caller (the
             # command) to release it, once the clip is reported complete.
             _hold_stop_signals()
 
+        sink: FrameSink = Tee(*sinks)
+        if cut is not None:
+            sink = CutSink(sink, cut, on_written=each)
         try:
             ran = run_batch(
-                lambda: _frames(src),
+                (lambda: cut.frames(_frames(src))) if cut is not None else (lambda: _frames(src)),
                 processor,
-                Tee(*sinks),
+                sink,
                 effect=effect,
                 strength=strength,
-                on_frame=each,
+                on_frame=each if cut is None else None,
                 max_frames=max_frames,
                 publishing=publishing,
             )
@@ -315,6 +405,6 @@ def anonymize_file(
             bar.close()
         if found is not None:
             found.close()
-    frames = ran.frames
+    frames = ran.frames if cut is None else written
     elapsed = time.perf_counter() - start
     return {"frames": frames, "seconds": elapsed, "fps": frames / elapsed if elapsed else 0.0}

@@ -10,8 +10,10 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from installation.detect import (
     ANONYMIZE_DETECTOR,
@@ -24,7 +26,12 @@ from installation.detect import (
 from installation.effects import Effect, MaskShape
 from installation.errors import ConfigError, InstallationError, UsageError
 from installation.pipeline import DETECT_EVERY_RANGE
+from installation.pipeline.exclusions import regions_option
+from installation.spans import spans_option
 from installation.track import HOLD_RANGE
+
+if TYPE_CHECKING:
+    from installation.outputs import PreviewSink
 
 # What a run reports is logged under the name of the module that anonymizes, as it always was.
 log = logging.getLogger("installation.anonymize")
@@ -74,8 +81,8 @@ def register(sub: Any) -> None:
         "anonymize",
         help="hide faces in recorded video files (H.264 MP4 out)",
         description="Hide every face in recorded footage with the installation's pipeline. "
-        "Writes H.264 MP4 at the input's resolution, every frame at its time in the input; "
-        "audio and metadata are dropped.",
+        "Writes H.264 MP4 at the input's resolution, every frame at its time in the input (with "
+        "--only, the spans given, one after another); audio and metadata are dropped.",
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files (several: OUTPUT is a folder)")
     p.add_argument(
@@ -143,6 +150,28 @@ def register(sub: Any) -> None:
         "XML, as the --boxes options write them), face boxes grown by --mask-scale (give the "
         "export's); frames FILE does not mention have nothing hidden",
     )
+    p.add_argument(
+        "--keep",
+        action="append",
+        metavar="x,y,w,h",
+        help="leave still faces inside this rectangle untouched (a poster, a portrait; repeatable): "
+        "pixels of the input, or percentages of its sides (70%%,0,30%%,50%%); a face that moves, or "
+        "is ever seen outside it, stays hidden",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        metavar="START-END",
+        help="write only this span of the video (repeatable; seconds or [HH:]MM:SS[.fff] from the "
+        "first frame; START- to the end, -END from the start): the output is trimmed to the spans, "
+        "sound too with --keep-audio",
+    )
+    p.add_argument(
+        "--hide-all",
+        action="append",
+        metavar="START-END",
+        help="hide this span whole, every frame of it (repeatable; times as for --only)",
+    )
     p.add_argument("--keep-audio", action="store_true", help="copy the input's audio into the output")
     p.add_argument(
         "--crf",
@@ -151,12 +180,18 @@ def register(sub: Any) -> None:
         metavar="0-51",
         help="H.264 quality, lower is better: 0 lossless, 51 lowest (default 20)",
     )
+    p.add_argument(
+        "--preview",
+        action="store_true",
+        help="show the output in a window as it is made (Esc or closing it closes the window; the "
+        "run goes on)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument(
         "--audit",
         action="store_true",
-        help="then check each output against its input with `installation audit` (a second detector); "
-        "exit code 5 when faces may still show",
+        help="then check each output against its input (on its own with --only) with `installation "
+        "audit` (a second detector); exit code 5 when faces may still show",
     )
     p.set_defaults(func=anonymize_command)
 
@@ -171,7 +206,21 @@ def _check_readable(path: Path, what: str = "video files") -> None:
         raise UsageError(f"{path}: not readable")
 
 
+def _check_spans(args: argparse.Namespace) -> None:
+    """``--only`` and ``--hide-all`` read into merged spans (a one-line error naming the option and
+    the value otherwise)."""
+    args.only = spans_option("--only", getattr(args, "only", None))
+    args.hide_all = spans_option("--hide-all", getattr(args, "hide_all", None))
+    args.keep = regions_option(getattr(args, "keep", None))
+    if args.keep and getattr(args, "from_boxes", None):
+        raise UsageError(
+            "--keep: not used with --from-boxes (the file says exactly what to hide: delete the "
+            "boxes of a face to keep from it)"
+        )
+
+
 def _check_args(args: argparse.Namespace) -> list[Job]:
+    _check_spans(args)
     if not 0.0 <= args.strength <= 1.0:
         raise UsageError(f"--strength: expected a value from 0 to 1, got {args.strength}")
     if not 1.0 <= args.mask_scale <= 3.0:
@@ -287,6 +336,34 @@ def _check_no_clashes(jobs: list[Job], also_read: list[Path] | None = None) -> N
             written.update(dict.fromkeys(keys, (src, option)))
 
 
+@contextmanager
+def _previewing(args: argparse.Namespace) -> Iterator[PreviewSink | None]:
+    """The ``--preview`` window (None without it), open before any work begins and closed after
+    the last file; refused in one line where no screen can be reached."""
+    if not getattr(args, "preview", False):
+        yield None
+        return
+    from installation.display.screen import DisplayError
+    from installation.outputs import PreviewSink
+
+    # SDL's dummy driver, asked for by name, draws nowhere on purpose (tests); SDL falling back to
+    # it by itself means there is no screen, and the window is refused.
+    headless = os.environ.get("SDL_VIDEODRIVER") == "dummy"
+    preview = PreviewSink("", seconds=0, headless=headless, recording=False, closing_stops=False, max_fps=30)
+    try:
+        preview.open()
+    except DisplayError as exc:
+        log.debug("--preview: %s", exc)
+        raise UsageError(
+            "--preview: no screen to show it on; run it from the desktop session (or set DISPLAY or "
+            "WAYLAND_DISPLAY), or without --preview"
+        ) from None
+    try:
+        yield preview
+    finally:
+        preview.close()
+
+
 def anonymize_command(args: argparse.Namespace) -> int:
     from installation.anonymize import anonymize_file, release_stop_signals, stop_signals
     from installation.boxfiles import read_boxes
@@ -299,7 +376,7 @@ def anonymize_command(args: argparse.Namespace) -> int:
     for folder in sorted(folders):
         for stale in remove_stale(folder):
             log.info("removed %s, left by an earlier run that was killed", stale)
-    with stop_signals():
+    with stop_signals(), _previewing(args) as preview:
         for src, dst, boxes in jobs:
             try:
                 stats = anonymize_file(
@@ -321,6 +398,10 @@ def anonymize_command(args: argparse.Namespace) -> int:
                     keep_audio=args.keep_audio,
                     crf=args.crf,
                     progress=not args.no_progress,
+                    only=args.only,
+                    hide_all=args.hide_all,
+                    keep=args.keep,
+                    preview=preview,
                 )
             except InstallationError:
                 raise
@@ -334,5 +415,8 @@ def anonymize_command(args: argparse.Namespace) -> int:
     if args.audit:
         from installation.commands.audit import audit_outputs
 
-        return audit_outputs([(job.src, job.dst) for job in jobs], progress=not args.no_progress)
+        # A trimmed output has other frames than its input: it is audited on its own.
+        return audit_outputs(
+            [(None if args.only else job.src, job.dst) for job in jobs], progress=not args.no_progress
+        )
     return 0

@@ -76,9 +76,10 @@ def run_audit(
     return report.exit_code
 
 
-def audit_outputs(pairs: Sequence[tuple[Path, Path]], *, progress: bool = True) -> int:
-    """``anonymize --audit``: each output audited against the input it was made from; the summaries
-    on stdout; :data:`EXIT_SUSPECTS` when any output has a suspect, else 0."""
+def audit_outputs(pairs: Sequence[tuple[Path | None, Path]], *, progress: bool = True) -> int:
+    """``anonymize --audit``: each output audited against the input it was made from (None: on its
+    own, an output trimmed to some spans of it); the summaries on stdout; :data:`EXIT_SUSPECTS`
+    when any output has a suspect, else 0."""
     code = 0
     for src, dst in pairs:
         report = audit_video(dst, src, progress=progress)
@@ -86,7 +87,8 @@ def audit_outputs(pairs: Sequence[tuple[Path, Path]], *, progress: bool = True) 
         for line in report.table().splitlines()[1:6] if report.suspects else []:
             print(f"audit:   {line.strip()}")
         if len(report.suspects) > 5:
-            print(f"audit:   ... (installation audit {dst} --original {src} lists all)")
+            against = f" --original {src}" if src is not None else ""
+            print(f"audit:   ... (installation audit {dst}{against} lists all)")
         code = max(code, report.exit_code)
     return code
 

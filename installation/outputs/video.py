@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 from queue import Queue
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import av
 import cv2
@@ -23,8 +25,12 @@ import numpy as np
 from installation.errors import UsageError
 from installation.frames import Processed
 from installation.machine import usable_cores
+from installation.outputs.cut_sound import copy_audio_segments
 from installation.outputs.files import cannot_write, publish, temporary_beside
 from installation.outputs.fit import Fit
+
+if TYPE_CHECKING:
+    from installation.spans import Segment
 
 #: Frame times are written to this tick: a whole number of ticks for every frame of 24, 25,
 #: 30, 50 and 60 fps and their 1000/1001 forms but 23.976 (which rounds by under 6 µs, never
@@ -261,7 +267,9 @@ class VideoSink:
     each picture is shown at its frame's time (footage from phones runs at a
     varying rate); otherwise pictures follow each other at ``fps``.
     ``audio_from`` is a file whose sound is copied in when the pictures are
-    complete, ``audio_start`` seconds into it being the first picture's time.
+    complete, ``audio_start`` seconds into it being the first picture's time;
+    with ``audio_cut``, only the stretches it returns then are put in, one
+    after another (:func:`~installation.outputs.cut_sound.copy_audio_segments`).
 
     >>> import tempfile, pathlib
     >>> from installation.frames import Frame, Processed
@@ -286,6 +294,7 @@ class VideoSink:
         timed: bool = True,
         audio_from: Path | None = None,
         audio_start: float = 0.0,
+        audio_cut: Callable[[], Sequence[Segment]] | None = None,
     ) -> None:
         self.path = Path(path) if path is not None else None
         self.fps = fps
@@ -294,6 +303,7 @@ class VideoSink:
         self.timed = timed
         self.audio_from = audio_from
         self.audio_start = audio_start
+        self.audio_cut = audio_cut
         self.writer: VideoWriter | None = None
         self._fit: Fit | None = None
         self._finished = self._closed = False
@@ -325,7 +335,10 @@ class VideoSink:
         if self.audio_from is not None and partial is not None and self.path is not None:
             # The sound goes in before the file gets its name: a complete file or none.
             try:
-                copy_audio(partial, self.audio_from, start=self.audio_start)
+                if self.audio_cut is not None:
+                    copy_audio_segments(partial, self.audio_from, self.audio_cut(), start=self.audio_start)
+                else:
+                    copy_audio(partial, self.audio_from, start=self.audio_start)
             except OSError as exc:
                 raise cannot_write(self.path, exc) from None
         self._finished = True

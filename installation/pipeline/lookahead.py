@@ -33,20 +33,28 @@ whole, as live.
 
 Where the picture changes size midway (two recordings joined, as in
 broadcast ``.ts`` files), both trackers and the guard start afresh, as on a
-new clip, and the first frame of the new size is searched whole.
+new clip, and the first frame of the new size is searched whole. So they do
+where the frames given skip some of the video (``anonymize --only`` reads
+only the spans it writes and a hold around each): each stretch of
+consecutive frames is a clip of its own.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from installation.effects import Effect
 from installation.frames import Detection, Frame, Processed
 from installation.pipeline.processor import MotionGuard, Processor, hidden_whole
 from installation.track import CameraMotion, TrackedFace, Tracker
+
+if TYPE_CHECKING:
+    from installation.pipeline.exclusions import Keep
 
 
 @dataclass
@@ -80,6 +88,11 @@ class Lookahead:
     themselves (no copy): the result's ``frame.image`` is then the hidden
     picture too.
 
+    With ``keep`` (``anonymize --keep``), the finder searches the whole
+    footage before the first frame is hidden, a second reader decodes it again
+    for the output, and the tracks ``keep`` decides to keep are left
+    untouched (:mod:`~installation.pipeline.exclusions`).
+
     >>> from installation.detect import create_detector                        # doctest: +SKIP
     >>> lookahead = Lookahead(Processor(create_detector("full"), Tracker()))  # doctest: +SKIP
     >>> for out in lookahead.run(lambda: read_frames(path), Effect.BLUR, 0.5):  # doctest: +SKIP
@@ -100,6 +113,7 @@ class Lookahead:
         fps: float = 30.0,
         buffer_bytes: int = 512 * 2**20,
         keep_originals: bool = True,
+        keep: Keep | None = None,
     ) -> None:
         if detect_every < 1:
             raise ValueError(f"detect_every must be 1 or more, got {detect_every}")
@@ -112,8 +126,10 @@ class Lookahead:
         self.window = math.ceil(hold * max(1.0, fps)) + 1
         #: Sightings the output needs beyond the frame it hides.
         self.needs = self.window + self.STRETCH - 1
-        #: How far the finder is ahead of the output at most.
-        self.lead = self.needs + self.SLACK
+        #: How far the finder is ahead of the output at most: to the end, where a track is judged
+        #: on all of its life.
+        self.lead = self.needs + self.SLACK if keep is None else sys.maxsize // 2
+        self.keep = keep
         self._sightings: dict[int, Sighting] = {}
         self._images: dict[int, Frame] = {}
         self._found = 0
@@ -138,6 +154,7 @@ class Lookahead:
         try:
             retry = False
             size: tuple[int, int] | None = None
+            previous: int | None = None
             for i, frame in enumerate(frames):
                 with self._changed:
                     if self._buffered is None:
@@ -149,13 +166,16 @@ class Lookahead:
                 if self._stop.is_set():
                     break
                 resized = size is not None and size != (frame.width, frame.height)
-                size = (frame.width, frame.height)
-                if resized:
-                    # A new picture size is a new recording (two broadcasts joined): nothing
-                    # tracked in the old picture carries over, and the new one is searched whole
-                    # at once.
+                jumped = previous is not None and frame.index != previous + 1
+                size, previous = (frame.width, frame.height), frame.index
+                if resized or jumped:
+                    # A new picture size is a new recording (two broadcasts joined), and frames
+                    # after a jump are another part of the video: nothing tracked before carries
+                    # over, and the new picture is searched whole at once.
                     self.processor.reset()
-                found = self.processor.find(frame, detect=retry or resized or i % self.detect_every == 0)
+                found = self.processor.find(
+                    frame, detect=retry or resized or jumped or i % self.detect_every == 0
+                )
                 retry = bool(found.failure)
                 sighting = Sighting(
                     frame.index,
@@ -215,8 +235,9 @@ class Lookahead:
         ids: dict[int, int] = {}
         for i in range(end, start - 1, -1):
             sighting = self._sightings[i]
-            if i < end and self._sightings[i + 1].size != sighting.size:
-                # Back across a change of picture size: faces of the later picture were never here.
+            if i < end and _apart(sighting, self._sightings[i + 1]):
+                # Back across a change of picture size or a jump: faces of the later picture were
+                # never here.
                 tracker = Tracker(hold_seconds=self.processor.tracker.hold_seconds)
                 ids = {}
             # Stepping back from frame i + 1 to frame i undoes the camera's motion between them.
@@ -289,10 +310,18 @@ class Lookahead:
         guard = MotionGuard()
         processor = self.processor
         size: tuple[int, int] | None = None
+        previous: int | None = None
+        kept: set[int] = set()
+        if self.keep is not None:
+            self._wait_for(self.lead)
+            with self._changed:
+                kept = self.keep.decide(self._sightings[i] for i in sorted(self._sightings))
         for j, frame in enumerate(frames if frames is not None else self._buffered_frames()):
-            if size is not None and size != (frame.width, frame.height):
+            if (size is not None and size != (frame.width, frame.height)) or (
+                previous is not None and frame.index != previous + 1
+            ):
                 guard = MotionGuard()  # nothing of the old picture to compare with
-            size = (frame.width, frame.height)
+            size, previous = (frame.width, frame.height), frame.index
             known = self._wait_for(j + self.needs)
             if j >= known:
                 # The finder's reader ended early: nothing vouches for this frame.
@@ -312,13 +341,17 @@ class Lookahead:
             if sighting.failure:
                 yield hidden_whole(frame, effect, sighting.failure, faces=sighting.faces, timings=timings)
                 continue
+            faces = sighting.faces
+            if self.keep is not None:
+                faces = self.keep.hidden(faces, sighting.size, kept)
+                ahead = self.keep.hidden(ahead, sighting.size, kept)
             yield processor.guard_and_hide(
                 frame,
                 guard,
                 effect,
                 strength,
                 detections=sighting.detections,
-                faces=sighting.faces,
+                faces=faces,
                 ahead=ahead,
                 # Detection looked at this frame from both sides: the guard watches the edges only.
                 checked=True,
@@ -326,3 +359,9 @@ class Lookahead:
                 timings=timings,
                 in_place=not self.keep_originals,
             )
+
+
+def _apart(earlier: Sighting, later: Sighting) -> bool:
+    """Whether two sightings in a row belong to different clips: the picture changed size, or
+    frames were skipped between them."""
+    return earlier.size != later.size or later.index != earlier.index + 1
