@@ -143,3 +143,22 @@ def test_a_lock_sends_every_camera_home_and_refuses_commands_until_every_reason_
     steering.nudge(0, pan=2.0)
     clock.run(steering, 1.0)
     assert steering.heads[0].pose.pan > 0
+
+
+def test_the_config_makes_each_camera_s_head_with_its_limits_presets_and_idle_time() -> None:
+    from installation.config import parse_config
+    from installation.steer import build_steering
+
+    config = parse_config(
+        '[[cameras]]\nsource = "pattern:bars"\n'
+        '[[cameras]]\nsource = "pattern:noise"\nhead = "digital"\n'
+        "[cameras.steer]\npan = [-0.5, 0.5]\nzoom = [1.0, 2.0]\nview = 0.6\nspeed = 2.0\nidle_home = 12\n"
+        "presets = { door = [0.5, 0.0, 2.0] }\n"
+    )
+    steering = build_steering(config.cameras)
+    fixed, steered = steering.heads
+    assert isinstance(fixed, NoHead) and isinstance(steered, DigitalHead)
+    assert steered.limits.pan == (-0.5, 0.5) and steered.limits.zoom == (1.0, 2.0) and steered.view == 0.6
+    assert steered.motion.speed == 2.0
+    assert steering.idle_home == [60.0, 12.0]
+    assert steering.presets[1] == {"door": Pose(0.5, 0.0, 2.0)}

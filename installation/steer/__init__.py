@@ -16,7 +16,14 @@ turns visitors' drags, pinches, keys and the panel's joystick into commands.
 """
 
 from installation.steer.digital import DigitalHead, Motion
-from installation.steer.factory import HeadSettings, check_head, create_head, head_kind
+from installation.steer.factory import (
+    HeadSettings,
+    build_steering,
+    check_head,
+    create_head,
+    head_kind,
+    head_settings,
+)
 from installation.steer.head import HOME, Head, HeadLimits, NoHead, Pose
 from installation.steer.steering import Joystick, Steering
 
@@ -31,7 +38,9 @@ __all__ = [
     "NoHead",
     "Pose",
     "Steering",
+    "build_steering",
     "check_head",
     "create_head",
     "head_kind",
+    "head_settings",
 ]

@@ -21,13 +21,17 @@ installation.errors.ConfigError: 'servo': servo heads are not available in this 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from installation.errors import ConfigError
 from installation.steer.digital import DEFAULT_VIEW, Motion
-from installation.steer.head import Head, HeadLimits, NoHead
+from installation.steer.head import Head, HeadLimits, NoHead, Pose
+from installation.steer.steering import Joystick, Steering
+
+if TYPE_CHECKING:
+    from installation.config import CameraConfig
 
 
 @dataclass(frozen=True)
@@ -123,3 +127,29 @@ def create_head(spec: str, settings: HeadSettings) -> Head:
     spec = check_head(spec)
     factory: HeadFactory = _load(BACKENDS[head_kind(spec)].create)
     return factory(spec, settings)
+
+
+def head_settings(camera: CameraConfig) -> HeadSettings:
+    """What a camera's ``[cameras.steer]`` table gives its head."""
+    steer = camera.steer
+    return HeadSettings(
+        name=camera.name,
+        limits=HeadLimits(
+            pan=(steer.pan[0], steer.pan[1]),
+            tilt=(steer.tilt[0], steer.tilt[1]),
+            zoom=(steer.zoom[0], steer.zoom[1]),
+        ),
+        view=steer.view,
+        motion=Motion().scaled(steer.speed),
+    )
+
+
+def build_steering(cameras: Sequence[CameraConfig], joystick: Joystick | None = None) -> Steering:
+    """Every camera's head as its config names it, with its idle time and presets, as one
+    :class:`Steering` (the room's)."""
+    return Steering(
+        [create_head(camera.head, head_settings(camera)) for camera in cameras],
+        idle_home=[camera.steer.idle_home for camera in cameras],
+        presets=[{name: Pose(*pose) for name, pose in camera.steer.presets.items()} for camera in cameras],
+        joystick=joystick,
+    )
