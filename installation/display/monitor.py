@@ -67,7 +67,35 @@ def to_surface(image: np.ndarray, size: tuple[int, int]) -> tuple[pygame.Surface
     return pygame.image.frombuffer(image.data, size, "BGR"), image
 
 
-def box_to_screen(box: Box, image_size: tuple[int, int], picture: Rect) -> Rect:
+def window_surface(
+    image: np.ndarray, window: Box, size: tuple[int, int]
+) -> tuple[pygame.Surface, np.ndarray]:
+    """The part ``window`` (pixels of ``image``, fractions allowed) of a BGR image, scaled to ``size``,
+    as a surface (and the array it shares).
+
+    Enlarged, the window is placed to a fraction of a pixel, so a view that turns slowly while
+    zoomed in glides instead of stepping a whole enlarged pixel at a time; shrunk (a thumbnail),
+    its pixels are averaged.
+
+    >>> surface, pixels = window_surface(np.zeros((90, 160, 3), np.uint8), Box(40.5, 20, 80, 45), (320, 180))
+    >>> surface.get_size(), pixels.shape
+    ((320, 180), (180, 320, 3))
+    """
+    w, h = size
+    sx, sy = w / max(window.w, 1e-6), h / max(window.h, 1e-6)
+    if sx >= 1.0 and sy >= 1.0:
+        m = np.array([[sx, 0.0, -window.x * sx], [0.0, sy, -window.y * sy]], np.float64)
+        # Sample at pixel centres: output pixel i shows image position window.x + (i + 0.5) / sx.
+        m[:, 2] += 0.5 * np.array([sx, sy]) - 0.5
+        out = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    else:
+        x0, y0, x1, y1 = window.pixel_bounds(image.shape[1], image.shape[0])
+        out = cv2.resize(image[y0:y1, x0:x1], (w, h), interpolation=cv2.INTER_AREA)
+    out = np.ascontiguousarray(out)
+    return pygame.image.frombuffer(out.data, (w, h), "BGR"), out
+
+
+def box_to_screen(box: Box, image_size: tuple[float, float], picture: Rect) -> Rect:
     """A box in frame pixels mapped onto the picture rect it is shown in.
 
     >>> from pygame import Rect
@@ -94,6 +122,7 @@ class _Scaled:
     size: tuple[int, int]
     surface: pygame.Surface
     pixels: np.ndarray
+    window: Box | None = None
 
 
 @dataclass
@@ -109,9 +138,12 @@ class MonitorPainter:
         assert feed.processed is not None
         key = (feed.index, size)
         cached = self._scaled.get(key)
-        if cached is None or cached.seq != feed.seq:
-            surface, pixels = to_surface(feed.processed.image, size)
-            cached = _Scaled(feed.seq, size, surface, pixels)
+        if cached is None or cached.seq != feed.seq or cached.window != feed.window:
+            if feed.window is None:
+                surface, pixels = to_surface(feed.processed.image, size)
+            else:
+                surface, pixels = window_surface(feed.processed.image, feed.window, size)
+            cached = _Scaled(feed.seq, size, surface, pixels, feed.window)
             self._scaled[key] = cached
         return cached.surface
 
@@ -161,10 +193,12 @@ class MonitorPainter:
             self._starting(surface, screen, now, language, title="analysing")
         else:
             h, w = p.image.shape[:2]
+            if feed.window is not None:
+                w, h = max(1, round(feed.window.w)), max(1, round(feed.window.h))
             picture = fit(w, h, screen)
             surface.blit(self.picture(feed, picture.size), picture)
             if show_boxes:
-                self._boxes(surface, p, picture)
+                self._boxes(surface, p, picture, feed.window)
             if p.hidden_all:
                 note = fonts.text(text("all_hidden", language), 18 if large else 13, TEXT, bold=True)
                 band = note.get_rect(midtop=(screen.centerx, screen.top + fonts.px(8))).inflate(
@@ -215,11 +249,15 @@ class MonitorPainter:
             if frect.left > x + name.get_width() + pad:
                 surface.blit(count, frect)
 
-    def _boxes(self, surface: pygame.Surface, p: Processed, picture: Rect) -> None:
+    def _boxes(self, surface: pygame.Surface, p: Processed, picture: Rect, window: Box | None = None) -> None:
         fonts = self.fonts
-        size = (p.image.shape[1], p.image.shape[0])
+        size: tuple[float, float] = (p.image.shape[1], p.image.shape[0])
+        origin = (0.0, 0.0)
+        if window is not None:
+            size, origin = (window.w, window.h), (window.x, window.y)
         for face in p.faces:
-            r = box_to_screen(face.box, size, picture).clip(picture)
+            box = Box(face.box.x - origin[0], face.box.y - origin[1], face.box.w, face.box.h)
+            r = box_to_screen(box, size, picture).clip(picture)
             if r.width <= 1 or r.height <= 1:
                 continue
             pygame.draw.rect(surface, CYAN, r, 1)
