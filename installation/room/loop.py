@@ -175,7 +175,7 @@ class Room:
         if self.options.pose is not None:
             self._start_pose(self.options.pose)
         self.performance = Performance(self.model, target_fps=cfg.fps)
-        self._visitors = VisitorInput(self.controls, self.model.presence)
+        self._visitors = VisitorInput(self.controls, self.model.presence, self.steering)
         self.renderer = self.make_renderer()
         self._present()  # the "starting" cards are on screen before the cameras spin up
         self.start_cameras()
@@ -331,7 +331,8 @@ class Room:
         shut = self._shut
         self._input(now, shut is not None)
         if shut is None:
-            if drain_panel_events(self.events, self.controls):
+            joystick = self.steering.joystick if self.steering is not None else None
+            if drain_panel_events(self.events, self.controls, joystick):
                 self.model.presence.touched(now)
             self._pace_feeds()
         else:
