@@ -279,13 +279,13 @@ def draw_stick(
     disc(surface, ink, (top[0], top[1] - px(2)), max(5, int(radius * 0.42) - px(3)))
 
     # the zoom control: a rocker, + at the top
-    rocker = Rect(0, 0, max(px(26), radius // 2), 2 * radius)
+    rocker = Rect(0, 0, max(px(26), radius // 2), max(px(30), 2 * radius - px(28)))
     rocker.midright = (area.right - px(6), area.centery)
     pygame.draw.rect(surface, BEZEL_DARK, rocker, border_radius=rocker.width // 2)
     pygame.draw.rect(surface, BEZEL, rocker, max(1, px(2)), border_radius=rocker.width // 2)
     thumb = (rocker.centerx, round(rocker.centery - zoom * (rocker.height / 2 - rocker.width / 2)))
     disc(surface, ink, thumb, max(5, rocker.width // 2 - px(4)))
-    for sign, y in (("+", rocker.top - px(12)), ("-", rocker.bottom + px(12))):
+    for sign, y in (("+", rocker.top - px(10)), ("-", rocker.bottom + px(10))):
         blit_centred(surface, fonts.text(sign, 18, MUTED, mono=True), (rocker.centerx, y))
 
     # what it is, between them
