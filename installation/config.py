@@ -929,13 +929,38 @@ def load_config(
     return config
 
 
+#: The bundled wide camera's privacy zone: the staff door on the gallery's right wall.
+GALLERY_DOOR_ZONE = [0.9, 0.35, 0.1, 0.4]
+
+
+def wide_camera(clip: Path) -> CameraConfig:
+    """A bundled wide clip as a camera visitors can steer: a digital head over its picture, the
+    half-size YuNet pass (its faces are 30 px and more), and for the gallery, its staff door as a
+    privacy zone.
+
+    >>> from installation.groundtruth import wide_clips
+    >>> camera = wide_camera(wide_clips()[0])
+    >>> camera.name, camera.head, camera.detector, camera.steer.privacy_zones
+    ('Gallery', 'digital', 'yunet-half', [[0.9, 0.35, 0.1, 0.4]])
+    """
+    camera = CameraConfig(
+        source=str(clip), name=clip.stem.capitalize(), detector="yunet-half", head="digital"
+    )
+    camera.steer.idle_home = 30.0
+    if clip.stem == "gallery":
+        camera.steer.privacy_zones = [list(GALLERY_DOOR_ZONE)]
+        camera.steer.presets = {"door": [1.0, 0.1, 2.0], "bench": [0.0, -0.3, 2.0]}
+    return camera
+
+
 def demo_config() -> Config:
-    """The bundled recorded footage as cameras: no camera or Arduino needed.
+    """The bundled recorded footage as cameras: no camera or Arduino needed. The wide clips come
+    last, as cameras visitors can steer (:func:`wide_camera`).
 
     Visitors may choose "exposed" here (the faces are the project's own); live
     cameras default to ``allow_exposed = false``.
     """
-    from installation.groundtruth import bundled_clips, load_ground_truth
+    from installation.groundtruth import bundled_clips, load_ground_truth, wide_clips
 
     cameras = []
     for clip in bundled_clips():
@@ -950,6 +975,8 @@ def demo_config() -> Config:
                 small_faces="blazeface" in detector and truth.range == "full",
             )
         )
+    for clip in wide_clips():
+        cameras.append(wide_camera(clip))
     if not cameras:
         from installation.resources import footage_dir
 
