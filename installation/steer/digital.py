@@ -52,9 +52,9 @@ class Motion:
     """
 
     speed: float = 1.0
-    acceleration: float = 4.0
+    acceleration: float = 8.0
     zoom_speed: float = 1.5
-    zoom_acceleration: float = 6.0
+    zoom_acceleration: float = 10.0
 
     def scaled(self, factor: float) -> Motion:
         """Every speed and acceleration times ``factor`` (the config's ``speed``)."""
@@ -77,7 +77,7 @@ class DigitalHead:
     >>> head.go_to(Pose(pan=0.5))
     >>> pans = [head.tick(frame / 60).pan for frame in range(90)]  # a second and a half at 60 fps
     >>> [round(pans[frame], 3) for frame in (1, 2, 15, 30, 60, 89)]
-    [0.001, 0.003, 0.133, 0.383, 0.5, 0.5]
+    [0.002, 0.007, 0.196, 0.446, 0.5, 0.5]
     """
 
     kind = "digital"
