@@ -277,3 +277,20 @@ def test_a_starting_view_that_cannot_be_had_is_refused_in_one_line(
     code = main(["run", "--config", str(path), "--headless", "--frames", "2", *extra])
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("installation ")]
     assert code == 2 and len(err) == 1 and message in err[0], err
+
+
+def test_a_camera_the_config_does_not_describe_is_fixed(video: None) -> None:
+    config = Config(cameras=[CameraConfig(source="pattern:bars", name="Gallery", head="digital")])
+    config.display.fps = 240
+    app = Room(
+        config, RoomOptions(headless=True, size=SIZE, live=False), feeds=[_feed("Gallery"), _feed("Extra")]
+    )
+    app.start()
+    try:
+        for _ in range(3):
+            app.step()
+        assert app.steering is not None and app.model is not None
+        assert [head.kind for head in app.steering.heads] == ["digital", "none"]
+        assert app.model.views[1].pose is None and app.model.views[0].pose == HOME
+    finally:
+        app.close(keep_screen=True)

@@ -187,12 +187,13 @@ class Room:
     def make_steering(self) -> Steering:
         """Each camera's head as the config names it (a fixed camera for a feed the config does
         not describe)."""
-        from installation.steer import NoHead, build_steering
+        from installation.steer import NoHead, Steering, build_steering
 
         steering = build_steering(self.config.cameras[: len(self.feeds)])
-        steering.heads += [NoHead() for _ in range(len(self.feeds) - len(steering.heads))]
-        steering.idle_home += [0.0] * (len(steering.heads) - len(steering.idle_home))
-        steering.presets += [{} for _ in range(len(steering.heads) - len(steering.presets))]
+        missing = len(self.feeds) - len(steering.heads)
+        if missing > 0:
+            heads = steering.heads + [NoHead() for _ in range(missing)]
+            steering = Steering(heads, idle_home=steering.idle_home, presets=steering.presets)
         return steering
 
     def _start_pose(self, pose: Pose) -> None:
