@@ -44,6 +44,7 @@ from installation.errors import ConfigError
 from installation.explanation import LANGUAGES, load_explanation
 from installation.pipeline import DETECT_EVERY_RANGE
 from installation.sources.spec import names_by_scheme, parse_spec
+from installation.steer.digital import DEFAULT_VIEW, VIEW_RANGE
 from installation.track import HOLD_RANGE
 
 if sys.version_info >= (3, 11):
@@ -80,6 +81,74 @@ def default_config_path() -> Path:
 
 def _meta(doc: str, **checks: Any) -> dict[str, Any]:
     return {"doc": doc, **checks}
+
+
+#: The highest zoom a technician may allow (a digital head's window is then an eighth of its view).
+MAX_ZOOM = 8.0
+#: The longest name of a preset.
+MAX_PRESET_CHARS = 30
+#: The most privacy zones one camera may have.
+MAX_ZONES = 16
+
+
+@dataclass
+class SteerConfig:
+    """How visitors may steer a camera whose head moves (a [cameras.steer] table after the camera's
+    keys). Its privacy zones are hidden whatever the head, a fixed camera's too."""
+
+    pan: list[float] = field(
+        default_factory=lambda: [-1.0, 1.0],
+        metadata=_meta(
+            "[lowest, highest] pan: -1 is the far left, 1 the far right, 0 home", min=-1.0, max=1.0
+        ),
+    )
+    tilt: list[float] = field(
+        default_factory=lambda: [-1.0, 1.0],
+        metadata=_meta("[lowest, highest] tilt: -1 is the lowest, 1 the highest, 0 home", min=-1.0, max=1.0),
+    )
+    zoom: list[float] = field(
+        default_factory=lambda: [1.0, 4.0],
+        metadata=_meta("[lowest, highest] zoom: 1 is not zoomed (home)", min=1.0, max=MAX_ZOOM),
+    )
+    view: float = field(
+        default=DEFAULT_VIEW,
+        metadata=_meta(
+            "digital head: the share of the camera picture's width and height shown at zoom 1 (what is "
+            "around it is where the view can turn)",
+            min=VIEW_RANGE[0],
+            max=VIEW_RANGE[1],
+        ),
+    )
+    speed: float = field(
+        default=1.0,
+        metadata=_meta(
+            "top speed and acceleration (1: from one side to the other in about two seconds)",
+            min=0.1,
+            max=4.0,
+        ),
+    )
+    idle_home: float = field(
+        default=60.0,
+        metadata=_meta(
+            "seconds without steering before the camera turns back home (0: never)", min=0.0, max=3600.0
+        ),
+    )
+    presets: dict[str, list[float]] = field(
+        default_factory=dict,
+        metadata=_meta(
+            "named views visitors and workshops can call up, name = [pan, tilt, zoom], "
+            "e.g. { door = [0.6, -0.2, 2.0] }"
+        ),
+    )
+    privacy_zones: list[list[float]] = field(
+        default_factory=list,
+        metadata=_meta(
+            "areas never shown, whatever the view: [x, y, width, height] as shares (0 to 1) of the whole "
+            "camera picture from its top left, e.g. [[0.0, 0.0, 0.15, 0.6]] for a door at the left",
+            min=0.0,
+            max=1.0,
+        ),
+    )
 
 
 @dataclass
@@ -147,6 +216,14 @@ class CameraConfig:
     rotate: int = field(
         default=0, metadata=_meta("rotate the camera image (degrees)", choices=(0, 90, 180, 270))
     )
+    head: str = field(
+        default="none",
+        metadata=_meta(
+            "what points the camera: none (fixed), or digital (visitors steer a window inside the camera's "
+            "wider picture; see [cameras.steer])"
+        ),
+    )
+    steer: SteerConfig = field(default_factory=SteerConfig)
 
     def detector_spec(self) -> str:
         """The detector this camera runs: ``detector``, else the BlazeFace its older ``range`` names,
@@ -339,6 +416,13 @@ class KioskConfig:
             max=600.0,
         ),
     )
+    steering_hours: str = field(
+        default="always",
+        metadata=_meta(
+            'when visitors may steer the cameras, every day: spans such as "10:00-17:00" (written as a '
+            'day\'s [hours]), "always" or "never"; outside them steering is locked and the cameras turn home'
+        ),
+    )
     watchdog_seconds: float = field(
         default=10.0,
         metadata=_meta(
@@ -400,6 +484,15 @@ def _convert(value: Any, tp: Any, where: str, meta: dict[str, Any]) -> Any:
         if not isinstance(value, list):
             raise ConfigError(f"{where}: expected a list, got {value!r}")
         return [_convert(v, item_tp, f"{where}[{i}]", meta) for i, v in enumerate(value)]
+    if origin is dict:
+        _, item_tp = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table (name = value, ...), got {_shown(value)}")
+        table = {}
+        for key, item in value.items():
+            _check_text(key, f"{where}.{key}", MAX_PRESET_CHARS)
+            table[key] = _convert(item, item_tp, f"{where}.{key}", meta)
+        return table
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         return _convert(value, args[0], where, meta)
@@ -498,6 +591,7 @@ def _check_settings(config: Config, base: Path, check_files: bool = True) -> Non
             raise ConfigError(f"cameras[{i}].name: duplicate camera name {cam.name!r}")
         seen.add(cam.name)
         _check_detector(cam, i)
+        _check_steer(cam, i)
         source = cam.source.strip()
         if not source:
             raise ConfigError(f"cameras[{i}].source: expected a source string, got an empty one")
@@ -557,9 +651,13 @@ def _check_settings(config: Config, base: Path, check_files: bool = True) -> Non
         raise ConfigError(f"room.language: {config.room.language!r} is not in room.languages")
     if not config.effect.allow_exposed and config.effect.kind is Effect.EXPOSED:
         raise ConfigError("effect.kind: 'exposed' is not allowed while effect.allow_exposed is false")
-    from installation.schedule import check_hours
+    from installation.schedule import check_hours, parse_daily
 
     check_hours(config.hours)
+    try:
+        parse_daily(config.kiosk.steering_hours)
+    except ValueError as exc:
+        raise ConfigError(f"kiosk.steering_hours: {exc}") from None
 
 
 #: The model keys of ``[detection]`` and the detector family each one is for.
@@ -620,6 +718,48 @@ def _check_detector(cam: CameraConfig, index: int) -> None:
     cam.detector = "+".join(names)
 
 
+def _check_steer(cam: CameraConfig, index: int) -> None:
+    """The camera's head string, and what its ``[cameras.steer]`` table means together."""
+    from installation.steer import check_head
+
+    where = f"cameras[{index}]"
+    try:
+        cam.head = check_head(cam.head)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}.head: {exc}") from None
+    steer = cam.steer
+    for axis in ("pan", "tilt", "zoom"):
+        span = getattr(steer, axis)
+        if len(span) != 2 or span[0] > span[1]:
+            raise ConfigError(
+                f"{where}.steer.{axis}: expected [lowest, highest], lowest not above highest, "
+                f"got {_shown(span)}"
+            )
+    for name, pose in steer.presets.items():
+        key = f"{where}.steer.presets.{name}"
+        if not name.strip():
+            raise ConfigError(f"{where}.steer.presets: a preset needs a name")
+        if len(pose) != 3:
+            raise ConfigError(f"{key}: expected [pan, tilt, zoom], got {_shown(pose)}")
+        for axis, value in zip(("pan", "tilt", "zoom"), pose, strict=True):
+            low, high = getattr(steer, axis)
+            if not low <= value <= high:
+                raise ConfigError(
+                    f"{key}: {axis} {value:g} is outside the camera's steer.{axis} [{low:g}, {high:g}]"
+                )
+    if len(steer.privacy_zones) > MAX_ZONES:
+        raise ConfigError(f"{where}.steer.privacy_zones: expected at most {MAX_ZONES} zones")
+    for z, zone in enumerate(steer.privacy_zones):
+        key = f"{where}.steer.privacy_zones[{z}]"
+        if len(zone) != 4:
+            raise ConfigError(f"{key}: expected [x, y, width, height], got {_shown(zone)}")
+        x, y, w, h = zone
+        if w <= 0 or h <= 0:
+            raise ConfigError(f"{key}: width and height must be above 0, got {_shown(zone)}")
+        if x + w > 1.0 + 1e-9 or y + h > 1.0 + 1e-9:
+            raise ConfigError(f"{key}: reaches past the picture's edge (x + width and y + height at most 1)")
+
+
 _KEY_PATH = re.compile(r"^[A-Za-z_][\w-]*(\[\d+\])?(\.[A-Za-z_][\w-]*(\[\d+\])?)*$")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
 _ASSIGN = re.compile(r"^\s*([A-Za-z0-9_.\-\"' ]+?)\s*=")
@@ -657,6 +797,11 @@ def line_of(text: str, key: str) -> int | None:
         if head:
             names = [n.strip().strip("\"'") for n in head.group(2).split(".")]
             header = [(n, None) for n in names]
+            # A table under an array's item ([cameras.steer] after a [[cameras]]) belongs to that item.
+            for k in range(len(names) - 1):
+                dotted = ".".join(names[: k + 1])
+                if dotted in counts:
+                    header[k] = (names[k], counts[dotted])
             if head.group(1) == "[[":
                 dotted = ".".join(names)
                 counts[dotted] = counts.get(dotted, -1) + 1
@@ -784,13 +929,38 @@ def load_config(
     return config
 
 
+#: The bundled wide camera's privacy zone: the staff door on the gallery's right wall.
+GALLERY_DOOR_ZONE = [0.9, 0.35, 0.1, 0.4]
+
+
+def wide_camera(clip: Path) -> CameraConfig:
+    """A bundled wide clip as a camera visitors can steer: a digital head over its picture, the
+    half-size YuNet pass (its faces are 30 px and more), and for the gallery, its staff door as a
+    privacy zone.
+
+    >>> from installation.groundtruth import wide_clips
+    >>> camera = wide_camera(wide_clips()[0])
+    >>> camera.name, camera.head, camera.detector, camera.steer.privacy_zones
+    ('Gallery', 'digital', 'yunet-half', [[0.9, 0.35, 0.1, 0.4]])
+    """
+    camera = CameraConfig(
+        source=str(clip), name=clip.stem.capitalize(), detector="yunet-half", head="digital"
+    )
+    camera.steer.idle_home = 30.0
+    if clip.stem == "gallery":
+        camera.steer.privacy_zones = [list(GALLERY_DOOR_ZONE)]
+        camera.steer.presets = {"door": [1.0, 0.1, 2.0], "bench": [0.0, -0.3, 2.0]}
+    return camera
+
+
 def demo_config() -> Config:
-    """The bundled recorded footage as cameras: no camera or Arduino needed.
+    """The bundled recorded footage as cameras: no camera or Arduino needed. The wide clips come
+    last, as cameras visitors can steer (:func:`wide_camera`).
 
     Visitors may choose "exposed" here (the faces are the project's own); live
     cameras default to ``allow_exposed = false``.
     """
-    from installation.groundtruth import bundled_clips, load_ground_truth
+    from installation.groundtruth import bundled_clips, load_ground_truth, wide_clips
 
     cameras = []
     for clip in bundled_clips():
@@ -805,6 +975,8 @@ def demo_config() -> Config:
                 small_faces="blazeface" in detector and truth.range == "full",
             )
         )
+    for clip in wide_clips():
+        cameras.append(wide_camera(clip))
     if not cameras:
         from installation.resources import footage_dir
 

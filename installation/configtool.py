@@ -46,6 +46,8 @@ def toml_value(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"no TOML form for {value!r}")
 
 
@@ -77,9 +79,13 @@ def _table(cls: Any, prefix: str) -> list[str]:
     hints = typing.get_type_hints(cls)
     lines: list[str] = []
     previous = None
+    tables: list[dataclasses.Field[Any]] = []
     for f in dataclasses.fields(cls):
         if f.metadata.get("internal") or f.metadata.get("older"):
             continue  # an older key still read, not offered in a new file
+        if dataclasses.is_dataclass(hints[f.name]):
+            tables.append(f)  # a table inside this one: written after its plain keys
+            continue
         meta = dict(f.metadata)
         doc = meta.get("doc", "")
         constraint = _constraint(hints[f.name], meta)
@@ -91,6 +97,11 @@ def _table(cls: Any, prefix: str) -> list[str]:
         previous = comment
         lines.append(f"{f.name} = {toml_value(_default(f, f'{prefix}.{f.name}'))}")
         lines.append("")
+    for f in tables:
+        inner = hints[f.name]
+        lines += _comment(_class_doc(inner))
+        lines.append(f"[{prefix}.{f.name}]")
+        lines += _table(inner, f"{prefix}.{f.name}")
     return lines
 
 
@@ -144,7 +155,11 @@ def summary(config: Config) -> list[str]:
     from installation.schedule import Schedule
 
     lines = [f"{len(config.cameras)} camera(s):"]
-    lines += [f"  {cam.name}: {cam.source} ({cam.detector_spec()})" for cam in config.cameras]
+    lines += [
+        f"  {cam.name}: {cam.source} ({cam.detector_spec()})"
+        + (f", head {cam.head}" if cam.head != "none" else "")
+        for cam in config.cameras
+    ]
     lines.append(
         f"display {config.display.index}, layout {config.display.layout}, "
         f"{'fullscreen' if config.display.fullscreen else 'window'}"

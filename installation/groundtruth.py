@@ -25,6 +25,9 @@ from installation.resources import footage_dir
 #: Detector ranges a clip can be meant for.
 RANGES = ("short", "full")
 
+#: The folder under the footage folder that holds the wide clips.
+WIDE_FOLDER = "wide"
+
 #: Yaw (degrees) beyond which a face no longer counts as frontal.
 FRONTAL_YAW = 25.0
 
@@ -120,12 +123,26 @@ class GroundTruth:
 
 
 def bundled_clips() -> list[Path]:
-    """The bundled clips that have ground truth beside them, by name.
+    """The bundled clips that have ground truth beside them, by name: the four room cameras at
+    1280x720 (the wide clips are :func:`wide_clips`).
 
     >>> [p.name for p in bundled_clips()]
     ['corridor.mp4', 'hall.mp4', 'kiosk.mp4', 'lobby.mp4']
     """
     folder = footage_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.mp4") if p.with_suffix(".json").is_file())
+
+
+def wide_clips() -> list[Path]:
+    """The bundled wide clips (``assets/footage/wide``): pictures wider than a monitor shows, for a
+    digital head to move a window in, with their ground truth beside them, by name.
+
+    >>> [p.name for p in wide_clips()]
+    ['gallery.mp4']
+    """
+    folder = footage_dir() / WIDE_FOLDER
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.glob("*.mp4") if p.with_suffix(".json").is_file())

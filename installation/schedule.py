@@ -199,6 +199,26 @@ def _spans_text(spans: tuple[Span, ...]) -> str:
     return ", ".join(f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in spans)
 
 
+def parse_daily(text: str) -> tuple[Span, ...]:
+    """Hours that are the same every day (the kiosk's ``steering_hours``): spans as a weekday's,
+    ``"always"`` or ``"never"``.
+
+    >>> parse_daily("never"), parse_daily("09:30-12:00")
+    ((), ((570, 720),))
+    """
+    return parse_hours("closed" if text.strip().lower() == "never" else text)
+
+
+def within(spans: Sequence[Span], moment: datetime) -> bool:
+    """True when the time of day of ``moment`` lies in one of ``spans``.
+
+    >>> within(parse_daily("10:00-17:00"), datetime(2025, 12, 15, 16, 59)), within((), datetime(2025, 12, 15))
+    (True, False)
+    """
+    minute = moment.hour * 60 + moment.minute
+    return any(start <= minute < end for start, end in spans)
+
+
 def check_hours(hours: object) -> None:
     """Raises ConfigError naming the ``[hours]`` key that does not parse."""
     for name in WEEKDAYS:

@@ -602,3 +602,124 @@ def test_config_check_refuses_a_gallery_text_file_the_room_could_not_use(tmp_pat
     (tmp_path / "words.toml").write_text('[[section]]\nkey = "how"\n', encoding="utf-8")
     untitled = _refused(tmp_path, '[room]\nexplain_file = "words.toml"\n' + CAMERA)
     assert f": room.explain_file: {tmp_path / 'words.toml'}: section[0].title: needs both" in untitled
+
+
+# -- steering ---------------------------------------------------------------------------------------------
+
+STEERED = """\
+[[cameras]]
+name = "Door"
+source = "pattern:bars"
+
+[[cameras]]
+name = "Gallery"
+source = "pattern:noise"
+head = "Digital"
+
+[cameras.steer]
+pan = [-0.5, 1.0]
+zoom = [1.0, 3.0]
+view = 0.4
+idle_home = 30
+presets = { door = [0.8, -0.2, 2.0], "the desk" = [-0.5, 0.0, 1.5] }
+privacy_zones = [[0.0, 0.0, 0.15, 0.6], [0.9, 0.5, 0.1, 0.5]]
+
+[kiosk]
+steering_hours = "10:00-13:00, 14:00-17:00"
+"""
+
+
+def test_a_steered_camera_loads_its_head_limits_presets_and_privacy_zones() -> None:
+    cfg = parse_config(STEERED)
+    door, gallery = cfg.cameras
+    assert door.head == "none" and door.steer.presets == {} and door.steer.privacy_zones == []
+    assert gallery.head == "digital"
+    steer = gallery.steer
+    assert steer.pan == [-0.5, 1.0] and steer.tilt == [-1.0, 1.0] and steer.zoom == [1.0, 3.0]
+    assert steer.view == 0.4 and steer.idle_home == 30.0
+    assert steer.presets == {"door": [0.8, -0.2, 2.0], "the desk": [-0.5, 0.0, 1.5]}
+    assert steer.privacy_zones == [[0.0, 0.0, 0.15, 0.6], [0.9, 0.5, 0.1, 0.5]]
+    assert cfg.kiosk.steering_hours == "10:00-13:00, 14:00-17:00"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ('head = "Digital"', 'head = "servo"'),
+            "cameras[1].head: 'servo': servo heads are not available in this build "
+            "(expected none or digital) (line 8)",
+        ),
+        (('head = "Digital"', 'head = "tripod"'), "cameras[1].head: 'tripod': unknown head"),
+        (
+            ("pan = [-0.5, 1.0]", "pan = [1.0, -0.5]"),
+            "cameras[1].steer.pan: expected [lowest, highest], lowest not above highest, "
+            "got [1.0, -0.5] (line 11)",
+        ),
+        (
+            ("zoom = [1.0, 3.0]", "zoom = [0.5, 3.0]"),
+            "cameras[1].steer.zoom[0]: expected a value from 1.0 to 8.0",
+        ),
+        (("pan = [-0.5, 1.0]", "pan = [-0.5]"), "cameras[1].steer.pan: expected [lowest, highest]"),
+        (
+            ("view = 0.4", "view = 1.0"),
+            "cameras[1].steer.view: expected a value from 0.2 to 0.9, got 1.0 (line 13)",
+        ),
+        (
+            ("door = [0.8, -0.2, 2.0]", "door = [0.8, -0.2, 5.0]"),
+            "cameras[1].steer.presets.door: zoom 5 is outside the camera's steer.zoom [1, 3]",
+        ),
+        (
+            ("door = [0.8, -0.2, 2.0]", "door = [-0.8, -0.2, 2.0]"),
+            "cameras[1].steer.presets.door: pan -0.8 is outside the camera's steer.pan [-0.5, 1]",
+        ),
+        (
+            ("door = [0.8, -0.2, 2.0]", "door = [0.8, 2.0]"),
+            "cameras[1].steer.presets.door: expected [pan, tilt, zoom]",
+        ),
+        (
+            ("presets = { door", "presets = [1] #"),
+            "cameras[1].steer.presets: expected a table (name = value, ...)",
+        ),
+        (
+            ("[0.9, 0.5, 0.1, 0.5]", "[0.95, 0.5, 0.1, 0.5]"),
+            "cameras[1].steer.privacy_zones[1]: reaches past the picture's edge",
+        ),
+        (
+            ("[0.9, 0.5, 0.1, 0.5]", "[0.9, 0.5, 0.0, 0.5]"),
+            "cameras[1].steer.privacy_zones[1]: width and height",
+        ),
+        (
+            ("[0.9, 0.5, 0.1, 0.5]", "[0.9, 0.5, 0.1]"),
+            "cameras[1].steer.privacy_zones[1]: expected [x, y, width",
+        ),
+        (
+            ("[0.9, 0.5, 0.1, 0.5]", "[0.9, -0.5, 0.1, 0.5]"),
+            "cameras[1].steer.privacy_zones[1][1]: expected a value",
+        ),
+        (
+            ("idle_home = 30", "idle_hom = 30"),
+            "cameras[1].steer.idle_hom: unknown key (expected one of pan, tilt, zoom",
+        ),
+        (
+            ('steering_hours = "10:00-13:00, 14:00-17:00"', 'steering_hours = "sometimes"'),
+            "kiosk.steering_hours: 'sometimes' is not a span such as \"10:00-18:00\"",
+        ),
+    ],
+)
+def test_a_steering_mistake_is_refused_in_one_line_naming_its_key(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    old, new = change
+    assert old in STEERED
+    path = write(tmp_path, STEERED.replace(old, new))
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}: {message}"), text
+    assert "\n" not in text
+
+
+def test_steering_hours_take_always_and_never() -> None:
+    for value in ("always", "never", "Never"):
+        assert parse_config(STEERED.replace("10:00-13:00, 14:00-17:00", value)).kiosk.steering_hours == value

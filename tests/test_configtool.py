@@ -29,20 +29,43 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _schema() -> dict[str, list[dataclasses.Field[typing.Any]]]:
-    """Every table of the config and its keys."""
+    """Every table of the config and its keys; a table inside another by its dotted name
+    (``cameras.steer``)."""
+    tables: dict[str, list[dataclasses.Field[typing.Any]]] = {}
+
+    def add(name: str, tp: typing.Any) -> None:
+        hints = typing.get_type_hints(tp)
+        # Older keys (cameras' range) are still read but not offered in a new file.
+        fields = [
+            g for g in dataclasses.fields(tp) if not (g.metadata.get("internal") or g.metadata.get("older"))
+        ]
+        tables[name] = [g for g in fields if not dataclasses.is_dataclass(hints[g.name])]
+        for g in fields:
+            if dataclasses.is_dataclass(hints[g.name]):
+                add(f"{name}.{g.name}", hints[g.name])
+
     hints = typing.get_type_hints(Config)
-    tables = {}
     for f in dataclasses.fields(Config):
         if f.metadata.get("internal"):
             continue
         tp = hints[f.name]
         if typing.get_origin(tp) is list:
             (tp,) = typing.get_args(tp)
-        # Older keys (cameras' range) are still read but not offered in a new file.
-        tables[f.name] = [
-            g for g in dataclasses.fields(tp) if not (g.metadata.get("internal") or g.metadata.get("older"))
-        ]
+        add(f.name, tp)
     return tables
+
+
+def _values(data: dict[str, typing.Any], table: str) -> dict[str, typing.Any]:
+    """The keys of ``table`` (dotted) in a loaded file; an array's first item."""
+    for part in table.split("."):
+        data = data[part]
+        if isinstance(data, list):
+            data = data[0]
+    return data
+
+
+def _header(data: dict[str, typing.Any], table: str) -> str:
+    return f"[[{table}]]" if isinstance(data.get(table), list) else f"[{table}]"
 
 
 def test_init_writes_the_default_where_the_kiosk_looks_and_check_accepts_it(
@@ -65,10 +88,11 @@ def test_the_default_has_every_key_of_the_schema_with_its_doc_and_default(tmp_pa
     data = tomllib.loads(text)
     lines = text.splitlines()
     for table, fields in _schema().items():
-        values = data[table][0] if isinstance(data[table], list) else data[table]
-        assert set(values) == {f.name for f in fields}, table
+        values = _values(data, table)
+        tables = {name.rsplit(".", 1)[1] for name in _schema() if name.startswith(f"{table}.")}
+        assert set(values) == {f.name for f in fields} | tables, table
         for f in fields:
-            header = lines.index(f"[[{table}]]" if isinstance(data[table], list) else f"[{table}]")
+            header = lines.index(_header(data, table))
             at = next(i for i, line in enumerate(lines) if i > header and line.startswith(f"{f.name} = "))
             comments: list[str] = []
             i = at - 1

@@ -16,10 +16,13 @@ from installation.groundtruth import (
     TruthFace,
     bundled_clips,
     load_ground_truth,
+    wide_clips,
 )
 from installation.resources import footage_dir
 
 CLIPS = bundled_clips()
+#: Every clip with ground truth: the room cameras' and the wide ones.
+ALL_CLIPS = CLIPS + wide_clips()
 
 
 def clip_id(path: Path) -> str:
@@ -32,7 +35,7 @@ def test_footage_folder_holds_the_demo_clips() -> None:
     assert all(p.parent == footage_dir() for p in CLIPS)
 
 
-@pytest.mark.parametrize("video", CLIPS, ids=clip_id)
+@pytest.mark.parametrize("video", ALL_CLIPS, ids=clip_id)
 def test_opencv_reads_what_the_ground_truth_claims(video: Path) -> None:
     truth = load_ground_truth(video)
     cap = cv2.VideoCapture(str(video))
@@ -53,7 +56,7 @@ def test_opencv_reads_what_the_ground_truth_claims(video: Path) -> None:
     assert 10.0 <= truth.duration <= 20.0
 
 
-@pytest.mark.parametrize("video", CLIPS, ids=clip_id)
+@pytest.mark.parametrize("video", ALL_CLIPS, ids=clip_id)
 def test_ground_truth_is_well_formed(video: Path) -> None:
     truth = load_ground_truth(video)
     assert truth.clip == video.stem and truth.video == video
@@ -73,7 +76,7 @@ def test_ground_truth_is_well_formed(video: Path) -> None:
     assert set(truth.track_ids()) <= set(truth.notes), "every track is described in 'tracks'"
 
 
-@pytest.mark.parametrize("video", CLIPS, ids=clip_id)
+@pytest.mark.parametrize("video", ALL_CLIPS, ids=clip_id)
 def test_tracks_move_smoothly_so_ids_are_consistent(video: Path) -> None:
     truth = load_ground_truth(video)
     for track_id in truth.track_ids():
@@ -85,6 +88,18 @@ def test_tracks_move_smoothly_so_ids_are_consistent(video: Path) -> None:
             step = max(abs(a.box.cx - b.box.cx), abs(a.box.cy - b.box.cy))
             assert step < 0.25 * max(a.box.h, b.box.h), f"track {track_id} jumps between frames {i} and {j}"
             assert b.box.h == pytest.approx(a.box.h, rel=0.1)
+
+
+def test_a_wide_clip_is_wider_than_a_monitor_shows_and_its_faces_are_room_sized() -> None:
+    (gallery,) = wide_clips()
+    assert gallery.parent == footage_dir() / "wide"
+    truth = load_ground_truth(gallery)
+    assert (truth.width, truth.height) == (1920, 1080) and truth.range == "full"
+    sizes = [f.size for faces in truth.frames for f in faces]
+    assert min(sizes) >= 24 and max(sizes) >= 80
+    assert len(truth.track_ids()) >= 4
+    # Someone is in the picture on every frame, and several at once most of the time.
+    assert all(truth.frames) and sum(len(faces) >= 3 for faces in truth.frames) > truth.frame_count / 2
 
 
 def test_room_clip_has_small_distant_faces_for_the_full_range_detector() -> None:

@@ -452,3 +452,53 @@ def test_the_watchdog_gives_up_when_frames_stop_reaching_the_screen(
     reason = kiosk.watchdog.check()
     assert reason is not None and stalls == [reason]
     assert reason.startswith("no frame reached the screen for 1") and "limit 10 s" in reason
+
+
+# -- steering ------------------------------------------------------------------------------------
+
+
+def _steered(**settings: object) -> Config:
+    """The two-camera kiosk whose second camera visitors can steer."""
+    config = _config(**settings)
+    config.cameras[1].head = "digital"
+    return config
+
+
+def test_the_facilitator_locks_steering_and_every_camera_turns_home(make_kiosk: object, clock: Clock) -> None:
+    from installation.steer import HOME, Pose
+
+    kiosk = make_kiosk(_steered())  # type: ignore[operator]
+    steering = _room(kiosk).steering
+    assert steering is not None
+    steering.place(1, Pose(0.5, 0.0, 2.0))
+    open_menu(kiosk, clock)
+    tap_target(kiosk, "steering")
+    assert steering.locked and steering.aim(1) == HOME
+    assert kiosk.panel.mode == "menu"
+    kiosk.step()
+    key(kiosk, pygame.K_s)  # the keyboard's way to the same item: allowed again
+    assert not steering.locked
+
+
+def test_a_kiosk_without_a_camera_to_steer_offers_no_steering_item(make_kiosk: object, clock: Clock) -> None:
+    kiosk = make_kiosk()  # type: ignore[operator]
+    open_menu(kiosk, clock)
+    assert "steering" not in kiosk.panel.targets
+    key(kiosk, pygame.K_s)
+    assert kiosk.panel.mode == "menu" and not kiosk.steering_locked
+
+
+def test_outside_the_steering_hours_steering_is_locked_and_comes_back_by_itself(
+    make_kiosk: object, clock: Clock
+) -> None:
+    kiosk = make_kiosk(_steered(kiosk__steering_hours="10:00-14:30"))  # type: ignore[operator]
+    steering = _room(kiosk).steering
+    assert steering is not None
+    kiosk.step()
+    assert not steering.locked  # Monday 14:00
+    clock.advance(31 * 60)
+    kiosk.step()
+    assert steering.reasons == {"hours"}
+    clock.advance(20 * 3600)  # Tuesday 10:31
+    kiosk.step()
+    assert not steering.locked

@@ -18,8 +18,9 @@ import pytest
 from installation.errors import UsageError
 from installation.soak import Sample, SoakResult, format_summary, main, verdict
 
-#: Resident memory the one-minute demo soak (4 cameras at 1280x720, 1280x720 screen) must stay under.
-#: Measured: about 500-600 MiB at its peak on a 2-core machine (x86-64, Python 3.11, mediapipe 0.10.21).
+#: Resident memory the one-minute demo soak (4 cameras at 1280x720 and the steered wide one at 1920x1080,
+#: 1280x720 screen) must stay under. Measured with the four alone: about 500-600 MiB at its peak on a
+#: 2-core machine (x86-64, Python 3.11, mediapipe 0.10.21).
 RSS_BOUND_MIB = 900.0
 #: Captions are fitted from 30 px down to 14 px in steps of 2: at most this many sizes opened late.
 
@@ -80,7 +81,7 @@ def test_a_minute_of_the_demo_keeps_descriptors_threads_and_memory_in_bounds() -
     )
     assert done.returncode == 0, done.stderr[-3000:]
     s = json.loads(done.stdout)
-    assert s["cameras"] == 4 and s["samples"] >= 10, s
+    assert s["cameras"] == 5 and s["samples"] >= 10, s  # the four room cameras and the wide one
     series = s["series"]
     assert len(series["rss_mib"]) == s["samples"] and min(series["display_fps"]) >= 0
     assert sum(series["processed_fps"]) > 0, "no camera frame was processed"

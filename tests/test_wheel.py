@@ -75,6 +75,7 @@ def test_the_wheel_holds_the_footage_fonts_texts_and_weights_and_no_development_
     # Every shipped file of the checkout, under the package: "assets/x" is "installation/assets/x".
     shipped = [
         *(p for p in (ROOT / "assets" / "footage").iterdir() if p.suffix in (".mp4", ".json")),
+        *(p for p in (ROOT / "assets" / "footage" / "wide").iterdir() if p.suffix in (".mp4", ".json")),
         *(ROOT / "assets" / "fonts").glob("*.otf"),
         *(ROOT / "assets" / "fonts").glob("*.ttf"),
         ROOT / "assets" / "fonts" / "OFL.txt",

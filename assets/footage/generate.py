@@ -165,6 +165,9 @@ class Camera:
     focal: float
     cx: float = WIDTH / 2
     cy: float = HEIGHT / 2
+    #: The picture's size in pixels (a wide camera's is larger than the others').
+    width: int = WIDTH
+    rows: int = HEIGHT
 
     def to_camera(self, x: float, y: float, z: float) -> tuple[float, float, float]:
         s, c = math.sin(math.radians(self.pitch_deg)), math.cos(math.radians(self.pitch_deg))
@@ -335,11 +338,12 @@ def box_solid(
 
 def finish_background(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Vignette, a little wall texture and lens softness on a drawn scene."""
-    yy, xx = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
-    r2 = ((xx - WIDTH / 2) / (WIDTH / 2)) ** 2 + ((yy - HEIGHT / 2) / (HEIGHT / 2)) ** 2
+    height, width = img.shape[:2]
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    r2 = ((xx - width / 2) / (width / 2)) ** 2 + ((yy - height / 2) / (height / 2)) ** 2
     vignette = 1.0 - 0.28 * r2 / 2
-    texture = cv2.GaussianBlur(rng.normal(0, 1, (HEIGHT // 4, WIDTH // 4)).astype(np.float32), (0, 0), 1.2)
-    texture = cv2.resize(texture, (WIDTH, HEIGHT), interpolation=cv2.INTER_CUBIC) * 4.0
+    texture = cv2.GaussianBlur(rng.normal(0, 1, (height // 4, width // 4)).astype(np.float32), (0, 0), 1.2)
+    texture = cv2.resize(texture, (width, height), interpolation=cv2.INTER_CUBIC) * 4.0
     out = img * vignette[..., None] + texture[..., None]
     return cv2.GaussianBlur(out, (0, 0), 0.8)
 
@@ -700,9 +704,9 @@ def render_person(
         sx0, sx1, sy0 = u - 0.2 * ppm, u + 0.2 * ppm, v - 0.2 * ppm
     half_body = 0.3 * width_scale
     x0 = int(math.floor(max(0.0, min(sx0, u - 1.6 * half_body) - 2)))
-    x1 = int(math.ceil(min(float(WIDTH), max(sx1, u + 1.6 * half_body) + 2)))
+    x1 = int(math.ceil(min(float(cam.width), max(sx1, u + 1.6 * half_body) + 2)))
     y0 = int(math.floor(max(0.0, sy0 - 2)))
-    y1 = int(math.ceil(min(float(HEIGHT), feet_v + 4)))
+    y1 = int(math.ceil(min(float(cam.rows), feet_v + 4)))
     if x1 <= x0 or y1 <= y0:
         return None
     layer = np.zeros((y1 - y0, x1 - x0, 4), np.float32)
@@ -800,7 +804,7 @@ def render_person(
             fh * scale,
         )
         bx0, by0 = max(0, math.floor(box[0])), max(0, math.floor(box[1]))
-        bx1, by1 = min(WIDTH, math.ceil(box[0] + box[2])), min(HEIGHT, math.ceil(box[1] + box[3]))
+        bx1, by1 = min(cam.width, math.ceil(box[0] + box[2])), min(cam.rows, math.ceil(box[1] + box[3]))
         if bx1 > bx0 and by1 > by0:
             hidden = np.zeros((by1 - by0, bx1 - bx0), np.float32)
             for cover in person.covers:
@@ -886,6 +890,10 @@ class Clip:
     noise: float = 2.5
     seed: int = 0
     foreground: Callable[[Camera], list[Layer]] = field(default=lambda cam: [])
+    #: H.264 quality (lower is better): a wide clip is encoded coarser to stay small.
+    crf: int = CRF
+    #: The folder under the footage folder the clip goes to ("" for the footage folder itself).
+    folder: str = ""
 
 
 def _kiosk_scene(img: np.ndarray, cam: Camera) -> None:
@@ -981,8 +989,8 @@ def _corridor_scene(img: np.ndarray, cam: Camera) -> None:
 
 def _pillar(cam: Camera, x: float, z: float, half: float = 0.3, height: float = 5.0) -> Layer:
     """A square pillar as a foreground layer that people can walk behind."""
-    img = np.zeros((HEIGHT, WIDTH, 3), np.float32)
-    alpha = np.zeros((HEIGHT, WIDTH, 3), np.float32)
+    img = np.zeros((cam.rows, cam.width, 3), np.float32)
+    alpha = np.zeros((cam.rows, cam.width, 3), np.float32)
     for target, colours in ((img, ((190, 192, 196), (150, 152, 156))), (alpha, ((1, 1, 1), (1, 1, 1)))):
         polygon(target, cam, quad_z(z - half, x - half, x + half, 0.0, height), colours[0])
         side = x - half if x > 0 else x + half
@@ -1272,6 +1280,110 @@ _add(
 )
 
 
+#: The wide camera's picture: visitors steer a window inside it (a digital pan-tilt-zoom head).
+WIDE = (1920, 1080)
+
+
+def _gallery_scene(img: np.ndarray, cam: Camera) -> None:
+    room = Room(
+        6.0,
+        10.0,
+        3.4,
+        floor=(112, 104, 98),
+        wall=(202, 198, 190),
+        back=(188, 186, 180),
+        ceiling_colour=(214, 214, 210),
+        tile=0.8,
+    )
+    draw_room(img, cam, room)
+    lamps(img, cam, room.ceiling, (-3.0, 0.0, 3.0), (2.5, 5.5, 8.5), 0.7)
+    for i, colour in enumerate(
+        [(70, 100, 150), (150, 100, 70), (60, 130, 100), (120, 70, 130), (90, 150, 170)]
+    ):
+        x0 = -5.2 + i * 2.15
+        frame_z(img, cam, room.depth, x0, x0 + 1.3, 1.2, 2.3, colour)
+    frame_x(img, cam, -room.half_width, 4.0, 5.8, 1.1, 2.3, (80, 120, 160))
+    frame_x(img, cam, -room.half_width, 6.8, 8.4, 1.2, 2.2, (160, 140, 90))
+    door_x(img, cam, room.half_width, GALLERY_DOOR[0], (60, 80, 110), GALLERY_DOOR[1] - GALLERY_DOOR[0])
+    box_solid(img, cam, -1.0, 1.0, 6.2, 6.7, 0.45, (90, 80, 70))  # a bench
+    box_solid(img, cam, -4.4, -3.6, 7.5, 8.3, 1.0, (150, 152, 156))  # a plinth
+
+
+#: The staff door on the gallery's right wall: from and to these depths (metres).
+GALLERY_DOOR = (6.9, 8.0)
+
+_add(
+    Clip(
+        name="gallery",
+        seconds=10.0,
+        range="full",
+        description=(
+            "A wide camera in a corner of a gallery, 1920x1080, for steering: visitors move a window "
+            "inside it. One visitor crosses the room, one stands by a picture on the left and turns "
+            "to the camera and away again, one walks from the back towards the camera, and one comes "
+            "out of the staff door on the right wall and walks into the room. Faces 30 to 90 px."
+        ),
+        camera=Camera(
+            height=2.5,
+            pitch_deg=9.0,
+            focal=1100.0,
+            cx=WIDE[0] / 2,
+            cy=WIDE[1] / 2,
+            width=WIDE[0],
+            rows=WIDE[1],
+        ),
+        label="CAM 05 GALLERY",
+        people=(
+            Person(
+                "astronaut",
+                ((0.0, -4.2, 4.4, 25.0), (10.0, 4.2, 4.1, 25.0)),
+                note="crosses the room from left to right",
+                stature=1.02,
+            ),
+            Person(
+                "grace_hopper",
+                (
+                    (0.0, -2.5, 3.3, -55.0),
+                    (3.0, -2.5, 3.3, -55.0),
+                    (3.6, -2.5, 3.3, 0.0),
+                    (7.0, -2.5, 3.3, 0.0),
+                    (7.6, -2.5, 3.3, -50.0),
+                    (10.0, -2.5, 3.3, -50.0),
+                ),
+                flip=True,
+                tint=COOL,
+                clothes=(120, 60, 60),
+                walk=False,
+                stature=0.96,
+                note="stands by a picture on the left, turns to the camera and away again",
+            ),
+            Person(
+                "astronaut",
+                ((0.0, 1.6, 5.6, 0.0), (8.5, 0.8, 2.3, 0.0), (10.0, 0.8, 2.3, 0.0)),
+                flip=True,
+                tint=DARKER,
+                clothes=(70, 110, 40),
+                note="walks from the back towards the camera and stops",
+                stature=1.05,
+            ),
+            Person(
+                "grace_hopper",
+                ((1.5, 5.6, 7.4, 80.0), (2.5, 5.0, 7.2, 40.0), (9.0, 1.8, 4.6, 20.0), (10.0, 1.6, 4.4, 20.0)),
+                tint=WARM,
+                clothes=(50, 60, 120),
+                note="comes out of the staff door on the right and walks into the room",
+            ),
+        ),
+        scene=_gallery_scene,
+        ambient=0.9,
+        noise=2.4,
+        seed=15,
+        crf=28,
+        folder="wide",
+    )
+)
+
+
 # ---------------------------------------------------------------------------
 # Rendering and writing
 # ---------------------------------------------------------------------------
@@ -1281,7 +1393,7 @@ def _composite(frame: np.ndarray, layer: Layer, faces: list[FaceRecord]) -> None
     """Put a layer over the frame and count how much of earlier faces it hides."""
     h, w = layer.rgba.shape[:2]
     x0, y0 = layer.x0, layer.y0
-    x1, y1 = min(WIDTH, x0 + w), min(HEIGHT, y0 + h)
+    x1, y1 = min(frame.shape[1], x0 + w), min(frame.shape[0], y0 + h)
     if x1 <= x0 or y1 <= y0:
         return
     rgba = layer.rgba[: y1 - y0, : x1 - x0]
@@ -1298,11 +1410,11 @@ def _composite(frame: np.ndarray, layer: Layer, faces: list[FaceRecord]) -> None
             sub[...] = 1 - (1 - sub) * (1 - part)
 
 
-def _face_entry(face: FaceRecord) -> dict[str, object] | None:
+def _face_entry(face: FaceRecord, width: int, height: int) -> dict[str, object] | None:
     x, y, w, h = face.box
     area = w * h
     bx0, by0, bx1, by1 = face.bounds
-    inside = max(0.0, min(x + w, WIDTH) - max(x, 0)) * max(0.0, min(y + h, HEIGHT) - max(y, 0))
+    inside = max(0.0, min(x + w, width) - max(x, 0)) * max(0.0, min(y + h, height) - max(y, 0))
     outside = 1 - inside / area
     occluded = float(face.hidden.mean()) if face.hidden.size else 1.0
     if inside <= 0 or occluded >= 0.995:
@@ -1320,7 +1432,7 @@ def _osd(img: np.ndarray, label: str, t: float) -> None:
     """The camera's burned-in label and clock, as CCTV recorders draw them."""
     secs = int(14 * 3600 + 2 * 60 + 7 + t)
     clock = f"2024-05-18 {secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}"
-    for text, org in ((label, (28, 44)), (clock, (WIDTH - 360, 44))):
+    for text, org in ((label, (28, 44)), (clock, (img.shape[1] - 360, 44))):
         cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 4, cv2.LINE_AA)
         cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, 0.8, (235, 235, 235), 1, cv2.LINE_AA)
 
@@ -1330,15 +1442,18 @@ def iter_frames(
 ) -> Iterator[tuple[int, np.ndarray, list[dict[str, object]]]]:
     """Yield ``(index, BGR uint8 frame, ground-truth faces)`` for each frame."""
     rng = np.random.default_rng(clip.seed)
-    background = np.zeros((HEIGHT, WIDTH, 3), np.float32)
+    cam = clip.camera
+    background = np.zeros((cam.rows, cam.width, 3), np.float32)
     clip.scene(background, clip.camera)
     background = finish_background(background, rng)
     foreground = clip.foreground(clip.camera)
     sprites = [make_sprite(p, cutouts, clip.ambient) for p in clip.people]
     # Sensor noise: a bank of noise fields reused in random order, plus fixed-pattern grain.
-    bank = [rng.normal(0, clip.noise, (HEIGHT, WIDTH, 1)).astype(np.float32) for _ in range(6)]
-    chroma = [rng.normal(0, clip.noise * 0.4, (HEIGHT, WIDTH, 3)).astype(np.float32) for _ in range(3)]
-    grain = cv2.GaussianBlur(rng.normal(0, 1.5, (HEIGHT, WIDTH)).astype(np.float32), (0, 0), 0.7)[..., None]
+    bank = [rng.normal(0, clip.noise, (cam.rows, cam.width, 1)).astype(np.float32) for _ in range(6)]
+    chroma = [rng.normal(0, clip.noise * 0.4, (cam.rows, cam.width, 3)).astype(np.float32) for _ in range(3)]
+    grain = cv2.GaussianBlur(rng.normal(0, 1.5, (cam.rows, cam.width)).astype(np.float32), (0, 0), 0.7)[
+        ..., None
+    ]
     count = int(round(clip.seconds * FPS))
     for index in range(count):
         t = index / FPS
@@ -1361,21 +1476,24 @@ def iter_frames(
         frame += grain
         image = np.clip(frame, 0, 255).astype(np.uint8)
         _osd(image, clip.label, t)
-        entries = [e for e in (_face_entry(f) for f in sorted(faces, key=lambda f: f.track)) if e is not None]
+        ordered = sorted(faces, key=lambda f: f.track)
+        entries = [e for e in (_face_entry(f, cam.width, cam.rows) for f in ordered) if e is not None]
         yield index, image, entries
 
 
 def write_clip(clip: Clip, cutouts: dict[str, np.ndarray], out_dir: Path) -> None:
-    """Encode one clip to ``<name>.mp4`` and its ground truth to ``<name>.json``."""
+    """Encode one clip to ``<name>.mp4`` and its ground truth to ``<name>.json`` (in its folder)."""
+    out_dir = out_dir / clip.folder if clip.folder else out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
     video = out_dir / f"{clip.name}.mp4"
     truth: list[list[dict[str, object]]] = []
     with av.open(str(video), "w", format="mp4", options={"fflags": "+bitexact"}) as container:
         stream = container.add_stream("libx264", rate=FPS)
-        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = clip.camera.width, clip.camera.rows, "yuv420p"
         stream.codec_context.time_base = Fraction(1, FPS)
         stream.codec_context.thread_count = 2
         stream.options = {
-            "crf": str(CRF),
+            "crf": str(clip.crf),
             "preset": "medium",
             "flags": "+bitexact",
             "x264-params": "keyint=60:min-keyint=30:scenecut=0",
@@ -1407,8 +1525,8 @@ def write_clip(clip: Clip, cutouts: dict[str, np.ndarray], out_dir: Path) -> Non
     doc = {
         "clip": clip.name,
         "video": video.name,
-        "width": WIDTH,
-        "height": HEIGHT,
+        "width": clip.camera.width,
+        "height": clip.camera.rows,
         "fps": FPS,
         "frame_count": len(truth),
         "range": clip.range,
@@ -1447,7 +1565,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in args.clips or list(CLIPS):
         start = time.monotonic()
         write_clip(CLIPS[name], cutouts, args.out)
-        size = (args.out / f"{name}.mp4").stat().st_size / 1e6
+        folder = args.out / CLIPS[name].folder
+        size = (folder / f"{name}.mp4").stat().st_size / 1e6
         print(f"{name}: {size:.2f} MB in {time.monotonic() - start:.0f} s")
     return 0
 

@@ -26,11 +26,22 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--clips", nargs="*", metavar="CLIP", help="bundled clip names (default: all)")
-    p.add_argument("--frames", type=int, default=0, help="at most this many frames per clip (default: all)")
+    p.add_argument(
+        "--frames",
+        type=int,
+        default=0,
+        help="at most this many frames per clip, or per steering run (default: all)",
+    )
     p.add_argument("--effect", choices=[e.value for e in Effect if e.hides], default="blur")
     p.add_argument("--strength", type=float, default=0.0, help="effect strength (default 0: the lightest)")
     p.add_argument("--display", action="store_true", help="measure the display instead (dummy video driver)")
     p.add_argument("--soak", type=float, metavar="SECONDS", help="run the demo this long and watch resources")
+    p.add_argument(
+        "--steer",
+        action="store_true",
+        help="steering instead: a digital head moved over the wide footage (leaks in view, frames hidden "
+        "whole, input to view)",
+    )
     p.add_argument(
         "--warmup",
         type=float,
@@ -53,6 +64,10 @@ def bench_command(args: argparse.Namespace) -> int:
         from installation.display.bench import main as display_bench
 
         return int(display_bench(args) or 0)
+    if args.steer:
+        from installation.steer.bench import main as steer_bench
+
+        return steer_bench(args)
     if args.soak:
         from installation.soak import main as soak
 

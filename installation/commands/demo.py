@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from installation.commands.options import add_screen_options, room_options
+from installation.commands.options import add_screen_options, add_steer_options, room_options
 
 
 def demo_command(args: argparse.Namespace) -> int:
@@ -24,4 +24,5 @@ def register(subparsers: Any) -> None:
     summary = "open the monitoring room on the bundled recorded footage (no camera, no board)"
     p = subparsers.add_parser("demo", help=summary, description=summary)
     add_screen_options(p, windowed=False)
+    add_steer_options(p)
     p.set_defaults(func=demo_command)

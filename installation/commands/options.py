@@ -11,6 +11,7 @@ from installation.errors import UsageError
 
 if TYPE_CHECKING:
     from installation.room.options import RoomOptions
+    from installation.steer import Pose
 
 
 def add_screen_options(parser: argparse.ArgumentParser, *, windowed: bool) -> None:
@@ -48,6 +49,49 @@ def add_screen_options(parser: argparse.ArgumentParser, *, windowed: bool) -> No
     )
 
 
+def add_steer_options(parser: argparse.ArgumentParser) -> None:
+    """``--pan``, ``--tilt`` and ``--zoom``: the starting view of the camera on the large monitor
+    (``run`` and ``demo``)."""
+    group = parser.add_argument_group(
+        "starting view",
+        "where the camera on the large monitor points at the start; it must be one that can be steered "
+        '(head = "digital"); if it is not, the first camera that can be is put there',
+    )
+    group.add_argument(
+        "--pan", type=float, default=None, metavar="P", help="-1 (far left) to 1 (far right), 0 home"
+    )
+    group.add_argument(
+        "--tilt", type=float, default=None, metavar="T", help="-1 (lowest) to 1 (highest), 0 home"
+    )
+    group.add_argument("--zoom", type=float, default=None, metavar="Z", help="1 (not zoomed) or more")
+
+
+def start_pose(args: argparse.Namespace) -> Pose | None:
+    """The starting view ``--pan``, ``--tilt`` and ``--zoom`` ask for (None: none of them given);
+    each is checked against its range (the camera's own limits apply after).
+
+    >>> start_pose(argparse.Namespace(pan=0.5, tilt=None, zoom=2))
+    Pose(pan=0.5, tilt=0.0, zoom=2.0)
+    >>> start_pose(argparse.Namespace(pan=None, tilt=-3.0, zoom=None))
+    Traceback (most recent call last):
+    ...
+    installation.errors.UsageError: --tilt: expected a number from -1 to 1, got -3
+    """
+    import math
+
+    from installation.steer import Pose
+
+    pan, tilt, zoom = (getattr(args, name, None) for name in ("pan", "tilt", "zoom"))
+    if pan is None and tilt is None and zoom is None:
+        return None
+    for name, value in (("pan", pan), ("tilt", tilt)):
+        if value is not None and not (math.isfinite(value) and -1.0 <= value <= 1.0):
+            raise UsageError(f"--{name}: expected a number from -1 to 1, got {value:g}")
+    if zoom is not None and not (math.isfinite(zoom) and zoom >= 1.0):
+        raise UsageError(f"--zoom: expected 1 (not zoomed) or more, got {zoom:g}")
+    return Pose(float(pan or 0.0), float(tilt or 0.0), float(zoom or 1.0))
+
+
 def room_options(args: argparse.Namespace, live: bool, *, windowed: bool = False) -> RoomOptions:
     """The screen options of ``run``, ``demo`` and ``workshop``; ``windowed``: a window by default."""
     from installation.display.screen import parse_size
@@ -66,4 +110,5 @@ def room_options(args: argparse.Namespace, live: bool, *, windowed: bool = False
         frames=args.frames,
         screenshot=args.screenshot,
         live=live,
+        pose=start_pose(args),
     )

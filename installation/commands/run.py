@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from installation.commands.options import add_screen_options, room_options
+from installation.commands.options import add_screen_options, add_steer_options, room_options
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -32,4 +32,5 @@ def register(subparsers: Any) -> None:
         help="the installation's TOML config (default: the bundled demo footage)",
     )
     add_screen_options(p, windowed=False)
+    add_steer_options(p)
     p.set_defaults(func=run_command)

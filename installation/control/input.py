@@ -1,22 +1,28 @@
 """Visitors' touches and keys applied to the controls.
 
 A touch presses or drags what was drawn under it (its
-:class:`~installation.control.pointer.Hotspot` changes the controls); a key
-goes first to the screen being shown (its own keys: the facilitator overlay,
-the layout, the workshop's threshold), then to :func:`control_key`, where the
-keyboard mirrors every on-screen control. Esc and Q ask the room to close.
+:class:`~installation.control.pointer.Hotspot` changes the controls; on a
+steered camera's large monitor it drags, pinches and double-taps the view), as
+does the mouse wheel; a key goes first to the screen being shown (its own keys:
+the facilitator overlay, the layout, the workshop's threshold), then to
+:func:`control_key`, where the keyboard mirrors every on-screen control, then to
+:func:`steer_key`, which steers the camera on the large monitor. Esc and Q ask
+the room to close.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pygame
 
-from installation.control.pointer import Input, Key, Phase, Pointer
+from installation.control.pointer import Input, Key, Phase, Pointer, Wheel
 from installation.control.presence import Presence
 from installation.control.state import ControlState, InputKind
 from installation.effects import Effect
+
+if TYPE_CHECKING:
+    from installation.steer import Steering
 
 #: Keys that choose an effect.
 EFFECT_KEYS = {
@@ -29,6 +35,43 @@ EFFECT_KEYS = {
 STRENGTH_STEP = 0.05
 #: Keys that close the room (the kiosk takes them before they get here).
 QUIT_KEYS = (pygame.K_ESCAPE, pygame.K_q)
+
+
+#: Keys that steer the camera on the large monitor, one step a press: (pan, tilt, zoom steps). The
+#: four turns sit as W A S D do, five keys to the right (U H J K), with I (in) and O (out) beside.
+STEER_KEYS = {
+    pygame.K_u: (0.0, 1.0, 0),
+    pygame.K_j: (0.0, -1.0, 0),
+    pygame.K_h: (-1.0, 0.0, 0),
+    pygame.K_k: (1.0, 0.0, 0),
+    pygame.K_i: (0.0, 0.0, 1),
+    pygame.K_o: (0.0, 0.0, -1),
+}
+#: Keys that send the camera on the large monitor home.
+HOME_KEYS = (pygame.K_HOME, pygame.K_m)
+#: The key that visits the camera's presets in turn.
+PRESET_KEY = pygame.K_v
+
+
+def steer_key(steering: Steering, index: int, key: int) -> bool:
+    """Apply a key that steers camera ``index``; False when ``key`` is none of them (a key that
+    steers does so only while the camera can be steered, and is taken either way).
+
+    >>> from installation.steer import DigitalHead, Steering
+    >>> steering = Steering([DigitalHead(clock=lambda: 0.0)], clock=lambda: 0.0)
+    >>> steer_key(steering, 0, pygame.K_k), steering.aim(0).pan > 0, steer_key(steering, 0, pygame.K_b)
+    (True, True, False)
+    """
+    if key in STEER_KEYS:
+        pan, tilt, zoom = STEER_KEYS[key]
+        steering.nudge(index, pan=pan, tilt=tilt, zoom=zoom)
+    elif key in HOME_KEYS:
+        steering.home(index)
+    elif key == PRESET_KEY:
+        steering.next_preset(index)
+    else:
+        return False
+    return True
 
 
 def control_key(controls: ControlState, key: int) -> bool:
@@ -89,18 +132,32 @@ class VisitorInput:
     False
     """
 
-    def __init__(self, controls: ControlState, presence: Presence) -> None:
+    def __init__(self, controls: ControlState, presence: Presence, steering: Steering | None = None) -> None:
         self.controls = controls
         self.presence = presence
+        #: The cameras' heads: the steering keys turn the camera on the large monitor.
+        self.steering = steering
 
     def apply(self, action: Input, screen: Touchable, now: float) -> bool:
-        """Apply one touch or key; False when the visitor asked the room to close (Esc, Q)."""
+        """Apply one touch, turn of the wheel or key; False when the visitor asked the room to close
+        (Esc, Q)."""
         if isinstance(action, Key):
             self.presence.touched(now)
             if screen.key(action.key) or control_key(self.controls, action.key):
                 return True
+            if self.steering is not None and steer_key(self.steering, self.watched, action.key):
+                return True
             return action.key not in QUIT_KEYS
+        if isinstance(action, Wheel):
+            self.presence.touched(now)
+            screen.pointer.wheel(action)
+            return True
         if action.phase is Phase.DOWN:
             self.presence.touched(now)
         screen.pointer.touch(action)
         return True
+
+    @property
+    def watched(self) -> int:
+        """The camera on the large monitor."""
+        return min(self.controls.selected, max(0, self.controls.cameras - 1))

@@ -21,7 +21,9 @@ from installation.pipeline.feeds import processing_failed
 
 if TYPE_CHECKING:
     from installation.frames import Processed
+    from installation.geometry import Box
     from installation.pipeline.feeds import LiveFeed
+    from installation.steer import Pose, Steering
 
 
 @dataclass
@@ -40,6 +42,13 @@ class FeedView:
     stale: bool = False
     #: Processing this camera's pictures fails (shows "processing failed" while it restarts).
     failed: bool = False
+    #: Where the camera points (None: a fixed camera).
+    pose: Pose | None = None
+    #: Whether visitors can steer it now: its head moves and steering is not locked.
+    steerable: bool = False
+    #: The part of the processed picture the camera shows (a digital head's window), in its pixels;
+    #: None: all of it.
+    window: Box | None = None
 
 
 class RoomModel:
@@ -58,9 +67,12 @@ class RoomModel:
         idle_seconds: float = 45.0,
         started: float | None = None,
         stale_seconds: float | None = 1.0,
+        steering: Steering | None = None,
     ) -> None:
         self.feeds = list(feeds)
         self.controls = controls
+        #: The cameras' heads (None: every camera is fixed); moved once a frame by :meth:`update`.
+        self.steering = steering
         #: A camera whose newest processed frame was captured longer ago than this is shown
         #: as "analysing" instead (None: never). See :meth:`update`.
         self.stale_seconds = stale_seconds
@@ -113,7 +125,28 @@ class RoomModel:
                 faces.append(0)
         self.presence.faces_seen(now, tracks, elsewhere=sum(faces))
         self.indicator = IndicatorState.derive(self.controls, faces, live=live)
+        self._steer(now)
         return self.indicator
+
+    def _steer(self, now: float) -> None:
+        """Move every head to ``now`` and note where each camera points and what it shows."""
+        steering = self.steering
+        if steering is None:
+            return
+        poses = steering.tick(now, self.watched or 0)
+        for i, view in enumerate(self.views):
+            head = steering.head(i)
+            if head is None or head.kind == "none":
+                view.pose, view.steerable, view.window = None, False, None
+                continue
+            view.pose = poses[i]
+            view.steerable = steering.steerable(i)
+            window = getattr(head, "window", None)
+            if callable(window) and view.processed is not None:
+                height, width = view.processed.image.shape[:2]
+                view.window = window(width, height)
+            else:
+                view.window = None
 
     def _stale(self, processed: Processed | None, now: float) -> bool:
         """True when ``processed`` came from a frame captured too long ago to be shown."""

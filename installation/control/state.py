@@ -13,9 +13,13 @@ import queue
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from installation.effects import Effect
 from installation.explanation import LANGUAGES
+
+if TYPE_CHECKING:
+    from installation.steer import Joystick
 
 
 class InputKind(str, Enum):
@@ -150,7 +154,10 @@ class PanelEvent:
     """An input from the physical panel, queued by the serial thread.
 
     ``kind`` is ``"effect"`` (button: cycle effect), ``"camera"`` (button: next
-    camera) or ``"strength"`` (knob, ``value`` in [0, 1]).
+    camera), ``"strength"`` (knob, ``value`` in [0, 1]), or one axis of the
+    joystick and zoom control: ``"joystick.pan"``, ``"joystick.tilt"`` or
+    ``"joystick.zoom"`` (``value`` from -1 to 1; right, up and in are positive),
+    which go to the room's :class:`~installation.steer.Joystick`.
     """
 
     kind: str
@@ -165,15 +172,35 @@ class PanelEvent:
             controls.set_strength(self.value, InputKind.PANEL)
 
 
-def drain_panel_events(events: queue.SimpleQueue[PanelEvent], controls: ControlState) -> int:
-    """Apply every queued panel event on the render loop's thread; returns how many."""
+#: The joystick's axes, as panel event kinds.
+JOYSTICK_EVENTS = {"joystick.pan": "pan", "joystick.tilt": "tilt", "joystick.zoom": "zoom"}
+
+
+def drain_panel_events(
+    events: queue.SimpleQueue[PanelEvent], controls: ControlState, joystick: Joystick | None = None
+) -> int:
+    """Apply every queued panel event on the render loop's thread; returns how many.
+
+    The joystick's readings set ``joystick`` (the room's steering reads it each frame).
+
+    >>> from installation.steer import Joystick
+    >>> events, stick = queue.SimpleQueue(), Joystick()
+    >>> events.put(PanelEvent("joystick.tilt", -0.5))
+    >>> drain_panel_events(events, ControlState(), stick), stick.speeds
+    (1, (0.0, -0.5, 0.0))
+    """
     n = 0
     while True:
         try:
             event = events.get_nowait()
         except queue.Empty:
             return n
-        event.apply(controls)
+        axis = JOYSTICK_EVENTS.get(event.kind)
+        if axis is not None:
+            if joystick is not None:
+                joystick.set(**{axis: event.value})
+        else:
+            event.apply(controls)
         n += 1
 
 

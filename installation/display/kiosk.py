@@ -142,9 +142,11 @@ def draw_menu(
     message_is_error: bool = False,
     confirm_quit: bool = False,
     aim_available: bool = True,
+    steering_locked: bool | None = None,
     language: str = "en",
 ) -> Targets:
-    """The facilitator panel: figures about the run, a message, and four large buttons."""
+    """The facilitator panel: figures about the run, a message, and four large buttons (five with
+    a camera that can be steered: lock or allow steering, as ``steering_locked`` says it is)."""
     w, h = canvas.get_size()
     pad = fonts.px(32)
     title = fonts.text(text("kiosk.panel", language), 30, TEXT, bold=True)
@@ -176,6 +178,9 @@ def draw_menu(
     gap = fonts.px(18)
     names = ["aim", "reload", "quit", "close"]
     weights = [1.0, 1.15, 1.0, 0.8]
+    if steering_locked is not None:
+        names.insert(2, "steering")
+        weights.insert(2, 1.2)
     total = card.width - 2 * pad - gap * (len(names) - 1)
     widths = [round(total * wgt / sum(weights)) for wgt in weights]
     bx = card.left + pad
@@ -195,6 +200,9 @@ def draw_menu(
             )
         elif name == "reload":
             button(canvas, fonts, rect, text("kiosk.reload", language), selected=False, size=28)
+        elif name == "steering":
+            label = text("kiosk.unlock_steering" if steering_locked else "kiosk.lock_steering", language)
+            button(canvas, fonts, rect, label, selected=bool(steering_locked), accent=AMBER, size=28)
         elif name == "quit":
             label = text("kiosk.confirm_quit" if confirm_quit else "kiosk.quit", language)
             button(canvas, fonts, rect, label, selected=confirm_quit, accent=RED, size=28)

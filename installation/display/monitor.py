@@ -46,6 +46,7 @@ from installation.geometry import Box
 
 if TYPE_CHECKING:
     from installation.frames import Processed
+    from installation.steer import Pose
 
 
 def to_surface(image: np.ndarray, size: tuple[int, int]) -> tuple[pygame.Surface, np.ndarray]:
@@ -67,7 +68,35 @@ def to_surface(image: np.ndarray, size: tuple[int, int]) -> tuple[pygame.Surface
     return pygame.image.frombuffer(image.data, size, "BGR"), image
 
 
-def box_to_screen(box: Box, image_size: tuple[int, int], picture: Rect) -> Rect:
+def window_surface(
+    image: np.ndarray, window: Box, size: tuple[int, int]
+) -> tuple[pygame.Surface, np.ndarray]:
+    """The part ``window`` (pixels of ``image``, fractions allowed) of a BGR image, scaled to ``size``,
+    as a surface (and the array it shares).
+
+    Enlarged, the window is placed to a fraction of a pixel, so a view that turns slowly while
+    zoomed in glides instead of stepping a whole enlarged pixel at a time; shrunk (a thumbnail),
+    its pixels are averaged.
+
+    >>> surface, pixels = window_surface(np.zeros((90, 160, 3), np.uint8), Box(40.5, 20, 80, 45), (320, 180))
+    >>> surface.get_size(), pixels.shape
+    ((320, 180), (180, 320, 3))
+    """
+    w, h = size
+    sx, sy = w / max(window.w, 1e-6), h / max(window.h, 1e-6)
+    if sx >= 1.0 and sy >= 1.0:
+        m = np.array([[sx, 0.0, -window.x * sx], [0.0, sy, -window.y * sy]], np.float64)
+        # Sample at pixel centres: output pixel i shows image position window.x + (i + 0.5) / sx.
+        m[:, 2] += 0.5 * np.array([sx, sy]) - 0.5
+        out = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    else:
+        x0, y0, x1, y1 = window.pixel_bounds(image.shape[1], image.shape[0])
+        out = cv2.resize(image[y0:y1, x0:x1], (w, h), interpolation=cv2.INTER_AREA)
+    out = np.ascontiguousarray(out)
+    return pygame.image.frombuffer(out.data, (w, h), "BGR"), out
+
+
+def box_to_screen(box: Box, image_size: tuple[float, float], picture: Rect) -> Rect:
     """A box in frame pixels mapped onto the picture rect it is shown in.
 
     >>> from pygame import Rect
@@ -94,6 +123,12 @@ class _Scaled:
     size: tuple[int, int]
     surface: pygame.Surface
     pixels: np.ndarray
+    window: Box | None = None
+
+
+#: A steered camera's on-picture readout of where it points stays this long after it stops, then fades.
+READOUT_SECONDS = 1.5
+READOUT_FADE = 0.5
 
 
 @dataclass
@@ -102,6 +137,8 @@ class MonitorPainter:
 
     fonts: Fonts
     _scaled: dict[tuple[int, tuple[int, int]], _Scaled] = field(default_factory=dict)
+    #: Each steered camera's last pose and when it last changed, for the readout while it moves.
+    _moved: dict[int, tuple[Pose, float]] = field(default_factory=dict)
     _noise: dict[tuple[int, int], list[pygame.Surface]] = field(default_factory=dict)
     _rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(7))
 
@@ -109,9 +146,12 @@ class MonitorPainter:
         assert feed.processed is not None
         key = (feed.index, size)
         cached = self._scaled.get(key)
-        if cached is None or cached.seq != feed.seq:
-            surface, pixels = to_surface(feed.processed.image, size)
-            cached = _Scaled(feed.seq, size, surface, pixels)
+        if cached is None or cached.seq != feed.seq or cached.window != feed.window:
+            if feed.window is None:
+                surface, pixels = to_surface(feed.processed.image, size)
+            else:
+                surface, pixels = window_surface(feed.processed.image, feed.window, size)
+            cached = _Scaled(feed.seq, size, surface, pixels, feed.window)
             self._scaled[key] = cached
         return cached.surface
 
@@ -161,10 +201,14 @@ class MonitorPainter:
             self._starting(surface, screen, now, language, title="analysing")
         else:
             h, w = p.image.shape[:2]
+            if feed.window is not None:
+                w, h = max(1, round(feed.window.w)), max(1, round(feed.window.h))
             picture = fit(w, h, screen)
             surface.blit(self.picture(feed, picture.size), picture)
             if show_boxes:
-                self._boxes(surface, p, picture)
+                self._boxes(surface, p, picture, feed.window)
+            if feed.pose is not None:
+                self._readout(surface, picture, feed.index, feed.pose, now, large)
             if p.hidden_all:
                 note = fonts.text(text("all_hidden", language), 18 if large else 13, TEXT, bold=True)
                 band = note.get_rect(midtop=(screen.centerx, screen.top + fonts.px(8))).inflate(
@@ -191,18 +235,24 @@ class MonitorPainter:
         x = tag.right + pad
         name = fonts.text(feed.name.upper(), size, TEXT, bold=True)
         surface.blit(name, name.get_rect(midleft=(x, rect.centery)))
+        ends = x + name.get_width()
         right = rect.right - pad
         clock = fonts.text(time.strftime("%H:%M:%S", time.localtime(time.time())), size, TEXT, mono=True)
         crect = clock.get_rect(midright=(right, rect.centery))
         items_left = crect.left
         surface.blit(clock, crect)
+        if feed.pose is not None:
+            # A steered camera: where it points, after its name, where there is room for it.
+            frame, zoom = self._where_parts(rect, feed, size)
+            if ends + pad + frame.width + zoom.get_width() + 2 * pad < crect.left:
+                ends = self._where(surface, rect, ends + pad, feed, frame, zoom)
         r = max(3, rect.height // 6)
         live_word = fonts.text(
             text("live" if live else "off_air", language), size * 0.9, RED if live else MUTED, bold=True
         )
         lrect = live_word.get_rect(midright=(crect.left - 2 * pad, rect.centery))
         dot = (lrect.left - r - pad // 2, rect.centery)
-        if name.get_width() + tag.width + 2 * pad < lrect.left - 2 * r - rect.left - pad:
+        if ends < lrect.left - 2 * r - pad:
             surface.blit(live_word, lrect)
             if live and (now % 1.0) < 0.6:
                 disc(surface, RED, dot, r)
@@ -212,14 +262,83 @@ class MonitorPainter:
         if feed.processed is not None and feed.ok and not feed.stale:
             count = fonts.text(faces_text(len(feed.processed.faces), language), size * 0.9, MUTED, bold=True)
             frect = count.get_rect(midright=(items_left - 2 * pad, rect.centery))
-            if frect.left > x + name.get_width() + pad:
+            if frect.left > ends + pad:
                 surface.blit(count, frect)
 
-    def _boxes(self, surface: pygame.Surface, p: Processed, picture: Rect) -> None:
+    def _where_parts(self, rect: Rect, feed: FeedView, size: float) -> tuple[Rect, pygame.Surface]:
+        """The small frame (its size) and the zoom figure of a steered camera's place in the label."""
+        assert feed.pose is not None
+        frame_h = max(6, round(rect.height * 0.56))
+        p = feed.processed
+        width, height = (p.image.shape[1], p.image.shape[0]) if p is not None else (16, 9)
+        frame = Rect(0, rect.centery - frame_h // 2, max(8, round(frame_h * width / max(1, height))), frame_h)
+        colour = MUTED if feed.steerable else DIM
+        return frame, self.fonts.text(f"{feed.pose.zoom:.1f}×", size * 0.9, colour, mono=True)
+
+    def _where(
+        self, surface: pygame.Surface, rect: Rect, x: int, feed: FeedView, frame: Rect, zoom: pygame.Surface
+    ) -> int:
+        """A steered camera's place in the label, from ``x``: the whole picture as a small frame with
+        the part shown filled in, and the zoom; dimmed while steering is locked. Where it ends."""
+        assert feed.pose is not None
+        frame = frame.move(x, 0)
+        colour = TEXT if feed.steerable else DIM
+        pygame.draw.rect(surface, BEZEL_DARK, frame)
+        p = feed.processed
+        if feed.window is not None and p is not None:
+            width, height = p.image.shape[1], p.image.shape[0]
+            sx, sy = frame.width / max(1, width), frame.height / max(1, height)
+            shown = Rect(
+                frame.left + round(feed.window.x * sx),
+                frame.top + round(feed.window.y * sy),
+                max(2, round(feed.window.w * sx)),
+                max(2, round(feed.window.h * sy)),
+            ).clip(frame)
+            pygame.draw.rect(surface, colour, shown)
+        else:  # a head that turns the camera itself: a cross where it points
+            cx = frame.centerx + round(feed.pose.pan * frame.width / 2)
+            cy = frame.centery - round(feed.pose.tilt * frame.height / 2)
+            pygame.draw.line(surface, colour, (cx, frame.top), (cx, frame.bottom - 1))
+            pygame.draw.line(surface, colour, (frame.left, cy), (frame.right - 1, cy))
+        pygame.draw.rect(surface, MUTED if feed.steerable else DIM, frame, 1)
+        zrect = zoom.get_rect(midleft=(frame.right + max(3, rect.height // 6), rect.centery))
+        surface.blit(zoom, zrect)
+        return zrect.right
+
+    def _readout(
+        self, surface: pygame.Surface, picture: Rect, index: int, pose: Pose, now: float, large: bool
+    ) -> None:
+        """While a steered camera moves, and a moment after, where it points, in the picture's top
+        right corner, as a pan-tilt-zoom camera's own display shows it; then it fades."""
+        last = self._moved.get(index)
+        if last is None:  # first seen standing (a starting view): nothing to read out
+            self._moved[index] = (pose, -math.inf)
+            return
+        if last[0] != pose:
+            last = self._moved[index] = (pose, now)
+        since = now - last[1]
+        if since >= READOUT_SECONDS + READOUT_FADE:
+            return
+        alpha = 1.0 if since < READOUT_SECONDS else 1.0 - (since - READOUT_SECONDS) / READOUT_FADE
         fonts = self.fonts
-        size = (p.image.shape[1], p.image.shape[0])
+        words = f"PAN {pose.pan:+.2f}  TILT {pose.tilt:+.2f}  ZOOM {pose.zoom:.1f}×"
+        line = fonts.text(words, 16 if large else 11, TEXT, mono=True)
+        pad = fonts.px(6)
+        band = line.get_rect(topright=(picture.right - 2 * pad, picture.top + 2 * pad)).inflate(2 * pad, pad)
+        shade = pygame.Surface(band.size, pygame.SRCALPHA)
+        shade.fill((0, 0, 0, round(150 * alpha)))
+        surface.blit(shade, band)
+        blit_centred(surface, line, band.center, round(255 * alpha))
+
+    def _boxes(self, surface: pygame.Surface, p: Processed, picture: Rect, window: Box | None = None) -> None:
+        fonts = self.fonts
+        size: tuple[float, float] = (p.image.shape[1], p.image.shape[0])
+        origin = (0.0, 0.0)
+        if window is not None:
+            size, origin = (window.w, window.h), (window.x, window.y)
         for face in p.faces:
-            r = box_to_screen(face.box, size, picture).clip(picture)
+            box = Box(face.box.x - origin[0], face.box.y - origin[1], face.box.w, face.box.h)
+            r = box_to_screen(box, size, picture).clip(picture)
             if r.width <= 1 or r.height <= 1:
                 continue
             pygame.draw.rect(surface, CYAN, r, 1)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pygame
 from pygame import Rect
@@ -38,7 +40,21 @@ from installation.display.widgets import (
     ring,
 )
 
+if TYPE_CHECKING:
+    from installation.steer import Joystick
+
 FACE_SEGMENTS = 10
+
+
+@dataclass(frozen=True)
+class StickState:
+    """What the on-screen copy of the panel's joystick shows: where the stick and the zoom control
+    stand (speeds from -1 to 1: right, up and in are positive), whether the camera on the large
+    monitor can be steered now, and whether steering is locked."""
+
+    speeds: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    steerable: bool = False
+    locked: bool = False
 
 
 def draw_lamp(
@@ -71,8 +87,14 @@ def draw_panel(
     controls: ControlState,
     board: tuple[bool, str],
     now: float,
+    stick: StickState | None = None,
+    joystick: Joystick | None = None,
 ) -> list[Hotspot]:
-    """Draw the panel in ``rect``; returns the touch targets of its buttons and knob."""
+    """Draw the panel in ``rect``; returns the touch targets of its buttons and knob.
+
+    With ``stick`` (a room with a camera that can be steered) the panel also has the joystick and
+    zoom control, drawn where they stand; touching them sets ``joystick``, as the board's do.
+    """
     lang = controls.language
     other = next((x for x in controls.languages if x != lang), "zh" if lang == "en" else "en")
     spots: list[Hotspot] = []
@@ -147,8 +169,12 @@ def draw_panel(
         spots.append(Hotspot(f"panel.tally.{i}", hit, _select(controls, i)))
     y += 2 * tr + px(34)
 
-    # two arcade buttons and the strength knob
+    # two arcade buttons and the strength knob, and below them the joystick where there is one
     avail = rect.bottom - px(44) - y
+    stick_h = min(px(112), avail * 2 // 5) if stick is not None else 0
+    if stick_h < px(56):
+        stick_h = 0
+    avail -= stick_h
     br = max(14, min(px(44), avail // 4))
     kr = max(14, min(px(52), avail // 3))
     row_y = y + max(br, kr) + px(14)
@@ -182,6 +208,10 @@ def draw_panel(
     hit = Rect(0, 0, 2 * kr + px(36), 2 * kr + px(36))
     hit.center = (kx, row_y)
     spots.append(Hotspot("panel.knob", hit, turn, turn))
+
+    if stick is not None and stick_h:
+        area = Rect(rect.left + px(24), rect.bottom - px(44) - stick_h, rect.width - px(48), stick_h)
+        spots += draw_stick(surface, fonts, area, stick, joystick, lang)
 
     # the link to the real board
     connected, status = board
@@ -218,3 +248,97 @@ def _select(controls: ControlState, index: int) -> Callable[[tuple[int, int]], N
 
 def _turn(controls: ControlState, centre: tuple[int, int]) -> Callable[[tuple[int, int]], None]:
     return lambda pos: controls.set_strength(knob_value(centre, pos, controls.strength), InputKind.TOUCH)
+
+
+def draw_stick(
+    surface: pygame.Surface,
+    fonts: Fonts,
+    area: Rect,
+    stick: StickState,
+    joystick: Joystick | None,
+    language: str,
+) -> list[Hotspot]:
+    """The joystick (pan and tilt) and the zoom control in ``area``, each drawn where it stands;
+    dimmed while the camera on the large monitor cannot be steered. Touching them moves them as a
+    hand moves the board's, and they spring back when let go."""
+    px = fonts.px
+    live = stick.steerable
+    ink = TEXT if live else DIM
+    radius = max(10, min(area.height // 2 - px(4), area.width // 5))
+    base = (area.left + radius + px(6), area.centery)
+    travel = radius * 0.55
+    pan, tilt, zoom = stick.speeds
+    ring(surface, BEZEL, base, radius, max(2, px(3)))
+    disc(surface, BEZEL_DARK, base, radius - max(2, px(3)))
+    for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):  # the four directions, as ticks on the rim
+        tip = (base[0] + dx * (radius - px(9)), base[1] + dy * (radius - px(9)))
+        disc(surface, MUTED if live else DIM, tip, max(2, px(2)))
+    top = (round(base[0] + pan * travel), round(base[1] - tilt * travel))
+    pygame.draw.line(surface, BEZEL, base, top, max(3, px(6)))
+    disc(surface, blend(ink, BACKGROUND, 0.15), top, max(6, int(radius * 0.42)))
+    disc(surface, ink, (top[0], top[1] - px(2)), max(5, int(radius * 0.42) - px(3)))
+
+    # the zoom control: a rocker, + at the top
+    rocker = Rect(0, 0, max(px(26), radius // 2), max(px(30), 2 * radius - px(28)))
+    rocker.midright = (area.right - px(6), area.centery)
+    pygame.draw.rect(surface, BEZEL_DARK, rocker, border_radius=rocker.width // 2)
+    pygame.draw.rect(surface, BEZEL, rocker, max(1, px(2)), border_radius=rocker.width // 2)
+    thumb = (rocker.centerx, round(rocker.centery - zoom * (rocker.height / 2 - rocker.width / 2)))
+    disc(surface, ink, thumb, max(5, rocker.width // 2 - px(4)))
+    for sign, y in (("+", rocker.top - px(10)), ("-", rocker.bottom + px(10))):
+        blit_centred(surface, fonts.text(sign, 18, MUTED, mono=True), (rocker.centerx, y))
+
+    # what it is, between them
+    word = "steer.locked" if stick.locked else "steer"
+    colour = AMBER if stick.locked else (TEXT if live else MUTED)
+    middle = ((base[0] + radius + rocker.left) // 2, area.centery)
+    title = fonts.text(text(word, language), 17, colour, bold=True)
+    blit_centred(surface, title, (middle[0], middle[1] - px(10)))
+    if not stick.locked:
+        other = "zh" if language == "en" else "en"
+        sub = fonts.text(text(word, other), 13, MUTED, bold=True)
+        blit_centred(surface, sub, (middle[0], middle[1] + px(12)))
+
+    if joystick is None:
+        return []
+    hit = Rect(0, 0, 2 * radius + px(12), 2 * radius + px(12))
+    hit.center = base
+    rocker_hit = rocker.inflate(px(24), px(30))
+    return [
+        Hotspot(
+            "panel.stick",
+            hit,
+            _push(joystick, base, travel),
+            _push(joystick, base, travel),
+            _centre(joystick),
+        ),
+        Hotspot(
+            "panel.zoom",
+            rocker_hit,
+            _rock(joystick, rocker),
+            _rock(joystick, rocker),
+            lambda _pos: joystick.set(zoom=0.0),
+        ),
+    ]
+
+
+def _push(joystick: Joystick, base: tuple[int, int], travel: float) -> Callable[[tuple[int, int]], None]:
+    """The stick pushed towards a touch: its offset from the centre over the stick's travel."""
+
+    def push(pos: tuple[int, int]) -> None:
+        dx, dy = (pos[0] - base[0]) / travel, (base[1] - pos[1]) / travel
+        length = math.hypot(dx, dy)
+        if length > 1.0:
+            dx, dy = dx / length, dy / length
+        joystick.set(pan=dx, tilt=dy)
+
+    return push
+
+
+def _centre(joystick: Joystick) -> Callable[[tuple[int, int]], None]:
+    return lambda _pos: joystick.set(pan=0.0, tilt=0.0)
+
+
+def _rock(joystick: Joystick, rocker: Rect) -> Callable[[tuple[int, int]], None]:
+    half = max(1.0, rocker.height / 2 - rocker.width / 2)
+    return lambda pos: joystick.set(zoom=max(-1.0, min(1.0, (rocker.centery - pos[1]) / half)))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import pygame
 from pygame import Rect
 
+from installation.control.gestures import ViewGesture
 from installation.control.model import RoomModel
 from installation.control.pointer import Hotspot, Pointer
 from installation.control.state import InputKind
@@ -23,7 +24,7 @@ from installation.display.captions import Caption, CaptionRotator
 from installation.display.fonts import Fonts
 from installation.display.layout import Layout, Regions, monitor_rects, screen_regions
 from installation.display.monitor import MonitorPainter
-from installation.display.panel import draw_panel
+from installation.display.panel import StickState, draw_panel
 from installation.display.perf import Performance
 from installation.display.room import Overlays
 from installation.display.text import text
@@ -86,6 +87,8 @@ class Renderer:
         self.show_overlay = False
         #: camera index -> (what was drawn, the picture's rect on the canvas) for this frame
         self.shown: dict[int, tuple[Processed, Rect]] = {}
+        #: Drags, pinches, the wheel and double taps on a steered camera's large monitor.
+        self.gesture = ViewGesture(model.steering) if model.steering is not None else None
         self._layers: dict[str, tuple[tuple[object, ...], pygame.Surface, list[Hotspot]]] = {}
 
     def resize(self, size: tuple[int, int]) -> None:
@@ -117,7 +120,10 @@ class Renderer:
         c, ind, board = self.controls, self.model.indicator, self.board()
         # the lamp's glow pulses while exposed: redraw the panel about 12 times a second then
         glow = round(now * 12) / 12 if ind.exposed else 0.0
+        stick = self._stick()
+        joystick = self.model.steering.joystick if self.model.steering is not None else None
         panel_key = (
+            stick,
             ind.exposed,
             ind.live,
             ind.tally,
@@ -136,7 +142,7 @@ class Renderer:
             "panel",
             reg.panel,
             panel_key,
-            lambda s, r: draw_panel(s, self.fonts, r, ind, c, board, glow),
+            lambda s, r: draw_panel(s, self.fonts, r, ind, c, board, glow, stick, joystick),
         )
         controls_key = (lang, c.effects, c.effect, c.strength, c.show_boxes, c.selected, c.cameras)
         spots += self._layer(
@@ -145,6 +151,15 @@ class Renderer:
         if self.show_overlay:
             self._facilitator(canvas, now)
         self.pointer.hotspots = spots
+
+    def _stick(self) -> StickState | None:
+        """The joystick's state for the panel's copy (None: no camera here can be steered)."""
+        steering = self.model.steering
+        if steering is None or not steering.has_heads():
+            return None
+        watched = self.model.watched
+        steerable = watched is not None and steering.steerable(watched)
+        return StickState(steering.joystick.speeds, steerable, steering.locked)
 
     def _layer(
         self,
@@ -199,9 +214,29 @@ class Renderer:
             if picture is not None and processed is not None:
                 self.shown[i] = (processed, picture)
                 keep.add((i, picture.size))
-            spots.append(Hotspot(f"monitor.{i}", rect, self._select(i)))
+            if large and picture is not None and views[i].pose is not None and self.gesture is not None:
+                spots.append(self._steered(i, rect, picture, self.gesture))
+            else:
+                spots.append(Hotspot(f"monitor.{i}", rect, self._select(i)))
         self.painter.forget(keep)
         return spots
+
+    def _steered(self, index: int, rect: Rect, picture: Rect, gesture: ViewGesture) -> Hotspot:
+        """A steered camera's large monitor: touching it steers the camera."""
+
+        def press(pos: tuple[int, int]) -> None:
+            self.controls.select_camera(index, InputKind.TOUCH)
+            gesture.press(index, picture, pos)
+
+        return Hotspot(
+            f"monitor.{index}",
+            rect,
+            press,
+            gesture.drag,
+            gesture.release,
+            lambda factor, centre: gesture.pinch(index, picture, factor, centre),
+            lambda steps, pos: gesture.wheel(index, picture, steps, pos),
+        )
 
     def _select(self, index: int) -> Callable[[tuple[int, int]], None]:
         return lambda _pos: self.controls.select_camera(index, InputKind.TOUCH)
@@ -327,11 +362,11 @@ def _shifted(spot: Hotspot, offset: tuple[int, int]) -> Hotspot:
     """A hotspot drawn at ``(0, 0)`` of a layer, moved to where the layer sits on the canvas."""
     ox, oy = offset
 
-    def press(pos: tuple[int, int]) -> None:
-        spot.press((pos[0] - ox, pos[1] - oy))
+    def moved(call: Callable[[tuple[int, int]], None] | None) -> Callable[[tuple[int, int]], None] | None:
+        if call is None:
+            return None
+        return lambda pos: call((pos[0] - ox, pos[1] - oy))
 
-    def drag(pos: tuple[int, int]) -> None:
-        assert spot.drag is not None
-        spot.drag((pos[0] - ox, pos[1] - oy))
-
-    return Hotspot(spot.name, spot.rect.move(ox, oy), press, drag if spot.drag is not None else None)
+    press = moved(spot.press)
+    assert press is not None
+    return Hotspot(spot.name, spot.rect.move(ox, oy), press, moved(spot.drag), moved(spot.release))

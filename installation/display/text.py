@@ -60,6 +60,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "kiosk.quit": {"en": "QUIT", "zh": "退出"},
     "kiosk.confirm_quit": {"en": "QUIT? TAP AGAIN", "zh": "确认退出？再按一次"},
     "kiosk.close": {"en": "CLOSE", "zh": "关闭"},
+    "kiosk.lock_steering": {"en": "LOCK STEERING", "zh": "关闭操控"},
+    "kiosk.unlock_steering": {"en": "ALLOW STEERING", "zh": "开放操控"},
+    "steer": {"en": "STEER", "zh": "操控"},
+    "steer.locked": {"en": "STEERING OFF", "zh": "操控已关闭"},
     "kiosk.reloaded": {"en": "Config reloaded.", "zh": "设置已重新载入。"},
     "kiosk.reload_failed": {
         "en": "The config has an error; the old one keeps running:",

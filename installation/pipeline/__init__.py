@@ -26,6 +26,7 @@ from installation.pipeline.processor import (
     build_processor,
     camera_transform,
     hide_regions,
+    hide_zones,
 )
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "build_workers",
     "camera_transform",
     "hide_regions",
+    "hide_zones",
     "processing_failed",
     "run_batch",
 ]

@@ -280,6 +280,7 @@ class Processor:
         mask_shape: MaskShape = MaskShape.ELLIPSE,
         mask_scale: float = 1.3,
         name: str = "",
+        zones: Sequence[Sequence[float]] = (),
     ) -> None:
         self.detector = detector
         self.tracker = tracker
@@ -287,6 +288,8 @@ class Processor:
         self.mask_shape = mask_shape
         self.mask_scale = mask_scale
         self.name = name
+        #: Privacy zones: ``(x, y, width, height)`` as shares of the frame, hidden on every frame.
+        self.zones = [tuple(float(v) for v in zone) for zone in zones]
         self._since_detection = self.detect_every  # detect on the first frame
         self._failing = ""
         self._guard = MotionGuard()
@@ -497,8 +500,9 @@ class Processor:
         in_place: bool = False,
     ) -> Image:
         """``image`` with the effect on every face box and on the guarded regions (a new array, or
-        ``image`` itself changed if ``in_place``): :func:`hide_regions` with this processor's mask."""
-        return hide_regions(
+        ``image`` itself changed if ``in_place``): :func:`hide_regions` with this processor's mask,
+        then its privacy zones (:func:`hide_zones`), whatever the effect."""
+        out = hide_regions(
             image,
             boxes,
             guarded,
@@ -508,6 +512,39 @@ class Processor:
             mask_scale=self.mask_scale,
             in_place=in_place,
         )
+        if self.zones:
+            hide_zones(out, self.zones)
+        return out
+
+
+def zone_bounds(zone: Sequence[float], width: int, height: int) -> tuple[int, int, int, int]:
+    """A privacy zone (shares of the frame) as pixel bounds ``(x0, y0, x1, y1)``, rounded outwards.
+
+    >>> zone_bounds((0.0, 0.5, 0.25, 0.5), 640, 360)
+    (0, 180, 160, 360)
+    """
+    x, y, w, h = zone
+    return Box(x * width, y * height, w * width, h * height).pixel_bounds(width, height)
+
+
+def hide_zones(image: Image, zones: Sequence[Sequence[float]]) -> Image:
+    """``image`` with its privacy zones (``(x, y, width, height)`` shares of it) hidden, in place.
+
+    A zone is hidden as a frame nothing vouches for is (:func:`hide_everything` on it alone): a
+    couple of dozen blurred cells across, so neither a face nor a person in it can be told, with
+    the effect visitors chose or none, on every frame.
+
+    >>> img = np.random.default_rng(1).integers(0, 255, (90, 160, 3), dtype=np.uint8)
+    >>> out = hide_zones(img.copy(), [(0.5, 0.0, 0.5, 1.0)])
+    >>> bool((out[:, :80] == img[:, :80]).all()), float(out[:, 80:].std()) < 5
+    (True, True)
+    """
+    height, width = image.shape[:2]
+    for zone in zones:
+        x0, y0, x1, y1 = zone_bounds(zone, width, height)
+        if x1 > x0 and y1 > y0:
+            image[y0:y1, x0:x1] = hide_everything(image[y0:y1, x0:x1])
+    return image
 
 
 def hide_regions(
@@ -642,6 +679,7 @@ def build_processor(camera: CameraConfig, config: Config) -> Processor:
         mask_shape=config.effect.mask,
         mask_scale=config.effect.mask_scale,
         name=camera.name,
+        zones=camera.steer.privacy_zones,
     )
 
 

@@ -25,7 +25,7 @@ from installation.control.pointer import read_input
 from installation.control.state import ControlState, IndicatorState, InputKind, drain_panel_events
 from installation.display.layout import Layout
 from installation.display.perf import Performance
-from installation.errors import InstallationError
+from installation.errors import InstallationError, UsageError
 from installation.room.link import PanelLinkListener, board_status, open_panel_link
 from installation.room.listeners import Overlay, RoomListener, Scene
 from installation.room.options import RoomOptions
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from installation.effects import Effect
     from installation.hardware import PanelLink
     from installation.pipeline.feeds import LiveFeed
+    from installation.steer import Pose, Steering
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,8 @@ class Room:
         self.overlays: tuple[Overlay, ...] = tuple(overlays)
         self.feeds: list[LiveFeed] = []
         self.link: PanelLink | None = None
+        #: The cameras' heads and the visitors' steering, made with the cameras in :meth:`start`.
+        self.steering: Steering | None = None
         self.model: RoomModel | None = None
         self.performance: Performance | None = None
         #: The room's own screen (the wall, or the workshop's), made by :meth:`make_renderer`.
@@ -160,15 +163,19 @@ class Room:
                 make_feeds = build_workers
             self.feeds = list(make_feeds(self.config, self._effect_now))
         self.controls.cameras = max(1, len(self.feeds))
+        self.steering = self.make_steering()
         self.model = RoomModel(
             self.feeds,
             self.controls,
             idle_seconds=self.config.room.idle_seconds,
             started=self.started,
             stale_seconds=self.config.tracking.hold_seconds,
+            steering=self.steering,
         )
+        if self.options.pose is not None:
+            self._start_pose(self.options.pose)
         self.performance = Performance(self.model, target_fps=cfg.fps)
-        self._visitors = VisitorInput(self.controls, self.model.presence)
+        self._visitors = VisitorInput(self.controls, self.model.presence, self.steering)
         self.renderer = self.make_renderer()
         self._present()  # the "starting" cards are on screen before the cameras spin up
         self.start_cameras()
@@ -176,6 +183,31 @@ class Room:
         if self.link is not None:
             self.listen(PanelLinkListener(self.link))
         self._running = True
+
+    def make_steering(self) -> Steering:
+        """Each camera's head as the config names it (a fixed camera for a feed the config does
+        not describe)."""
+        from installation.steer import NoHead, Steering, build_steering
+
+        steering = build_steering(self.config.cameras[: len(self.feeds)])
+        missing = len(self.feeds) - len(steering.heads)
+        if missing > 0:
+            heads = steering.heads + [NoHead() for _ in range(missing)]
+            steering = Steering(heads, idle_home=steering.idle_home, presets=steering.presets)
+        return steering
+
+    def _start_pose(self, pose: Pose) -> None:
+        """The starting view of the camera on the large monitor: the first one that can be steered
+        is put there (the selected one if it can)."""
+        assert self.steering is not None
+        steerable = [i for i in range(len(self.feeds)) if self.steering.steerable(i)]
+        if not steerable:
+            raise UsageError(
+                '--pan/--tilt/--zoom: no camera here can be steered; give one head = "digital" in the config'
+            )
+        index = self.controls.selected if self.controls.selected in steerable else steerable[0]
+        self.controls.select_camera(index, InputKind.SYSTEM)
+        self.steering.place(index, pose)
 
     def _effect_now(self) -> tuple[Effect, float]:
         return self.controls.effect, self.controls.strength
@@ -300,7 +332,8 @@ class Room:
         shut = self._shut
         self._input(now, shut is not None)
         if shut is None:
-            if drain_panel_events(self.events, self.controls):
+            joystick = self.steering.joystick if self.steering is not None else None
+            if drain_panel_events(self.events, self.controls, joystick):
                 self.model.presence.touched(now)
             self._pace_feeds()
         else:
@@ -404,6 +437,8 @@ class Room:
                 log.exception("%r failed while closing", listener)
         self.link = None
         self.stop_cameras()
+        if self.steering is not None:
+            self.steering.close()
         if not keep_screen:
             pygame.display.quit()
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from installation.steer import Pose
 
 
 @dataclass
@@ -20,3 +24,6 @@ class RoomOptions:
     screenshot: Path | None = None
     #: Live cameras: a screenshot is refused while any face is shown unhidden.
     live: bool = True
+    #: Where the camera on the large monitor points at the start (``--pan``, ``--tilt``, ``--zoom``);
+    #: None: home.
+    pose: Pose | None = None

@@ -39,7 +39,7 @@ from installation.modes.kiosk.panel import FacilitatorPanel
 from installation.modes.kiosk.panel_input import panel_input
 from installation.modes.kiosk.watchdog import Heartbeat, Watchdog
 from installation.room import FeedFactory, Room, RoomOptions
-from installation.schedule import Schedule, format_moment
+from installation.schedule import Schedule, format_moment, parse_daily, within
 
 if TYPE_CHECKING:
     from installation.control.state import PanelEvent
@@ -87,6 +87,7 @@ class Kiosk:
         self._events = events
         self.count_stats = count_stats
         self.schedule = Schedule.from_config(config.hours)
+        self.steering_hours = parse_daily(config.kiosk.steering_hours)
         self.watchdog = watchdog or Watchdog(
             config.kiosk.watchdog_seconds, heartbeat=Heartbeat(heartbeat_path())
         )
@@ -99,7 +100,11 @@ class Kiosk:
             on_quit=self.quit,
             info=self.info,
             aim_available=lambda: not self.closed,
+            on_steering=self.toggle_steering,
+            steering=self._steering_locked,
         )
+        #: The facilitator locked visitors' steering (kept across reloads).
+        self.steering_locked = False
         self.aiming = Aiming()
         self.room: Room | None = None
         self.closed = False
@@ -126,6 +131,8 @@ class Kiosk:
         self.room = room
         room.start()
         pygame.mouse.set_visible(False)
+        if room.steering is not None:
+            room.steering.lock("facilitator", self.steering_locked)
         return room
 
     def start(self) -> None:
@@ -253,6 +260,7 @@ class Kiosk:
         self.watchdog.doing("")
         self.config = new
         self.schedule = Schedule.from_config(new.hours)
+        self.steering_hours = parse_daily(new.kiosk.steering_hours)
         self.panel.pin = new.kiosk.pin
         self.watchdog.timeout = new.kiosk.watchdog_seconds
         self.loaded_at = self.clock()
@@ -262,6 +270,20 @@ class Kiosk:
         self.panel.say(text("kiosk.reloaded", language))
         return True
 
+    def toggle_steering(self) -> None:
+        """The facilitator locks visitors' steering (every camera turns home), or allows it again."""
+        self.steering_locked = not self.steering_locked
+        log.info("steering %s from the facilitator panel", "locked" if self.steering_locked else "allowed")
+        if self.room is not None and self.room.steering is not None:
+            self.room.steering.lock("facilitator", self.steering_locked)
+
+    def _steering_locked(self) -> bool | None:
+        """Whether the facilitator locked steering; None when no camera here can be steered."""
+        room = self.room
+        if room is None or room.steering is None or not room.steering.has_heads():
+            return None
+        return self.steering_locked
+
     # -- opening hours ---------------------------------------------------------------------
     def _follow_hours(self, wall: datetime) -> None:
         is_open = self.schedule.is_open(wall)
@@ -269,6 +291,16 @@ class Kiosk:
             self._open_room(wall)
         elif not is_open and not self.closed:
             self._close_room(wall)
+        steering = self.room.steering if self.room is not None else None
+        if steering is not None and steering.has_heads():
+            allowed = within(self.steering_hours, wall)
+            if allowed == ("hours" in steering.reasons):
+                log.info(
+                    "steering %s (kiosk.steering_hours %s)",
+                    "allowed" if allowed else "locked",
+                    self.config.kiosk.steering_hours,
+                )
+                steering.lock("hours", not allowed)
 
     def _close_room(self, wall: datetime) -> None:
         room = self.room

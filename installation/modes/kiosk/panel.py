@@ -55,6 +55,8 @@ class FacilitatorPanel:
         on_quit: Callable[[], None] = lambda: None,
         info: Callable[[], list[InfoLine]] = list,
         aim_available: Callable[[], bool] = lambda: True,
+        on_steering: Callable[[], None] = lambda: None,
+        steering: Callable[[], bool | None] = lambda: None,
     ) -> None:
         self.pin = pin
         self.on_aim = on_aim
@@ -62,6 +64,10 @@ class FacilitatorPanel:
         self.on_quit = on_quit
         self.info = info
         self.aim_available = aim_available
+        #: Locks or allows visitors' steering (the menu's steering item).
+        self.on_steering = on_steering
+        #: Whether the facilitator has locked steering (None: no camera here can be steered: no item).
+        self.steering = steering
         self.mode = "closed"  # "closed", "pin" or "menu"
         self.typed = ""
         self.message = ""
@@ -157,7 +163,8 @@ class FacilitatorPanel:
             log.warning("facilitator panel: keypad locked for %g s", self.LOCKOUT_SECONDS)
 
     def choose(self, name: str) -> None:
-        """A menu item: ``aim``, ``reload``, ``quit`` (asked twice) or ``close``."""
+        """A menu item: ``aim``, ``reload``, ``steering`` (lock or allow it), ``quit`` (asked twice)
+        or ``close``."""
         if name != "quit":
             self.confirm_quit = False
         if name == "aim":
@@ -167,6 +174,9 @@ class FacilitatorPanel:
         elif name == "reload":
             self.say("")
             self.on_reload()
+        elif name == "steering":
+            if self.steering() is not None:
+                self.on_steering()
         elif name == "quit":
             if self.confirm_quit:
                 self.on_quit()
@@ -199,6 +209,7 @@ class FacilitatorPanel:
                 message_is_error=self.message_is_error,
                 confirm_quit=self.confirm_quit,
                 aim_available=self.aim_available(),
+                steering_locked=self.steering(),
                 language=language,
             )
         else:

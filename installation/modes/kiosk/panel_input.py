@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import pygame
 
-from installation.control.pointer import Input, Key, Phase
+from installation.control.pointer import Input, Key, Phase, Wheel
 from installation.modes.kiosk.panel import FacilitatorPanel
 
 #: Menu items chosen from the keyboard.
-MENU_KEYS = {pygame.K_a: "aim", pygame.K_r: "reload", pygame.K_q: "quit", pygame.K_c: "close"}
+MENU_KEYS = {
+    pygame.K_a: "aim",
+    pygame.K_r: "reload",
+    pygame.K_s: "steering",
+    pygame.K_q: "quit",
+    pygame.K_c: "close",
+}
 
 
 def panel_input(panel: FacilitatorPanel, action: Input, now: float) -> bool:
@@ -35,6 +41,8 @@ def panel_input(panel: FacilitatorPanel, action: Input, now: float) -> bool:
         panel.touched(now)
         key(panel, action.key, action.char, now)
         return True
+    if isinstance(action, Wheel):
+        return panel.is_open  # the wheel does nothing on the panel, and nothing behind it while open
     if action.phase is Phase.DOWN:
         if panel.is_open:
             panel.touched(now)
@@ -66,8 +74,8 @@ def tap(panel: FacilitatorPanel, pos: tuple[int, int], now: float) -> None:
 
 
 def key(panel: FacilitatorPanel, code: int, char: str, now: float) -> None:
-    """A key on the open panel: Esc closes it; digits, Backspace and Enter type the PIN; A, R, Q and C
-    choose from the menu."""
+    """A key on the open panel: Esc closes it; digits, Backspace and Enter type the PIN; A, R, S, Q
+    and C choose from the menu."""
     if code == pygame.K_ESCAPE:
         panel.close()
     elif panel.mode == "pin":
