@@ -646,9 +646,8 @@ def test_a_steered_camera_loads_its_head_limits_presets_and_privacy_zones() -> N
     ("change", "message"),
     [
         (
-            ('head = "Digital"', 'head = "servo"'),
-            "cameras[1].head: 'servo': servo heads are not available in this build "
-            "(expected none or digital) (line 8)",
+            ('head = "Digital"', 'head = "visca://camera.local"'),
+            "cameras[1].head: visca://camera.local: 'camera.local' is not an IP address",
         ),
         (('head = "Digital"', 'head = "tripod"'), "cameras[1].head: 'tripod': unknown head"),
         (

@@ -11,6 +11,8 @@ from installation.errors import InstallationError
 if TYPE_CHECKING:
     from installation.control.state import IndicatorState, PanelEvent
     from installation.hardware import PanelLink
+    from installation.hardware.link import SteerInput
+    from installation.steer import Steering
 
 log = logging.getLogger(__name__)
 
@@ -72,3 +74,31 @@ class PanelLinkListener:
             self.link.stop()
         except Exception as exc:  # noqa: BLE001
             log.warning("indicator panel: %s while stopping", exc)
+
+
+def take_board_stick(readings: queue.SimpleQueue[SteerInput], steering: Steering, selected: int) -> bool:
+    """The board's joystick and zoom rocker (:attr:`PanelLink.steering`) handed to the room's
+    steering, on the render thread: a reading sets the steering's joystick (which moves the camera
+    on the large monitor, and the on-screen panel's stick with it), a push on the stick sends that
+    camera home. Whether any reading came.
+
+    >>> from installation.hardware.link import SteerInput
+    >>> from installation.steer import NoHead, Steering
+    >>> readings, steering = queue.SimpleQueue(), Steering([NoHead()])
+    >>> readings.put(SteerInput("move", 0.5, -0.25, 0.0))
+    >>> take_board_stick(readings, steering, 0), steering.joystick.speeds
+    (True, (0.5, -0.25, 0.0))
+    >>> take_board_stick(readings, steering, 0)
+    False
+    """
+    came = False
+    while True:
+        try:
+            reading = readings.get_nowait()
+        except queue.Empty:
+            return came
+        came = True
+        if reading.kind == "home":
+            steering.home(selected)
+        else:
+            steering.joystick.set(pan=reading.pan, tilt=reading.tilt, zoom=reading.zoom)

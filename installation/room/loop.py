@@ -26,7 +26,7 @@ from installation.control.state import ControlState, IndicatorState, InputKind, 
 from installation.display.layout import Layout
 from installation.display.perf import Performance
 from installation.errors import InstallationError, UsageError
-from installation.room.link import PanelLinkListener, board_status, open_panel_link
+from installation.room.link import PanelLinkListener, board_status, open_panel_link, take_board_stick
 from installation.room.listeners import Overlay, RoomListener, Scene
 from installation.room.options import RoomOptions
 from installation.room.threads import lower_priority
@@ -163,6 +163,8 @@ class Room:
                 make_feeds = build_workers
             self.feeds = list(make_feeds(self.config, self._effect_now))
         self.controls.cameras = max(1, len(self.feeds))
+        # The board's link before the heads: a servo head turns its camera through it.
+        self.link = open_panel_link(self.config.hardware.port, self.events)
         self.steering = self.make_steering()
         self.model = RoomModel(
             self.feeds,
@@ -179,7 +181,6 @@ class Room:
         self.renderer = self.make_renderer()
         self._present()  # the "starting" cards are on screen before the cameras spin up
         self.start_cameras()
-        self.link = open_panel_link(self.config.hardware.port, self.events)
         if self.link is not None:
             self.listen(PanelLinkListener(self.link))
         self._running = True
@@ -189,7 +190,7 @@ class Room:
         not describe)."""
         from installation.steer import NoHead, Steering, build_steering
 
-        steering = build_steering(self.config.cameras[: len(self.feeds)])
+        steering = build_steering(self.config.cameras[: len(self.feeds)], panel=self.link)
         missing = len(self.feeds) - len(steering.heads)
         if missing > 0:
             heads = steering.heads + [NoHead() for _ in range(missing)]
@@ -335,6 +336,9 @@ class Room:
             joystick = self.steering.joystick if self.steering is not None else None
             if drain_panel_events(self.events, self.controls, joystick):
                 self.model.presence.touched(now)
+            if self.link is not None and self.steering is not None:
+                if take_board_stick(self.link.steering, self.steering, self.controls.selected):
+                    self.model.presence.touched(now)
             self._pace_feeds()
         else:
             _drop(self.events)  # the board's buttons do nothing while the room is shut

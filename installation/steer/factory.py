@@ -12,15 +12,16 @@ checks a string without opening anything (``config check``), and
 'digital'
 >>> create_head("none", HeadSettings()).kind
 'none'
->>> check_head("servo")  # doctest: +ELLIPSIS
+>>> check_head("ptz")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-installation.errors.ConfigError: 'servo': servo heads are not available in this build (expected none ...
+installation.errors.ConfigError: 'ptz': unknown head (expected none, digital, servo or visca://ADDRESS[:PORT])
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -30,20 +31,24 @@ from installation.steer.digital import DEFAULT_VIEW, Motion
 from installation.steer.head import Head, HeadLimits, NoHead, Pose
 from installation.steer.steering import Joystick, Steering
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from installation.config import CameraConfig
+    from installation.hardware import PanelLink
 
 
 @dataclass(frozen=True)
 class HeadSettings:
     """What every backend is given besides its string: the camera's name (for status lines), the
-    technician's limits, the share of the sensor frame a digital head shows at zoom 1, and how fast
-    a head may move."""
+    technician's limits, the share of the sensor frame a digital head shows at zoom 1, how fast
+    a head may move, and the link to the panel's board (a servo head's servos are on it)."""
 
     name: str = ""
     limits: HeadLimits = field(default_factory=HeadLimits)
     view: float = DEFAULT_VIEW
     motion: Motion = field(default_factory=Motion)
+    panel: PanelLink | None = None
 
 
 #: Makes a head from its config string and settings.
@@ -71,14 +76,39 @@ def _digital(spec: str, settings: HeadSettings) -> Head:
     return DigitalHead(settings.limits, view=settings.view, motion=settings.motion)
 
 
+def _servo(spec: str, settings: HeadSettings) -> Head:
+    from installation.steer.servo import ServoHead
+
+    if settings.panel is None:
+        # No board to turn it: the camera shows what it points at, fixed, and the room runs on.
+        log.warning(
+            "camera %r: head 'servo' needs the panel's board ([hardware] port); the camera stays fixed",
+            settings.name,
+        )
+        return NoHead()
+    return ServoHead(settings.panel, limits=settings.limits)
+
+
+def _visca(spec: str, settings: HeadSettings) -> Head:
+    from installation.steer.visca import open_head
+
+    return open_head(spec, limits=settings.limits)
+
+
 #: The head backends this build has, by the word that names them.
 BACKENDS: dict[str, Backend] = {
     "none": Backend("installation.steer.factory:_none"),
     "digital": Backend("installation.steer.factory:_digital"),
+    "servo": Backend("installation.steer.factory:_servo"),
+    "visca": Backend(
+        "installation.steer.factory:_visca",
+        check="installation.steer.visca:parse_head",
+        form="visca://ADDRESS[:PORT]",
+    ),
 }
 
 #: Backends the config may name that this build does not have yet, and how each is written.
-PLANNED = {"servo": "servo", "visca": "visca://HOST[:PORT]"}
+PLANNED: dict[str, str] = {}
 
 
 def head_kind(spec: str) -> str:
@@ -129,11 +159,12 @@ def create_head(spec: str, settings: HeadSettings) -> Head:
     return factory(spec, settings)
 
 
-def head_settings(camera: CameraConfig) -> HeadSettings:
-    """What a camera's ``[cameras.steer]`` table gives its head."""
+def head_settings(camera: CameraConfig, panel: PanelLink | None = None) -> HeadSettings:
+    """What a camera's ``[cameras.steer]`` table gives its head (and the panel's link, if any)."""
     steer = camera.steer
     return HeadSettings(
         name=camera.name,
+        panel=panel,
         limits=HeadLimits(
             pan=(steer.pan[0], steer.pan[1]),
             tilt=(steer.tilt[0], steer.tilt[1]),
@@ -144,11 +175,13 @@ def head_settings(camera: CameraConfig) -> HeadSettings:
     )
 
 
-def build_steering(cameras: Sequence[CameraConfig], joystick: Joystick | None = None) -> Steering:
+def build_steering(
+    cameras: Sequence[CameraConfig], joystick: Joystick | None = None, panel: PanelLink | None = None
+) -> Steering:
     """Every camera's head as its config names it, with its idle time and presets, as one
-    :class:`Steering` (the room's)."""
+    :class:`Steering` (the room's); ``panel`` is the link to the panel's board, for servo heads."""
     return Steering(
-        [create_head(camera.head, head_settings(camera)) for camera in cameras],
+        [create_head(camera.head, head_settings(camera, panel)) for camera in cameras],
         idle_home=[camera.steer.idle_home for camera in cameras],
         presets=[{name: Pose(*pose) for name, pose in camera.steer.presets.items()} for camera in cameras],
         joystick=joystick,
