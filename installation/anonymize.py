@@ -3,8 +3,10 @@
 For facilitators preparing demo clips. Every frame is read in order, detected,
 tracked and hidden, and written as H.264 at the input's resolution, each at
 the time it has in the input (:mod:`installation.sources.footage` reads it:
-footage from phones runs at a varying frame rate). Audio and metadata are
-dropped unless ``--keep-audio`` is given. The output appears under its final
+footage from phones runs at a varying frame rate), upright (a phone's clip
+is turned as its display matrix says, :mod:`installation.sources.upright`).
+Audio is dropped unless ``--keep-audio`` is given; metadata always is
+(:mod:`installation.outputs.metadata`). The output appears under its final
 name only when complete.
 
 The hidden boxes can be written beside it (``--boxes-json``, ``--boxes-mot``,
@@ -194,12 +196,14 @@ def anonymize_file(
     try:
         with FootageFile(src, name=str(src)) as probe:
             (width, height), fps, total, origin = probe.size, probe.fps, probe.frame_count, probe.start
-            peak_fps = probe.peak_fps
+            peak_fps, turn = probe.peak_fps, probe.turn
     except SourceError as exc:
         raise UsageError(f"{src}: cannot read video: {str(exc).removeprefix(f'{src}: ')}") from None
     error = _too_small(src, width, height, "the picture")
     if error is not None:
         raise error
+    if not turn.upright:
+        log.info("%s: stored to be shown %s: written upright, %dx%d", src, turn.description, width, height)
     if keep_audio:
         problem = audio_for_mp4(src)
         if problem is not None:
