@@ -176,6 +176,7 @@ def anonymize_file(
     keep_audio: bool = False,
     crf: int = 20,
     progress: bool = True,
+    progress_bar: Any = None,
     on_frame: Any = None,
     max_frames: int = 0,
 ) -> dict[str, float]:
@@ -184,7 +185,9 @@ def anonymize_file(
     Detection runs ahead of the output (:mod:`installation.pipeline.lookahead`), on
     every ``detect_every``-th frame. ``on_frame(result)`` is called for each
     processed frame (tests and bench use it to score leaks against ground truth);
-    ``max_frames`` (bench) stops after that many. ``detector`` is a detector
+    ``max_frames`` (bench) stops after that many. ``progress_bar`` is a bar to
+    advance by each frame written instead of one of its own (a folder run's,
+    for all its videos). ``detector`` is a detector
     string (default :data:`~installation.detect.ANONYMIZE_DETECTOR`);
     ``detector_range`` (``short``/``full``) is its older form.
 
@@ -229,7 +232,8 @@ def anonymize_file(
             keep_originals=on_frame is not None,
         )
     sinks: list[FrameSink] = []
-    bar = None
+    bar = progress_bar
+    own_bar = None
     shown = (width, height)
     written = 0
 
@@ -282,10 +286,12 @@ def anonymize_file(
             sinks.insert(0, MotSink(boxes_mot, size=(width, height)))
         if boxes_cvat is not None:
             sinks.insert(0, CvatSink(boxes_cvat, src.name, (width, height)))
-        if progress:
+        if progress and bar is None:
             from tqdm import tqdm
 
-            bar = tqdm(total=total, unit="frame", desc=src.name, file=sys.stderr, dynamic_ncols=True)
+            bar = own_bar = tqdm(
+                total=total, unit="frame", desc=src.name, file=sys.stderr, dynamic_ncols=True
+            )
 
         def publishing() -> None:
             if from_boxes is not None:
@@ -315,8 +321,8 @@ def anonymize_file(
             sink.abort()
         raise
     finally:
-        if bar is not None:
-            bar.close()
+        if own_bar is not None:
+            own_bar.close()
         if found is not None:
             found.close()
     frames = ran.frames
