@@ -21,6 +21,7 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, Protocol, TypeVar
@@ -286,42 +287,46 @@ def run_folder(
             todo.append(job)
     bar = None
     expected: dict[Path, int] = {}
+    console: AbstractContextManager[Any] = nullcontext()
     if progress:
         from tqdm import tqdm
+        from tqdm.contrib.logging import logging_redirect_tqdm
 
         expected = {job.src: frame_estimate(job.src) for job in todo}
         bar = tqdm(total=sum(expected.values()), unit="frame", file=sys.stderr, dynamic_ncols=True)
+        console = logging_redirect_tqdm()  # warnings appear above the bar, not through it
     say = _say(bar)
     for dst in run.skipped:
         say(f"{dst}: already complete, skipped")
-    try:
-        for number, job in enumerate(todo, 1):
-            video = job.src.relative_to(folder)
-            share = None
+    with console:
+        try:
+            for number, job in enumerate(todo, 1):
+                video = job.src.relative_to(folder)
+                share = None
+                if bar is not None:
+                    bar.set_description_str(f"{number}/{len(todo)} {video}")
+                    share = _Share(bar, expected[job.src])
+                try:
+                    for path in (job.dst, *job.boxes.values()):
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                    stats = anonymize(job, share)
+                except KeyboardInterrupt:
+                    raise
+                except Exception as exc:  # one video's failure, whatever it is, is that video's alone
+                    log.debug("%s failed", job.src, exc_info=True)
+                    run.failed.append((video, _reason(job.src, exc)))
+                    say(f"{job.src}: failed: {_reason(job.src, exc)}")
+                else:
+                    run.written.append((job.src, job.dst))
+                    frames, seconds, fps = stats["frames"], stats["seconds"], stats["fps"]
+                    say(f"{job.dst}: {frames:.0f} frames in {seconds:.1f} s ({fps:.1f} fps)")
+                finally:
+                    if share is not None:
+                        share.finish()
+                after_each()
+        finally:
             if bar is not None:
-                bar.set_description_str(f"{number}/{len(todo)} {video}")
-                share = _Share(bar, expected[job.src])
-            try:
-                for path in (job.dst, *job.boxes.values()):
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                stats = anonymize(job, share)
-            except KeyboardInterrupt:
-                raise
-            except Exception as exc:  # one video's failure, whatever it is, is that video's alone
-                log.debug("%s failed", job.src, exc_info=True)
-                run.failed.append((video, _reason(job.src, exc)))
-                say(f"{job.src}: failed: {_reason(job.src, exc)}")
-            else:
-                run.written.append((job.src, job.dst))
-                frames, seconds, fps = stats["frames"], stats["seconds"], stats["fps"]
-                say(f"{job.dst}: {frames:.0f} frames in {seconds:.1f} s ({fps:.1f} fps)")
-            finally:
-                if share is not None:
-                    share.finish()
-            after_each()
-    finally:
-        if bar is not None:
-            bar.close()
+                bar.close()
     return run
 
 
