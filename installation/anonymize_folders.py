@@ -8,10 +8,11 @@ read (a file reached twice is read once); links to folders are not followed.
 
 Each video is written under OUTDIR at its path in DIR, as ``.mp4`` (:func:`output_names`
 says how names that would clash are kept apart), and the boxes files asked for mirror the
-same paths in their folders. The videos are done one at a time: each already keeps both
-cores busy (detection beside decoding and encoding), and two side by side were not faster
-on a two-core machine. One that fails is reported and the others go on; the summary at the
-end lists each failure with its reason, and the exit code is :data:`EXIT_FAILED`.
+same paths in their folders. The videos are done one at a time: each already decodes,
+detects and encodes on threads of its own, and two side by side were not faster on a
+two-core machine (the README gives the figures). One that fails is reported and the others
+go on; the summary at the end lists each failure with its reason, and the exit code is
+:data:`EXIT_FAILED`.
 """
 
 from __future__ import annotations
