@@ -3,8 +3,10 @@
 For facilitators preparing demo clips. Every frame is read in order, detected,
 tracked and hidden, and written as H.264 at the input's resolution, each at
 the time it has in the input (:mod:`installation.sources.footage` reads it:
-footage from phones runs at a varying frame rate). Audio and metadata are
-dropped unless ``--keep-audio`` is given. The output appears under its final
+footage from phones runs at a varying frame rate), upright (a phone's clip
+is turned as its display matrix says, :mod:`installation.sources.upright`).
+Audio is dropped unless ``--keep-audio`` is given; metadata always is
+(:mod:`installation.outputs.metadata`). The output appears under its final
 name only when complete.
 
 Only some spans of the video can be written (``--only``), and some hidden
@@ -205,6 +207,7 @@ def anonymize_file(
     keep_audio: bool = False,
     crf: int = 20,
     progress: bool = True,
+    progress_bar: Any = None,
     on_frame: Any = None,
     max_frames: int = 0,
     only: Sequence[Span] = (),
@@ -217,7 +220,9 @@ def anonymize_file(
     Detection runs ahead of the output (:mod:`installation.pipeline.lookahead`), on
     every ``detect_every``-th frame. ``on_frame(result)`` is called for each
     processed frame (tests and bench use it to score leaks against ground truth);
-    ``max_frames`` (bench) stops after that many. ``detector`` is a detector
+    ``max_frames`` (bench) stops after that many. ``progress_bar`` is a bar to
+    advance by each frame written instead of one of its own (a folder run's,
+    for all its videos). ``detector`` is a detector
     string (default :data:`~installation.detect.ANONYMIZE_DETECTOR`);
     ``detector_range`` (``short``/``full``) is its older form.
 
@@ -243,12 +248,14 @@ def anonymize_file(
     try:
         with FootageFile(src, name=str(src)) as probe:
             (width, height), fps, total, origin = probe.size, probe.fps, probe.frame_count, probe.start
-            peak_fps = probe.peak_fps
+            peak_fps, turn = probe.peak_fps, probe.turn
     except SourceError as exc:
         raise UsageError(f"{src}: cannot read video: {str(exc).removeprefix(f'{src}: ')}") from None
     error = _too_small(src, width, height, "the picture")
     if error is not None:
         raise error
+    if not turn.upright:
+        log.info("%s: stored to be shown %s: written upright, %dx%d", src, turn.description, width, height)
     if keep_audio:
         problem = audio_for_mp4(src)
         if problem is not None:
@@ -291,7 +298,8 @@ def anonymize_file(
             length = total / fps
             total = round(sum(max(0.0, min(s.end, length) - s.start) for s in cut.only) * fps)
     sinks: list[FrameSink] = []
-    bar = None
+    bar = progress_bar
+    own_bar = None
     shown = (width, height)
     written = 0
 
@@ -348,10 +356,12 @@ def anonymize_file(
         if preview is not None:
             preview.begin(src.name, (total or 0) / fps)
             sinks.append(_Shown(preview))
-        if progress:
+        if progress and bar is None:
             from tqdm import tqdm
 
-            bar = tqdm(total=total, unit="frame", desc=src.name, file=sys.stderr, dynamic_ncols=True)
+            bar = own_bar = tqdm(
+                total=total, unit="frame", desc=src.name, file=sys.stderr, dynamic_ncols=True
+            )
 
         def publishing() -> None:
             if cut is not None:
@@ -401,8 +411,8 @@ def anonymize_file(
             sink.abort()
         raise
     finally:
-        if bar is not None:
-            bar.close()
+        if own_bar is not None:
+            own_bar.close()
         if found is not None:
             found.close()
     frames = ran.frames if cut is None else written

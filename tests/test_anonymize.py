@@ -102,7 +102,11 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     ("make", "message"),
     [
         (lambda d: [str(d / "absent.mp4"), "-o", str(d / "out.mp4")], "absent.mp4: no such file"),
-        (lambda d: [str(d), "-o", str(d / "out.mp4")], "is a folder, not a video file: name the videos"),
+        (lambda d: [str(d), "-o", str(d / "out.mp4")], "with a folder as input -o must be a folder"),
+        (
+            lambda d: [str(d), str(d / "clip.avi"), "-o", str(d / "out.mp4")],
+            "is a folder, not a video file: give it alone",
+        ),
         (lambda d: [str(d / "junk.mp4"), "-o", str(d / "out.mp4")], "junk.mp4: cannot read video"),
         (lambda d: [str(d / "clip.avi"), "-o", str(d / "clip.avi")], "must be an .mp4"),
         (lambda d: [str(d / "clip.avi"), "-o", str(d / "out.mp4"), "--strength", "3"], "--strength"),

@@ -398,3 +398,35 @@ def test_preview_sink_shows_each_picture_under_the_recording_mark_and_esc_stops(
     finally:
         preview.abort()
     assert preview.screen is None and not pygame.display.get_init()
+
+
+def test_a_video_that_would_carry_metadata_is_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Should the sound ever come over with its source's tags, the file fails its check and is
+    # not written: nothing under its name, and its temporary file removed.
+    import installation.outputs.video as video
+    from installation.outputs.metadata import MetadataLeft
+
+    def copy_with_tags(video_path: Path, audio_source: Path, *, start: float = 0.0) -> bool:
+        tagged = video_path.with_name("tagged.mp4")
+        with av.open(str(video_path)) as vin, av.open(str(tagged), "w", format="mp4") as out:
+            stream = out.add_stream_from_template(vin.streams.video[0])
+            out.metadata["location"] = "+48.8584+002.2945/"
+            for packet in vin.demux(vin.streams.video[0]):
+                if packet.dts is not None:
+                    packet.stream = stream
+                    out.mux(packet)
+        os.replace(tagged, video_path)
+        return True
+
+    monkeypatch.setattr(video, "copy_audio", copy_with_tags)
+    out = tmp_path / "out" / "clip.mp4"
+    out.parent.mkdir()
+    sink = VideoSink(out, fps=10, size=(64, 48), audio_from=tmp_path / "sound.m4a")
+    picture = np.zeros((48, 64, 3), np.uint8)
+    sink.write(Processed(Frame(picture, 0, 0.0), picture, Effect.BLUR, [], []))
+    with pytest.raises(MetadataLeft, match="clip.mp4: not written: it would carry .*the tag location"):
+        sink.close()
+    sink.abort()
+    assert list(out.parent.iterdir()) == []

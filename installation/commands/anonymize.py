@@ -1,7 +1,8 @@
 """``installation anonymize``: hide the faces in recorded video files (:mod:`installation.anonymize`).
 
 The options are checked, and every output named and refused if it would write over an input or
-another output, before any video is opened.
+another output, before any video is opened. A folder as input is done video by video
+(:mod:`installation.anonymize_folders`), going on past one that fails.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from installation.anonymize_folders import EXIT_FAILED
 from installation.detect import (
     ANONYMIZE_DETECTOR,
     DEFAULT_THRESHOLD,
@@ -81,12 +83,26 @@ def register(sub: Any) -> None:
         "anonymize",
         help="hide faces in recorded video files (H.264 MP4 out)",
         description="Hide every face in recorded footage with the installation's pipeline. "
-        "Writes H.264 MP4 at the input's resolution, every frame at its time in the input (with "
-        "--only, the spans given, one after another); audio and metadata are dropped.",
+        "Writes H.264 MP4 at the input's resolution, upright, every frame at its time in the input "
+        "(with --only, the spans given, one after another); audio is dropped unless --keep-audio, "
+        "metadata (time, place, device) always.",
+        epilog="exit codes: 0 done; 2 bad arguments or an input that cannot be read; 5 --audit found "
+        f"faces that may still show; {EXIT_FAILED} a folder run in which some videos failed (the others "
+        "were written; the summary lists each with its reason); 130 interrupted",
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files (several: OUTPUT is a folder)")
     p.add_argument(
-        "-o", "--output", required=True, metavar="OUTPUT", help="output file, or folder for several inputs"
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="video files (several: OUTPUT is a folder), or one folder: every video in it and its "
+        "subfolders, written at the same paths under OUTPUT",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUTPUT",
+        help="output file, or folder for several inputs or a folder (made if missing)",
     )
     p.add_argument("--effect", choices=[e.value for e in Effect if e.hides], default="blur")
     p.add_argument("--strength", type=float, default=0.5, help="0 just hides, 1 is heavy (default 0.5)")
@@ -186,6 +202,12 @@ def register(sub: Any) -> None:
         help="show the output in a window as it is made (Esc or closing it closes the window; the "
         "run goes on)",
     )
+    p.add_argument(
+        "--skip-existing",
+        action="store_true",
+        help="leave out a video whose output is already complete (and its boxes files there); "
+        "what a run cut short left is done again",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument(
         "--audit",
@@ -263,15 +285,24 @@ def _check_args(args: argparse.Namespace) -> list[Job]:
     if not low <= args.detect_every <= high:
         raise UsageError(f"--detect-every: expected {low} to {high}, got {args.detect_every}")
     inputs = [Path(p) for p in args.inputs]
+    output = Path(args.output)
+    asked = {option: getattr(args, option[2:].replace("-", "_"), None) for option in BOXES_OUTPUTS}
+    folder = _folder_input(args)
+    if folder is not None:
+        if from_boxes is not None:
+            raise UsageError("--from-boxes: give one video, the one the boxes file describes")
+        found = _folder_jobs(
+            folder, output, {option: Path(value) for option, value in asked.items() if value}
+        )
+        _check_no_clashes(found)
+        return found
     for path in inputs:
         if path.is_dir():
             raise UsageError(
-                f"{path}: is a folder, not a video file: name the videos in it "
-                f"(such as {path / '*.mp4'}) and give a folder as -o"
+                f"{path}: is a folder, not a video file: give it alone (anonymize {path} -o FOLDER), "
+                f"or name the videos in it (such as {path / '*.mp4'})"
             )
         _check_readable(path)
-    output = Path(args.output)
-    asked = {option: getattr(args, option[2:].replace("-", "_"), None) for option in BOXES_OUTPUTS}
     jobs: list[Job] = []
     if len(inputs) == 1 and not output.is_dir():
         if output.suffix.lower() != ".mp4":
@@ -295,6 +326,40 @@ def _check_args(args: argparse.Namespace) -> list[Job]:
     return jobs
 
 
+def _folder_input(args: argparse.Namespace) -> Path | None:
+    """The folder to anonymize, when the one input is a folder."""
+    inputs = [Path(p) for p in args.inputs]
+    return inputs[0] if len(inputs) == 1 and inputs[0].is_dir() else None
+
+
+def _check_folder_option(path: Path, option: str, endings: set[str]) -> None:
+    """With a folder as input, ``option`` names a folder (made if missing): refuse a file, and a
+    missing name with a file's ending (``out.mp4``: a file was meant)."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path}: with a folder as input {option} must be a folder, not a file")
+    if not path.exists() and path.suffix.lower() in endings:
+        raise UsageError(
+            f"{path}: with a folder as input {option} must be a folder (made if missing), not a file name"
+        )
+
+
+def _folder_jobs(folder: Path, output: Path, boxes: dict[str, Path]) -> list[Job]:
+    """A job for every video in ``folder``, written at the same path under ``output`` (and its boxes
+    files under the folders in ``boxes``, by option)."""
+    from installation.anonymize_folders import plan_folder
+    from installation.sources.video import VIDEO_EXTENSIONS
+
+    _check_folder_option(output, "-o", set(VIDEO_EXTENSIONS))
+    for option, where in boxes.items():
+        _check_folder_option(where, option, {Path(BOXES_OUTPUTS[option]).suffix})
+    if output.exists() and output.resolve() == folder.resolve():
+        raise UsageError(f"{output}: the folder the videos are in: give another folder for the outputs")
+    found = plan_folder(
+        folder, output, {option: (where, BOXES_OUTPUTS[option]) for option, where in boxes.items()}
+    )
+    return [Job(src, dst, files) for src, dst, files in found]
+
+
 def _same_file_keys(path: Path) -> set[tuple[str, str]]:
     """What identifies the file ``path`` names: its folder and its name, and, for a link, what it
     points to. Names are compared without case: USB sticks (FAT, exFAT) and macOS take x.mp4
@@ -306,6 +371,13 @@ def _same_file_keys(path: Path) -> set[tuple[str, str]]:
     return keys
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return True  # cannot tell: taken for one
+
+
 def _check_no_clashes(jobs: list[Job], also_read: list[Path] | None = None) -> None:
     """Refuse, before anything is written, a run that would write two files to one name or
     write over one of the files it reads (its inputs, and ``also_read``): the later one would
@@ -314,8 +386,11 @@ def _check_no_clashes(jobs: list[Job], also_read: list[Path] | None = None) -> N
     for src, _, _ in jobs:
         keys = _same_file_keys(src)
         for key in keys & inputs.keys():
-            also = f" (also as {inputs[key]})" if str(inputs[key]) != str(src) else ""
-            raise UsageError(f"{src}: given twice{also}")
+            # Names alike but for case are two files where the file system tells case apart (two
+            # videos in one folder); their outputs are compared below.
+            if _same_file(inputs[key], src):
+                also = f" (also as {inputs[key]})" if str(inputs[key]) != str(src) else ""
+                raise UsageError(f"{src}: given twice{also}")
         inputs.update(dict.fromkeys(keys, src))
     for path in also_read or []:
         inputs.update(dict.fromkeys(_same_file_keys(path), path))
@@ -366,6 +441,7 @@ def _previewing(args: argparse.Namespace) -> Iterator[PreviewSink | None]:
 
 def anonymize_command(args: argparse.Namespace) -> int:
     from installation.anonymize import anonymize_file, release_stop_signals, stop_signals
+    from installation.anonymize_folders import already_done, run_folder
     from installation.boxfiles import read_boxes
     from installation.outputs.files import remove_stale
 
@@ -376,33 +452,64 @@ def anonymize_command(args: argparse.Namespace) -> int:
     for folder in sorted(folders):
         for stale in remove_stale(folder):
             log.info("removed %s, left by an earlier run that was killed", stale)
+
     with stop_signals(), _previewing(args) as preview:
-        for src, dst, boxes in jobs:
+
+        def anonymize(job: Job, bar: Any = None) -> dict[str, float]:
+            src, dst, boxes = job
+            return anonymize_file(
+                src,
+                dst,
+                effect=Effect(args.effect),
+                strength=args.strength,
+                mask_scale=args.mask_scale,
+                mask=MaskShape(args.mask),
+                detector=args.detector,
+                threshold=args.threshold,
+                small_faces=args.small_faces,
+                hold=args.hold,
+                detect_every=args.detect_every,
+                boxes_json=boxes.get("--boxes-json"),
+                boxes_mot=boxes.get("--boxes-mot"),
+                boxes_cvat=boxes.get("--boxes-cvat"),
+                from_boxes=from_boxes,
+                keep_audio=args.keep_audio,
+                crf=args.crf,
+                progress=not args.no_progress,
+                progress_bar=bar,
+                only=args.only,
+                hide_all=args.hide_all,
+                keep=args.keep,
+                preview=preview,
+            )
+
+        videos_in = _folder_input(args)
+        if videos_in is not None:
+            run = run_folder(
+                jobs,
+                videos_in,
+                anonymize,
+                skip_existing=args.skip_existing,
+                progress=not args.no_progress,
+                after_each=release_stop_signals,
+            )
+            counts, *failures = run.summary()
+            print(f"anonymize: {counts}", *failures, sep="\n", file=sys.stderr)
+            if args.audit and run.written:
+                from installation.commands.audit import audit_outputs
+
+                # A face that may still show outranks a video not made: both are in the summary.
+                # A trimmed output has other frames than its input: it is audited on its own.
+                written = [(None if args.only else src, dst) for src, dst in run.written]
+                return audit_outputs(written, progress=not args.no_progress) or run.exit_code
+            return run.exit_code
+        for job in jobs:
+            src, dst, _ = job
+            if args.skip_existing and already_done(job):
+                print(f"{dst}: already complete, skipped", file=sys.stderr)
+                continue
             try:
-                stats = anonymize_file(
-                    src,
-                    dst,
-                    effect=Effect(args.effect),
-                    strength=args.strength,
-                    mask_scale=args.mask_scale,
-                    mask=MaskShape(args.mask),
-                    detector=args.detector,
-                    threshold=args.threshold,
-                    small_faces=args.small_faces,
-                    hold=args.hold,
-                    detect_every=args.detect_every,
-                    boxes_json=boxes.get("--boxes-json"),
-                    boxes_mot=boxes.get("--boxes-mot"),
-                    boxes_cvat=boxes.get("--boxes-cvat"),
-                    from_boxes=from_boxes,
-                    keep_audio=args.keep_audio,
-                    crf=args.crf,
-                    progress=not args.no_progress,
-                    only=args.only,
-                    hide_all=args.hide_all,
-                    keep=args.keep,
-                    preview=preview,
-                )
+                stats = anonymize(job)
             except InstallationError:
                 raise
             except (OSError, ValueError) as exc:

@@ -4,7 +4,8 @@
   (keeps nothing), :class:`Tee` (several sinks as one), :class:`Wrapped` (a sink in front
   of another) and :class:`KeepingTime` (a clip written in real time).
 - :mod:`~installation.outputs.video`: :class:`VideoSink`, H.264 MP4 through
-  :class:`VideoWriter`, and copying the input's sound.
+  :class:`VideoWriter`, and copying the input's sound; :mod:`~installation.outputs.metadata`:
+  what a written video may say about itself (nothing of its input), checked before it gets its name.
 - :mod:`~installation.outputs.boxes`: :class:`BoxesSink`, the hidden boxes as JSON.
 - :mod:`~installation.outputs.mot`: :class:`MotSink`, the hidden face boxes as MOT challenge CSV.
 - :mod:`~installation.outputs.cvat`: :class:`CvatSink`, the hidden regions as CVAT for video 1.1

@@ -4,7 +4,8 @@ The writer encodes into a temporary file beside the target and renames it
 only when the clip is complete (:mod:`installation.outputs.files`), so an
 interrupted run leaves nothing under the final name. Nothing but the pictures
 is written: no audio unless asked, no metadata from the input, no encoder or
-creation-time tags.
+creation-time tags, no turn (pictures are written upright); each file is
+checked for that before it gets its name (:mod:`installation.outputs.metadata`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from installation.machine import usable_cores
 from installation.outputs.cut_sound import copy_audio_segments
 from installation.outputs.files import cannot_write, publish, temporary_beside
 from installation.outputs.fit import Fit
+from installation.outputs.metadata import check_clean, clear
 
 if TYPE_CHECKING:
     from installation.spans import Segment
@@ -341,6 +343,11 @@ class VideoSink:
                     copy_audio(partial, self.audio_from, start=self.audio_start)
             except OSError as exc:
                 raise cannot_write(self.path, exc) from None
+        if partial is not None and self.path is not None:
+            try:
+                check_clean(partial, self.path)
+            except (OSError, av.FFmpegError) as exc:
+                raise cannot_write(self.path, exc) from None
         self._finished = True
 
     def close(self) -> None:
@@ -384,6 +391,11 @@ def copy_audio(video_path: Path, audio_source: Path, *, start: float = 0.0) -> b
     begins: the source's first video frame, which files such as broadcast
     ``.ts`` recordings do not put at zero. Sound before it is dropped, so
     picture and sound stay together. Returns False when the source has no audio.
+
+    Only the sound comes over: its packets and its codec's parameters (codec,
+    sample rate, channels). No tag of the source's (creation time, GPS
+    position, device, software, language, track names) and no other stream
+    (GPS or timecode tracks, subtitles, chapters' text, cover pictures).
     """
     with av.open(str(audio_source)) as src:
         if not src.streams.audio:
@@ -397,6 +409,8 @@ def copy_audio(video_path: Path, audio_source: Path, *, start: float = 0.0) -> b
         ):
             vout = out.add_stream_from_template(vin.streams.video[0])
             amap = {s.index: out.add_stream_from_template(s) for s in ain.streams.audio}
+            # Templates take over codec parameters; tags, should any come along, are dropped here.
+            clear(out, vout, *amap.values())
             for packet in vin.demux(vin.streams.video[0]):
                 if packet.dts is None:
                     continue

@@ -4,7 +4,8 @@
 order (batch work such as ``installation anonymize``); :class:`LiveSource`
 reads one on its own thread and hands the display only the newest frame,
 reopening it for as long as it keeps failing. :func:`transform_image` turns a
-camera's picture the right way round.
+camera's picture the right way round; :mod:`~installation.sources.upright` turns a
+video file's pictures as its display matrix says (a phone's clip filmed upright).
 
 >>> from installation.sources import open_source
 >>> source = open_source("pattern:noise?size=32x24&frames=3")

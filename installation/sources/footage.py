@@ -17,6 +17,11 @@ frame, taken from the file's own presentation times. Where the file's clock
 runs backwards (two recordings joined) or a frame carries no time, the frame
 follows the one before it by one frame interval and the frames after it keep
 their own spacing from there, with one warning.
+
+*The way up.* A clip a phone filmed upright is stored sideways, with a display
+matrix saying how to turn it (:mod:`installation.sources.upright`): each frame
+is handed out turned upright, as a player shows it, and ``size`` is the
+upright size.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import av
 from installation.errors import SourceError
 from installation.frames import Frame
 from installation.sources.base import SourceBase, log, usable_fps
+from installation.sources.upright import UPRIGHT, Turn
 from installation.sources.video import _DECODE_THREADS, _short_by
 
 
@@ -64,6 +70,7 @@ class FootageFile(SourceBase):
         #: Frames per second where they come fastest (``fps`` is the average).
         self.peak_fps = self.fps
         self.start = 0.0
+        self.turn: Turn = UPRIGHT
         self._container: av.container.InputContainer | None = None
         self._decoded: Iterator[av.VideoFrame] | None = None
         self._pending: av.VideoFrame | None = None
@@ -118,7 +125,8 @@ class FootageFile(SourceBase):
         if self._pending is None:
             self.close()
             raise SourceError(f"{self.name}: no frame can be decoded (damaged, or an unsupported codec)")
-        self.size = (self._pending.width, self._pending.height)
+        self.turn = Turn.of_frame(self._pending)
+        self.size = self.turn.size((self._pending.width, self._pending.height))
         self.start = self._pending.time if self._pending.time is not None else 0.0
 
     def _decode(
@@ -149,7 +157,7 @@ class FootageFile(SourceBase):
             return None
         if decoded.time is not None:
             self._last_file_time = decoded.time
-        image = decoded.to_ndarray(format="bgr24")
+        image = Turn.of_frame(decoded).apply(decoded.to_ndarray(format="bgr24"))
         frame = Frame(
             image,
             index=self._index,

@@ -3,6 +3,11 @@
 Timestamps are media time (frame number / frame rate) and keep counting across
 loops and from clip to clip, so live playback can pace by them and a tracker
 never sees time run backwards.
+
+A clip a phone filmed upright is shown upright: its pictures are turned as
+its display matrix says, by the rule batch work follows too
+(:mod:`installation.sources.upright`), not by OpenCV's own, which some of its
+builds apply and others do not.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from installation.errors import SourceError
 from installation.frames import Frame
 from installation.machine import usable_cores
 from installation.sources.base import SourceBase, as_bgr, log, usable_fps
+from installation.sources.upright import file_turn
 
 #: File name endings a playlist folder plays (compared case-insensitively).
 VIDEO_EXTENSIONS = (
@@ -85,6 +91,8 @@ class VideoFile(SourceBase):
         self._pass_frames = 0
         self._pass_start = 0.0
         self._warned_short = False
+        #: How the file's pictures are turned upright (nothing, for most files).
+        self.turn = file_turn(self.path)
         self._open()
 
     def _open(self) -> None:
@@ -96,6 +104,8 @@ class VideoFile(SourceBase):
         if not cap.isOpened():
             cap.release()
             raise SourceError(f"{self.name}: cannot open as video (damaged, or not a video file)")
+        # The pictures are turned upright here (self.turn), by the same rule as batch work.
+        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
         ok, image = cap.read()
         if not ok or image is None:
             cap.release()
@@ -103,6 +113,7 @@ class VideoFile(SourceBase):
         count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
         self.frame_count = int(count) if 0 < count < 1e9 else None
         self.fps = usable_fps(cap.get(cv2.CAP_PROP_FPS))
+        image = self.turn.apply(image)
         self.size = (int(image.shape[1]), int(image.shape[0]))
         self._cap, self._pending = cap, image
 
@@ -113,8 +124,7 @@ class VideoFile(SourceBase):
             self._pending = None
             if image is None:
                 ok, image = self._cap.read()
-                if not ok:
-                    image = None
+                image = self.turn.apply(image) if ok else None
             if image is not None:
                 frame = Frame(
                     as_bgr(image),
