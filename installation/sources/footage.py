@@ -157,7 +157,9 @@ class FootageFile(SourceBase):
             return None
         if decoded.time is not None:
             self._last_file_time = decoded.time
-        image = Turn.of_frame(decoded).apply(decoded.to_ndarray(format="bgr24"))
+        # The turn is the stream's, read once from its first frame: reading each frame's side data
+        # keeps hundreds of megabytes of decoded frames alive until the garbage collector runs.
+        image = self.turn.apply(decoded.to_ndarray(format="bgr24"))
         frame = Frame(
             image,
             index=self._index,
