@@ -4,12 +4,15 @@ the panel board), each installed for one test and reset after it."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import cv2
@@ -21,7 +24,7 @@ from skimage import data
 from installation.effects import Effect
 from installation.frames import Detection, Frame, Processed
 from installation.geometry import Box
-from installation.hardware import MockBoard
+from installation.hardware import MockBoard, PanelLink
 from installation.pipeline.fakes import FakeFeeds
 from installation.sources import SourceStatus
 from installation.track import TrackedFace
@@ -285,3 +288,27 @@ def hidden_result(
         guarded=guarded or [],
         hidden_all=hidden_all,
     )
+
+
+def hardware_module(path: str) -> ModuleType:
+    """A script of ``hardware/`` (``sim/simboard.py``, ``pinmap.py``, ``wiring.py``), loaded once as a
+    module: ``hardware/`` is no package."""
+    file = Path(__file__).resolve().parents[1] / "hardware" / path
+    name = f"panel_{file.stem}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def links() -> Iterator[list[PanelLink]]:
+    """The panel links a test starts (it appends them); each is stopped after the test."""
+    made: list[PanelLink] = []
+    yield made
+    for link in made:
+        link.stop()

@@ -10,33 +10,20 @@ arduino-mk, libsimavr-dev); without them these tests are skipped.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import queue
 import random
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from installation.control.state import ControlState, IndicatorState, PanelEvent, drain_panel_events
 from installation.hardware import PanelLink, probe
+from tests.conftest import hardware_module
 
-
-def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-simboard = _load("panel_simboard", Path(__file__).resolve().parents[1] / "hardware" / "sim" / "simboard.py")
+simboard = hardware_module("sim/simboard.py")
 Board = Any  # hardware/sim/simboard.py's SimBoard, loaded from its path above
 BOARDS = ("mega", "uno")
 # CI installs the toolchain and builds everything, so there a missing build is a failure, not a skip.
@@ -57,14 +44,6 @@ def board(request: pytest.FixtureRequest) -> Iterator[Board]:
         yield sim
         assert sim.running, f"the firmware emulator stopped: {sim.output[-5:]}"
         assert not any(line.startswith("STATE") for line in sim.output), sim.output[-5:]
-
-
-@pytest.fixture
-def links() -> Iterator[list[PanelLink]]:
-    made: list[PanelLink] = []
-    yield made
-    for link in made:
-        link.stop()
 
 
 def connect(links: list[PanelLink], board: Board, **options: object) -> PanelLink:

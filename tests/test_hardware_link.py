@@ -156,14 +156,6 @@ def port(tmp_path: Path, board: FakeBoard) -> Path:
     return link
 
 
-@pytest.fixture
-def links() -> Iterator[list[PanelLink]]:
-    made: list[PanelLink] = []
-    yield made
-    for link in made:
-        link.stop()
-
-
 def start(links: list[PanelLink], port: object, **options: object) -> PanelLink:
     link = PanelLink(str(port), **options)  # type: ignore[arg-type]
     links.append(link)

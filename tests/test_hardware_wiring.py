@@ -3,29 +3,17 @@ pin table in hardware/WIRING.md and the emulator read it."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from tests.conftest import hardware_module
 
 HARDWARE = Path(__file__).resolve().parents[1] / "hardware"
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-pinmap = _load("panel_pinmap", HARDWARE / "pinmap.py")
-wiring = _load("panel_wiring", HARDWARE / "wiring.py")
+pinmap = hardware_module("pinmap.py")
+wiring = hardware_module("wiring.py")
 
 
 def test_an_uno_panel_moves_to_a_mega_wire_for_wire() -> None:

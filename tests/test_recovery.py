@@ -11,15 +11,12 @@ import os
 
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 
-import importlib.util
 import logging
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import cv2
@@ -35,6 +32,7 @@ from installation.hardware import MockBoard
 from installation.pipeline import CameraWorker, build_processor
 from installation.room import Room, RoomOptions
 from installation.sources import LiveSource, open_source
+from tests.conftest import hardware_module
 
 SIZE = (960, 540)
 # The two bounds below are the only wall-clock limits asserted here. They are promises to the
@@ -355,17 +353,7 @@ def test_an_unplugged_board_reconnects_and_shows_the_rooms_current_state(mock_bo
         app.close()
 
 
-def _load_simboard() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "hardware" / "sim" / "simboard.py"
-    spec = importlib.util.spec_from_file_location("panel_simboard_recovery", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-simboard = _load_simboard()
+simboard = hardware_module("sim/simboard.py")
 
 
 def _pin_levels(sim: Any, state: IndicatorState) -> dict[str, int]:

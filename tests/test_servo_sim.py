@@ -10,16 +10,12 @@ Needs the Mega firmware and the harness from `make -C hardware`; skipped without
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import queue
 import random
 import statistics
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -28,20 +24,9 @@ from installation.hardware import PanelLink, SteerInput
 from installation.hardware.protocol import Ping, encode, frame
 from installation.steer.head import HeadLimits, Pose
 from installation.steer.servo import PARK_RATE, ServoGeometry, ServoHead
+from tests.conftest import hardware_module
 
-
-def _load(name: str, path: Path) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-simboard = _load("panel_simboard", Path(__file__).resolve().parents[1] / "hardware" / "sim" / "simboard.py")
+simboard = hardware_module("sim/simboard.py")
 Board = Any  # hardware/sim/simboard.py's SimBoard
 if os.environ.get("CI") and simboard.missing("mega") is not None:
     raise RuntimeError(f"firmware-in-the-loop tests cannot run in CI: {simboard.missing('mega')}")
@@ -66,14 +51,6 @@ def board() -> Iterator[Board]:
         yield sim
         assert sim.running, f"the firmware emulator stopped: {sim.output[-5:]}"
         assert not any(line.startswith("STATE") for line in sim.output), sim.output[-5:]
-
-
-@pytest.fixture
-def links() -> Iterator[list[PanelLink]]:
-    made: list[PanelLink] = []
-    yield made
-    for link in made:
-        link.stop()
 
 
 def connect(

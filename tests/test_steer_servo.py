@@ -5,7 +5,6 @@ given as the firmware's does; test_servo_sim.py runs the same head against the r
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,14 +17,6 @@ from installation.steer.servo import PARK_RATE, ServoGeometry, ServoHead, drain_
 
 WAIT = 3.0
 GEOMETRY = ServoGeometry(pan_degrees=(30, 150), tilt_degrees=(60, 120), top_speed=90)
-
-
-@pytest.fixture
-def links() -> Iterator[list[PanelLink]]:
-    made: list[PanelLink] = []
-    yield made
-    for link in made:
-        link.stop()
 
 
 def mock_link(links: list[PanelLink], *, protocol: int = 2, head: bool = True) -> tuple[PanelLink, MockBoard]:
