@@ -75,7 +75,7 @@ def find_camera(config: Config, name: str) -> CameraConfig:
     >>> find_camera(demo_config(), "Door")
     Traceback (most recent call last):
     ...
-    installation.errors.UsageError: --camera Door: no such camera (cameras: Corridor, Hall, Kiosk, Lobby)
+    installation.errors.UsageError: --camera Door: no such camera (cameras: Corridor, Hall, Kiosk, Lobby, Gallery)
     """
     for camera in config.cameras:
         if camera.name.lower() == name.strip().lower():
