@@ -25,7 +25,7 @@ from installation.effects import Effect, MaskShape, apply_effect, hide_everythin
 from installation.frames import Detection, Found, Frame, Image, Processed
 from installation.geometry import Box
 from installation.track import CameraMotion, MotionEstimator, TrackedFace, Tracker
-from installation.track.motion import shrink, to_small
+from installation.track.motion import shrink, to_small, with_hint
 
 if TYPE_CHECKING:
     from installation.config import CameraConfig, Config
@@ -357,17 +357,21 @@ class Processor:
         self._motion.reset()
         self._people = []
 
-    def find(self, frame: Frame, *, detect: bool) -> Found:
+    def find(self, frame: Frame, *, detect: bool, hint: CameraMotion | None = None) -> Found:
         """Camera motion, detection (when ``detect``) and tracking for one frame, without the effect.
 
-        A detection error is reported in ``failure`` (logged once per run of
-        failures); the tracker then only predicts.
+        ``hint`` is how the head that turns the camera says the picture moved since the previous
+        frame (None: the camera has no such head); the estimate is weighed against it
+        (:func:`~installation.track.motion.with_hint`), and a turn too fast to follow makes the
+        motion ``fast``, unknown. A detection error is reported in ``failure`` (logged once per
+        run of failures); the tracker then only predicts.
         """
         size = (frame.width, frame.height)
         tm = time.perf_counter()
         # People are not the camera: corners on the faces of the previous frame and the
         # bodies below them are left out of the estimate.
         motion = self._motion.estimate(frame.image, exclude=self._people)
+        motion = with_hint(motion, hint, *size)
         t0 = time.perf_counter()
         detections: list[Detection] | None = None
         failure = ""
@@ -399,9 +403,12 @@ class Processor:
         }
         return Found(detections, faces, failure, timings, motion)
 
-    def process(self, frame: Frame, effect: Effect, strength: float) -> Processed:
+    def process(
+        self, frame: Frame, effect: Effect, strength: float, *, hint: CameraMotion | None = None
+    ) -> Processed:
+        """``frame`` detected, tracked and hidden; ``hint`` is its head's motion (see :meth:`find`)."""
         detect = self._since_detection >= self.detect_every
-        found = self.find(frame, detect=detect)
+        found = self.find(frame, detect=detect, hint=hint)
         if found.failure:
             return hidden_whole(
                 frame,
@@ -446,8 +453,8 @@ class Processor:
         ran on; recorded footage, every frame, seen from before and after): the guard then
         watches only the edges. ``detections`` is None where the detector did not run;
         ``ahead`` are faces hidden before their first sighting. A view that jumped
-        (``motion.lost``) is hidden whole. The guard's time is added to ``timings["track"]``,
-        the effect's is ``timings["effect"]``.
+        (``motion.lost``: a whip pan, a cut, a head turning too fast) is hidden whole. The
+        guard's time is added to ``timings["track"]``, the effect's is ``timings["effect"]``.
         """
         ahead = ahead or []
         t1 = time.perf_counter()
@@ -457,7 +464,7 @@ class Processor:
             return hidden_whole(
                 frame,
                 effect,
-                LOST_STATUS,
+                FAST_STATUS if motion.method == "fast" else LOST_STATUS,
                 detections=detections or [],
                 faces=faces,
                 detected=detections is not None,
@@ -579,6 +586,8 @@ def hide_regions(
 
 #: The status of a frame hidden whole because the camera's motion could not be followed.
 LOST_STATUS = "camera motion lost: the view jumped"
+#: The status of a frame hidden whole because the camera's head turned too fast to follow.
+FAST_STATUS = "camera head turning too fast to follow"
 
 
 def hidden_whole(
