@@ -13,10 +13,11 @@ import pytest
 
 from installation.detect import create_detector
 from installation.effects import Effect
-from installation.frames import Detection, Frame
+from installation.frames import Detection, Frame, Processed
 from installation.geometry import Box
 from installation.leak import leak_score
 from installation.pipeline import FAST_STATUS, LOST_STATUS, CameraWorker, Processor
+from installation.pipeline.processor import REVEAL_MARGIN
 from installation.sources import LiveSource
 from installation.steer import Pose
 from installation.steer.hint import HeadHint, Optics
@@ -293,6 +294,32 @@ def test_a_picture_that_moved_as_the_head_says_is_followed_by_its_own_estimate()
     # Far from what the picture shows (the estimate took people for the room, say): the head's.
     out = proc.process(frame(camera("pan", 6), 6), Effect.BLUR, 0.0, hint=turned(-40.0))
     assert out.camera_motion is not None and out.camera_motion.method == "head"
+
+
+def right_strip(out: Processed) -> list[Box]:
+    """The hidden strips down the whole right edge of a 720p picture."""
+    return [b for b in out.guarded if b.h == 720 and b.x + b.w == pytest.approx(1280)]
+
+
+def test_while_the_head_turns_the_strip_it_brings_into_view_is_hidden_at_the_edge() -> None:
+    # A face coming in at the edge is only part of a face, which no detector finds: while the
+    # head turns, and a few frames after, what its turn brought into view is hidden.
+    hinted = Processor(_SeenOnce(FACE), Tracker())  # type: ignore[arg-type]
+    alone = Processor(_SeenOnce(FACE), Tracker())  # type: ignore[arg-type]
+    for i in range(4):  # the view pans 9 px right a frame: the room slides in from the right
+        image = camera("pan", i)
+        out = hinted.process(frame(image, i), Effect.BLUR, 0.0, hint=turned(-9.0, -2.0) if i else None)
+        without = alone.process(frame(image, i), Effect.BLUR, 0.0)
+    (strip,) = right_strip(out)
+    assert strip.w == pytest.approx(3 * 9 + REVEAL_MARGIN, abs=2.0)  # three frames' worth, and a margin
+    assert leak(image, out.image, Box(1250, 100, 25, 500)) < 0.5
+    assert not right_strip(without)  # a camera no head turns: as before
+    # The head stops, and so does the picture: the strip narrows, then goes.
+    widths = []
+    for i in range(4, 8):
+        out = hinted.process(frame(image, i), Effect.BLUR, 0.0, hint=turned(0.0))
+        widths.append(round(right_strip(out)[0].w) if right_strip(out) else 0)
+    assert widths == [round(2 * 9 + REVEAL_MARGIN), round(9 + REVEAL_MARGIN), 0, 0]
 
 
 def test_a_turn_too_fast_to_follow_hides_the_whole_frame_and_says_so() -> None:
