@@ -50,6 +50,7 @@ from installation.effects import Effect
 from installation.errors import InstallationError
 from installation.geometry import Box
 from installation.leak import LEAK_THRESHOLD, leak_score
+from installation.scoring import hidden_masks
 from installation.steer.digital import DigitalHead, Motion
 from installation.steer.head import HeadLimits, Pose
 from installation.steer.hint import DEFAULT_FOV, HeadHint
@@ -91,6 +92,9 @@ class RunResult:
     head: str = "digital"
     hint: bool | None = None
     hinted: int = 0
+    #: The sum over view frames of the share of the picture hidden where no face is (None: not
+    #: measured; a digital head's view is cut from the hidden sensor frame).
+    falsely_hidden: float | None = None
 
     @property
     def hidden_share(self) -> float:
@@ -108,6 +112,11 @@ class RunResult:
             "view_frames_hidden_whole": self.hidden_whole,
             "hidden_whole_share": round(self.hidden_share, 4),
             "frames_moved_by_hint": self.hinted,
+            "falsely_hidden_share": (
+                None
+                if self.falsely_hidden is None
+                else round(self.falsely_hidden / max(1, self.view_frames), 4)
+            ),
             "processed_fps": round(self.processed_fps, 1),
             "leaked_examples": self.leaked_examples[:10],
         }
@@ -249,7 +258,7 @@ def turn_run(
     processor = _bare_processor(camera)
     result = RunResult(name if hint else f"{name}, no hint", head=name.split()[0], hint=hint)
     source = open_source(str(clip))
-    processing = 0.0
+    processing = falsely = 0.0
     try:
         while True:
             frame = source.read()
@@ -269,8 +278,17 @@ def turn_run(
             result.view_frames += 1
             result.hidden_whole += int(shown.hidden_all)
             result.hinted += int(shown.camera_motion is not None and shown.camera_motion.method == "head")
-            for face in truth.faces(frame.index):
-                box = head.in_view(face.box, pose)
+            faces = [(face, head.in_view(face.box, pose)) for face in truth.faces(frame.index)]
+            hidden, true = hidden_masks(
+                (head.size[1], head.size[0]),
+                [f.box for f in shown.faces],
+                shown.guarded,
+                [box for _, box in faces if box.w > 0 and box.h > 0],
+                mask_scale=processor.mask_scale,
+                hidden_all=shown.hidden_all,
+            )
+            falsely += float((hidden & ~true).mean())
+            for face, box in faces:
                 if box.h < MIN_FACE_PX or box.w < MIN_FACE_PX / 2:
                     continue
                 score = leak_score(view, shown.image, box)
@@ -284,6 +302,7 @@ def turn_run(
         source.close()
         processor.detector.close()
     result.processed_fps = result.camera_frames / processing if processing else 0.0
+    result.falsely_hidden = falsely
     return result
 
 
@@ -554,14 +573,16 @@ def format_report(report: dict[str, Any]) -> str:
         f"or PTZ camera's {CAMERA_SIZE[0]}x{CAMERA_SIZE[1]} picture ({report.get('fov', DEFAULT_FOV):g} "
         "degrees across) processed alone",
         "  run                   camera frames  view frames  faces in view  leaked  hidden whole  "
-        "moved by hint  processed",
+        "falsely hidden  moved by hint  processed",
     ]
     for r in report["runs"]:
         hinted = f"{r['frames_moved_by_hint']:>13}" if r.get("hint") else f"{'–':>13}"
+        share = r.get("falsely_hidden_share")
+        falsely = f"{100 * share:>12.1f} %" if share is not None else f"{'–':>14}"
         lines.append(
             f"  {r['run']:<20} {r['camera_frames']:>14}  {r['view_frames']:>11}  "
             f"{r['face_frames_in_view']:>13}  {r['leaked_face_frames']:>6}  "
-            f"{100 * r['hidden_whole_share']:>10.1f} %  {hinted}  {r['processed_fps']:>5.1f} fps"
+            f"{100 * r['hidden_whole_share']:>10.1f} %  {falsely}  {hinted}  {r['processed_fps']:>5.1f} fps"
         )
     for latency in report["input_to_view"]:
         starts = latency["starts"]
