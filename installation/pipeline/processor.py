@@ -42,8 +42,8 @@ Grey: TypeAlias = npt.NDArray[Any]
 DETECT_EVERY_RANGE = (1, 4)
 
 #: While a head turns the camera, what the turn brought into view over this many processed frames is
-#: hidden along the picture's edges (and for as many frames after the head stops), with this margin
-#: (pixels): at 40 px a frame, a strip as wide as a near face.
+#: hidden along the picture's edges (narrowing to nothing within as many frames of the head
+#: stopping), with this margin (pixels): at 40 px a frame, a strip as wide as a near face.
 REVEAL_FRAMES = 3
 REVEAL_MARGIN = 16.0
 
@@ -446,9 +446,10 @@ class Processor:
         self, motion: CameraMotion | None, hint: CameraMotion | None, width: int, height: int
     ) -> list[Box]:
         """The strips along the picture's edges that a head's turn brought into view over the last
-        :data:`REVEAL_FRAMES` processed frames (and as long after it stopped), to be hidden: a
-        face coming in there is only part of a face, which no detector finds. Nothing for a
-        camera no head turns, or while the motion is unknown (the frame is hidden whole)."""
+        :data:`REVEAL_FRAMES` processed frames (narrowing to nothing as many frames after it
+        stops), to be hidden: a face coming in there is only part of a face, which no detector
+        finds. Nothing for a camera no head turns, or while the motion is unknown (the frame is
+        hidden whole)."""
         turning = hint is not None and hint.measured(width, height).displacement > HINT_PIXELS
         if motion is None or not motion.known or not (turning or self._turn):
             self._turn.clear()
