@@ -45,6 +45,7 @@ from installation.explanation import LANGUAGES, load_explanation
 from installation.pipeline import DETECT_EVERY_RANGE
 from installation.sources.spec import names_by_scheme, parse_spec
 from installation.steer.digital import DEFAULT_VIEW, VIEW_RANGE
+from installation.steer.hint import DEFAULT_FOV, FOV_RANGE
 from installation.track import HOLD_RANGE
 
 if sys.version_info >= (3, 11):
@@ -89,6 +90,82 @@ MAX_ZOOM = 8.0
 MAX_PRESET_CHARS = 30
 #: The most privacy zones one camera may have.
 MAX_ZONES = 16
+
+
+@dataclass
+class ServoConfig:
+    """A servo head's servos (a [cameras.steer.servo] table; only head = "servo" reads it): their
+    angles in degrees, as the servos count them, and how fast they may turn."""
+
+    pan_degrees: list[float] = field(
+        default_factory=lambda: [30.0, 150.0],
+        metadata=_meta(
+            "the pan servo's angles at pan -1 (left) and 1 (right); write them the other way round "
+            "for a servo that turns the other way",
+            min=0.0,
+            max=180.0,
+        ),
+    )
+    tilt_degrees: list[float] = field(
+        default_factory=lambda: [60.0, 120.0],
+        metadata=_meta("the tilt servo's angles at tilt -1 (down) and 1 (up)", min=0.0, max=180.0),
+    )
+    home_degrees: list[float] = field(
+        default_factory=list,
+        metadata=_meta(
+            "[pan, tilt] servo angles at home (pan 0, tilt 0), each strictly inside its range; "
+            "empty: the middle of each range",
+            min=0.0,
+            max=180.0,
+        ),
+    )
+    top_speed: float = field(
+        default=60.0,
+        metadata=_meta(
+            "degrees a second at full speed (the board turns a servo at most 180 degrees a second)",
+            min=1.0,
+            max=180.0,
+        ),
+    )
+
+
+@dataclass
+class ViscaConfig:
+    """A network camera's own numbers, from its technical manual (a [cameras.steer.visca] table;
+    only a visca:// head reads it). The defaults are Sony's EVI-D70's, which many cameras follow."""
+
+    pan_units: list[int] = field(
+        default_factory=lambda: [-2267, 2267],
+        metadata=_meta(
+            "the camera's pan positions at pan -1 (left, below 0) and 1 (right, above 0)",
+            min=-32768,
+            max=32767,
+        ),
+    )
+    tilt_units: list[int] = field(
+        default_factory=lambda: [-400, 1200],
+        metadata=_meta(
+            "the camera's tilt positions at tilt -1 (down, below 0) and 1 (up, above 0)",
+            min=-32768,
+            max=32767,
+        ),
+    )
+    pan_degrees: list[float] = field(
+        default_factory=lambda: [-170.0, 170.0],
+        metadata=_meta("the pan angles at those positions, in degrees", min=-180.0, max=180.0),
+    )
+    tilt_degrees: list[float] = field(
+        default_factory=lambda: [-30.0, 90.0],
+        metadata=_meta("the tilt angles at those positions, in degrees", min=-180.0, max=180.0),
+    )
+    zoom_units: int = field(
+        default=0x4000,
+        metadata=_meta("the camera's zoom position at its longest optical zoom", min=1, max=65535),
+    )
+    zoom_max: float = field(
+        default=18.0,
+        metadata=_meta("the magnification of its longest optical zoom", min=1.1, max=100.0),
+    )
 
 
 @dataclass
@@ -149,6 +226,17 @@ class SteerConfig:
             max=1.0,
         ),
     )
+    fov: float = field(
+        default=DEFAULT_FOV,
+        metadata=_meta(
+            "servo and network heads: the camera's horizontal field of view at zoom 1, in degrees (its "
+            "data sheet's), which says how far the picture moves when the head turns",
+            min=FOV_RANGE[0],
+            max=FOV_RANGE[1],
+        ),
+    )
+    servo: ServoConfig = field(default_factory=ServoConfig)
+    visca: ViscaConfig = field(default_factory=ViscaConfig)
 
 
 @dataclass
@@ -219,8 +307,9 @@ class CameraConfig:
     head: str = field(
         default="none",
         metadata=_meta(
-            "what points the camera: none (fixed), or digital (visitors steer a window inside the camera's "
-            "wider picture; see [cameras.steer])"
+            "what points the camera: none (fixed), digital (visitors steer a window inside the camera's "
+            "wider picture), servo (two servos on the panel's board turn it) or visca://ADDRESS[:PORT] "
+            "(a network pan-tilt-zoom camera); see [cameras.steer]"
         ),
     )
     steer: SteerConfig = field(default_factory=SteerConfig)
@@ -758,6 +847,50 @@ def _check_steer(cam: CameraConfig, index: int) -> None:
             raise ConfigError(f"{key}: width and height must be above 0, got {_shown(zone)}")
         if x + w > 1.0 + 1e-9 or y + h > 1.0 + 1e-9:
             raise ConfigError(f"{key}: reaches past the picture's edge (x + width and y + height at most 1)")
+    _check_servo(steer.servo, f"{where}.steer.servo")
+    _check_visca(steer.visca, f"{where}.steer.visca")
+    from installation.steer.factory import servo_geometry, visca_units
+
+    for name, make in (("servo", servo_geometry), ("visca", visca_units)):
+        try:
+            make(steer)  # what the head itself refuses, should a check above have missed it
+        except ConfigError as exc:
+            raise ConfigError(f"{where}.steer.{name}: {exc}") from None
+
+
+def _check_servo(servo: ServoConfig, where: str) -> None:
+    """A servo head's angles: two different ends for pan and tilt, a home strictly between them."""
+    for axis in ("pan", "tilt"):
+        ends = getattr(servo, f"{axis}_degrees")
+        if len(ends) != 2 or ends[0] == ends[1]:
+            raise ConfigError(
+                f"{where}.{axis}_degrees: expected [angle at {axis} -1, angle at {axis} 1], two different "
+                f"angles, got {_shown(ends)}"
+            )
+    home = servo.home_degrees
+    if not home:
+        return
+    if len(home) != 2:
+        raise ConfigError(
+            f"{where}.home_degrees: expected [pan, tilt] or [] (the middle), got {_shown(home)}"
+        )
+    for axis, angle in zip(("pan", "tilt"), home, strict=True):
+        low, high = sorted(getattr(servo, f"{axis}_degrees"))
+        if not low < angle < high:
+            raise ConfigError(
+                f"{where}.home_degrees: the {axis} home {angle:g} must lie strictly between {low:g} and "
+                f"{high:g} degrees (its {axis}_degrees)"
+            )
+
+
+def _check_visca(visca: ViscaConfig, where: str) -> None:
+    """A network camera's ranges: each from below 0 (-1) to above 0 (1), home being 0."""
+    for key in ("pan_units", "tilt_units", "pan_degrees", "tilt_degrees"):
+        ends = getattr(visca, key)
+        if len(ends) != 2 or not ends[0] < 0 < ends[1]:
+            raise ConfigError(
+                f"{where}.{key}: expected [below 0, above 0] (the camera's home is 0), got {_shown(ends)}"
+            )
 
 
 _KEY_PATH = re.compile(r"^[A-Za-z_][\w-]*(\[\d+\])?(\.[A-Za-z_][\w-]*(\[\d+\])?)*$")

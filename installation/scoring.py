@@ -52,19 +52,9 @@ class FootageScore:
             tally = self.large if box.h >= LARGE_FACE_PX else self.small
             if tally.add(original, output, box) and len(self.leaked_examples) < 50:
                 self.leaked_examples.append((frame_index, track_id, box.h))
-        mask = np.zeros((h, w), bool)
-        for box in hidden:
-            x0, y0, x1, y1 = box.scaled(mask_scale).pixel_bounds(w, h)
-            mask[y0:y1, x0:x1] = True
-        for box in guarded:
-            x0, y0, x1, y1 = box.pixel_bounds(w, h)
-            mask[y0:y1, x0:x1] = True
-        if hidden_all:
-            mask[:] = True
-        faces = np.zeros((h, w), bool)
-        for _, box in truth:
-            x0, y0, x1, y1 = box.scaled(mask_scale).pixel_bounds(w, h)
-            faces[y0:y1, x0:x1] = True
+        mask, faces = hidden_masks(
+            (h, w), hidden, guarded, [box for _, box in truth], mask_scale=mask_scale, hidden_all=hidden_all
+        )
         self.hidden_area += float(mask.sum())
         self.true_area += float(faces.sum())
         self.false_hidden += float((mask & ~faces).sum()) / (w * h)
@@ -91,3 +81,37 @@ class FootageScore:
             "false_hidden_fraction": self.false_hidden_fraction,
             "hidden_to_true_ratio": self.hidden_to_true_ratio,
         }
+
+
+def hidden_masks(
+    shape: tuple[int, int],
+    hidden: Sequence[Box],
+    guarded: Sequence[Box],
+    faces: Sequence[Box],
+    *,
+    mask_scale: float = 1.3,
+    hidden_all: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """What a frame of ``shape`` (height, width) has hidden (the face boxes grown by ``mask_scale``,
+    the guarded regions as they are, or all of it) and where its ground-truth faces are (grown
+    alike), as two boolean masks.
+
+    >>> hidden, faces = hidden_masks((10, 10), [], [Box(0, 0, 5, 10)], [Box(4, 4, 2, 2)], mask_scale=1.0)
+    >>> int(hidden.sum()), int((hidden & ~faces).sum())
+    (50, 48)
+    """
+    h, w = shape
+    mask = np.zeros((h, w), bool)
+    for box in hidden:
+        x0, y0, x1, y1 = box.scaled(mask_scale).pixel_bounds(w, h)
+        mask[y0:y1, x0:x1] = True
+    for box in guarded:
+        x0, y0, x1, y1 = box.pixel_bounds(w, h)
+        mask[y0:y1, x0:x1] = True
+    if hidden_all:
+        mask[:] = True
+    true = np.zeros((h, w), bool)
+    for box in faces:
+        x0, y0, x1, y1 = box.scaled(mask_scale).pixel_bounds(w, h)
+        true[y0:y1, x0:x1] = True
+    return mask, true

@@ -722,3 +722,116 @@ def test_a_steering_mistake_is_refused_in_one_line_naming_its_key(
 def test_steering_hours_take_always_and_never() -> None:
     for value in ("always", "never", "Never"):
         assert parse_config(STEERED.replace("10:00-13:00, 14:00-17:00", value)).kiosk.steering_hours == value
+
+
+TURNED = """\
+[[cameras]]
+name = "Door"
+source = "pattern:bars"
+head = "servo"
+
+[cameras.steer]
+fov = 70
+
+[cameras.steer.servo]
+pan_degrees = [150, 30]
+tilt_degrees = [70, 110]
+home_degrees = [100, 90]
+top_speed = 90
+
+[[cameras]]
+name = "Hall"
+source = "pattern:noise"
+head = "visca://10.0.0.5"
+
+[cameras.steer.visca]
+pan_units = [-2448, 2448]
+pan_degrees = [-175, 175]
+tilt_units = [-1296, 1296]
+tilt_degrees = [-90, 90]
+zoom_units = 16384
+zoom_max = 30
+"""
+
+
+def test_a_servo_and_a_network_head_get_their_angles_and_numbers_from_the_config() -> None:
+    from installation.steer import head_settings
+    from installation.steer.servo import ServoGeometry
+    from installation.steer.visca import ViscaUnits
+
+    door, hall = parse_config(TURNED).cameras
+    assert door.steer.fov == 70.0 and hall.steer.fov == 60.0  # the default
+    assert head_settings(door).servo == ServoGeometry(
+        pan_degrees=(150, 30), tilt_degrees=(70, 110), home_degrees=(100, 90), top_speed=90
+    )
+    assert head_settings(hall).visca == ViscaUnits(
+        pan=(-2448, 2448),
+        tilt=(-1296, 1296),
+        zoom=16384,
+        zoom_max=30.0,
+        pan_degrees=(-175, 175),
+        tilt_degrees=(-90, 90),
+    )
+    # Without the tables, the heads' own defaults.
+    plain = parse_config('[[cameras]]\nsource = "pattern:bars"\nhead = "servo"\n').cameras[0]
+    assert head_settings(plain).servo == ServoGeometry() and head_settings(plain).visca is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("fov = 70", "fov = 200"),
+            "cameras[0].steer.fov: expected a value from 10.0 to 150.0, got 200.0 (line 7)",
+        ),
+        (
+            ("home_degrees = [100, 90]", "home_degrees = [160, 90]"),
+            "cameras[0].steer.servo.home_degrees: the pan home 160 must lie strictly between 30 and 150 "
+            "degrees (its pan_degrees) (line 12)",
+        ),
+        (
+            ("home_degrees = [100, 90]", "home_degrees = [100]"),
+            "cameras[0].steer.servo.home_degrees: expected",
+        ),
+        (
+            ("pan_degrees = [150, 30]", "pan_degrees = [150, 150]"),
+            "cameras[0].steer.servo.pan_degrees: expected [angle at pan -1, angle at pan 1], two different",
+        ),
+        (
+            ("pan_degrees = [150, 30]", "pan_degrees = [150, 200]"),
+            "cameras[0].steer.servo.pan_degrees[1]: expected a value from 0.0 to 180.0, got 200",
+        ),
+        (
+            ("top_speed = 90", "top_speed = 500"),
+            "cameras[0].steer.servo.top_speed: expected a value from 1.0 to 180.0, got 500.0 (line 13)",
+        ),
+        (
+            ("top_speed = 90", "top_sped = 90"),
+            "cameras[0].steer.servo.top_sped: unknown key (expected one of pan_degrees, tilt_degrees",
+        ),
+        (
+            ("pan_units = [-2448, 2448]", "pan_units = [100, 2448]"),
+            "cameras[1].steer.visca.pan_units: expected [below 0, above 0] (the camera's home is 0), "
+            "got [100, 2448] (line 21)",
+        ),
+        (
+            ("tilt_degrees = [-90, 90]", "tilt_degrees = [-90, 200]"),
+            "cameras[1].steer.visca.tilt_degrees[1]: expected a value from -180.0 to 180.0",
+        ),
+        (
+            ("zoom_units = 16384", "zoom_units = 1.5"),
+            "cameras[1].steer.visca.zoom_units: expected a whole number, got 1.5",
+        ),
+        (
+            ("zoom_max = 30", "zoom_max = 1"),
+            "cameras[1].steer.visca.zoom_max: expected a value from 1.1 to 100.0",
+        ),
+    ],
+)
+def test_a_head_s_angles_and_numbers_are_refused_in_one_line_naming_the_key_and_camera(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    old, new = change
+    assert old in TURNED
+    message_of = _refused(tmp_path, TURNED.replace(old, new))
+    assert message_of.split(": ", 1)[1].startswith(message), message_of

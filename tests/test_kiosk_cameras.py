@@ -8,6 +8,9 @@ import time
 from installation.config import CameraConfig, Config
 from installation.effects import Effect
 from installation.modes.kiosk.cameras import ReleasableFeed, releasable_feeds
+from installation.pipeline.fakes import FakeFeed
+from installation.steer import Pose
+from installation.steer.hint import HeadHint, Optics
 
 
 def test_a_released_camera_stops_its_threads_and_comes_back_with_growing_numbers() -> None:
@@ -31,3 +34,23 @@ def test_a_released_camera_stops_its_threads_and_comes_back_with_growing_numbers
     feed.start()
     assert first_result(seq) > seq
     feed.stop()
+
+
+def test_each_worker_a_released_camera_builds_is_told_how_its_head_turns() -> None:
+    class Worker(FakeFeed):
+        head_hint: HeadHint | None = None
+
+    built: list[Worker] = []
+
+    def build() -> Worker:
+        built.append(Worker("Door"))
+        return built[-1]
+
+    feed = ReleasableFeed(build, "Door")
+    hint = HeadHint(lambda t: Pose(), Optics(lambda pose: (0.0, 0.0)))
+    feed.head_hint = hint
+    feed.start()
+    feed.stop()
+    feed.start()
+    feed.stop()
+    assert [worker.head_hint for worker in built] == [hint, hint]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from functools import cache
@@ -12,12 +13,15 @@ import pytest
 
 from installation.detect import create_detector
 from installation.effects import Effect
-from installation.frames import Detection, Frame
+from installation.frames import Detection, Frame, Processed
 from installation.geometry import Box
 from installation.leak import leak_score
-from installation.pipeline import CameraWorker, Processor
+from installation.pipeline import FAST_STATUS, LOST_STATUS, CameraWorker, Processor
+from installation.pipeline.processor import REVEAL_MARGIN
 from installation.sources import LiveSource
-from installation.track import Tracker
+from installation.steer import Pose
+from installation.steer.hint import HeadHint, Optics
+from installation.track import CameraMotion, Tracker
 
 FPS = 30.0
 
@@ -246,3 +250,125 @@ def test_a_large_face_held_unseen_does_not_hide_the_pan_from_the_motion_estimate
     # The held region followed the room: it has slid 19 frames' worth to the left.
     held = out.faces[0].box
     assert held.cx == pytest.approx(face.cx - 9.0 * 19, abs=15.0)
+
+
+# -- a camera its head turns: the head's hint -----------------------------------------------------
+
+
+def turned(dx: float, dy: float = 0.0) -> CameraMotion:
+    """What a head that turned the camera says the picture did: slid by ``(dx, dy)`` pixels."""
+    return CameraMotion((1.0, 0.0, dx, 0.0, 1.0, dy), "head")
+
+
+FACE = Box(490, 200, 120, 140)
+
+
+def test_when_the_picture_cannot_tell_the_head_s_turn_moves_the_held_face_with_it() -> None:
+    # The picture did not change (the camera's picture lags the turn, or people fill it), but the
+    # head says the room slid 40 px left: the face held unseen is carried with the room.
+    image = camera("pan", 0)
+    hinted = Processor(_SeenOnce(FACE), Tracker())  # type: ignore[arg-type]
+    alone = Processor(_SeenOnce(FACE), Tracker())  # type: ignore[arg-type]
+    for proc in (hinted, alone):
+        proc.process(frame(image, 0), Effect.BLUR, 0.0)
+    out = hinted.process(frame(image, 1), Effect.BLUR, 0.0, hint=turned(-40.0))
+    assert out.camera_motion is not None and out.camera_motion.method == "head"
+    assert out.faces[0].box.cx == pytest.approx(FACE.cx - 40.0, abs=2.0)
+    without = alone.process(frame(image, 1), Effect.BLUR, 0.0)
+    assert without.faces[0].box.cx == pytest.approx(FACE.cx, abs=2.0)
+    # A turn of a pixel or two is no turn: the estimate stands.
+    small = hinted.process(frame(image, 2), Effect.BLUR, 0.0, hint=turned(-1.5))
+    assert small.camera_motion is not None and small.camera_motion.method != "head"
+
+
+def test_a_picture_that_moved_as_the_head_says_is_followed_by_its_own_estimate() -> None:
+    # The view pans 9 px right and 2 down a frame; the head says about the same.
+    proc = Processor(_SeenOnce(FACE), Tracker())  # type: ignore[arg-type]
+    proc.process(frame(camera("pan", 0), 0), Effect.BLUR, 0.0)
+    for i in range(1, 6):
+        out = proc.process(frame(camera("pan", i), i), Effect.BLUR, 0.0, hint=turned(-11.0, -2.0))
+        motion = out.camera_motion
+        assert motion is not None and motion.method == "flow", motion
+        assert motion.shift == pytest.approx((-9.0, -2.0), abs=1.0)
+    assert out.faces[0].box.cx == pytest.approx(FACE.cx - 9.0 * 5, abs=3.0)
+    # Far from what the picture shows (the estimate took people for the room, say): the head's.
+    out = proc.process(frame(camera("pan", 6), 6), Effect.BLUR, 0.0, hint=turned(-40.0))
+    assert out.camera_motion is not None and out.camera_motion.method == "head"
+
+
+def right_strip(out: Processed) -> list[Box]:
+    """The hidden strips down the whole right edge of a 720p picture."""
+    return [b for b in out.guarded if b.h == 720 and b.x + b.w == pytest.approx(1280)]
+
+
+def test_while_the_head_turns_the_strip_it_brings_into_view_is_hidden_at_the_edge() -> None:
+    # A face coming in at the edge is only part of a face, which no detector finds: while the
+    # head turns, and a few frames after, what its turn brought into view is hidden.
+    hinted = Processor(_SeenOnce(FACE), Tracker())  # type: ignore[arg-type]
+    alone = Processor(_SeenOnce(FACE), Tracker())  # type: ignore[arg-type]
+    for i in range(4):  # the view pans 9 px right a frame: the room slides in from the right
+        image = camera("pan", i)
+        out = hinted.process(frame(image, i), Effect.BLUR, 0.0, hint=turned(-9.0, -2.0) if i else None)
+        without = alone.process(frame(image, i), Effect.BLUR, 0.0)
+    (strip,) = right_strip(out)
+    assert strip.w == pytest.approx(3 * 9 + REVEAL_MARGIN, abs=2.0)  # three frames' worth, and a margin
+    assert leak(image, out.image, Box(1250, 100, 25, 500)) < 0.5
+    assert not right_strip(without)  # a camera no head turns: as before
+    # The head stops, and so does the picture: the strip narrows, then goes.
+    widths = []
+    for i in range(4, 8):
+        out = hinted.process(frame(image, i), Effect.BLUR, 0.0, hint=turned(0.0))
+        widths.append(round(right_strip(out)[0].w) if right_strip(out) else 0)
+    assert widths == [round(2 * 9 + REVEAL_MARGIN), round(9 + REVEAL_MARGIN), 0, 0]
+
+
+def test_a_turn_too_fast_to_follow_hides_the_whole_frame_and_says_so() -> None:
+    image = camera("pan", 0)
+    proc = Processor(_SeenOnce(FACE), Tracker())  # type: ignore[arg-type]
+    proc.process(frame(image, 0), Effect.BLUR, 0.0)
+    # More than a quarter of the picture between two frames.
+    out = proc.process(frame(image, 1), Effect.BLUR, 0.0, hint=turned(-400.0))
+    assert out.hidden_all and out.status == FAST_STATUS
+    assert out.camera_motion is not None and out.camera_motion.method == "fast"
+    assert leak(image, out.image, FACE) < 0.5
+    # Once the head turns no faster than can be followed, the picture is shown again.
+    out = proc.process(frame(image, 2), Effect.BLUR, 0.0, hint=turned(-20.0))
+    assert not out.hidden_all
+
+
+def test_a_picture_that_cannot_be_matched_while_the_head_turns_is_hidden_as_a_fast_turn() -> None:
+    from skimage import data
+
+    other = cv2.resize(cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), (1280, 720))  # another room
+    statuses = []
+    for hint in (turned(-30.0), None):
+        proc = Processor(_SeenOnce(FACE), Tracker())  # type: ignore[arg-type]
+        proc.process(frame(camera("pan", 0), 0), Effect.BLUR, 0.0)
+        out = proc.process(frame(other, 1), Effect.BLUR, 0.0, hint=hint)
+        assert out.hidden_all
+        statuses.append(out.status)
+    assert statuses == [FAST_STATUS, LOST_STATUS]
+
+
+def test_the_worker_tells_its_processor_how_the_head_turned() -> None:
+    controls = (Effect.BLUR, 0.5)
+    source = LiveSource("pattern:bars?size=320x180&fps=30")
+    pans = itertools.count()
+    # Each processed frame, the head has turned 1.5 degrees further right: 7 px on this picture.
+    hint = HeadHint(lambda t: Pose(pan=0.05 * next(pans)), Optics(lambda pose: (30.0 * pose.pan, 0.0)))
+    with create_detector("short") as detector:
+        worker = CameraWorker(source, Processor(detector, Tracker(), name="bars"), lambda: controls)
+        worker.head_hint = hint
+        worker.start()
+        try:
+            result = None
+            for _ in range(100):
+                seq, result = worker.latest()
+                if result is not None and seq >= 3:
+                    break
+                time.sleep(0.05)
+            assert result is not None and result.camera_motion is not None
+            assert result.camera_motion.method == "head"
+            assert result.camera_motion.shift[0] == pytest.approx(-7.3, abs=0.2)
+        finally:
+            worker.stop()

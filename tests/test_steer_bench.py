@@ -13,7 +13,7 @@ import pytest
 
 from installation.config import wide_camera
 from installation.groundtruth import wide_clips
-from installation.steer.bench import RUNS, format_report, measure_latency, steer_run
+from installation.steer.bench import RUNS, TURNS, format_report, measure_latency, steer_run, turn_run
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +53,26 @@ def test_input_to_view_is_measured_for_keys_and_the_joystick(gallery: Path) -> N
         "input_to_view": [latency.as_dict() for latency in latencies],
     }
     assert "input to view, key" in format_report(report)
+
+
+def test_a_head_that_turns_the_camera_is_measured_with_and_without_its_hint(gallery: Path) -> None:
+    camera = wide_camera(gallery)
+    runs = [turn_run("servo pans", camera, gallery, hint=hint, max_frames=10) for hint in (True, False)]
+    hinted, alone = runs
+    assert (hinted.name, alone.name) == ("servo pans", "servo pans, no hint")
+    for run in runs:
+        assert run.head == "servo" and run.camera_frames == run.view_frames == 10
+        assert run.faces > 0, "the camera showed faces to score"
+        assert run.leaked == 0, run.leaked_examples
+    assert alone.hinted == 0  # without the hint, the picture's own estimate alone
+    report = {
+        "clip": "wide/gallery.mp4",
+        "size": [1920, 1080],
+        "detector": "yunet-half",
+        "fov": camera.steer.fov,
+        "runs": [run.as_dict() for run in runs],
+        "input_to_view": [],
+    }
+    text = format_report(report)
+    assert "servo pans, no hint" in text and "60 degrees across" in text
+    assert set(TURNS) == {"servo pans", "PTZ zoom in", "servo fast", "PTZ fast"}

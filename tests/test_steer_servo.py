@@ -60,6 +60,13 @@ def test_a_servo_turning_the_other_way_and_an_offset_home() -> None:
         assert geometry.pose(*geometry.angles(Pose(pan=pan))).pan == pytest.approx(pan)
 
 
+def test_a_pose_points_so_many_degrees_right_and_up_whichever_way_the_servos_turn() -> None:
+    assert GEOMETRY.degrees(Pose(pan=0.5, tilt=-1)) == (30.0, -30.0)
+    turned = ServoGeometry(pan_degrees=(160, 40), tilt_degrees=(120, 60), home_degrees=(130, 90))
+    assert turned.degrees(Pose(pan=1.0, tilt=1.0)) == (90.0, 30.0)  # right and up: smaller angles
+    assert turned.degrees(Pose(pan=-1.0)) == (-30.0, 0.0)
+
+
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
@@ -163,6 +170,21 @@ def test_the_pose_follows_the_turn_between_reports(links: list[PanelLink]) -> No
     assert len(set(seen)) > 20
     assert settled(link, 150.0, 90.0)
     assert head.pose.pan == 1.0
+
+
+def test_the_pose_at_a_moment_follows_the_turn_and_changes_nothing(links: list[PanelLink]) -> None:
+    link, _ = mock_link(links)
+    head = ServoHead(link, GEOMETRY)
+    link.start()
+    assert link.wait_connected(WAIT) and settled(link, 90.0, 90.0)
+    head.go_to(Pose(pan=1.0), speed=1 / 3)  # 60 degrees at 30 deg/s: two seconds
+    assert link.wait_until(lambda lk: lk.head is not None and lk.head.moving, WAIT)
+    now = time.monotonic()
+    soon, later = head.pose_at(now + 0.2), head.pose_at(now + 0.6)
+    # A camera's worker asks for the moment its frame was taken: 0.4 s apart is 12 degrees.
+    assert (later.pan - soon.pan) * 60 == pytest.approx(12.0, abs=0.5)
+    assert head.pose_at(now + 10.0).pan == 1.0  # it stops at its target
+    assert head.pose.pan < later.pan  # asking changed nothing
 
 
 def test_home_and_close(links: list[PanelLink]) -> None:

@@ -27,6 +27,7 @@ from installation.steer.visca import (
     pack,
     pan_tilt_absolute,
     parse_head,
+    pose_between,
     unpack,
     zoom_direct,
 )
@@ -171,6 +172,26 @@ def test_positions_map_to_the_camera_units_and_back() -> None:
     assert UNITS.to_camera(Pose(5, 0, 100)) == (2267, 0, 0x4000)  # beyond the ends: the ends
 
 
+def test_a_pose_points_so_many_degrees_from_the_camera_s_home() -> None:
+    assert UNITS.degrees(Pose(pan=1, tilt=-1)) == (170.0, -30.0)
+    assert UNITS.degrees(Pose(pan=-0.5, tilt=0.5)) == (-85.0, 45.0)
+    wide = ViscaUnits(pan=(-2448, 2448), pan_degrees=(-175, 175), tilt_degrees=(-90, 90))
+    assert wide.degrees(Pose(pan=0.2, tilt=-0.5)) == pytest.approx((35.0, -45.0))
+
+
+def test_between_two_position_readings_the_pose_is_on_the_line_joining_them() -> None:
+    readings = ((10.0, Pose(pan=0.0, zoom=2.0)), (10.1, Pose(pan=0.2, zoom=4.0)))
+    middle = pose_between(readings, 10.05, interval=0.1)
+    assert middle.pan == pytest.approx(0.1) and middle.zoom == pytest.approx(2.0**1.5)
+    # Carried on at the same speed for one interval after the newer reading, then held.
+    assert pose_between(readings, 10.15, interval=0.1).pan == pytest.approx(0.3)
+    assert pose_between(readings, 12.0, interval=0.1).pan == pytest.approx(0.4)
+    # Readings a second apart (a camera at rest is read once a second) say where it was, no more.
+    apart = ((9.0, Pose(pan=0.0)), (10.0, Pose(pan=0.2)))
+    assert pose_between(apart, 9.5, interval=0.1).pan == 0.0
+    assert pose_between(apart, 10.5, interval=0.1).pan == 0.2
+
+
 @pytest.mark.parametrize(
     ("options", "says"),
     [
@@ -301,6 +322,21 @@ def test_the_position_the_camera_reports_is_the_pose(
     assert until(lambda: head.steerable)
     camera.place(-1134, 600, 0x2000)  # turned by hand, or by the camera's own remote
     assert until(lambda: near(head.pose, Pose(-0.5, 0.5, UNITS.zoom_max**0.5), 0.001)), head.pose
+
+
+def test_the_pose_at_a_moment_follows_the_camera_between_readings(
+    camera: SimulatedCamera, make_head: Callable[..., ViscaHead]
+) -> None:
+    head = make_head(camera.spec)
+    assert until(lambda: head.steerable)
+    head.go_to(Pose(pan=1.0), speed=0.5)
+    assert until(lambda: head.pose.pan > 0.1), head.pose
+    now = time.monotonic()
+    # While it turns, the pose follows it: a moment ago it was further back than it is now.
+    assert head.pose_at(now - 0.5).pan < head.pose_at(now).pan <= head.pose_at(now + 0.05).pan
+    assert until(lambda: near(head.pose, Pose(1.0, 0.0, 1.0)))
+    time.sleep(0.3)  # read twice at rest
+    assert head.pose_at(time.monotonic()).pan == pytest.approx(1.0)
 
 
 def test_repeated_commands_are_sent_once(

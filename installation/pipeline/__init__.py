@@ -20,6 +20,7 @@ from installation.pipeline.live import CameraWorker, build_workers
 from installation.pipeline.lookahead import Lookahead
 from installation.pipeline.processor import (
     DETECT_EVERY_RANGE,
+    FAST_STATUS,
     LOST_STATUS,
     MotionGuard,
     Processor,
@@ -31,6 +32,7 @@ from installation.pipeline.processor import (
 
 __all__ = [
     "DETECT_EVERY_RANGE",
+    "FAST_STATUS",
     "LOST_STATUS",
     "CameraWorker",
     "LiveFeed",

@@ -16,13 +16,14 @@ thread that hands over its newest frame (:class:`~installation.sources.LiveSourc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from installation.sources.live import SourceStatus
 
 if TYPE_CHECKING:
     from installation.detect import FaceDetector
     from installation.frames import Frame, Processed
+    from installation.steer.hint import HeadHint
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,15 @@ class LiveFeed(Protocol):
     def request_stop(self) -> None: ...
 
     def stop(self) -> None: ...
+
+
+@runtime_checkable
+class FollowsHead(Protocol):
+    """A live camera that can be told how the head that turns it moves (a
+    :class:`~installation.pipeline.live.CameraWorker`, or the kiosk's feed that builds one): the
+    room sets ``head_hint`` for servo and network heads once it has made them."""
+
+    head_hint: HeadHint | None
 
 
 class LiveFrames(Protocol):

@@ -22,6 +22,7 @@ from installation.sources.live import SourceStatus, retry_delay
 if TYPE_CHECKING:
     from installation.config import Config
     from installation.detect import FaceDetector
+    from installation.steer.hint import HeadHint
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ class CameraWorker:
     ``controls`` is called once per frame and returns ``(effect, strength)``;
     reading the visitors' current choice there means a change shows on the
     next processed frame.
+
+    ``head_hint`` (set by the room once it has the heads) tells the processor how
+    the head that turns this camera moved between two frames; None for a fixed
+    camera or a digital head.
 
     An exception while processing (the transform, the tracker, the effect, a
     bug) never ends the worker: the camera reports itself failed (see
@@ -58,6 +63,7 @@ class CameraWorker:
         #: arrive). The room lowers it for cameras shown as thumbnails, so the
         #: large monitor gets the processor time on a small machine.
         self.max_fps: float | None = None
+        self.head_hint: HeadHint | None = None
         self._latest: Processed | None = None
         self._seq = 0
         self._lock = threading.Lock()
@@ -126,6 +132,9 @@ class CameraWorker:
         """Process frames until stopped; raises whatever processing raises."""
         if restart:
             self.processor.reset()  # nothing of the failed run is trusted
+        head = self.head_hint
+        if head is not None:
+            head.reset()  # the first frame has none before it
         last = -1
         was_ok = True
         while not self._stop.is_set():
@@ -133,6 +142,8 @@ class CameraWorker:
             ok = self.source.status.ok
             if ok and not was_ok:
                 self.processor.reset()
+                if head is not None:
+                    head.reset()
             was_ok = ok
             if frame is None:
                 continue
@@ -141,7 +152,12 @@ class CameraWorker:
             if self.transform is not None:
                 frame.image = self.transform(frame.image)
             effect, strength = self.controls()
-            result = self.processor.process(frame, effect, strength)
+            if head is None:
+                result = self.processor.process(frame, effect, strength)
+            else:
+                height, width = frame.image.shape[:2]
+                hint = head.motion(frame.captured or began, width, height)
+                result = self.processor.process(frame, effect, strength, hint=hint)
             result.timings["latency"] = (time.monotonic() - frame.captured) * 1000 if frame.captured else 0.0
             with self._lock:
                 self._latest = result

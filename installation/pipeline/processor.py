@@ -25,7 +25,7 @@ from installation.effects import Effect, MaskShape, apply_effect, hide_everythin
 from installation.frames import Detection, Found, Frame, Image, Processed
 from installation.geometry import Box
 from installation.track import CameraMotion, MotionEstimator, TrackedFace, Tracker
-from installation.track.motion import shrink, to_small
+from installation.track.motion import HINT_PIXELS, shrink, to_small, with_hint
 
 if TYPE_CHECKING:
     from installation.config import CameraConfig, Config
@@ -40,6 +40,12 @@ Grey: TypeAlias = npt.NDArray[Any]
 #: --detect-every``: beyond 4 a face walking in is covered only by the motion guard's boxes
 #: for too many frames, and recorded footage bridges too long a gap between detections.
 DETECT_EVERY_RANGE = (1, 4)
+
+#: While a head turns the camera, what the turn brought into view over this many processed frames is
+#: hidden along the picture's edges (narrowing to nothing within as many frames of the head
+#: stopping), with this margin (pixels): at 40 px a frame, a strip as wide as a near face.
+REVEAL_FRAMES = 3
+REVEAL_MARGIN = 16.0
 
 
 class MotionGuard:
@@ -298,6 +304,8 @@ class Processor:
         self._focus_turn = 0
         self._swept = False
         self._detected_at = 0.0
+        #: The camera's recent motions while its head turned it (see _revealed).
+        self._turn: deque[CameraMotion] = deque(maxlen=REVEAL_FRAMES)
 
     #: Faces smaller than this (pixels high) are only found by tiles; the
     #: tiled detector is told where they were so their tile runs every frame.
@@ -356,18 +364,23 @@ class Processor:
         self._guard = MotionGuard()
         self._motion.reset()
         self._people = []
+        self._turn.clear()
 
-    def find(self, frame: Frame, *, detect: bool) -> Found:
+    def find(self, frame: Frame, *, detect: bool, hint: CameraMotion | None = None) -> Found:
         """Camera motion, detection (when ``detect``) and tracking for one frame, without the effect.
 
-        A detection error is reported in ``failure`` (logged once per run of
-        failures); the tracker then only predicts.
+        ``hint`` is how the head that turns the camera says the picture moved since the previous
+        frame (None: the camera has no such head); the estimate is weighed against it
+        (:func:`~installation.track.motion.with_hint`), and a turn too fast to follow makes the
+        motion ``fast``, unknown. A detection error is reported in ``failure`` (logged once per
+        run of failures); the tracker then only predicts.
         """
         size = (frame.width, frame.height)
         tm = time.perf_counter()
         # People are not the camera: corners on the faces of the previous frame and the
         # bodies below them are left out of the estimate.
         motion = self._motion.estimate(frame.image, exclude=self._people)
+        motion = with_hint(motion, hint, *size)
         t0 = time.perf_counter()
         detections: list[Detection] | None = None
         failure = ""
@@ -399,9 +412,13 @@ class Processor:
         }
         return Found(detections, faces, failure, timings, motion)
 
-    def process(self, frame: Frame, effect: Effect, strength: float) -> Processed:
+    def process(
+        self, frame: Frame, effect: Effect, strength: float, *, hint: CameraMotion | None = None
+    ) -> Processed:
+        """``frame`` detected, tracked and hidden; ``hint`` is its head's motion (see :meth:`find`)."""
         detect = self._since_detection >= self.detect_every
-        found = self.find(frame, detect=detect)
+        found = self.find(frame, detect=detect, hint=hint)
+        revealed = self._revealed(found.camera_motion, hint, frame.width, frame.height)
         if found.failure:
             return hidden_whole(
                 frame,
@@ -422,7 +439,28 @@ class Processor:
             checked=detect,
             motion=found.camera_motion,
             timings=dict(found.timings),
+            revealed=revealed,
         )
+
+    def _revealed(
+        self, motion: CameraMotion | None, hint: CameraMotion | None, width: int, height: int
+    ) -> list[Box]:
+        """The strips along the picture's edges that a head's turn brought into view over the last
+        :data:`REVEAL_FRAMES` processed frames (narrowing to nothing as many frames after it
+        stops), to be hidden: a face coming in there is only part of a face, which no detector
+        finds. Nothing for a camera no head turns, or while the motion is unknown (the frame is
+        hidden whole)."""
+        turning = hint is not None and hint.measured(width, height).displacement > HINT_PIXELS
+        if motion is None or not motion.known or not (turning or self._turn):
+            self._turn.clear()
+            return []
+        self._turn.append(motion if turning else CameraMotion.still())
+        since = CameraMotion.still()
+        for step in self._turn:
+            since = since.then(step)
+        if not any(m.displacement > HINT_PIXELS for m in self._turn):
+            self._turn.clear()  # the head has stood still for as long as the strips are kept
+        return _border_strips(since, width, height, margin=REVEAL_MARGIN)
 
     def guard_and_hide(
         self,
@@ -438,6 +476,7 @@ class Processor:
         motion: CameraMotion | None,
         timings: dict[str, float],
         in_place: bool = False,
+        revealed: Sequence[Box] = (),
     ) -> Processed:
         """``frame`` with the effect on its faces and on what ``guard`` sees moving that nothing
         vouches for: the last step of :meth:`process`, and of the look-ahead on recorded footage.
@@ -446,8 +485,9 @@ class Processor:
         ran on; recorded footage, every frame, seen from before and after): the guard then
         watches only the edges. ``detections`` is None where the detector did not run;
         ``ahead`` are faces hidden before their first sighting. A view that jumped
-        (``motion.lost``) is hidden whole. The guard's time is added to ``timings["track"]``,
-        the effect's is ``timings["effect"]``.
+        (``motion.lost``: a whip pan, a cut, a head turning too fast) is hidden whole. The
+        guard's time is added to ``timings["track"]``, the effect's is ``timings["effect"]``.
+        ``revealed`` are strips a head's turn brought into view, hidden as the guard's regions are.
         """
         ahead = ahead or []
         t1 = time.perf_counter()
@@ -457,7 +497,7 @@ class Processor:
             return hidden_whole(
                 frame,
                 effect,
-                LOST_STATUS,
+                FAST_STATUS if motion.method == "fast" else LOST_STATUS,
                 detections=detections or [],
                 faces=faces,
                 detected=detections is not None,
@@ -471,6 +511,7 @@ class Processor:
             guarded = guard.regions(
                 frame.image, [b.scaled(self.mask_scale) for b in boxes], since_detection=not checked
             )
+            guarded += revealed
         t2 = time.perf_counter()
         image = self.hide(frame.image, boxes, guarded, effect, strength, in_place=in_place)
         t3 = time.perf_counter()
@@ -579,6 +620,8 @@ def hide_regions(
 
 #: The status of a frame hidden whole because the camera's motion could not be followed.
 LOST_STATUS = "camera motion lost: the view jumped"
+#: The status of a frame hidden whole because the camera's head turned too fast to follow.
+FAST_STATUS = "camera head turning too fast to follow"
 
 
 def hidden_whole(

@@ -195,7 +195,19 @@ class Room:
         if missing > 0:
             heads = steering.heads + [NoHead() for _ in range(missing)]
             steering = Steering(heads, idle_home=steering.idle_home, presets=steering.presets)
+        self._follow_heads(steering)
         return steering
+
+    def _follow_heads(self, steering: Steering) -> None:
+        """Tell each camera turned by its head (servo, network) how the head moves, so its tracker
+        follows a turn the picture alone cannot; a fixed camera and a digital head are told nothing."""
+        from installation.pipeline.feeds import FollowsHead
+        from installation.steer.hint import head_hint
+
+        for feed, head, camera in zip(self.feeds, steering.heads, self.config.cameras, strict=False):
+            hint = head_hint(head, camera)
+            if hint is not None and isinstance(feed, FollowsHead):
+                feed.head_hint = hint
 
     def _start_pose(self, pose: Pose) -> None:
         """The starting view of the camera on the large monitor: the first one that can be steered

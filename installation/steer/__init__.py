@@ -13,6 +13,8 @@ points (:class:`~installation.steer.head.Head`):
 :mod:`installation.steer.factory` turns the string into a head;
 :class:`~installation.steer.steering.Steering` holds the room's heads and
 turns visitors' drags, pinches, keys and the panel's joystick into commands.
+A servo or network head turns the camera itself: :mod:`installation.steer.hint`
+tells the camera's pipeline how the picture moved when it turned.
 """
 
 from installation.steer.digital import DigitalHead, Motion

@@ -1,19 +1,27 @@
 """Steering on the bench: ``installation bench --steer``.
 
-Two measures on the bundled wide clip (``assets/footage/wide``), whose ground
-truth gives every face in every frame:
+Three measures on the bundled wide clip (``assets/footage/wide``), whose
+ground truth gives every face in every frame:
 
-- **Privacy while the view moves.** A digital head is driven by a script over
-  the clip, as visitors would drive it: slow pans, a zoom in onto a visitor
-  who walks towards the camera (the view following her), and fast moves from
-  corner to corner at the fastest speed a config allows. The camera's own
-  pipeline (its detector, the tracker, the effect at strength 0, the lightest)
-  processes every frame of the whole picture; the view is drawn at 60 frames a
-  second, as on a large monitor 1280 pixels wide, and every face the view
-  shows (at least 24 px of it high in the camera's pixels) is scored with the
-  leak measure. Also counted: view frames whose picture was hidden whole.
-  Privacy zones are left out, so every face must be hidden by detection and
-  tracking alone.
+- **Privacy while the view moves, digital head.** A digital head is driven by
+  a script over the clip, as visitors would drive it: slow pans, a zoom in
+  onto a visitor who walks towards the camera (the view following her), and
+  fast moves from corner to corner at the fastest speed a config allows. The
+  camera's own pipeline (its detector, the tracker, the effect at strength 0,
+  the lightest) processes every frame of the whole picture; the view is drawn
+  at 60 frames a second, as on a large monitor 1280 pixels wide, and every
+  face the view shows (at least 24 px of it high in the camera's pixels) is
+  scored with the leak measure. Also counted: view frames whose picture was
+  hidden whole. Privacy zones are left out, so every face must be hidden by
+  detection and tracking alone.
+- **Privacy while the camera turns, servo and network heads.** A simulated
+  head (:mod:`installation.steer.simulated`) turns a camera over the clip
+  with a servo's or a network camera's speeds, driven by the same kinds of
+  script: the pipeline sees only what the camera delivers (1280x720), whose
+  whole picture moves when the head turns and whose faces come in at its
+  edges. Each run is made twice, with the head's hint
+  (:mod:`installation.steer.hint`) and without it, and every face of 24 px
+  and more in the camera's picture is scored.
 - **Input to view.** The room itself (SDL's dummy driver, 1920x1080, 60 fps)
   shows the wide camera on its large monitor; keys and the panel's joystick
   are pressed at random moments from another thread, and the time from each
@@ -42,13 +50,17 @@ from installation.effects import Effect
 from installation.errors import InstallationError
 from installation.geometry import Box
 from installation.leak import LEAK_THRESHOLD, leak_score
+from installation.scoring import hidden_masks
 from installation.steer.digital import DigitalHead, Motion
 from installation.steer.head import HeadLimits, Pose
+from installation.steer.hint import DEFAULT_FOV, HeadHint
+from installation.steer.simulated import CAMERA_SIZE, SimulatedHead, Speeds
 
 if TYPE_CHECKING:
     from installation.config import CameraConfig
     from installation.frames import Processed
     from installation.groundtruth import GroundTruth
+    from installation.pipeline import Processor
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +74,12 @@ MIN_FACE_PX = 24.0
 
 @dataclass
 class RunResult:
-    """One scripted run: view frames drawn, faces scored in them, leaks, frames hidden whole."""
+    """One scripted run: view frames drawn, faces scored in them, leaks, frames hidden whole.
+
+    ``head`` is the kind of head driven (``digital``, ``servo``, ``PTZ``); for the heads that
+    turn the camera, ``hint`` says whether the pipeline was told how the head moved, and
+    ``hinted`` counts the frames whose camera motion it took from the head.
+    """
 
     name: str
     camera_frames: int = 0
@@ -72,6 +89,12 @@ class RunResult:
     hidden_whole: int = 0
     processed_fps: float = 0.0
     leaked_examples: list[tuple[int, int, float]] = field(default_factory=list)
+    head: str = "digital"
+    hint: bool | None = None
+    hinted: int = 0
+    #: The sum over view frames of the share of the picture hidden where no face is (None: not
+    #: measured; a digital head's view is cut from the hidden sensor frame).
+    falsely_hidden: float | None = None
 
     @property
     def hidden_share(self) -> float:
@@ -80,12 +103,20 @@ class RunResult:
     def as_dict(self) -> dict[str, Any]:
         return {
             "run": self.name,
+            "head": self.head,
+            "hint": self.hint,
             "camera_frames": self.camera_frames,
             "view_frames": self.view_frames,
             "face_frames_in_view": self.faces,
             "leaked_face_frames": self.leaked,
             "view_frames_hidden_whole": self.hidden_whole,
             "hidden_whole_share": round(self.hidden_share, 4),
+            "frames_moved_by_hint": self.hinted,
+            "falsely_hidden_share": (
+                None
+                if self.falsely_hidden is None
+                else round(self.falsely_hidden / max(1, self.view_frames), 4)
+            ),
             "processed_fps": round(self.processed_fps, 1),
             "leaked_examples": self.leaked_examples[:10],
         }
@@ -143,16 +174,146 @@ def _visible(face: Box, window: Box) -> Box | None:
     return Box((x0 - window.x) * sx, (y0 - window.y) * sy, (x1 - x0) * sx, (y1 - y0) * sy)
 
 
+def _bare_processor(camera: CameraConfig) -> Processor:
+    """``camera``'s pipeline without its privacy zones: detection and tracking alone must hide
+    every face."""
+    from installation.config import Config
+    from installation.pipeline import build_processor
+
+    steer = camera.steer
+    zones, steer.privacy_zones = steer.privacy_zones, []
+    try:
+        return build_processor(camera, Config(cameras=[camera]))
+    finally:
+        steer.privacy_zones = zones
+
+
+#: A script for a head that turns the camera: called once a camera frame with the time (seconds
+#: from the start), the head, the ground truth and the frame; it commands the head.
+TurnScript = Callable[[float, SimulatedHead, "GroundTruth", int], None]
+
+
+def _turn_pans(t: float, head: SimulatedHead, truth: GroundTruth, frame: int) -> None:
+    """Slow sweeps across the room and back at half the head's top speed, tilting a little."""
+    phase = int(t // 2.5) % 4
+    speeds = [(0.5, 0.2), (-0.5, -0.2), (-0.5, 0.2), (0.5, -0.2)][phase]
+    head.move(*speeds)
+
+
+def _turn_follow(track: int, zoom: float) -> TurnScript:
+    """Zoom in onto visitor ``track`` and keep her in the middle of the picture."""
+
+    def script(t: float, head: SimulatedHead, truth: GroundTruth, frame: int) -> None:
+        face = next((f for f in truth.faces(frame) if f.track_id == track), None)
+        if face is None or frame % max(1, round(truth.fps / 4)):
+            return  # a new aim four times a second, as a hand on a joystick would give
+        head.go_to(head.towards(face.box.cx, face.box.cy, zoom))
+
+    return script
+
+
+def _turn_fast(t: float, head: SimulatedHead, truth: GroundTruth, frame: int) -> None:
+    """From corner to corner and in and out (a head that can zoom), as fast as the head goes."""
+    corners = [Pose(-1.0, -1.0, 2.0), Pose(1.0, 1.0, 1.0), Pose(1.0, -1.0, 3.0), Pose(-1.0, 1.0, 1.5)]
+    head.go_to(corners[int(t // 0.7) % len(corners)])
+
+
+#: A servo head: 60 degrees a second at full speed (the default), no zoom.
+SERVO = Speeds(turn=60.0)
+#: The fastest a servo head may be set to turn: the board's own ceiling.
+SERVO_FASTEST = Speeds(turn=180.0)
+#: A network camera as Sony's EVI-D70 moves: 100 degrees a second, slower as it zooms in, its zoom
+#: from 1x to 18x in about three seconds.
+PTZ = Speeds(turn=100.0, zoom=1.5, proportional=True)
+
+#: The runs of heads that turn the camera: the script, the head's speeds and its zoom range.
+TURNS: dict[str, tuple[TurnScript, Speeds, tuple[float, float]]] = {
+    "servo pans": (_turn_pans, SERVO, (1.0, 1.0)),
+    "PTZ zoom in": (_turn_follow(track=3, zoom=3.5), PTZ, (1.0, 4.0)),
+    "servo fast": (_turn_fast, SERVO_FASTEST, (1.0, 1.0)),
+    "PTZ fast": (_turn_fast, PTZ, (1.0, 4.0)),
+}
+
+
+def turn_run(
+    name: str,
+    camera: CameraConfig,
+    clip: Path,
+    *,
+    hint: bool = True,
+    max_frames: int = 0,
+    strength: float = 0.0,
+) -> RunResult:
+    """One scripted run of a simulated head turning a camera over ``clip``: ``camera``'s pipeline
+    (its privacy zones left out) sees only what the camera delivers, and is told how the head
+    moved when ``hint``."""
+    from installation.frames import Frame
+    from installation.groundtruth import load_ground_truth
+    from installation.sources import open_source
+
+    script, speeds, zoom = TURNS[name]
+    truth = load_ground_truth(clip)
+    head = SimulatedHead((truth.width, truth.height), fov=camera.steer.fov, zoom=zoom, speeds=speeds)
+    hints = HeadHint(head.pose_at, head.optics)
+    processor = _bare_processor(camera)
+    result = RunResult(name if hint else f"{name}, no hint", head=name.split()[0], hint=hint)
+    source = open_source(str(clip))
+    processing = falsely = 0.0
+    try:
+        while True:
+            frame = source.read()
+            if frame is None or (max_frames and frame.index >= max_frames):
+                break
+            t = frame.index / truth.fps
+            script(t, head, truth, frame.index)
+            pose = head.tick(t)
+            view = head.view(frame.image, pose)
+            began = time.perf_counter()
+            motion = hints.motion(t, *head.size) if hint else None
+            shown = processor.process(
+                Frame(view, frame.index, frame.timestamp), Effect.BLUR, strength, hint=motion
+            )
+            processing += time.perf_counter() - began
+            result.camera_frames += 1
+            result.view_frames += 1
+            result.hidden_whole += int(shown.hidden_all)
+            result.hinted += int(shown.camera_motion is not None and shown.camera_motion.method == "head")
+            faces = [(face, head.in_view(face.box, pose)) for face in truth.faces(frame.index)]
+            hidden, true = hidden_masks(
+                (head.size[1], head.size[0]),
+                [f.box for f in shown.faces],
+                shown.guarded,
+                [box for _, box in faces if box.w > 0 and box.h > 0],
+                mask_scale=processor.mask_scale,
+                hidden_all=shown.hidden_all,
+            )
+            falsely += float((hidden & ~true).mean())
+            for face, box in faces:
+                if box.h < MIN_FACE_PX or box.w < MIN_FACE_PX / 2:
+                    continue
+                score = leak_score(view, shown.image, box)
+                if score is None:
+                    continue
+                result.faces += 1
+                if score >= LEAK_THRESHOLD:
+                    result.leaked += 1
+                    result.leaked_examples.append((frame.index, face.track_id, round(box.h, 1)))
+    finally:
+        source.close()
+        processor.detector.close()
+    result.processed_fps = result.camera_frames / processing if processing else 0.0
+    result.falsely_hidden = falsely
+    return result
+
+
 def steer_run(
     name: str, camera: CameraConfig, clip: Path, *, max_frames: int = 0, strength: float = 0.0
 ) -> tuple[RunResult, list[Processed]]:
     """One scripted run over ``clip`` with ``camera``'s pipeline (its privacy zones left out); the
     result, and the first processed frames (for the input-to-view measure)."""
-    from installation.config import Config
     from installation.display.monitor import window_surface
     from installation.frames import Frame
     from installation.groundtruth import load_ground_truth
-    from installation.pipeline import build_processor
     from installation.sources import open_source
 
     script, speed = RUNS[name]
@@ -165,12 +326,7 @@ def steer_run(
         view=steer.view,
         motion=Motion().scaled(speed),
     )
-    bare = Config(cameras=[camera])
-    zones, steer.privacy_zones = steer.privacy_zones, []
-    try:
-        processor = build_processor(camera, bare)
-    finally:
-        steer.privacy_zones = zones
+    processor = _bare_processor(camera)
     result = RunResult(name)
     kept: list[Processed] = []
     source = open_source(str(clip))
@@ -385,11 +541,19 @@ def main(args: argparse.Namespace) -> int:
         result, kept = steer_run(name, camera, clip, max_frames=args.frames, strength=args.strength)
         runs.append(result)
         pictures = pictures or kept
+    for name in TURNS:
+        for hint in (True, False):
+            if not args.json:
+                print(f"steering run: {name}{'' if hint else ', no hint'} …", file=sys.stderr)
+            runs.append(
+                turn_run(name, camera, clip, hint=hint, max_frames=args.frames, strength=args.strength)
+            )
     latencies = measure_latency(camera, pictures)
     report = {
         "clip": f"{clip.parent.name}/{clip.name}",
         "size": [truth.width, truth.height],
         "detector": camera.detector_spec(),
+        "fov": camera.steer.fov,
         "runs": [r.as_dict() for r in runs],
         "input_to_view": [latency.as_dict() for latency in latencies],
     }
@@ -404,15 +568,21 @@ def format_report(report: dict[str, Any]) -> str:
     """The report as a few lines of text."""
     width, height = report["size"]
     lines = [
-        f"steering on {report['clip']} ({width}x{height}, {report['detector']}), the view drawn at "
-        f"{VIEW_FPS:.0f} fps, faces of {MIN_FACE_PX:.0f} px and more",
-        "  run          camera frames  view frames  faces in view  leaked  hidden whole  processed",
+        f"steering on {report['clip']} ({width}x{height}, {report['detector']}), faces of "
+        f"{MIN_FACE_PX:.0f} px and more; a digital head's view drawn at {VIEW_FPS:.0f} fps, a servo's "
+        f"or PTZ camera's {CAMERA_SIZE[0]}x{CAMERA_SIZE[1]} picture ({report.get('fov', DEFAULT_FOV):g} "
+        "degrees across) processed alone",
+        "  run                   camera frames  view frames  faces in view  leaked  hidden whole  "
+        "falsely hidden  moved by hint  processed",
     ]
     for r in report["runs"]:
+        hinted = f"{r['frames_moved_by_hint']:>13}" if r.get("hint") else f"{'–':>13}"
+        share = r.get("falsely_hidden_share")
+        falsely = f"{100 * share:>12.1f} %" if share is not None else f"{'–':>14}"
         lines.append(
-            f"  {r['run']:<12} {r['camera_frames']:>13}  {r['view_frames']:>11}  "
+            f"  {r['run']:<20} {r['camera_frames']:>14}  {r['view_frames']:>11}  "
             f"{r['face_frames_in_view']:>13}  {r['leaked_face_frames']:>6}  "
-            f"{100 * r['hidden_whole_share']:>10.1f} %  {r['processed_fps']:>5.1f} fps"
+            f"{100 * r['hidden_whole_share']:>10.1f} %  {falsely}  {hinted}  {r['processed_fps']:>5.1f} fps"
         )
     for latency in report["input_to_view"]:
         starts = latency["starts"]

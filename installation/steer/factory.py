@@ -34,21 +34,26 @@ from installation.steer.steering import Joystick, Steering
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from installation.config import CameraConfig
+    from installation.config import CameraConfig, SteerConfig
     from installation.hardware import PanelLink
+    from installation.steer.servo import ServoGeometry
+    from installation.steer.visca import ViscaUnits
 
 
 @dataclass(frozen=True)
 class HeadSettings:
     """What every backend is given besides its string: the camera's name (for status lines), the
     technician's limits, the share of the sensor frame a digital head shows at zoom 1, how fast
-    a head may move, and the link to the panel's board (a servo head's servos are on it)."""
+    a head may move, the link to the panel's board (a servo head's servos are on it), and a servo
+    head's angles and a network camera's own numbers (None: the defaults)."""
 
     name: str = ""
     limits: HeadLimits = field(default_factory=HeadLimits)
     view: float = DEFAULT_VIEW
     motion: Motion = field(default_factory=Motion)
     panel: PanelLink | None = None
+    servo: ServoGeometry | None = None
+    visca: ViscaUnits | None = None
 
 
 #: Makes a head from its config string and settings.
@@ -86,13 +91,13 @@ def _servo(spec: str, settings: HeadSettings) -> Head:
             settings.name,
         )
         return NoHead()
-    return ServoHead(settings.panel, limits=settings.limits)
+    return ServoHead(settings.panel, settings.servo, limits=settings.limits)
 
 
 def _visca(spec: str, settings: HeadSettings) -> Head:
     from installation.steer.visca import open_head
 
-    return open_head(spec, limits=settings.limits)
+    return open_head(spec, limits=settings.limits, units=settings.visca)
 
 
 #: The head backends this build has, by the word that names them.
@@ -162,6 +167,7 @@ def create_head(spec: str, settings: HeadSettings) -> Head:
 def head_settings(camera: CameraConfig, panel: PanelLink | None = None) -> HeadSettings:
     """What a camera's ``[cameras.steer]`` table gives its head (and the panel's link, if any)."""
     steer = camera.steer
+    kind = head_kind(camera.head)
     return HeadSettings(
         name=camera.name,
         panel=panel,
@@ -172,6 +178,49 @@ def head_settings(camera: CameraConfig, panel: PanelLink | None = None) -> HeadS
         ),
         view=steer.view,
         motion=Motion().scaled(steer.speed),
+        servo=servo_geometry(steer) if kind == "servo" else None,
+        visca=visca_units(steer) if kind == "visca" else None,
+    )
+
+
+def servo_geometry(steer: SteerConfig) -> ServoGeometry:
+    """A servo head's angles and top speed from a ``[cameras.steer.servo]`` table; a
+    :class:`ConfigError` for angles the head cannot take.
+
+    >>> from installation.config import SteerConfig
+    >>> servo_geometry(SteerConfig()).pan_degrees
+    (30.0, 150.0)
+    """
+    from installation.steer.servo import ServoGeometry
+
+    servo = steer.servo
+    home = servo.home_degrees
+    return ServoGeometry(
+        pan_degrees=(servo.pan_degrees[0], servo.pan_degrees[-1]),
+        tilt_degrees=(servo.tilt_degrees[0], servo.tilt_degrees[-1]),
+        home_degrees=(home[0], home[-1]) if home else None,
+        top_speed=servo.top_speed,
+    )
+
+
+def visca_units(steer: SteerConfig) -> ViscaUnits:
+    """A network camera's own numbers from a ``[cameras.steer.visca]`` table (its speeds stay
+    the defaults); a :class:`ConfigError` for numbers no camera has.
+
+    >>> from installation.config import SteerConfig
+    >>> visca_units(SteerConfig()).pan_degrees
+    (-170.0, 170.0)
+    """
+    from installation.steer.visca import ViscaUnits
+
+    visca = steer.visca
+    return ViscaUnits(
+        pan=(visca.pan_units[0], visca.pan_units[-1]),
+        tilt=(visca.tilt_units[0], visca.tilt_units[-1]),
+        zoom=visca.zoom_units,
+        zoom_max=visca.zoom_max,
+        pan_degrees=(visca.pan_degrees[0], visca.pan_degrees[-1]),
+        tilt_degrees=(visca.tilt_degrees[0], visca.tilt_degrees[-1]),
     )
 
 

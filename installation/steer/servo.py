@@ -125,6 +125,19 @@ class ServoGeometry:
         """The pose the servos point at, from their angles (degrees)."""
         return Pose(self._normal(0, pan), self._normal(1, tilt))
 
+    def degrees(self, pose: Pose) -> tuple[float, float]:
+        """Where ``pose`` points: degrees right of home and up from it, whichever way each servo
+        turns.
+
+        >>> ServoGeometry(pan_degrees=(150, 30), tilt_degrees=(70, 110)).degrees(Pose(pan=0.5, tilt=-1))
+        (30.0, -20.0)
+        """
+        pan, tilt = self.angles(pose)
+        return (
+            (pan - self._home(0)) * _sign(self.pan_degrees[1] - self.pan_degrees[0]),
+            (tilt - self._home(1)) * _sign(self.tilt_degrees[1] - self.tilt_degrees[0]),
+        )
+
 
 @dataclass(frozen=True)
 class _Command:
@@ -196,8 +209,14 @@ class ServoHead:
         return self.tick(time.monotonic())
 
     def tick(self, now: float) -> Pose:
+        """Where the head points at ``now`` (see :meth:`pose_at`), kept as :attr:`pose`."""
+        self._pose = self.pose_at(now)
+        return self._pose
+
+    def pose_at(self, now: float) -> Pose:
         """Where the head points at ``now``: the board's last report, carried on along the command
-        it was carrying out when it reported."""
+        it was carrying out when it reported. It changes nothing, so a camera's worker thread may
+        ask it too."""
         report = self.link.head
         if report is None:
             return self._pose
@@ -207,8 +226,11 @@ class ServoHead:
             elapsed = max(0.0, now - report.at)
             pan = _towards(pan, command.target[0], min(command.rate[0], BOARD_RATE_MAX) * elapsed)
             tilt = _towards(tilt, command.target[1], min(command.rate[1], BOARD_RATE_MAX) * elapsed)
-        self._pose = self.geometry.pose(pan, tilt)
-        return self._pose
+        return self.geometry.pose(pan, tilt)
+
+    def degrees(self, pose: Pose) -> tuple[float, float]:
+        """Where ``pose`` points, in degrees right of home and up from it (:meth:`ServoGeometry.degrees`)."""
+        return self.geometry.degrees(pose)
 
     # -- commands ----------------------------------------------------------------------
     def move(self, pan: float, tilt: float, zoom: float = 0.0) -> None:
@@ -269,6 +291,10 @@ class ServoHead:
         self._commands[number] = _Command(target, rate)
         for old in [n for n in self._commands if n <= number - _REMEMBERED]:
             del self._commands[old]
+
+
+def _sign(value: float) -> float:
+    return 1.0 if value >= 0 else -1.0
 
 
 def _towards(at: float, target: float, step: float) -> float:

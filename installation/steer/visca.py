@@ -318,17 +318,20 @@ class ViscaUnits:
     """The camera's own numbers, from its technical manual: what the normalised pose means there.
 
     ``pan`` and ``tilt`` are the positions at -1 and 1 (0 is the camera's
-    home, position 0); ``zoom`` is the zoom position at ``zoom_max``
-    magnification (position 0 is the widest, 1x). The defaults are Sony's
-    EVI-D70 tables, which many cameras follow (pan -170 to +170 degrees, tilt
-    -30 to +90, 18x optical zoom at 4000h); speeds are the top pan, tilt and
-    zoom speed numbers the camera takes.
+    home, position 0), and ``pan_degrees`` and ``tilt_degrees`` the angles
+    there (right and up are positive); ``zoom`` is the zoom position at
+    ``zoom_max`` magnification (position 0 is the widest, 1x). The defaults
+    are Sony's EVI-D70 tables, which many cameras follow (pan -170 to +170
+    degrees, tilt -30 to +90, 18x optical zoom at 4000h); speeds are the top
+    pan, tilt and zoom speed numbers the camera takes.
 
     >>> units = ViscaUnits()
     >>> units.to_camera(Pose(pan=-1, tilt=0.5, zoom=1))
     (-2267, 600, 0)
     >>> units.to_pose(-2267, 600, 0)
     Pose(pan=-1.0, tilt=0.5, zoom=1.0)
+    >>> units.degrees(Pose(pan=-1, tilt=0.5))
+    (-170.0, 45.0)
     """
 
     pan: tuple[int, int] = (-2267, 2267)
@@ -338,12 +341,19 @@ class ViscaUnits:
     pan_speed: int = 0x18
     tilt_speed: int = 0x17
     zoom_speed: int = 8
+    pan_degrees: tuple[float, float] = (-170.0, 170.0)
+    tilt_degrees: tuple[float, float] = (-30.0, 90.0)
 
     def __post_init__(self) -> None:
         for axis, (low, high) in (("pan", self.pan), ("tilt", self.tilt)):
             if not -0x8000 <= low < 0 < high <= 0x7FFF:
                 raise ConfigError(
                     f"VISCA {axis} range {low}..{high}: expected -32768 <= low < 0 < high <= 32767"
+                )
+        for axis, (left, right) in (("pan", self.pan_degrees), ("tilt", self.tilt_degrees)):
+            if not (math.isfinite(left) and math.isfinite(right) and -180 <= left < 0 < right <= 180):
+                raise ConfigError(
+                    f"VISCA {axis} angles {left:g}..{right:g}: expected -180 <= low < 0 < high <= 180 degrees"
                 )
         if not 0 < self.zoom <= 0xFFFF:
             raise ConfigError(f"VISCA zoom position {self.zoom}: expected 1 to 65535")
@@ -372,6 +382,10 @@ class ViscaUnits:
             zoom=math.exp(max(zoom, 0) / self.zoom * math.log(self.zoom_max)),
         )
 
+    def degrees(self, pose: Pose) -> tuple[float, float]:
+        """Where ``pose`` points: degrees right of the camera's home and up from it."""
+        return _to_degrees(pose.pan, self.pan_degrees), _to_degrees(pose.tilt, self.tilt_degrees)
+
 
 def _to_units(value: float, ends: tuple[int, int]) -> int:
     low, high = ends
@@ -382,6 +396,12 @@ def _to_units(value: float, ends: tuple[int, int]) -> int:
 def _from_units(units: int, ends: tuple[int, int]) -> float:
     low, high = ends
     return units / high if units >= 0 else -units / low
+
+
+def _to_degrees(value: float, ends: tuple[float, float]) -> float:
+    # Positions are spread evenly over each half of the range, as the camera's angles are.
+    low, high = ends
+    return value * high if value >= 0 else -value * low
 
 
 # -- one camera, spoken to -------------------------------------------------------------------------
@@ -703,6 +723,8 @@ class ViscaHead:
         self._silence_reason = ""
         self._refusal = ""
         self._pose = self.limits.clamp(HOME)
+        #: The last two readings of the position: when the camera read it, and the pose (replaced whole).
+        self._readings: tuple[tuple[float, Pose], ...] = ()
         self._camera: tuple[int, int, int] | None = None
         self._moving_until = 0.0  # read the position often until then
         # a command sent, or the camera seen moving, until then: pan-tilt and zoom
@@ -757,6 +779,15 @@ class ViscaHead:
 
     def tick(self, now: float) -> Pose:
         return self._pose
+
+    def pose_at(self, now: float) -> Pose:
+        """Where the camera points at ``now``, from its last two position readings (see
+        :func:`pose_between`); safe from any thread."""
+        return pose_between(self._readings, now, self.poll_seconds) if self._readings else self._pose
+
+    def degrees(self, pose: Pose) -> tuple[float, float]:
+        """Where ``pose`` points, in degrees right of the camera's home and up from it."""
+        return self.units.degrees(pose)
 
     def close(self) -> None:
         """Stop the camera if it is moving (best effort) and let go of the socket, within a second."""
@@ -990,7 +1021,10 @@ class ViscaHead:
                 self._refused("zoom", exc)
 
     def _read_position(self) -> None:
+        asked = time.monotonic()
         pan_tilt = self._client.inquire(PAN_TILT_POSITION, 8)
+        # The camera read its position somewhere between the question and the answer.
+        at = (asked + time.monotonic()) / 2
         zoom = self._client.inquire(ZOOM_POSITION, 4)
         pan = from_nibbles(pan_tilt[:4], signed=True)
         tilt = from_nibbles(pan_tilt[4:], signed=True)
@@ -998,6 +1032,7 @@ class ViscaHead:
         assert pan is not None and tilt is not None and position is not None  # digits, checked on receipt
         self._camera = (pan, tilt, position)
         self._pose = self.units.to_pose(pan, tilt, position)
+        self._readings = (*self._readings[-1:], (at, self._pose))
 
     def _park(self) -> None:
         """On close: stop whatever the camera was told to keep doing (one try each)."""
@@ -1016,6 +1051,33 @@ class ViscaHead:
 
 
 _READING = "reading the position"
+
+
+def pose_between(readings: tuple[tuple[float, Pose], ...], now: float, interval: float) -> Pose:
+    """The pose at ``now`` from the last position readings (``(time, pose)``, the newest last),
+    read back every ``interval`` seconds while the camera moves.
+
+    Two readings that far apart or nearer give the camera's speed: between them the pose lies on
+    the line joining them, and after the newer it is carried on at that speed for one more
+    interval at most (the next reading comes by then). Readings further apart (the camera was
+    read once a second while still) say only where it was: the newer holds from its time on.
+
+    >>> readings = ((1.0, Pose(pan=0.0)), (1.1, Pose(pan=0.1)))
+    >>> [round(pose_between(readings, t, 0.1).pan, 3) for t in (0.9, 1.05, 1.15, 1.5)]
+    [0.0, 0.05, 0.15, 0.2]
+    >>> pose_between(((0.0, Pose(pan=0.0)), (1.0, Pose(pan=0.5))), 0.9, 0.1).pan
+    0.0
+    """
+    *older, (t1, p1) = readings
+    if not older:
+        return p1
+    t0, p0 = older[-1]
+    if not 0 < t1 - t0 <= 1.5 * interval:
+        return p1 if now >= t1 else p0
+    share = (min(now, t1 + interval) - t0) / (t1 - t0)
+    share = max(0.0, share)
+    zoom = p0.zoom * (p1.zoom / p0.zoom) ** share  # zoom positions are a log scale of magnification
+    return Pose(p0.pan + share * (p1.pan - p0.pan), p0.tilt + share * (p1.tilt - p0.tilt), zoom)
 
 
 def _what(intent: _PanTilt) -> str:

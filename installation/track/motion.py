@@ -55,6 +55,17 @@ TEXTURED_STD = 12.0
 #: Phase correlation peaks weaker than this are taken for noise.
 MIN_PHASE_RESPONSE = 0.15
 
+#: A camera head's turn that moves no frame corner further than this (pixels) is no turn.
+HINT_PIXELS = 2.0
+#: A head's turn that moves a frame corner further than this share of the frame's width between
+#: two processed frames is too fast to follow.
+FAST_SHARE = 0.25
+#: The estimate agrees with the head when the two put every frame corner within this many pixels
+#: of each other, or within this share of the head's motion (a lens's field of view is known
+#: roughly, and a head's reported pose is a little late).
+AGREE_PIXELS = 8.0
+AGREE_SHARE = 0.5
+
 
 @dataclass(frozen=True)
 class CameraMotion:
@@ -64,11 +75,14 @@ class CameraMotion:
     pixels taking a previous-frame point to the current frame. ``method``
     says how it was found: ``start`` (first frame, no motion), ``flow``
     (corners), ``phase`` (translation only, by phase correlation, when too
-    few corners), ``covered`` (people fill the view: taken for still), or,
-    when it is not known, ``flat`` (nothing to follow) and ``lost`` (texture
-    enough, but no match: a whip pan, a cut). ``confidence``
-    is the share of corners that agree (1 for ``start``, the peak's strength
-    for ``phase``, 0 when unknown).
+    few corners), ``covered`` (people fill the view: taken for still),
+    ``head`` (from the pose of the head that turns the camera, see
+    :func:`with_hint`), or, when it is not known, ``flat`` (nothing to
+    follow), ``lost`` (texture enough, but no match: a whip pan, a cut) and
+    ``fast`` (the camera's head turned too far between two frames to
+    follow). ``confidence`` is the share of corners that agree (1 for
+    ``start`` and ``head``, the peak's strength for ``phase``, 0 when
+    unknown).
 
     >>> m = CameraMotion.translation(5, -2)
     >>> m.apply_box(Box(10, 10, 20, 20)), m.inverse().shift
@@ -96,18 +110,28 @@ class CameraMotion:
 
     def measured(self, width: int, height: int) -> CameraMotion:
         """The same motion with ``displacement`` worked out for a ``width`` x ``height`` frame."""
-        corners = [(0.0, 0.0), (width, 0.0), (0.0, height), (width, height)]
-        moved = max(math.dist(self.apply(x, y), (x, y)) for x, y in corners)
+        moved = self.distance(CameraMotion.still(), width, height)
         return CameraMotion(self.matrix, self.method, self.confidence, self.inliers, moved)
+
+    def distance(self, other: CameraMotion, width: int, height: int) -> float:
+        """The farthest apart (pixels) this motion and ``other`` put a corner of a ``width`` x
+        ``height`` frame.
+
+        >>> CameraMotion.translation(3, 4).distance(CameraMotion.still(), 640, 360)
+        5.0
+        """
+        corners = [(0.0, 0.0), (float(width), 0.0), (0.0, float(height)), (float(width), float(height))]
+        return max(math.dist(self.apply(x, y), other.apply(x, y)) for x, y in corners)
 
     @property
     def known(self) -> bool:
-        return self.method not in ("flat", "lost")
+        return self.method not in ("flat", "lost", "fast")
 
     @property
     def lost(self) -> bool:
-        """The picture has texture but could not be matched: the view jumped (fail closed)."""
-        return self.method == "lost"
+        """The picture has texture but could not be matched, or the head turned too fast to follow:
+        the view jumped (fail closed)."""
+        return self.method in ("lost", "fast")
 
     @property
     def moving(self) -> bool:
@@ -171,6 +195,40 @@ class CameraMotion:
 def _six(m: np.ndarray) -> tuple[float, float, float, float, float, float]:
     a, b, tx, c, d, ty = (float(v) for v in m.reshape(-1)[:6])
     return a, b, tx, c, d, ty
+
+
+def with_hint(measured: CameraMotion, hint: CameraMotion | None, width: int, height: int) -> CameraMotion:
+    """The camera's motion between two frames of a ``width`` x ``height`` picture, from the estimate
+    and from ``hint``, what the head that turns the camera says it did (None: no such head).
+
+    - The head turned by no more than :data:`HINT_PIXELS`: the estimate, as for a fixed camera.
+    - The head turned further than :data:`FAST_SHARE` of the frame, or it turned and the
+      estimate is lost: ``fast``, unknown (the frame is hidden whole: nothing says where the
+      faces went).
+    - The estimate is known, moving, and agrees with the head (:data:`AGREE_PIXELS`,
+      :data:`AGREE_SHARE`): the estimate, which is what the pictures show.
+    - Otherwise (the estimate says still, or has nothing to follow, or disagrees): the head's.
+
+    >>> turn = CameraMotion((1.0, 0.0, -40.0, 0.0, 1.0, 0.0), "head")
+    >>> with_hint(CameraMotion.still("covered"), turn, 1280, 720).shift
+    (-40.0, 0.0)
+    >>> with_hint(CameraMotion.translation(-38, 1).measured(1280, 720), turn, 1280, 720).method
+    'flow'
+    >>> with_hint(CameraMotion.unknown("lost"), turn, 1280, 720).method
+    'fast'
+    """
+    if hint is None:
+        return measured
+    hint = hint.measured(width, height)
+    if hint.displacement <= HINT_PIXELS:
+        return measured
+    if hint.displacement > FAST_SHARE * width or measured.lost:
+        return CameraMotion.unknown("fast")
+    if measured.known and measured.moving:
+        agree = max(AGREE_PIXELS, AGREE_SHARE * hint.displacement)
+        if measured.distance(hint, width, height) <= agree:
+            return measured
+    return hint
 
 
 def shrink(image: np.ndarray, scale: int) -> np.ndarray:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from installation.config import CameraConfig, Config
+from installation.pipeline.feeds import FollowsHead
 from installation.sources import SourceStatus
 
 if TYPE_CHECKING:
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from installation.effects import Effect
     from installation.frames import Processed
     from installation.pipeline.feeds import LiveFeed
+    from installation.steer.hint import HeadHint
 
 
 class ReleasableFeed:
@@ -31,6 +33,8 @@ class ReleasableFeed:
         self._worker: LiveFeed | None = None
         self._base = 0
         self._max_fps: float | None = None
+        #: Handed to each worker it builds (see CameraWorker.head_hint).
+        self.head_hint: HeadHint | None = None
         self._released_since = time.monotonic()
 
     @property
@@ -61,6 +65,8 @@ class ReleasableFeed:
             return
         worker = self._build()
         worker.max_fps = self._max_fps
+        if isinstance(worker, FollowsHead):
+            worker.head_hint = self.head_hint
         worker.start()
         self._worker = worker
 

@@ -1,0 +1,161 @@
+"""What a head's turn does to the picture (installation/steer/hint.py): poses to the image motion of a
+camera a servo or network head turns, the hint a camera's worker is given, and which heads give one."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from installation.config import CameraConfig, Config
+from installation.hardware import PanelLink
+from installation.pipeline.fakes import FakeFeed
+from installation.room import Room, RoomOptions
+from installation.steer import DigitalHead, NoHead, Pose
+from installation.steer.hint import HeadHint, Optics, head_hint
+from installation.steer.servo import ServoGeometry, ServoHead
+from installation.steer.visca import open_head
+from installation.steer.viscasim import SimulatedCamera
+
+WIDTH, HEIGHT = 1280, 720
+#: The focal length of a 60-degree lens on a picture 1280 pixels across.
+FOCAL = (WIDTH / 2) / math.tan(math.radians(30))
+
+
+def shift(degrees: float, zoom: float = 1.0) -> float:
+    """How far the middle of the picture moves when a 60-degree camera turns by ``degrees``."""
+    return zoom * FOCAL * math.tan(math.radians(degrees))
+
+
+def optics(**options: Any) -> Optics:
+    """A head whose pan reaches 40 degrees each way and whose tilt 20, with a 60-degree lens."""
+    return Optics(lambda pose: (40.0 * pose.pan, 20.0 * pose.tilt), fov=60.0, **options)
+
+
+def test_a_turn_right_slides_the_picture_left_and_a_tilt_up_slides_it_down() -> None:
+    turn = optics().motion(Pose(), Pose(pan=0.05, tilt=0.1), WIDTH, HEIGHT)  # 2 degrees right, 2 up
+    assert turn.method == "head" and turn.known and turn.moving
+    assert turn.shift == pytest.approx((-shift(2.0), shift(2.0)))
+    assert turn.scale == pytest.approx(1.0)
+    back = optics().motion(Pose(pan=0.05, tilt=0.1), Pose(), WIDTH, HEIGHT)
+    assert back.shift == pytest.approx((shift(2.0), -shift(2.0)))
+
+
+def test_zooming_scales_the_picture_about_its_middle_and_a_turn_moves_it_further() -> None:
+    zoom = optics().motion(Pose(zoom=1.5), Pose(zoom=3.0), WIDTH, HEIGHT)
+    assert zoom.scale == pytest.approx(2.0)
+    assert zoom.apply(WIDTH / 2, HEIGHT / 2) == pytest.approx((WIDTH / 2, HEIGHT / 2))
+    assert zoom.apply(0, 0) == pytest.approx((-WIDTH / 2, -HEIGHT / 2))
+    zoomed = optics().motion(Pose(zoom=3.0), Pose(pan=0.05, zoom=3.0), WIDTH, HEIGHT)
+    assert zoomed.shift[0] == pytest.approx(-shift(2.0, zoom=3.0))
+
+
+def test_a_narrower_lens_sees_the_same_turn_move_the_picture_further() -> None:
+    turn = (Pose(), Pose(pan=0.05))
+    narrow = Optics(lambda pose: (40.0 * pose.pan, 0.0), fov=30.0).motion(*turn, WIDTH, HEIGHT)
+    assert narrow.shift[0] == pytest.approx(
+        -shift(2.0) * math.tan(math.radians(30)) / math.tan(math.radians(15))
+    )
+
+
+@pytest.mark.parametrize(
+    ("orientation", "direction"),
+    [
+        ({}, (-1, 0)),
+        ({"mirror": True}, (1, 0)),
+        ({"flip": True}, (-1, 0)),
+        ({"rotate": 90}, (0, -1)),
+        ({"rotate": 180}, (1, 0)),
+        ({"rotate": 270}, (0, 1)),
+    ],
+)
+def test_a_turned_camera_s_picture_moves_as_it_is_shown(
+    orientation: dict[str, Any], direction: tuple[int, int]
+) -> None:
+    # Turned a quarter, the processed picture is 720 wide and 1280 high; the lens is still 1280 across.
+    width, height = (HEIGHT, WIDTH) if orientation.get("rotate") in (90, 270) else (WIDTH, HEIGHT)
+    turn = optics(**orientation).motion(Pose(), Pose(pan=0.05), width, height)
+    assert turn.shift == pytest.approx((direction[0] * shift(2.0), direction[1] * shift(2.0)), abs=1e-6)
+
+
+@pytest.mark.parametrize("ends", [(30.0, 150.0), (150.0, 30.0)])
+def test_a_servo_that_turns_the_other_way_slides_the_picture_the_same_way(ends: tuple[float, float]) -> None:
+    geometry = ServoGeometry(pan_degrees=ends)
+    # A tenth of the way from home to the right end: 6 degrees to the right.
+    turn = Optics(geometry.degrees).motion(Pose(), Pose(pan=0.1), WIDTH, HEIGHT)
+    assert turn.shift[0] == pytest.approx(-shift(6.0))
+
+
+def test_a_field_of_view_no_lens_has_is_refused() -> None:
+    for fov in (5.0, 170.0, math.nan):
+        with pytest.raises(ValueError, match="field of view"):
+            Optics(lambda pose: (0.0, 0.0), fov=fov)
+
+
+def test_the_hint_is_the_motion_between_the_poses_of_two_processed_frames() -> None:
+    asked: list[float] = []
+    poses = {0.0: Pose(), 0.1: Pose(pan=0.05), 0.2: Pose(pan=0.05), 0.3: Pose(pan=0.5)}
+
+    def pose_at(t: float) -> Pose:
+        asked.append(t)
+        return poses[t]
+
+    hint = HeadHint(pose_at, optics())
+    assert hint.motion(0.0, WIDTH, HEIGHT) is None  # the first frame: nothing before it
+    turned = hint.motion(0.1, WIDTH, HEIGHT)
+    assert turned is not None and turned.shift[0] == pytest.approx(-shift(2.0))
+    still = hint.motion(0.2, WIDTH, HEIGHT)
+    assert still is not None and not still.moving
+    hint.reset()
+    assert hint.motion(0.3, WIDTH, HEIGHT) is None  # after a reset, a first frame again
+    assert asked == [0.0, 0.1, 0.2, 0.3]
+
+
+def test_only_heads_that_turn_the_camera_give_a_hint(links: list[PanelLink]) -> None:
+    camera = CameraConfig(source="pattern:bars", name="Door", mirror=True, rotate=90)
+    camera.steer.fov = 70.0
+    links.append(link := PanelLink("mock"))
+    servo = ServoHead(link)
+    hint = head_hint(servo, camera)
+    assert isinstance(hint, HeadHint)
+    assert (hint.optics.fov, hint.optics.mirror, hint.optics.rotate) == (70.0, True, 90)
+    assert hint.pose_at == servo.pose_at and hint.optics.degrees == servo.degrees
+    with SimulatedCamera() as simulated:
+        network = open_head(simulated.spec)
+        try:
+            assert head_hint(network, camera) is not None
+        finally:
+            network.close()
+    assert head_hint(DigitalHead(), camera) is None
+    assert head_hint(NoHead(), camera) is None
+
+
+class _Told(FakeFeed):
+    """A camera that can be told how its head turns, as a camera's worker can."""
+
+    head_hint: HeadHint | None = None
+
+
+def test_the_room_tells_a_servo_camera_how_its_head_turns_and_a_digital_one_nothing(
+    links: list[PanelLink],
+) -> None:
+    cameras = [
+        CameraConfig(source="pattern:bars", name="Door", head="servo"),
+        CameraConfig(source="pattern:bars", name="Gallery", head="digital"),
+    ]
+    cameras[0].steer.fov = 75.0
+    feeds = [_Told(camera.name) for camera in cameras]
+    room = Room(Config(cameras=cameras), RoomOptions(headless=True), feeds=feeds)
+    room.feeds = list(feeds)
+    links.append(link := PanelLink("mock"))
+    room.link = link
+    steering = room.make_steering()
+    try:
+        head = steering.head(0)
+        assert isinstance(head, ServoHead)
+        told = feeds[0].head_hint
+        assert told is not None and told.optics.fov == 75.0 and told.pose_at == head.pose_at
+        assert feeds[1].head_hint is None
+    finally:
+        steering.close()
