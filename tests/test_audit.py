@@ -217,14 +217,14 @@ def test_every_face_of_24_px_or_more_in_an_untouched_clip_is_flagged(untouched: 
 def hidden_by_truth(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple]:
-    """The segment with exactly its ground-truth boxes hidden by anonymize's default effect."""
+    """The segment with exactly its ground-truth boxes hidden by the lightest blur (strength 0)."""
     clip = request.param
     start, count = SEGMENTS[clip]
     folder = tmp_path_factory.mktemp(f"{clip}-hidden")
 
     def hide(image: np.ndarray, faces: list[TruthFace]) -> np.ndarray:
         boxes = [f.box for f in faces]
-        return apply_effect(image, boxes, Effect.BLUR, 0.5, shape=MaskShape.ELLIPSE, mask_scale=1.3)
+        return apply_effect(image, boxes, Effect.BLUR, 0.0, shape=MaskShape.ELLIPSE, mask_scale=1.3)
 
     original, _ = segment(clip, start, count, folder / f"{clip}.mp4")
     video, truth = segment(clip, start, count, folder / f"{clip}-hidden.mp4", hide)
