@@ -32,6 +32,8 @@ from installation.geometry import Box
 #: under 24 px leak at strength 0 in the live path (2.7 % in anonymize's), 32 px lets 5.0 % (2.0 %)
 #: for no measurable collateral.
 MIN_FACE_PX = 32.0
+#: The same for a region that is not a face (``apply_effect(..., faces=False)``).
+MIN_REGION_PX = 24.0
 #: Blur works on a copy where the face box is this many pixels across.
 BLUR_CELLS = 16.0
 #: Gaussian sigma, in those small pixels, at strength 0 and at strength 1.
@@ -55,6 +57,7 @@ def apply_effect(
     shape: MaskShape = MaskShape.ELLIPSE,
     mask_scale: float = 1.3,
     in_place: bool = False,
+    faces: bool = True,
 ) -> np.ndarray:
     """A new image with every face in ``boxes`` hidden by ``effect``; ``image`` is left as it was
     (unless ``in_place``: then ``image`` itself is changed and returned).
@@ -62,7 +65,9 @@ def apply_effect(
     ``image`` is BGR ``uint8`` (H x W x 3), ``boxes`` are face boxes in its
     pixels (they may overlap or reach outside the frame), ``strength`` is
     clamped to [0, 1] and ignored by ``SOLID``. ``EXPOSED`` returns an
-    unchanged copy.
+    unchanged copy. ``faces=False`` is for regions of any shape (what moved,
+    a strip at the edge): the blur then takes its size from the region's
+    shorter side, and a region is grown to :data:`MIN_REGION_PX` only.
 
     >>> import numpy as np
     >>> img = np.full((120, 160, 3), 200, np.uint8)
@@ -83,7 +88,7 @@ def apply_effect(
             raise ValueError(f"apply_effect: face box {box} has a non-finite coordinate")
         if box.w <= 0 or box.h <= 0:
             continue
-        box = at_least(box, MIN_FACE_PX)
+        box = at_least(box, MIN_FACE_PX if faces else MIN_REGION_PX)
         geometry = mask_geometry(box, mask_scale)
         rx0, ry0, rx1, ry1 = roi_bounds(geometry.outer)
         x0, y0, x1, y1 = max(rx0, 0), max(ry0, 0), min(rx1, width), min(ry1, height)
@@ -92,7 +97,7 @@ def apply_effect(
         roi = out[y0:y1, x0:x1]
         weight, rest = blend_weights(geometry, shape)
         inside = (slice(y0 - ry0, y1 - ry0), slice(x0 - rx0, x1 - rx0))
-        hidden = _hidden_roi(roi, (x0, y0), box, effect, strength)
+        hidden = _hidden_roi(roi, (x0, y0), box, effect, strength, faces)
         _blend_into(roi, hidden, weight[inside], rest[inside])
     return out
 
@@ -137,21 +142,22 @@ def hide_everything(image: np.ndarray) -> np.ndarray:
 
 
 def _hidden_roi(
-    roi: np.ndarray, origin: tuple[int, int], box: Box, effect: Effect, strength: float
+    roi: np.ndarray, origin: tuple[int, int], box: Box, effect: Effect, strength: float, face: bool
 ) -> np.ndarray:
     if effect is Effect.SOLID:
         return np.full(roi.shape, SOLID_GREY, np.uint8)
     if effect is Effect.BLUR:
-        return _blur(roi, box, strength)
+        return _blur(roi, box, strength, face)
     if effect is Effect.PIXELATE:
         return _pixelate(roi, origin, box, strength)
     raise ValueError(f"apply_effect: unknown effect {effect!r}")
 
 
-def _blur(roi: np.ndarray, box: Box, strength: float) -> np.ndarray:
+def _blur(roi: np.ndarray, box: Box, strength: float, face_box: bool = True) -> np.ndarray:
     h, w = roi.shape[:2]
-    # The longer side sets the blur: a box narrowed by a face turned away still has its height.
-    face = max(1.0, box.w, box.h)
+    # A face's longer side sets the blur: a box narrowed by a face turned away still has its
+    # height. A region of any other shape (a strip along an edge) is blurred by its shorter side.
+    face = max(1.0, box.w, box.h) if face_box else max(1.0, min(box.w, box.h))
     factor = min(1.0, BLUR_CELLS / face)
     small_w, small_h = max(1, round(w * factor)), max(1, round(h * factor))
     small = _shrink(roi, small_w, small_h)

@@ -614,7 +614,9 @@ def hide_regions(
         out = image if in_place else image.copy()
     if guarded:
         # Unverified motion is hidden with the box mask: its shape is unknown.
-        out = apply_effect(out, guarded, effect, 1.0, shape=MaskShape.BOX, mask_scale=1.0, in_place=True)
+        out = apply_effect(
+            out, guarded, effect, 1.0, shape=MaskShape.BOX, mask_scale=1.0, in_place=True, faces=False
+        )
     return out
 
 
