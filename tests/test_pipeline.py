@@ -112,6 +112,17 @@ def test_exposed_shows_faces_but_blur_does_not(short: object, scene: Callable[..
     assert leak(image, shown.image, face) > 0.9
 
 
+def third_result(worker: CameraWorker) -> Processed | None:
+    """The worker's newest result once it has handed over three (None if it has not in 5 s)."""
+    result = None
+    for _ in range(100):
+        seq, result = worker.latest()
+        if result is not None and seq >= 3:
+            break
+        time.sleep(0.05)
+    return result
+
+
 def test_worker_hands_over_only_processed_frames(tmp_path: object) -> None:
     controls = (Effect.SOLID, 0.5)
     source = LiveSource("pattern:bars?size=320x180&fps=30")
@@ -119,12 +130,7 @@ def test_worker_hands_over_only_processed_frames(tmp_path: object) -> None:
         worker = CameraWorker(source, Processor(detector, Tracker(), name="bars"), lambda: controls)
         worker.start()
         try:
-            result = None
-            for _ in range(100):
-                seq, result = worker.latest()
-                if result is not None and seq >= 3:
-                    break
-                time.sleep(0.05)
+            result = third_result(worker)
             assert result is not None
             assert result.effect is Effect.SOLID
             assert result.image is not result.frame.image
@@ -361,12 +367,7 @@ def test_the_worker_tells_its_processor_how_the_head_turned() -> None:
         worker.head_hint = hint
         worker.start()
         try:
-            result = None
-            for _ in range(100):
-                seq, result = worker.latest()
-                if result is not None and seq >= 3:
-                    break
-                time.sleep(0.05)
+            result = third_result(worker)
             assert result is not None and result.camera_motion is not None
             assert result.camera_motion.method == "head"
             assert result.camera_motion.shift[0] == pytest.approx(-7.3, abs=0.2)
