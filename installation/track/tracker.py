@@ -9,6 +9,15 @@ once ``hold_seconds`` have passed without a sighting or the box has left the
 frame. A detection is hidden from the first frame it appears in;
 ``confirmed`` only decides whether it counts as a person in statistics.
 
+One exception shortens the hold: a box of :data:`SINGLE_SIGHTING_PX` or more
+that the detector saw once, with a score under :data:`SINGLE_SIGHTING_SCORE`,
+and never again is let go after :data:`SINGLE_HOLD_SECONDS`. A face that
+large is found again within a few frames when it is there; a large, weak box
+seen once is most often a look-alike (motion-blurred texture during a whip
+pan, a tyre), and holding it for the whole hold, widening, could hide most
+of the picture. Small faces are found only now and then, and a sure
+detection may be a visitor who then turned away, so both keep the whole hold.
+
 When the camera moves (pan, zoom, roll, shake), each update is given the
 camera's motion since the previous frame (:mod:`installation.track.motion`):
 every track is first carried through it, so a face standing still in the
@@ -50,6 +59,12 @@ UNKNOWN_MOTION_GROWTH = 0.5
 MAX_UNKNOWN_GROWTH = 3.0
 #: A detection within this many pixels of the frame edge is taken to be cut off by it.
 EDGE_PIXELS = 1.0
+#: A track seen only once whose box is this large or larger (pixels, its longer side), with a
+#: score under this ...
+SINGLE_SIGHTING_PX = 48.0
+SINGLE_SIGHTING_SCORE = 0.5
+#: ... is let go after this many seconds unseen (or the hold, if shorter), not the whole hold.
+SINGLE_HOLD_SECONDS = 0.3
 
 
 @dataclass
@@ -294,6 +309,13 @@ class Tracker:
 
     # -- internals ---------------------------------------------------------
 
+    def _hold(self, track: _Track) -> float:
+        """How long ``track`` is held unseen: the hold, or less for a large, weak box seen only once."""
+        weak = track.score < SINGLE_SIGHTING_SCORE
+        if track.hits == 1 and weak and max(track.w, track.h) >= SINGLE_SIGHTING_PX:
+            return min(self.hold_seconds, SINGLE_HOLD_SECONDS)
+        return self.hold_seconds
+
     def _advance(self, timestamp: float) -> float:
         timestamp = float(timestamp)
         if not math.isfinite(timestamp):
@@ -364,7 +386,7 @@ class Tracker:
         faces = []
         for track in self._tracks:
             box = shown[track.track_id]
-            expired = timestamp - track.seen_at > self.hold_seconds
+            expired = timestamp - track.seen_at > self._hold(track)
             # Out of the frame: nothing left to hide, or (unseen) most likely walked out.
             gone = box.clipped(width, height).area <= 0.0 or (
                 track.misses > 0 and track.likely_box(timestamp).clipped(width, height).area <= 0.0
