@@ -9,14 +9,16 @@ once ``hold_seconds`` have passed without a sighting or the box has left the
 frame. A detection is hidden from the first frame it appears in;
 ``confirmed`` only decides whether it counts as a person in statistics.
 
-One exception shortens the hold: a box of :data:`SINGLE_SIGHTING_PX` or more
-that the detector saw once, with a score under :data:`SINGLE_SIGHTING_SCORE`,
-and never again is let go after :data:`SINGLE_HOLD_SECONDS`. A face that
-large is found again within a few frames when it is there; a large, weak box
-seen once is most often a look-alike (motion-blurred texture during a whip
-pan, a tyre), and holding it for the whole hold, widening, could hide most
-of the picture. Small faces are found only now and then, and a sure
-detection may be a visitor who then turned away, so both keep the whole hold.
+One exception shortens the hold: a box of :data:`SINGLE_SIGHTING_PX` or more,
+first seen on a frame the camera moved more than :data:`SMEAR_PIXELS` since
+the one before (or jumped), with a score under :data:`SINGLE_SIGHTING_SCORE`,
+and never seen again, is let go after :data:`SINGLE_HOLD_SECONDS`. In the
+smeared frames of a whip pan a detector finds large, weak look-alikes in
+blurred texture, and holding one for the whole hold, widening, could hide
+most of the picture; a face that large is found again within a few frames
+once the view steadies. Every other box keeps the whole hold: small faces are
+found only now and then, a face in a dim room may be found once, weakly, on a
+still camera, and a sure detection may be a visitor who then turned away.
 
 When the camera moves (pan, zoom, roll, shake), each update is given the
 camera's motion since the previous frame (:mod:`installation.track.motion`):
@@ -60,9 +62,10 @@ MAX_UNKNOWN_GROWTH = 3.0
 #: A detection within this many pixels of the frame edge is taken to be cut off by it.
 EDGE_PIXELS = 1.0
 #: A track seen only once whose box is this large or larger (pixels, its longer side), with a
-#: score under this ...
+#: score under this, first seen where the camera moved more than this many pixels a frame ...
 SINGLE_SIGHTING_PX = 48.0
 SINGLE_SIGHTING_SCORE = 0.5
+SMEAR_PIXELS = 20.0
 #: ... is let go after this many seconds unseen (or the hold, if shorter), not the whole hold.
 SINGLE_HOLD_SECONDS = 0.3
 
@@ -103,6 +106,8 @@ class _Track:
         self.confirmed = False
         #: Extra growth from frames whose camera motion was unknown, since the last sighting.
         self.spread = 1.0
+        #: First seen on a frame the camera moved fast: perhaps a look-alike in a smeared picture.
+        self.smeared = False
 
     def follow(self, motion: CameraMotion) -> None:
         """Carry the state into the view after the camera moved by ``motion`` (a known one)."""
@@ -250,6 +255,9 @@ class Tracker:
         timestamp = self._advance(timestamp)
         self._follow(motion)
         width, height = frame_size
+        smeared = motion is not None and (
+            motion.lost or (motion.known and motion.measured(width, height).displacement > SMEAR_PIXELS)
+        )
         predicted = [t.hidden_box(timestamp, self.growth_per_second, self.max_growth) for t in self._tracks]
         matches = self._associate(predicted, detections, timestamp)
         matched_tracks = set()
@@ -281,6 +289,7 @@ class Tracker:
             whole = Detection(_past_the_edge(detection.box, width, height), detection.score)
             track = _Track(self._next_id, whole, timestamp)
             track.confirmed = self.confirm_hits <= 1
+            track.smeared = smeared
             self._next_id += 1
             self.tracks_started += 1
             self._tracks.append(track)
@@ -310,9 +319,10 @@ class Tracker:
     # -- internals ---------------------------------------------------------
 
     def _hold(self, track: _Track) -> float:
-        """How long ``track`` is held unseen: the hold, or less for a large, weak box seen only once."""
+        """How long ``track`` is held unseen: the hold, or less for a large, weak box seen only once,
+        in a smeared frame."""
         weak = track.score < SINGLE_SIGHTING_SCORE
-        if track.hits == 1 and weak and max(track.w, track.h) >= SINGLE_SIGHTING_PX:
+        if track.hits == 1 and track.smeared and weak and max(track.w, track.h) >= SINGLE_SIGHTING_PX:
             return min(self.hold_seconds, SINGLE_HOLD_SECONDS)
         return self.hold_seconds
 
