@@ -11,6 +11,7 @@ import pytest
 from installation.control.state import IndicatorState
 from installation.errors import ConfigError
 from installation.hardware import MockBoard, PanelLink
+from installation.hardware.link import HeadReport, LinkStatus
 from installation.hardware.protocol import Aim, Park
 from installation.steer.head import HOME, Head, HeadLimits, Pose
 from installation.steer.servo import PARK_RATE, ServoGeometry, ServoHead, drain_steering
@@ -185,6 +186,46 @@ def test_the_pose_at_a_moment_follows_the_turn_and_changes_nothing(links: list[P
     assert (later.pan - soon.pan) * 60 == pytest.approx(12.0, abs=0.5)
     assert head.pose_at(now + 10.0).pan == 1.0  # it stops at its target
     assert head.pose.pan < later.pan  # asking changed nothing
+
+
+class ReportingLink:
+    """A link whose board reports only when the test says: what the head knows between reports."""
+
+    def __init__(self) -> None:
+        self.status = LinkStatus(True, "connected", protocol=2, head=True)
+        self.head: HeadReport | None = None
+        self.sent: list[tuple[float, float, float, float]] = []
+
+    def aim(self, pan: float, tilt: float, pan_rate: float, tilt_rate: float) -> int:
+        self.sent.append((pan, tilt, pan_rate, tilt_rate))
+        return len(self.sent)
+
+    def park_at(self, pan: float, tilt: float) -> None:
+        pass
+
+
+def test_a_turn_counts_from_the_moment_it_is_sent_not_from_the_board_s_next_report() -> None:
+    link = ReportingLink()
+    head = ServoHead(link, GEOMETRY)  # type: ignore[arg-type]
+    start = time.monotonic()
+    link.head = HeadReport(90.0, 90.0, moving=False, acknowledged=0, at=start)
+    head.go_to(Pose(pan=1.0), speed=1 / 3)  # 60 degrees at 30 degrees a second
+    sent = time.monotonic()
+    # No report has acknowledged it yet, but the board turns as soon as the aim arrives: a camera
+    # frame taken 0.2 s later shows the view 6 degrees (a tenth of the way) further on.
+    assert head.pose_at(sent + 0.2).pan == pytest.approx(0.1, abs=0.01)
+    # Turning right, acknowledged a tenth of a second ago; then sent back left: right until the
+    # new aim went out, left after it.
+    report = HeadReport(96.0, 90.0, moving=True, acknowledged=1, at=time.monotonic() - 0.1)
+    link.head = report
+    assert head.pose_at(report.at + 0.1).pan == pytest.approx(0.15, abs=0.01)
+    head.go_to(Pose(pan=-1.0), speed=1 / 3)
+    back = time.monotonic()
+    expected = (96.0 + 30.0 * (back - report.at) - 30.0 * 0.2 - 90.0) / 60.0
+    assert head.pose_at(back + 0.2).pan == pytest.approx(expected, abs=0.01)
+    head.stop()  # a stop holds it where it was when the stop went out
+    held = head.pose_at(time.monotonic())
+    assert head.pose_at(time.monotonic() + 1.0).pan == pytest.approx(held.pan, abs=0.01)
 
 
 def test_home_and_close(links: list[PanelLink]) -> None:

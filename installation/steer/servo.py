@@ -141,10 +141,12 @@ class ServoGeometry:
 
 @dataclass(frozen=True)
 class _Command:
-    """An aim sent to the board: target angles and rates (degrees, degrees per second)."""
+    """An aim sent to the board: target angles and rates (degrees, degrees per second), and when
+    it was handed to the link (``time.monotonic()``)."""
 
     target: tuple[float, float]
     rate: tuple[float, float]
+    sent: float = 0.0
 
 
 class ServoHead:
@@ -215,17 +217,25 @@ class ServoHead:
 
     def pose_at(self, now: float) -> Pose:
         """Where the head points at ``now``: the board's last report, carried on along the command
-        it was carrying out when it reported. It changes nothing, so a camera's worker thread may
-        ask it too."""
+        it was carrying out when it reported, then along each command sent since from the moment
+        it was sent (the board turns at once on a new aim; its report says so only up to a tenth
+        of a second later, and a picture taken meanwhile has already moved). It changes nothing,
+        so a camera's worker thread may ask it too."""
         report = self.link.head
         if report is None:
             return self._pose
         pan, tilt = report.pan, report.tilt
-        command = self._commands.get(report.acknowledged)
-        if report.moving and command is not None:
-            elapsed = max(0.0, now - report.at)
-            pan = _towards(pan, command.target[0], min(command.rate[0], BOARD_RATE_MAX) * elapsed)
-            tilt = _towards(tilt, command.target[1], min(command.rate[1], BOARD_RATE_MAX) * elapsed)
+        commands = self._commands.copy()  # the room's thread may aim meanwhile
+        command = commands.get(report.acknowledged) if report.moving else None
+        since = report.at
+        for number in sorted(n for n in commands if n > report.acknowledged):
+            newer = commands[number]
+            until = max(since, min(now, newer.sent))
+            if command is not None:
+                pan, tilt = _carried(pan, tilt, command, until - since)
+            command, since = newer, until
+        if command is not None:
+            pan, tilt = _carried(pan, tilt, command, now - since)
         return self.geometry.pose(pan, tilt)
 
     def degrees(self, pose: Pose) -> tuple[float, float]:
@@ -288,9 +298,19 @@ class ServoHead:
 
     def _aim(self, target: tuple[float, float], rate: tuple[float, float]) -> None:
         number = self.link.aim(target[0], target[1], rate[0], rate[1])
-        self._commands[number] = _Command(target, rate)
+        self._commands[number] = _Command(target, rate, time.monotonic())
         for old in [n for n in self._commands if n <= number - _REMEMBERED]:
             del self._commands[old]
+
+
+def _carried(pan: float, tilt: float, command: _Command, seconds: float) -> tuple[float, float]:
+    """Servo angles ``pan`` and ``tilt`` after ``seconds`` of turning as ``command`` says (a rate of
+    0 holds that servo where it is, as the board does)."""
+    seconds = max(0.0, seconds)
+    turned = []
+    for at, target, rate in zip((pan, tilt), command.target, command.rate, strict=True):
+        turned.append(_towards(at, target, min(rate, BOARD_RATE_MAX) * seconds) if rate > 0 else at)
+    return turned[0], turned[1]
 
 
 def _sign(value: float) -> float:
