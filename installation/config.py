@@ -235,6 +235,16 @@ class SteerConfig:
             max=FOV_RANGE[1],
         ),
     )
+    delay: float = field(
+        default=0.1,
+        metadata=_meta(
+            "servo and network heads: seconds from the camera taking a picture to the picture reaching "
+            "this machine (a USB camera about 0.05-0.1, a network camera 0.1-0.3), so that the head's "
+            "turn is matched to the picture it shows",
+            min=0.0,
+            max=1.0,
+        ),
+    )
     servo: ServoConfig = field(default_factory=ServoConfig)
     visca: ViscaConfig = field(default_factory=ViscaConfig)
 

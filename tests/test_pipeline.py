@@ -328,6 +328,30 @@ def test_while_the_head_turns_the_strip_it_brings_into_view_is_hidden_at_the_edg
     assert widths == [round(2 * 9 + REVEAL_MARGIN), round(9 + REVEAL_MARGIN), 0, 0]
 
 
+def test_a_turn_fast_enough_to_smear_keeps_all_it_brought_into_view_hidden_until_it_stops() -> None:
+    # At 45 px a frame a camera's picture is smeared, and a face that comes in is found only once
+    # the picture is sharp again: everything the turn brought in stays hidden, not the last
+    # three frames' worth.
+    proc = Processor(_SeenOnce(FACE), Tracker())  # type: ignore[arg-type]
+    for i in range(7):
+        image = camera("pan", 5 * i)
+        out = proc.process(frame(image, i), Effect.BLUR, 0.0, hint=turned(-45.0, -10.0) if i else None)
+    (strip,) = right_strip(out)
+    assert strip.w == pytest.approx(6 * 45 + REVEAL_MARGIN, abs=3.0)
+    assert leak(image, out.image, Box(1000, 100, 250, 500)) < 0.5
+    # The head says it stopped a frame before its picture did (the delay in its config is a
+    # guess): the picture still moving is still the turn.
+    image = camera("pan", 35)
+    out = proc.process(frame(image, 7), Effect.BLUR, 0.0, hint=turned(0.0))
+    assert right_strip(out)[0].w == pytest.approx(7 * 45 + REVEAL_MARGIN, abs=3.0)
+    # Sharp and still: two more frames for the detector to look, then the picture shows.
+    widths = []
+    for i in range(8, 12):
+        out = proc.process(frame(image, i), Effect.BLUR, 0.0, hint=turned(0.0))
+        widths.append(round(right_strip(out)[0].w) if right_strip(out) else 0)
+    assert widths[:2] == [round(7 * 45 + REVEAL_MARGIN)] * 2 and widths[2:] == [0, 0]
+
+
 def test_a_turn_too_fast_to_follow_hides_the_whole_frame_and_says_so() -> None:
     image = camera("pan", 0)
     proc = Processor(_SeenOnce(FACE), Tracker())  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ camera a servo or network head turns, the hint a camera's worker is given, and w
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -110,6 +111,25 @@ def test_the_hint_is_the_motion_between_the_poses_of_two_processed_frames() -> N
     hint.reset()
     assert hint.motion(0.3, WIDTH, HEIGHT) is None  # after a reset, a first frame again
     assert asked == [0.0, 0.1, 0.2, 0.3]
+
+
+def test_the_hint_asks_where_the_head_was_when_the_picture_was_taken() -> None:
+    # The head turned from 1.0 s to 1.2 s; its camera's pictures reach the host 0.1 s after they
+    # are taken. Matched by arrival, the hint would say the picture arriving at 1.05 s moved
+    # (taken at 0.95 s, before the turn) and the one arriving at 1.3 s did not (taken at 1.2 s,
+    # the turn's last moment).
+    def pose_at(t: float) -> Pose:
+        return Pose(pan=0.5 * min(max(t - 1.0, 0.0), 0.2))
+
+    for delay, moved in ((0.0, [True, True, True, False]), (0.1, [False, False, True, True])):
+        hint = HeadHint(pose_at, optics(), delay=delay)
+        hint.motion(1.0, WIDTH, HEIGHT)
+        motions = [hint.motion(t, WIDTH, HEIGHT) for t in (1.05, 1.1, 1.2, 1.3)]
+        assert [m is not None and m.moving for m in motions] == moved, delay
+    # A room's hint uses the delay in the camera's config (its default: a tenth of a second).
+    turning = SimpleNamespace(pose_at=pose_at, degrees=lambda pose: (0.0, 0.0))
+    made = head_hint(turning, CameraConfig(source="pattern:bars"))
+    assert made is not None and made.delay == 0.1
 
 
 def test_only_heads_that_turn_the_camera_give_a_hint(links: list[PanelLink]) -> None:

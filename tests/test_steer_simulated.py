@@ -8,7 +8,7 @@ import pytest
 
 from installation.geometry import Box
 from installation.steer import Pose
-from installation.steer.simulated import SimulatedHead, Speeds
+from installation.steer.simulated import SimulatedHead, Speeds, Timing
 
 WIDE = (1920, 1080)
 
@@ -65,3 +65,41 @@ def test_pan_and_tilt_arrive_together_and_a_network_camera_turns_slower_zoomed_i
     turned = zoomed.tick(1.5)
     assert turned.zoom == 4.0
     assert turned.pan * zoomed.reach[0] == pytest.approx(60.0 * 0.5 / 4)  # a quarter of the speed
+
+
+def lit_columns(view: np.ndarray) -> int:
+    return int((view[360].max(axis=1) > 2).sum())
+
+
+def test_a_turn_smears_the_picture_while_the_shutter_is_open_and_a_still_head_s_is_sharp() -> None:
+    picture = np.zeros((WIDE[1], WIDE[0], 3), np.uint8)
+    picture[:, 959:961] = 255  # a thin upright line across the middle of the room
+    head = SimulatedHead(WIDE, speeds=Speeds(turn=180.0), timing=Timing(exposure=1 / 60))
+    head.tick(0.0)
+    assert lit_columns(head.capture(picture, 0.0)) <= 4
+    head.move(1.0, 0.0)
+    head.tick(1 / 30)
+    head.tick(2 / 30)
+    smeared = head.capture(picture, 2 / 30)
+    # 180 degrees a second for 1/60 s is 3 degrees: 48 pixels of the room, 58 of the camera's.
+    assert 52 <= lit_columns(smeared) <= 70
+    assert smeared[360].max() < 64  # the line's light spread over the smear
+    assert head.pose_then(1.5 / 30).pan == pytest.approx((head.pose_then(1 / 30).pan + head.pose.pan) / 2)
+
+
+def test_the_host_of_a_network_camera_knows_its_pose_from_readings_a_servo_s_from_its_commands() -> None:
+    network = SimulatedHead(WIDE, speeds=Speeds(turn=60.0), timing=Timing(readings=0.1))
+    servo = SimulatedHead(WIDE, speeds=Speeds(turn=60.0))
+    for head in (network, servo):
+        head.tick(0.0)
+        head.move(1.0, 0.0)
+        for n in range(1, 16):
+            head.tick(n / 30)
+        head.stop()
+        for n in range(16, 19):
+            head.tick(n / 30)
+    # Turning at a steady rate, the readings' extrapolation is right; just after the stop it
+    # carries on for up to one reading's interval, where the servo's host knows at once.
+    assert network.reported(15 / 30).pan == pytest.approx(network.pose_then(15 / 30).pan, abs=1e-3)
+    assert network.reported(18 / 30).pan > network.pose.pan + 0.01
+    assert servo.reported(18 / 30) == servo.pose

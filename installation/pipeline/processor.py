@@ -46,6 +46,13 @@ DETECT_EVERY_RANGE = (1, 4)
 #: stopping), with this margin (pixels): at 40 px a frame, a strip as wide as a near face.
 REVEAL_FRAMES = 3
 REVEAL_MARGIN = 16.0
+#: A turn moving the picture further than this a frame (pixels) smears it past what the detector
+#: finds faces in (20 px of smear with the shutter open half the frame): everything it brings into
+#: view stays hidden until :data:`REVEAL_FRAMES` frames after the head slows below it, however long
+#: it lasted (up to :data:`SWEEP_FRAMES`), so a face that came in smeared is found sharp before it
+#: shows.
+SWEEP_PIXELS = 40.0
+SWEEP_FRAMES = 90
 
 
 class MotionGuard:
@@ -305,7 +312,8 @@ class Processor:
         self._swept = False
         self._detected_at = 0.0
         #: The camera's recent motions while its head turned it (see _revealed).
-        self._turn: deque[CameraMotion] = deque(maxlen=REVEAL_FRAMES)
+        self._turn: deque[CameraMotion] = deque(maxlen=SWEEP_FRAMES)
+        self._stopped_for = 0
 
     #: Faces smaller than this (pixels high) are only found by tiles; the
     #: tiled detector is told where they were so their tile runs every frame.
@@ -448,13 +456,24 @@ class Processor:
         """The strips along the picture's edges that a head's turn brought into view over the last
         :data:`REVEAL_FRAMES` processed frames (narrowing to nothing as many frames after it
         stops), to be hidden: a face coming in there is only part of a face, which no detector
-        finds. Nothing for a camera no head turns, or while the motion is unknown (the frame is
-        hidden whole)."""
+        finds. While the turn is fast enough to smear the picture (:data:`SWEEP_PIXELS`), all it
+        brought into view since it became that fast, until :data:`REVEAL_FRAMES` frames after it
+        slowed: a face smeared as it came in is found only once the picture is sharp again.
+        Nothing for a camera no head turns, or while the motion is unknown (the frame is hidden
+        whole)."""
         turning = hint is not None and hint.measured(width, height).displacement > HINT_PIXELS
         if motion is None or not motion.known or not (turning or self._turn):
             self._turn.clear()
             return []
-        self._turn.append(motion if turning else CameraMotion.still())
+        # The head's word on when it stopped is as good as the delay its config gives; for as
+        # many frames as the strips are kept, a picture still moving is still the turn.
+        self._stopped_for = 0 if turning else self._stopped_for + 1
+        still = not turning and (self._stopped_for > REVEAL_FRAMES or not motion.moving)
+        self._turn.append(CameraMotion.still() if still else motion)
+        recent = list(self._turn)[-REVEAL_FRAMES:]
+        if not any(m.displacement > SWEEP_PIXELS for m in recent):
+            while len(self._turn) > REVEAL_FRAMES:
+                self._turn.popleft()
         since = CameraMotion.still()
         for step in self._turn:
             since = since.then(step)

@@ -19,7 +19,9 @@ ground truth gives every face in every frame:
   with a servo's or a network camera's speeds, driven by the same kinds of
   script: the pipeline sees only what the camera delivers (1280x720), whose
   whole picture moves when the head turns and whose faces come in at its
-  edges. Each run is made twice, with the head's hint
+  edges, smeared by the turn while the shutter is open and late by the
+  camera's delay, the hint matched to it by the config's default ``delay``.
+  Each run is made twice, with the head's hint
   (:mod:`installation.steer.hint`) and without it, and every face of 24 px
   and more in the camera's picture is scored.
 - **Input to view.** The room itself (SDL's dummy driver, 1920x1080, 60 fps)
@@ -54,7 +56,7 @@ from installation.scoring import hidden_masks
 from installation.steer.digital import DigitalHead, Motion
 from installation.steer.head import HeadLimits, Pose
 from installation.steer.hint import DEFAULT_FOV, HeadHint
-from installation.steer.simulated import CAMERA_SIZE, SimulatedHead, Speeds
+from installation.steer.simulated import CAMERA_SIZE, SimulatedHead, Speeds, Timing
 
 if TYPE_CHECKING:
     from installation.config import CameraConfig
@@ -226,12 +228,20 @@ SERVO_FASTEST = Speeds(turn=180.0)
 #: from 1x to 18x in about three seconds.
 PTZ = Speeds(turn=100.0, zoom=1.5, proportional=True)
 
-#: The runs of heads that turn the camera: the script, the head's speeds and its zoom range.
-TURNS: dict[str, tuple[TurnScript, Speeds, tuple[float, float]]] = {
-    "servo pans": (_turn_pans, SERVO, (1.0, 1.0)),
-    "PTZ zoom in": (_turn_follow(track=3, zoom=3.5), PTZ, (1.0, 4.0)),
-    "servo fast": (_turn_fast, SERVO_FASTEST, (1.0, 1.0)),
-    "PTZ fast": (_turn_fast, PTZ, (1.0, 4.0)),
+#: A USB camera on the servo head: the shutter open 1/60 s, a picture reaching the host two frames
+#: after it was taken.
+USB_TIMING = Timing(exposure=1 / 60, delay=2 / 30)
+#: A network camera: the shutter open 1/60 s, a picture reaching the host 0.15 s after it was taken
+#: (encoding, the network, decoding), its position read back ten times a second while it moves.
+NETWORK_TIMING = Timing(exposure=1 / 60, delay=0.15, readings=0.1)
+
+#: The runs of heads that turn the camera: the script, the head's speeds, its zoom range, and how
+#: its camera and reports lag.
+TURNS: dict[str, tuple[TurnScript, Speeds, tuple[float, float], Timing]] = {
+    "servo pans": (_turn_pans, SERVO, (1.0, 1.0), USB_TIMING),
+    "PTZ zoom in": (_turn_follow(track=3, zoom=3.5), PTZ, (1.0, 4.0), NETWORK_TIMING),
+    "servo fast": (_turn_fast, SERVO_FASTEST, (1.0, 1.0), USB_TIMING),
+    "PTZ fast": (_turn_fast, PTZ, (1.0, 4.0), NETWORK_TIMING),
 }
 
 
@@ -251,10 +261,12 @@ def turn_run(
     from installation.groundtruth import load_ground_truth
     from installation.sources import open_source
 
-    script, speeds, zoom = TURNS[name]
+    script, speeds, zoom, timing = TURNS[name]
     truth = load_ground_truth(clip)
-    head = SimulatedHead((truth.width, truth.height), fov=camera.steer.fov, zoom=zoom, speeds=speeds)
-    hints = HeadHint(head.pose_at, head.optics)
+    head = SimulatedHead(
+        (truth.width, truth.height), fov=camera.steer.fov, zoom=zoom, speeds=speeds, timing=timing
+    )
+    hints = HeadHint(head.reported, head.optics, delay=camera.steer.delay)
     processor = _bare_processor(camera)
     result = RunResult(name if hint else f"{name}, no hint", head=name.split()[0], hint=hint)
     source = open_source(str(clip))
@@ -264,12 +276,18 @@ def turn_run(
             frame = source.read()
             if frame is None or (max_frames and frame.index >= max_frames):
                 break
-            t = frame.index / truth.fps
-            script(t, head, truth, frame.index)
-            pose = head.tick(t)
-            view = head.view(frame.image, pose)
+            # The picture of this moment of the clip reaches the host ``timing.delay`` later: the
+            # head is steered then, and the hint asked then.
+            taken = frame.index / truth.fps
+            arrived = taken + timing.delay
+            script(arrived, head, truth, frame.index)
+            head.tick(arrived)
+            view = head.capture(frame.image, taken)
+            pose = head.pose_then(
+                taken - timing.exposure / 2
+            )  # the faces where the smear's middle shows them
             began = time.perf_counter()
-            motion = hints.motion(t, *head.size) if hint else None
+            motion = hints.motion(arrived, *head.size) if hint else None
             shown = processor.process(
                 Frame(view, frame.index, frame.timestamp), Effect.BLUR, strength, hint=motion
             )

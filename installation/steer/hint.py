@@ -132,8 +132,10 @@ class HeadHint:
 
     ``pose_at`` gives where the head points at a monotonic time, and must be safe to call
     from the camera's worker thread. :meth:`motion` is asked once for each processed frame,
-    with the time the frame was taken; the first frame, and the first after :meth:`reset`,
-    have nothing before them.
+    with the time the frame reached the host; a picture was taken ``delay`` seconds before
+    that, so the head's pose is asked for then (without it, the hint says the head turns
+    while the picture still stands, and stands while it still turns). The first frame, and
+    the first after :meth:`reset`, have nothing before them.
 
     >>> poses = {0.0: Pose(), 0.1: Pose(pan=0.1)}
     >>> hint = HeadHint(poses.__getitem__, Optics(lambda pose: (30.0 * pose.pan, 20.0 * pose.tilt)))
@@ -143,15 +145,16 @@ class HeadHint:
     -58.1
     """
 
-    def __init__(self, pose_at: Callable[[float], Pose], optics: Optics) -> None:
+    def __init__(self, pose_at: Callable[[float], Pose], optics: Optics, delay: float = 0.0) -> None:
         self.pose_at = pose_at
         self.optics = optics
+        self.delay = delay
         self._last: Pose | None = None
 
     def motion(self, at: float, width: int, height: int) -> CameraMotion | None:
         """The picture's motion from the previous frame's pose to the pose at ``at`` (None: no
         previous frame)."""
-        pose = self.pose_at(at)
+        pose = self.pose_at(at - self.delay)
         before, self._last = self._last, pose
         if before is None:
             return None
@@ -184,4 +187,4 @@ def head_hint(head: object, camera: CameraConfig) -> HeadHint | None:
     optics = Optics(
         head.degrees, fov=camera.steer.fov, mirror=camera.mirror, flip=camera.flip, rotate=camera.rotate
     )
-    return HeadHint(head.pose_at, optics)
+    return HeadHint(head.pose_at, optics, delay=camera.steer.delay)

@@ -16,6 +16,15 @@ turns each servo at the rate it is given); zoom moves evenly in doublings a
 second (a network camera's zoom); a network camera's pan and tilt slow down
 as it zooms in (``Speeds.proportional``), as most of them do.
 
+A real head's camera also lags and smears (:class:`Timing`): its shutter
+stays open for a moment, so a turn smears the picture over what it sweeps
+in that time (:meth:`SimulatedHead.capture` averages the views along it); a
+picture reaches the host some time after it was taken; and a network
+camera's host knows where it points only from positions it reads back and
+extrapolates (:meth:`SimulatedHead.reported`). A servo head's host knows
+from the commands it sent, which the board carries out at once at the
+rates given.
+
 >>> head = SimulatedHead((1920, 1080))
 >>> head.go_to(Pose(pan=1.0))
 >>> head.tick(0.0), head.tick(0.25).pan > 0.5, head.tick(2.0).pan
@@ -27,6 +36,7 @@ as it zooms in (``Speeds.proportional``), as most of them do.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 
@@ -37,11 +47,16 @@ from installation.frames import Image
 from installation.geometry import Box
 from installation.steer.head import HOME, HeadLimits, Pose
 from installation.steer.hint import DEFAULT_FOV, Optics
+from installation.steer.visca import pose_between
 
 #: The size of the pictures the simulated camera delivers.
 CAMERA_SIZE = (1280, 720)
 #: How many degrees the wide picture spans across its width.
 DEFAULT_SPAN = 120.0
+#: Seconds of the head's past kept for :meth:`SimulatedHead.pose_then` (pictures taken that long ago).
+HISTORY_SECONDS = 3.0
+#: At most this many views are averaged for one smeared picture.
+MAX_SMEAR_SAMPLES = 16
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,21 @@ class Speeds:
     turn: float = 60.0
     zoom: float = 1.5
     proportional: bool = False
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How a real head's camera and reports fall behind the head: ``exposure``, the seconds the
+    shutter is open (a turn smears the picture over what it sweeps meanwhile); ``delay``, the
+    seconds from a picture being taken to reaching the host; ``readings``, the seconds between two
+    position readings the host takes from a network camera and extrapolates from (0: the host
+    knows where the head points, as a servo head's does from the commands it sent). All 0: a sharp
+    picture, on time.
+    """
+
+    exposure: float = 0.0
+    delay: float = 0.0
+    readings: float = 0.0
 
 
 class SimulatedHead:
@@ -75,10 +105,12 @@ class SimulatedHead:
         size: tuple[int, int] = CAMERA_SIZE,
         zoom: tuple[float, float] = (1.0, 1.0),
         speeds: Speeds | None = None,
+        timing: Timing | None = None,
     ) -> None:
         self.picture = picture
         self.size = size
         self.speeds = speeds or Speeds()
+        self.timing = timing or Timing()
         self.optics = Optics(self.degrees, fov)
         #: Pixels of the wide picture to a degree.
         self.per_degree = picture[0] / span
@@ -97,6 +129,9 @@ class SimulatedHead:
         #: The rates towards the target at zoom 1: degrees a second, doublings a second.
         self._rates = [0.0, 0.0, 0.0]
         self._now: float | None = None
+        #: Each tick: its time, and where the head was, where it was going and how fast.
+        self._times: list[float] = []
+        self._past: list[tuple[list[float], list[float], list[float]]] = []
 
     # -- where it points ---------------------------------------------------------------------
     def degrees(self, pose: Pose) -> tuple[float, float]:
@@ -105,14 +140,83 @@ class SimulatedHead:
 
     @property
     def pose(self) -> Pose:
-        pan, tilt, zoom = self._at
-        return Pose(pan / self.reach[0], tilt / self.reach[1], 2.0**zoom)
+        return self._pose(self._at)
 
     def pose_at(self, now: float) -> Pose:
         """The pose at ``now``: moved there first if ``now`` is later than the last tick."""
         if self._now is None or now > self._now:
             return self.tick(now)
         return self.pose
+
+    def pose_then(self, then: float) -> Pose:
+        """Where the head pointed at ``then``, a moment it has ticked past (between two ticks, on the
+        line joining them; before the first kept, where it was then)."""
+        return self._pose(self._at_time(then))
+
+    def reported(self, now: float) -> Pose:
+        """Where the host believes the head points at ``now`` (ticked to already): from the last
+        two position readings (:attr:`Timing.readings`) as a network camera's host works it out,
+        or exactly."""
+        every = self.timing.readings
+        if every <= 0 or not self._times:
+            return self.pose_at(now)
+        last = math.floor(now / every) * every
+        readings = ((last - every, self.pose_then(last - every)), (last, self.pose_then(last)))
+        return pose_between(readings, now, every)
+
+    def capture(self, image: Image, taken: float) -> Image:
+        """The picture taken at ``taken`` (ticked past already): the view of the wide ``image``,
+        smeared by the head's motion while the shutter was open."""
+        end = self.pose_then(taken)
+        exposure = self.timing.exposure
+        if exposure <= 0:
+            return self.view(image, end)
+        start = self.pose_then(taken - exposure)
+        a, b = self.window(start), self.window(end)
+        scale = self.size[0] / b.w
+        dx, dy = (b.x - a.x) * scale, (b.y - a.y) * scale
+        sweep = max(abs(dx), abs(dy), abs(b.w - a.w) * scale)
+        samples = min(MAX_SMEAR_SAMPLES, math.ceil(sweep / 2.0))
+        if samples < 2:
+            return self.view(image, end)
+        total = np.zeros((self.size[1], self.size[0], 3), np.float32)
+        for n in range(samples):
+            total += self.view(image, self.pose_then(taken - exposure * (1 - n / (samples - 1))))
+        total /= samples
+        # Between two samples the picture moved ``gap`` pixels: a line that long along the turn
+        # fills it, so a thin edge smears evenly instead of into separate copies.
+        gap = math.hypot(dx, dy) / (samples - 1)
+        if gap > 1.0:
+            size = 2 * math.ceil(gap / 2) + 1
+            kernel = np.zeros((size, size), np.float32)
+            half = gap / 2 / math.hypot(dx, dy)
+            c = size // 2
+            ends = ((c - dx * half, c - dy * half), (c + dx * half, c + dy * half))
+            p0 = (round(ends[0][0]), round(ends[0][1]))
+            p1 = (round(ends[1][0]), round(ends[1][1]))
+            cv2.line(kernel, p0, p1, (1.0,))
+            kernel /= kernel.sum()
+            total = np.asarray(cv2.filter2D(total, -1, kernel, borderType=cv2.BORDER_REPLICATE))
+        smeared: Image = np.clip(total + 0.5, 0, 255).astype(np.uint8)
+        return smeared
+
+    def _at_time(self, then: float) -> list[float]:
+        times = self._times
+        if not times:
+            return list(self._at)
+        after = bisect.bisect_left(times, then)
+        if after == 0:
+            return list(self._past[0][0])
+        if after == len(times):
+            return list(self._past[-1][0])
+        t0, t1 = times[after - 1], times[after]
+        share = (then - t0) / (t1 - t0) if t1 > t0 else 1.0
+        a0, a1 = self._past[after - 1][0], self._past[after][0]
+        return [a + share * (b - a) for a, b in zip(a0, a1, strict=True)]
+
+    def _pose(self, at: list[float]) -> Pose:
+        pan, tilt, zoom = at
+        return Pose(pan / self.reach[0], tilt / self.reach[1], 2.0**zoom)
 
     def towards(self, x: float, y: float, zoom: float = 1.0) -> Pose:
         """The pose that puts the point ``(x, y)`` of the wide picture in the middle of the view."""
@@ -191,12 +295,25 @@ class SimulatedHead:
     def tick(self, now: float) -> Pose:
         """Move for the time since the last tick; the pose now."""
         last, self._now = self._now, now
-        if last is None or now <= last:
-            return self.pose
-        seconds = now - last
-        slower = 2.0 ** self._at[2] if self.speeds.proportional else 1.0
-        for axis in range(3):
-            step = self._rates[axis] * seconds / (slower if axis < 2 else 1.0)
-            at, target = self._at[axis], self._target[axis]
-            self._at[axis] = target if abs(target - at) <= step else at + math.copysign(step, target - at)
+        if last is not None and now > last:
+            slower = 2.0 ** self._at[2] if self.speeds.proportional else 1.0
+            self._at = self._stepped(self._at, self._target, self._rates, now - last, slower)
+        if last is None or now > last:
+            self._times.append(now)
+            self._past.append((list(self._at), list(self._target), list(self._rates)))
+            while self._times[0] < now - HISTORY_SECONDS:
+                del self._times[0], self._past[0]
         return self.pose
+
+    @staticmethod
+    def _stepped(
+        at: list[float], target: list[float], rates: list[float], seconds: float, slower: float
+    ) -> list[float]:
+        """Where a head at ``at`` is after ``seconds`` towards ``target`` at ``rates`` (pan and tilt
+        ``slower`` times slower)."""
+        moved = []
+        for axis in range(3):
+            step = rates[axis] * seconds / (slower if axis < 2 else 1.0)
+            here, there = at[axis], target[axis]
+            moved.append(there if abs(there - here) <= step else here + math.copysign(step, there - here))
+        return moved
