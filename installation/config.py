@@ -221,7 +221,8 @@ class SteerConfig:
         default_factory=list,
         metadata=_meta(
             "areas never shown, whatever the view: [x, y, width, height] as shares (0 to 1) of the whole "
-            "camera picture from its top left, e.g. [[0.0, 0.0, 0.15, 0.6]] for a door at the left",
+            "camera picture from its top left, e.g. [[0.0, 0.0, 0.15, 0.6]] for a door at the left; on a "
+            "servo or network head, of the picture at home, and they turn with the room",
             min=0.0,
             max=1.0,
         ),

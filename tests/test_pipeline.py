@@ -380,6 +380,37 @@ def test_a_picture_that_cannot_be_matched_while_the_head_turns_is_hidden_as_a_fa
     assert statuses == [FAST_STATUS, LOST_STATUS]
 
 
+def test_the_worker_moves_a_turning_camera_s_privacy_zones_with_the_room() -> None:
+    controls = (Effect.BLUR, 0.5)
+    source = LiveSource("pattern:bars?size=320x180&fps=30")
+    optics = Optics(lambda pose: (30.0 * pose.pan, 0.0))
+    hint = HeadHint(lambda t: Pose(pan=0.2), optics)  # turned 6 degrees right
+    door = (0.0, 0.0, 0.25, 1.0)  # the left quarter of the picture at home
+    told: list[list[tuple[float, float, float, float]] | None] = []
+    with create_detector("short") as detector:
+        processor = Processor(detector, Tracker(), name="bars", zones=[door])
+        real = processor.process
+
+        def process(frame: Frame, effect: Effect, strength: float, **where: object) -> Processed:
+            told.append(where.get("zones"))  # type: ignore[arg-type]
+            return real(frame, effect, strength, **where)  # type: ignore[arg-type]
+
+        processor.process = process  # type: ignore[method-assign]
+        worker = CameraWorker(source, processor, lambda: controls)
+        worker.head_hint = hint
+        worker.start()
+        try:
+            assert third_result(worker) is not None
+        finally:
+            worker.stop()
+    # The door slid left with the room: the zone now ends short of a quarter of the picture.
+    last = told[-1]
+    assert last is not None and len(last) == 1
+    zone = last[0]
+    assert zone == optics.zone(door, Pose(pan=0.2), 320, 180)
+    assert zone[0] == 0.0 and 0.12 < zone[0] + zone[2] < 0.2
+
+
 def test_the_worker_tells_its_processor_how_the_head_turned() -> None:
     controls = (Effect.BLUR, 0.5)
     source = LiveSource("pattern:bars?size=320x180&fps=30")

@@ -32,7 +32,6 @@ from installation.hardware import MockBoard
 from installation.pipeline import CameraWorker, build_processor
 from installation.room import Room, RoomOptions
 from installation.sources import LiveSource, open_source
-from installation.track import CameraMotion
 from tests.conftest import hardware_module
 
 SIZE = (960, 540)
@@ -180,11 +179,11 @@ def test_a_camera_whose_processing_fails_says_so_restarts_and_the_others_never_n
     door = feeds[0].processor
     real_process = door.process
 
-    def process(frame: Frame, effect: Effect, strength: float, *, hint: CameraMotion | None = None) -> Any:
+    def process(frame: Frame, effect: Effect, strength: float, **where: Any) -> Any:
         if broken.is_set():  # a fault in tracking or drawing, on every frame while it lasts
             failures.append(time.monotonic())
             raise RuntimeError("the tracker's state is corrupt")
-        return real_process(frame, effect, strength, hint=hint)
+        return real_process(frame, effect, strength, **where)
 
     door.process = process  # type: ignore[method-assign]
     app = Room(config, RoomOptions(headless=True, size=SIZE, live=False), feeds=feeds)

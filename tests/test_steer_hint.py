@@ -7,17 +7,25 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 
 from installation.config import CameraConfig, Config
+from installation.effects import Effect
+from installation.frames import Detection, Frame
+from installation.geometry import Box
 from installation.hardware import PanelLink
+from installation.pipeline import Processor
 from installation.pipeline.fakes import FakeFeed
 from installation.room import Room, RoomOptions
 from installation.steer import DigitalHead, NoHead, Pose
+from installation.steer.head import HOME
 from installation.steer.hint import HeadHint, Optics, head_hint
 from installation.steer.servo import ServoGeometry, ServoHead
+from installation.steer.simulated import SimulatedHead
 from installation.steer.visca import open_head
 from installation.steer.viscasim import SimulatedCamera
+from installation.track import Tracker
 
 WIDTH, HEIGHT = 1280, 720
 #: The focal length of a 60-degree lens on a picture 1280 pixels across.
@@ -179,3 +187,41 @@ def test_the_room_tells_a_servo_camera_how_its_head_turns_and_a_digital_one_noth
         assert feeds[1].head_hint is None
     finally:
         steering.close()
+
+
+class _NoFaces:
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    "pose", [Pose(pan=0.3), Pose(pan=-0.25, tilt=0.4), Pose(pan=0.1, tilt=-0.3, zoom=2.0), Pose(zoom=3.0)]
+)
+def test_a_privacy_zone_keeps_to_the_part_of_the_room_it_covers_wherever_the_head_turns(pose: Pose) -> None:
+    # The room as the head sees it (the simulated head of the steering bench): fine texture, and a
+    # staff door the technician covered with a zone while the camera was at home.
+    room = np.random.default_rng(3).integers(0, 256, (1080, 1920, 3), dtype=np.uint8)
+    head = SimulatedHead((1920, 1080), zoom=(1.0, 4.0))
+    door = Box(1000, 420, 90, 200)
+    at_home = head.in_view(door, HOME)
+    zone = (at_home.x / 1280, at_home.y / 720, at_home.w / 1280, at_home.h / 720)
+    hint = HeadHint(head.reported, head.optics)
+    head.tick(0.0)
+    head.go_to(pose)
+    head.tick(10.0)
+    assert head.pose == pose
+    view = head.view(room)
+    seen = head.in_view(door, pose)  # where the door is in the picture now
+    assert seen.w > 0 and seen.h > 0
+    zones = hint.zones(10.0, [zone], 1280, 720)
+    processor = Processor(_NoFaces(), Tracker(), zones=[zone])  # type: ignore[arg-type]
+    out = processor.process(Frame(view, 0, 0.0), Effect.EXPOSED, 0.0, zones=zones)
+    x0, y0, x1, y1 = seen.pixel_bounds(1280, 720)
+    same = (out.image[y0:y1, x0:x1] == view[y0:y1, x0:x1]).all(axis=2)
+    assert same.mean() < 0.05  # hidden, even with the effect off
+    # Left where it was in the picture, the zone would show the door after the turn.
+    fixed = Processor(_NoFaces(), Tracker(), zones=[zone]).process(Frame(view, 0, 0.0), Effect.EXPOSED, 0.0)  # type: ignore[arg-type]
+    assert (fixed.image[y0:y1, x0:x1] == view[y0:y1, x0:x1]).all(axis=2).mean() > 0.5

@@ -156,8 +156,10 @@ class CameraWorker:
                 result = self.processor.process(frame, effect, strength)
             else:
                 height, width = frame.image.shape[:2]
-                hint = head.motion(frame.captured or began, width, height)
-                result = self.processor.process(frame, effect, strength, hint=hint)
+                at = frame.captured or began
+                hint = head.motion(at, width, height)
+                zones = head.zones(at, self.processor.zones, width, height) if self.processor.zones else None
+                result = self.processor.process(frame, effect, strength, hint=hint, zones=zones)
             result.timings["latency"] = (time.monotonic() - frame.captured) * 1000 if frame.captured else 0.0
             with self._lock:
                 self._latest = result

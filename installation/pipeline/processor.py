@@ -303,6 +303,8 @@ class Processor:
         self.name = name
         #: Privacy zones: ``(x, y, width, height)`` as shares of the frame, hidden on every frame.
         self.zones = [tuple(float(v) for v in zone) for zone in zones]
+        #: This frame's zones, where a turning head has put them (None: :attr:`zones`).
+        self._zones_now: Sequence[Sequence[float]] | None = None
         self._since_detection = self.detect_every  # detect on the first frame
         self._failing = ""
         self._guard = MotionGuard()
@@ -421,9 +423,17 @@ class Processor:
         return Found(detections, faces, failure, timings, motion)
 
     def process(
-        self, frame: Frame, effect: Effect, strength: float, *, hint: CameraMotion | None = None
+        self,
+        frame: Frame,
+        effect: Effect,
+        strength: float,
+        *,
+        hint: CameraMotion | None = None,
+        zones: Sequence[Sequence[float]] | None = None,
     ) -> Processed:
-        """``frame`` detected, tracked and hidden; ``hint`` is its head's motion (see :meth:`find`)."""
+        """``frame`` detected, tracked and hidden; ``hint`` is its head's motion (see :meth:`find`),
+        ``zones`` its privacy zones where its head's turn has put them in this frame (None: the
+        processor's own, which stay where they are in the picture)."""
         detect = self._since_detection >= self.detect_every
         found = self.find(frame, detect=detect, hint=hint)
         revealed = self._revealed(found.camera_motion, hint, frame.width, frame.height)
@@ -437,6 +447,7 @@ class Processor:
                 camera_motion=found.camera_motion,
             )
         self._since_detection = 1 if detect else self._since_detection + 1
+        self._zones_now = zones
         return self.guard_and_hide(
             frame,
             self._guard,
@@ -572,8 +583,9 @@ class Processor:
             mask_scale=self.mask_scale,
             in_place=in_place,
         )
-        if self.zones:
-            hide_zones(out, self.zones)
+        zones = self.zones if self._zones_now is None else self._zones_now
+        if zones:
+            hide_zones(out, zones)
         return out
 
 

@@ -32,7 +32,7 @@ tracker's boxes are wider than that.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -53,6 +53,13 @@ MAX_TURN = 80.0
 
 #: Where a pose points: degrees right of home and degrees up from it.
 Degrees = Callable[[Pose], tuple[float, float]]
+#: A privacy zone turned into a view away from home is grown by this share of the picture on each
+#: side: the head's pose is known to a degree or so, and a pan-tilt head is only nearly the
+#: separate turns about two axes the projection takes it for.
+ZONE_MARGIN = 0.02
+
+#: A privacy zone: ``(x, y, width, height)`` as shares of the picture.
+Zone = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,94 @@ class Optics:
         cx, cy = width / 2, height / 2
         matrix = (ratio, 0.0, cx * (1.0 - ratio) + dx, 0.0, ratio, cy * (1.0 - ratio) + dy)
         return CameraMotion(matrix, "head", 1.0).measured(width, height)
+
+    def zone(self, zone: Sequence[float], pose: Pose, width: int, height: int) -> Zone | None:
+        """A privacy zone given as shares of the ``width`` x ``height`` picture the camera takes
+        at home (pan 0, tilt 0, zoom 1) as shares of the picture it takes at ``pose``: where the
+        same part of the room is now, cut to the picture (None: out of view). Away from home it
+        is grown by :data:`ZONE_MARGIN` on each side.
+
+        >>> optics = Optics(lambda pose: (30.0 * pose.pan, 20.0 * pose.tilt), fov=60.0)
+        >>> optics.zone((0.4, 0.4, 0.2, 0.2), Pose(), 1280, 720)
+        (0.4, 0.4, 0.2, 0.2)
+        >>> [round(v, 2) for v in optics.zone((0.4, 0.4, 0.2, 0.2), Pose(zoom=2.0), 1280, 720)]
+        [0.28, 0.28, 0.44, 0.44]
+        >>> optics.zone((0.0, 0.0, 0.1, 0.1), Pose(pan=1.0), 1280, 720) is None  # left behind
+        True
+        """
+        x, y, w, h = (float(v) for v in zone)
+        if pose == Pose():
+            return (x, y, w, h)
+        turned = self.rotate % 360 in (90, 270)
+        across, down = (height, width) if turned else (width, height)  # the lens's own picture
+        home = self.focal(across, 1.0)
+        now = self.focal(across, pose.zoom)
+        pan0, tilt0 = self.degrees(Pose())
+        pan1, tilt1 = self.degrees(pose)
+        pan, tilt = math.radians(pan1 - pan0), math.radians(tilt1 - tilt0)
+
+        def moved(lx: float, ly: float) -> tuple[float, float]:
+            # A point of the lens's picture at home (shares), in the picture at the pose.
+            ax = math.atan((lx - 0.5) * across / home) - pan
+            ay = math.atan((ly - 0.5) * down / home) + tilt
+            return 0.5 + now * _tan_rad(ax) / across, 0.5 + now * _tan_rad(ay) / down
+
+        corners = [
+            _oriented_point(*moved(*_lens_point(cx, cy, self)), self) for cx, cy in ((x, y), (x + w, y + h))
+        ]
+        (x0, y0), (x1, y1) = corners
+        left, right = sorted((x0, x1))
+        top, bottom = sorted((y0, y1))
+        left, top = max(0.0, left - ZONE_MARGIN), max(0.0, top - ZONE_MARGIN)
+        right, bottom = min(1.0, right + ZONE_MARGIN), min(1.0, bottom + ZONE_MARGIN)
+        if right <= left or bottom <= top:
+            return None
+        return (left, top, right - left, bottom - top)
+
+
+def _tan_rad(angle: float) -> float:
+    """The tangent of ``angle`` (radians), as large as a picture point gets beyond a right angle."""
+    limit = math.radians(89.0)
+    return math.tan(max(-limit, min(limit, angle)))
+
+
+def _lens_point(x: float, y: float, optics: Optics) -> tuple[float, float]:
+    """A point of the processed picture (shares) on the lens's picture: the inverse of
+    :func:`_oriented_point`.
+
+    >>> optics = Optics(lambda pose: (0.0, 0.0), mirror=True, rotate=90)
+    >>> _oriented_point(*_lens_point(0.25, 0.75, optics), optics)
+    (0.25, 0.75)
+    """
+    rotate = optics.rotate % 360
+    if rotate == 90:
+        x, y = y, 1.0 - x
+    elif rotate == 180:
+        x, y = 1.0 - x, 1.0 - y
+    elif rotate == 270:
+        x, y = 1.0 - y, x
+    if optics.mirror:
+        x = 1.0 - x
+    if optics.flip:
+        y = 1.0 - y
+    return x, y
+
+
+def _oriented_point(x: float, y: float, optics: Optics) -> tuple[float, float]:
+    """A point of the lens's picture (shares) on the processed picture: mirrored, flipped, then
+    turned clockwise by ``rotate``, as :func:`_oriented` turns a shift."""
+    if optics.mirror:
+        x = 1.0 - x
+    if optics.flip:
+        y = 1.0 - y
+    rotate = optics.rotate % 360
+    if rotate == 90:
+        return 1.0 - y, x
+    if rotate == 180:
+        return 1.0 - x, 1.0 - y
+    if rotate == 270:
+        return y, 1.0 - x
+    return x, y
 
 
 def _tan(degrees: float) -> float:
@@ -159,6 +254,14 @@ class HeadHint:
         if before is None:
             return None
         return self.optics.motion(before, pose, width, height)
+
+    def zones(self, at: float, zones: Sequence[Sequence[float]], width: int, height: int) -> list[Zone]:
+        """A camera's privacy ``zones`` (shares of its picture at home) where they are in the frame
+        that reached the host at ``at`` (see :meth:`Optics.zone`): a zone keeps to the part of the
+        room it covers, wherever the head turns."""
+        pose = self.pose_at(at - self.delay)
+        moved = (self.optics.zone(zone, pose, width, height) for zone in zones)
+        return [zone for zone in moved if zone is not None]
 
     def reset(self) -> None:
         """Forget the previous frame (the camera's processing starts again)."""
