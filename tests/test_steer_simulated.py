@@ -92,7 +92,7 @@ def test_the_host_of_a_network_camera_knows_its_pose_from_readings_a_servo_s_fro
     servo = SimulatedHead(WIDE, speeds=Speeds(turn=60.0))
     for head in (network, servo):
         head.tick(0.0)
-        head.move(1.0, 0.0)
+        head.move(0.5, 0.0)  # 30 degrees a second: halfway to the end in half a second
         for n in range(1, 16):
             head.tick(n / 30)
         head.stop()
@@ -103,3 +103,11 @@ def test_the_host_of_a_network_camera_knows_its_pose_from_readings_a_servo_s_fro
     assert network.reported(15 / 30).pan == pytest.approx(network.pose_then(15 / 30).pan, abs=1e-3)
     assert network.reported(18 / 30).pan > network.pose.pan + 0.01
     assert servo.reported(18 / 30) == servo.pose
+    # Never past the end of its travel, where the camera stops whatever its speed was.
+    network.move(1.0, 0.0)
+    for n in range(19, 60):
+        network.tick(n / 30)
+    # It arrives just before 0.8 s: the readings at 0.7 and 0.8 s, carried on, would put it past
+    # the end at 0.85 s.
+    assert network.pose_then(0.8).pan == 1.0 and network.pose_then(0.7).pan < 0.9
+    assert network.reported(0.85).pan == 1.0

@@ -162,7 +162,7 @@ class SimulatedHead:
             return self.pose_at(now)
         last = math.floor(now / every) * every
         readings = ((last - every, self.pose_then(last - every)), (last, self.pose_then(last)))
-        return pose_between(readings, now, every)
+        return pose_between(readings, now, every, self.limits)
 
     def capture(self, image: Image, taken: float) -> Image:
         """The picture taken at ``taken`` (ticked past already): the view of the wide ``image``,

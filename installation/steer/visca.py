@@ -783,7 +783,11 @@ class ViscaHead:
     def pose_at(self, now: float) -> Pose:
         """Where the camera points at ``now``, from its last two position readings (see
         :func:`pose_between`); safe from any thread."""
-        return pose_between(self._readings, now, self.poll_seconds) if self._readings else self._pose
+        return (
+            pose_between(self._readings, now, self.poll_seconds, self.limits)
+            if self._readings
+            else self._pose
+        )
 
     def degrees(self, pose: Pose) -> tuple[float, float]:
         """Where ``pose`` points, in degrees right of the camera's home and up from it."""
@@ -1053,20 +1057,26 @@ class ViscaHead:
 _READING = "reading the position"
 
 
-def pose_between(readings: tuple[tuple[float, Pose], ...], now: float, interval: float) -> Pose:
+def pose_between(
+    readings: tuple[tuple[float, Pose], ...], now: float, interval: float, limits: HeadLimits | None = None
+) -> Pose:
     """The pose at ``now`` from the last position readings (``(time, pose)``, the newest last),
     read back every ``interval`` seconds while the camera moves.
 
     Two readings that far apart or nearer give the camera's speed: between them the pose lies on
     the line joining them, and after the newer it is carried on at that speed for one more
-    interval at most (the next reading comes by then). Readings further apart (the camera was
-    read once a second while still) say only where it was: the newer holds from its time on.
+    interval at most (the next reading comes by then), never past the head's ``limits``, where
+    the camera stops whatever its speed was. Readings further apart (the camera was read once a
+    second while still) say only where it was: the newer holds from its time on.
 
     >>> readings = ((1.0, Pose(pan=0.0)), (1.1, Pose(pan=0.1)))
     >>> [round(pose_between(readings, t, 0.1).pan, 3) for t in (0.9, 1.05, 1.15, 1.5)]
     [0.0, 0.05, 0.15, 0.2]
     >>> pose_between(((0.0, Pose(pan=0.0)), (1.0, Pose(pan=0.5))), 0.9, 0.1).pan
     0.0
+    >>> near_the_end = ((1.0, Pose(pan=0.8)), (1.1, Pose(pan=0.95)))
+    >>> pose_between(near_the_end, 1.2, 0.1, HeadLimits()).pan
+    1.0
     """
     *older, (t1, p1) = readings
     if not older:
@@ -1077,7 +1087,8 @@ def pose_between(readings: tuple[tuple[float, Pose], ...], now: float, interval:
     share = (min(now, t1 + interval) - t0) / (t1 - t0)
     share = max(0.0, share)
     zoom = p0.zoom * (p1.zoom / p0.zoom) ** share  # zoom positions are a log scale of magnification
-    return Pose(p0.pan + share * (p1.pan - p0.pan), p0.tilt + share * (p1.tilt - p0.tilt), zoom)
+    pose = Pose(p0.pan + share * (p1.pan - p0.pan), p0.tilt + share * (p1.tilt - p0.tilt), zoom)
+    return limits.clamp(pose) if limits is not None else pose
 
 
 def _what(intent: _PanTilt) -> str:
