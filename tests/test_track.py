@@ -276,6 +276,24 @@ def test_face_leaving_the_frame_is_hidden_to_the_edge_then_dropped() -> None:
     assert i - gone_since < FPS * tracker.hold_seconds / 2, "kept a box long after the face left the frame"
 
 
+def test_a_face_leaving_over_the_top_keeps_its_width_while_the_detector_sees_only_its_chin() -> None:
+    # As a face leaves over the top edge, the detector's box of the part still in view narrows
+    # (a chin is narrower than a brow), but the face itself does not.
+    tracker = Tracker()
+    for i in range(30):
+        truth = Box(600, 200 - 8 * i, FACE, FACE)  # rising 8 px a frame
+        visible = truth.clipped(WIDTH, HEIGHT)
+        if visible.h < FACE / 4:
+            break
+        share = visible.h / FACE
+        seen = FACE * (0.4 + 0.6 * share)  # the visible part's width, as a detector boxes it
+        detection = Detection(Box(truth.cx - seen / 2, visible.y, seen, visible.h), 0.9)
+        faces = tracker.update([detection], i / FPS, (WIDTH, HEIGHT))
+        assert len(faces) == 1
+        box = faces[0].box
+        assert box.x <= truth.x + 1 and box.x + box.w >= truth.x + FACE - 1, f"frame {i}: {box}"
+
+
 def test_growth_is_capped() -> None:
     tracker = Tracker(hold_seconds=5.0, growth_per_second=1.0, max_growth=1.5)
     truth = Box(600, 120, 80, 80)

@@ -444,10 +444,18 @@ def _uncut(box: Box, w: float, h: float, width: int, height: int) -> Box:
     """
     x, bw = box.x, box.w
     left_cut, right_cut = box.x <= EDGE_PIXELS, box.x + box.w >= width - EDGE_PIXELS
-    if bw < w and left_cut != right_cut:
+    across = left_cut != right_cut
+    if bw < w and across:
         x, bw = (box.x + box.w - w, w) if left_cut else (box.x, w)
     y, bh = box.y, box.h
     top_cut, bottom_cut = box.y <= EDGE_PIXELS, box.y + box.h >= height - EDGE_PIXELS
-    if bh < h and top_cut != bottom_cut:
+    down = top_cut != bottom_cut
+    if bh < h and down:
         y, bh = (box.y + box.h - h, h) if top_cut else (box.y, h)
+    # The part of a face still in view narrows as it leaves (a chin is narrower than a brow):
+    # along the edge it is not let shrink below the track's size either.
+    if down and not across and bw < w:
+        x, bw = x + (bw - w) / 2, w
+    if across and not down and bh < h:
+        y, bh = y + (bh - h) / 2, h
     return Box(x, y, bw, bh)
