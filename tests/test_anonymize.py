@@ -297,7 +297,14 @@ def test_an_interrupt_while_the_outputs_are_put_in_place_waits_until_both_are(
             signal.raise_signal(signal.SIGINT)
 
     monkeypatch.setattr(os, "replace", rename_then_interrupt)
-    assert main(["anonymize", str(clip), "-o", str(out), "--boxes-json", str(boxes), "--no-progress"]) == 130
+    # Ctrl-C as from a terminal: a run started in the background (``pytest &``) ignores SIGINT,
+    # and the command rightly leaves it ignored.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        code = main(["anonymize", str(clip), "-o", str(out), "--boxes-json", str(boxes), "--no-progress"])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert code == 130
     assert sorted(renamed) == ["tiny.json", "tiny.mp4"]
     assert len(json.loads(boxes.read_text())["frames"]) == 5
     assert len(_decoded_times(out)[1]) == 5
