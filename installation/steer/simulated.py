@@ -129,9 +129,9 @@ class SimulatedHead:
         #: The rates towards the target at zoom 1: degrees a second, doublings a second.
         self._rates = [0.0, 0.0, 0.0]
         self._now: float | None = None
-        #: Each tick: its time, and where the head was, where it was going and how fast.
+        #: Each tick's time, and where the head was then.
         self._times: list[float] = []
-        self._past: list[tuple[list[float], list[float], list[float]]] = []
+        self._past: list[list[float]] = []
 
     # -- where it points ---------------------------------------------------------------------
     def degrees(self, pose: Pose) -> tuple[float, float]:
@@ -206,12 +206,12 @@ class SimulatedHead:
             return list(self._at)
         after = bisect.bisect_left(times, then)
         if after == 0:
-            return list(self._past[0][0])
+            return list(self._past[0])
         if after == len(times):
-            return list(self._past[-1][0])
+            return list(self._past[-1])
         t0, t1 = times[after - 1], times[after]
         share = (then - t0) / (t1 - t0) if t1 > t0 else 1.0
-        a0, a1 = self._past[after - 1][0], self._past[after][0]
+        a0, a1 = self._past[after - 1], self._past[after]
         return [a + share * (b - a) for a, b in zip(a0, a1, strict=True)]
 
     def _pose(self, at: list[float]) -> Pose:
@@ -295,25 +295,17 @@ class SimulatedHead:
     def tick(self, now: float) -> Pose:
         """Move for the time since the last tick; the pose now."""
         last, self._now = self._now, now
-        if last is not None and now > last:
+        if last is not None and now <= last:
+            return self.pose
+        if last is not None:
+            seconds = now - last
             slower = 2.0 ** self._at[2] if self.speeds.proportional else 1.0
-            self._at = self._stepped(self._at, self._target, self._rates, now - last, slower)
-        if last is None or now > last:
-            self._times.append(now)
-            self._past.append((list(self._at), list(self._target), list(self._rates)))
-            while self._times[0] < now - HISTORY_SECONDS:
-                del self._times[0], self._past[0]
+            for axis in range(3):
+                step = self._rates[axis] * seconds / (slower if axis < 2 else 1.0)
+                at, target = self._at[axis], self._target[axis]
+                self._at[axis] = target if abs(target - at) <= step else at + math.copysign(step, target - at)
+        self._times.append(now)
+        self._past.append(list(self._at))
+        while self._times[0] < now - HISTORY_SECONDS:
+            del self._times[0], self._past[0]
         return self.pose
-
-    @staticmethod
-    def _stepped(
-        at: list[float], target: list[float], rates: list[float], seconds: float, slower: float
-    ) -> list[float]:
-        """Where a head at ``at`` is after ``seconds`` towards ``target`` at ``rates`` (pan and tilt
-        ``slower`` times slower)."""
-        moved = []
-        for axis in range(3):
-            step = rates[axis] * seconds / (slower if axis < 2 else 1.0)
-            here, there = at[axis], target[axis]
-            moved.append(there if abs(there - here) <= step else here + math.copysign(step, there - here))
-        return moved
