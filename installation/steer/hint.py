@@ -182,7 +182,7 @@ def _lens_point(x: float, y: float, optics: Optics) -> tuple[float, float]:
 
 def _oriented_point(x: float, y: float, optics: Optics) -> tuple[float, float]:
     """A point of the lens's picture (shares) on the processed picture: mirrored, flipped, then
-    turned clockwise by ``rotate``, as :func:`_oriented` turns a shift."""
+    turned clockwise by ``rotate``, as the camera's pictures are turned before processing."""
     if optics.mirror:
         x = 1.0 - x
     if optics.flip:
@@ -202,24 +202,16 @@ def _tan(degrees: float) -> float:
 
 
 def _oriented(dx: float, dy: float, optics: Optics) -> tuple[float, float]:
-    """A shift on the lens's picture as it is on the processed one: mirrored, flipped, then turned
-    clockwise by ``rotate`` (as :func:`~installation.sources.orientation.transform_image` does).
+    """A shift on the lens's picture as it is on the processed one (as
+    :func:`~installation.sources.orientation.transform_image` turns the picture): how
+    :func:`_oriented_point` moves two points apart.
 
     >>> _oriented(10.0, 2.0, Optics(lambda pose: (0.0, 0.0), mirror=True, rotate=90))
     (-2.0, -10.0)
     """
-    if optics.mirror:
-        dx = -dx
-    if optics.flip:
-        dy = -dy
-    rotate = optics.rotate % 360
-    if rotate == 90:
-        return -dy, dx
-    if rotate == 180:
-        return -dx, -dy
-    if rotate == 270:
-        return dy, -dx
-    return dx, dy
+    x, y = _oriented_point(dx, dy, optics)
+    x0, y0 = _oriented_point(0.0, 0.0, optics)
+    return x - x0, y - y0
 
 
 class HeadHint:
