@@ -303,8 +303,6 @@ class Processor:
         self.name = name
         #: Privacy zones: ``(x, y, width, height)`` as shares of the frame, hidden on every frame.
         self.zones = [tuple(float(v) for v in zone) for zone in zones]
-        #: This frame's zones, where a turning head has put them (None: :attr:`zones`).
-        self._zones_now: Sequence[Sequence[float]] | None = None
         self._since_detection = self.detect_every  # detect on the first frame
         self._failing = ""
         self._guard = MotionGuard()
@@ -447,7 +445,6 @@ class Processor:
                 camera_motion=found.camera_motion,
             )
         self._since_detection = 1 if detect else self._since_detection + 1
-        self._zones_now = zones
         return self.guard_and_hide(
             frame,
             self._guard,
@@ -459,6 +456,7 @@ class Processor:
             motion=found.camera_motion,
             timings=dict(found.timings),
             revealed=revealed,
+            zones=zones,
         )
 
     def _revealed(
@@ -507,6 +505,7 @@ class Processor:
         timings: dict[str, float],
         in_place: bool = False,
         revealed: Sequence[Box] = (),
+        zones: Sequence[Sequence[float]] | None = None,
     ) -> Processed:
         """``frame`` with the effect on its faces and on what ``guard`` sees moving that nothing
         vouches for: the last step of :meth:`process`, and of the look-ahead on recorded footage.
@@ -517,7 +516,8 @@ class Processor:
         ``ahead`` are faces hidden before their first sighting. A view that jumped
         (``motion.lost``: a whip pan, a cut, a head turning too fast) is hidden whole. The
         guard's time is added to ``timings["track"]``, the effect's is ``timings["effect"]``.
-        ``revealed`` are strips a head's turn brought into view, hidden as the guard's regions are.
+        ``revealed`` are strips a head's turn brought into view, hidden as the guard's regions are;
+        ``zones`` the privacy zones where a turning head has put them (None: :attr:`zones`).
         """
         ahead = ahead or []
         t1 = time.perf_counter()
@@ -543,7 +543,7 @@ class Processor:
             )
             guarded += revealed
         t2 = time.perf_counter()
-        image = self.hide(frame.image, boxes, guarded, effect, strength, in_place=in_place)
+        image = self.hide(frame.image, boxes, guarded, effect, strength, in_place=in_place, zones=zones)
         t3 = time.perf_counter()
         timings["track"] = timings.get("track", 0.0) + (t2 - t1) * 1000
         timings["effect"] = (t3 - t2) * 1000
@@ -569,10 +569,12 @@ class Processor:
         strength: float,
         *,
         in_place: bool = False,
+        zones: Sequence[Sequence[float]] | None = None,
     ) -> Image:
         """``image`` with the effect on every face box and on the guarded regions (a new array, or
         ``image`` itself changed if ``in_place``): :func:`hide_regions` with this processor's mask,
-        then its privacy zones (:func:`hide_zones`), whatever the effect."""
+        then the privacy zones (:func:`hide_zones`: ``zones``, or the processor's own), whatever
+        the effect."""
         out = hide_regions(
             image,
             boxes,
@@ -583,7 +585,7 @@ class Processor:
             mask_scale=self.mask_scale,
             in_place=in_place,
         )
-        zones = self.zones if self._zones_now is None else self._zones_now
+        zones = self.zones if zones is None else zones
         if zones:
             hide_zones(out, zones)
         return out
