@@ -12,10 +12,8 @@ boxes' heights within a factor of 2); every other suspect is a *false alarm*,
 counted as suspects (one box in one frame) and as stretches (one place in
 frames at most two apart).
 
-The detector sees the same frames in both audits and gives the same boxes, so
-the second audit replays the first one's detections instead of running MTCNN
-again; everything after detection (the detail measure, the suspects, the
-frames between them) runs anew.
+Against the original the audit's detector looks at the original frames, and
+without it at the anonymized ones, so each audit runs MTCNN itself.
 
 Outputs go to a temporary folder that is removed afterwards (``--keep DIR``
 keeps them there, and a second run with the same DIR reuses them).
@@ -35,14 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from installation.audit import AuditReport, Suspect, audit_video  # noqa: E402
 from installation.devset.report import side_by_side  # noqa: E402
-from installation.frames import Detection  # noqa: E402
 from installation.geometry import Box  # noqa: E402
 from installation.groundtruth import load_ground_truth  # noqa: E402
 from installation.leak import LEAK_THRESHOLD, leak_score  # noqa: E402
@@ -89,32 +84,6 @@ class Leak:
     frame: int
     box: Box
     outside: float
-
-
-class Replay:
-    """A detector that records what another one found per call, or replays what was recorded."""
-
-    def __init__(self, inner: Any = None) -> None:
-        self.inner = inner
-        self.recorded: list[list[Detection]] = []
-        self._next = 0
-
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        if self.inner is not None:
-            found = self.inner.detect(image)
-            self.recorded.append(found)
-            return found
-        found = self.recorded[self._next]
-        self._next += 1
-        return found
-
-    def replaying(self) -> Replay:
-        copy = Replay()
-        copy.recorded = self.recorded
-        return copy
-
-    def close(self) -> None:
-        pass
 
 
 @dataclass
@@ -220,9 +189,8 @@ def run(part: str, clips: Sequence[Path], folder: Path, every: int) -> dict[str,
             scored_total += scored
             leaked_bands.update(band(leak.box.h) for leak in leaks)
             mostly_outside += sum(leak.outside >= 0.5 for leak in leaks)
-            recorder = Replay(detector)
-            with_original = audit_video(output, clip, every=every, detector=recorder)
-            alone = audit_video(output, None, every=every, detector=recorder.replaying())
+            with_original = audit_video(output, clip, every=every, detector=detector)
+            alone = audit_video(output, None, every=every, detector=detector)
             tallies["with --original"].add(clip.stem, with_original, leaks, faces)
             tallies["without"].add(clip.stem, alone, leaks, faces)
             print(
@@ -259,7 +227,7 @@ def format_table(result: dict[str, Any]) -> str:
     ]
     for name, t in tallies.items():
         pct = f"{100 * t.found / t.leaked:.1f} %" if t.leaked else "–"
-        fps = f"{t.frames / t.seconds:.2f}" if t.seconds and t is first else "(replayed)"
+        fps = f"{t.frames / t.seconds:.2f}" if t.seconds else "–"
         lines.append(
             f"| {name} | {t.leaked} | {t.found} | {pct} | {t.suspects} | {t.false_alarms} ({t.false_runs}) "
             f"| {t.false_on_faces} | {t.per_minute:.1f} ({t.runs_per_minute:.1f}) | {fps} |"

@@ -10,8 +10,9 @@ is a detection whose face detail survived, by the leak measure of
 :mod:`installation.leak`:
 
 - with ``--original``, :func:`~installation.leak.leak_score` of the original
-  frame against the anonymized one, at the detection's box (frames matched by
-  index: the two videos must have the same frame count and picture size);
+  frame against the anonymized one, at the detection's box (frames matched
+  by index: the two videos must have the same frame count and picture size;
+  the detector then looks at the original frame);
 - without it, :func:`~installation.leak.detail_score`: the detail in the box
   that the lightest blur would still remove, on the same scale.
 
@@ -24,7 +25,10 @@ detection starts it, a weaker one continues it; the frames between two of
 its suspects are checked at the box interpolated between them (a face turned
 away or covered for a moment is still checked where it was), and a face at
 the frame's edge is followed out of it, and back into it before it was first
-found, at the speed its box had.
+found, at the speed its box had. Against the original the detector looks at
+the original's frames, so it also finds the faces the anonymized video hides;
+the frames between two sure sightings of one face, at least one of them
+hidden, are checked too (an anonymizer that lost a face for a few frames).
 
 The result is a list of suspects (frame, time, box, the detector's score and
 the detail score); the command prints them as a table or as JSON and exits
@@ -330,6 +334,19 @@ class _Seen:
     original: np.ndarray | None
     #: Detections whose detail survived, with that detail (strong or weak).
     candidates: list[tuple[Detection, float]]
+    #: Detections whose detail did not survive: faces the anonymized video hides (only against the
+    #: original, where the detector looks at the original frame and finds them).
+    hidden: list[Detection] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Sighting:
+    """A face the detector was sure of in one frame, and whether the anonymized video hides it there."""
+
+    frame: int
+    box: Box
+    score: float
+    hidden: bool
 
 
 @dataclass
@@ -408,7 +425,9 @@ class _Follower:
     Between two suspects of one face the frames are checked at the box
     interpolated between them; a face at the frame's edge is followed, at the
     speed its box had, out of the frame after its last detection and back
-    into it before its first. Each such box is a suspect only where its
+    into it before its first. Against the original, the frames between two
+    sure sightings of one face at least one of which it hides are checked
+    the same way (:meth:`_gaps`). Each such box is a suspect only where its
     detail survived.
     """
 
@@ -416,11 +435,13 @@ class _Follower:
         self.width, self.height, self.needed = width, height, needed
         self.window: deque[_Seen] = deque(maxlen=GAP + 1)
         self.tracks: list[_Track] = []
+        #: The sure sightings of the last :data:`GAP` frames, hidden or not.
+        self.sightings: list[_Sighting] = []
 
     def step(self, seen: _Seen) -> list[Suspect]:
         """The suspects this frame settles: in it, and in the frames kept before it."""
         self.window.append(seen)
-        out: list[Suspect] = []
+        out: list[Suspect] = self._gaps(seen)
         taken: set[int] = set()
         live = [t for t in self.tracks if seen.index - t.last_detected <= GAP]
         for detection, detail in sorted(seen.candidates, key=lambda c: c[0].score, reverse=True):
@@ -459,6 +480,34 @@ class _Follower:
                 if distance < nearest:
                     best, nearest = track, distance
         return best
+
+    def _gaps(self, seen: _Seen) -> list[Suspect]:
+        """The frames between two sure sightings of one face, at least one of them hidden, checked at
+        the box interpolated between them: a face hidden before or after a stretch it was shown in.
+
+        Between two suspects :meth:`_between` already looks; only an audit against the original has
+        hidden sightings (its detector finds hidden faces in the original frame).
+        """
+        here = [_Sighting(seen.index, d.box, d.score, True) for d in seen.hidden]
+        here += [_Sighting(seen.index, d.box, d.score, False) for d, _ in seen.candidates]
+        here = [s for s in here if s.score >= min_score(s.box.h)]
+        self.sightings = [s for s in self.sightings if seen.index - s.frame <= GAP]
+        out: list[Suspect] = []
+        for sighting in here:
+            before = [s for s in self.sightings if _same_face(s.box, sighting.box)]
+            if not before:
+                continue
+            last = max(before, key=lambda s: s.frame)
+            span = seen.index - last.frame
+            if span < 2 or not (last.hidden or sighting.hidden):
+                continue
+            for kept in self._kept(last.frame, seen.index):
+                box = _interpolate(last.box, sighting.box, (kept.index - last.frame) / span)
+                found = self._judged(kept, box, min(last.score, sighting.score), BETWEEN)
+                if found is not None:
+                    out.append(found)
+        self.sightings += here
+        return out
 
     def _judged(self, seen: _Seen, box: Box, score: float, how: str) -> Suspect | None:
         detail = measure(seen.image, seen.original, box)
@@ -541,8 +590,9 @@ class _Follower:
 
 def judge(
     detections: Sequence[Detection], image: np.ndarray, original: np.ndarray | None
-) -> list[tuple[Detection, float]]:
-    """The detections whose detail survived, each with its detail score.
+) -> tuple[list[tuple[Detection, float]], list[Detection]]:
+    """The detections whose detail survived, each with its detail score; and (against the original
+    only) those whose detail did not: faces the anonymized video hides.
 
     Only detections the detector scored :data:`WEAK_SCORE` or more are
     measured; the detail must reach :data:`MIN_DETAIL` (with the original) or
@@ -550,14 +600,19 @@ def judge(
     a suspect on its own is :func:`min_score`'s to say.
     """
     needed = MIN_DETAIL if original is not None else MIN_DETAIL_ALONE
-    out = []
+    kept: list[tuple[Detection, float]] = []
+    hidden: list[Detection] = []
     for d in detections:
         if d.score < WEAK_SCORE:
             continue
         detail = measure(image, original, d.box)
-        if detail is not None and detail >= needed:
-            out.append((d, detail))
-    return out
+        if detail is None:
+            continue
+        if detail >= needed:
+            kept.append((d, detail))
+        elif original is not None:
+            hidden.append(d)
+    return kept, hidden
 
 
 def audit_video(
@@ -604,12 +659,16 @@ def audit_video(
         for frame, reference in pair.frames():
             report.frames += 1
             candidates: list[tuple[Detection, float]] = []
+            hidden: list[Detection] = []
             if frame.index % every == 0:
                 report.checked += 1
-                found = finder.detect(frame.image)
+                # Against the original the detector looks at the original frame: a face the
+                # anonymized one hides is found there too, and tells where to look between.
+                found = finder.detect(frame.image if reference is None else reference)
                 report.detections += len(found)
-                candidates = judge(found, frame.image, reference)
-            settled = follower.step(_Seen(frame.index, frame.timestamp, frame.image, reference, candidates))
+                candidates, hidden = judge(found, frame.image, reference)
+            seen = _Seen(frame.index, frame.timestamp, frame.image, reference, candidates, hidden)
+            settled = follower.step(seen)
             report.suspects += settled
             if on_frame is not None:
                 on_frame(frame.index, settled)

@@ -111,6 +111,46 @@ def test_a_face_hidden_in_the_output_is_no_suspect_against_the_original(tmp_path
         assert sorted({s.frame for s in report.suspects}) == list(range(0, 10)), against
 
 
+def test_a_face_shown_between_frames_that_hide_it_is_found_against_the_original(tmp_path: Path) -> None:
+    # An anonymizer that lost a face for ten frames: hidden in 0-9 and 20-29, shown in 10-19. The
+    # detector finds it only in the frames where it is hidden (in the original frame, where the audit
+    # looks when it has one), as a detector that misses what the anonymizer missed would.
+    frames, boxes = moving_face(count=30, step=3.0)
+    original = write_clip(tmp_path / "walk.mp4", frames)
+    shown = range(10, 20)
+    output = [
+        f if i in shown else apply_effect(f, [b], Effect.BLUR, 0.5, shape=MaskShape.ELLIPSE, mask_scale=1.3)
+        for i, (f, b) in enumerate(zip(frames, boxes, strict=True))
+    ]
+    anonymized = write_clip(tmp_path / "walk-lost.mp4", output)
+    detections = {i: [boxes[i]] for i in range(30) if i not in shown}
+
+    class Looking(Scripted):
+        """Also keeps what it was shown."""
+
+        def __init__(self, per_call: dict[int, list[Box]]) -> None:
+            super().__init__(per_call)
+            self.images: list[np.ndarray] = []
+
+        def detect(self, image: np.ndarray) -> list[Detection]:
+            self.images.append(image)
+            return super().detect(image)
+
+    detector = Looking(detections)
+    report = audit_video(anonymized, original, detector=detector)
+    found = flagged(report.suspects)
+    assert sorted(found) == list(shown)
+    assert all(on_face(boxes[i], b, *SIZE) for i in shown for b in found[i])
+    assert {s.how for s in report.suspects} == {"between"}
+    # It looked at the original's frames: the face in frame 5 is sharp there.
+    face = boxes[5].pixel_bounds(*SIZE)
+    crop = (slice(face[1], face[3]), slice(face[0], face[2]))
+    seen, sharp = detector.images[5][crop].astype(float), frames[5][crop].astype(float)
+    assert np.abs(seen - sharp).mean() < 4.0
+    # Alone, the audit has no hidden face to look between (the detector found none it could judge).
+    assert audit_video(anonymized, detector=Scripted(detections)).suspects == []
+
+
 def test_a_weak_detection_only_continues_a_face_and_never_starts_one(tmp_path: Path) -> None:
     frames, boxes = moving_face(count=12, step=2.0)
     video = write_clip(tmp_path / "walk.mp4", frames)
