@@ -498,14 +498,11 @@ class _Follower:
             if not before:
                 continue
             last = max(before, key=lambda s: s.frame)
-            span = seen.index - last.frame
-            if span < 2 or not (last.hidden or sighting.hidden):
+            if seen.index - last.frame < 2 or not (last.hidden or sighting.hidden):
                 continue
-            for kept in self._kept(last.frame, seen.index):
-                box = _interpolate(last.box, sighting.box, (kept.index - last.frame) / span)
-                found = self._judged(kept, box, min(last.score, sighting.score), BETWEEN)
-                if found is not None:
-                    out.append(found)
+            out += self._interpolated(
+                last.frame, last.box, seen.index, sighting.box, min(last.score, sighting.score)
+            )
         self.sightings += here
         return out
 
@@ -521,14 +518,21 @@ class _Follower:
     def _between(self, track: _Track, suspect: Suspect) -> list[Suspect]:
         """The frames between the track's last suspect and ``suspect``, at the interpolated box."""
         last = track.last
-        span = suspect.frame - last.frame
+        out = self._interpolated(
+            last.frame, last.box, suspect.frame, suspect.box, min(last.score, suspect.score)
+        )
+        track.suspects += out
+        return out
+
+    def _interpolated(self, first: int, start: Box, last: int, end: Box, score: float) -> list[Suspect]:
+        """The kept frames between ``first`` and ``last`` judged at the box interpolated between
+        ``start`` and ``end``: the suspects among them."""
         out = []
-        for seen in self._kept(last.frame, suspect.frame):
-            box = _interpolate(last.box, suspect.box, (seen.index - last.frame) / span)
-            found = self._judged(seen, box, min(last.score, suspect.score), BETWEEN)
+        for seen in self._kept(first, last):
+            box = _interpolate(start, end, (seen.index - first) / (last - first))
+            found = self._judged(seen, box, score, BETWEEN)
             if found is not None:
                 out.append(found)
-        track.suspects += out
         return out
 
     def _lead_up(self, track: _Track) -> list[Suspect]:
