@@ -159,21 +159,25 @@ def collateral(
     """
     if hidden_all:
         return 1.0
+    changed, total = changed_outside(original, output, faces)
+    return float(changed.sum()) / total if total else 0.0
+
+
+def changed_outside(original: np.ndarray, output: np.ndarray, faces: Iterable[Box]) -> tuple[np.ndarray, int]:
+    """The pixels outside every true face (grown 1.6x) that the output changed visibly (a boolean
+    mask), and how many pixels lie outside the faces."""
     h, w = original.shape[:2]
     outside = np.ones((h, w), bool)
     for box in faces:
         x0, y0, x1, y1 = box.scaled(FACE_MARGIN).pixel_bounds(w, h)
         outside[y0:y1, x0:x1] = False
-    total = int(outside.sum())
-    if total == 0:
-        return 0.0
 
     def smooth(image: np.ndarray) -> np.ndarray:
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
         return cv2.GaussianBlur(grey.astype(np.float32), (0, 0), COLLATERAL_SIGMA)
 
     changed = np.abs(smooth(original) - smooth(output)) > COLLATERAL_LEVELS
-    return float((changed & outside).sum()) / total
+    return changed & outside, int(outside.sum())
 
 
 def longest_leak_run(faces: Iterable[FaceFrame], min_px: float = RUN_MIN_PX) -> int:
