@@ -109,8 +109,8 @@ def what_blur_keeps(crop: np.ndarray, box: Box) -> np.ndarray:
     """``crop`` (a 64x64 crop of ``box``) blurred as the blur effect at strength 0 blurs that face.
 
     The effect blurs a face with a Gaussian of 1.4 cells, 16 cells across the
-    face box (a box under 32 px counted as 32); in the crop's pixels that is a
-    sigma of ``1.4 / 16 * max(side, 32) / side * 64``.
+    face box (a box under 40 px counted as 40, :data:`MIN_FACE_PX`); in the
+    crop's pixels that is a sigma of ``1.4 / 16 * max(side, 40) / side * 64``.
     """
     side = max(box.w, box.h, 1e-6)
     sigma = BLUR_SIGMA[0] / BLUR_CELLS * max(side, MIN_FACE_PX) / side * _SIZE

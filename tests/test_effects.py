@@ -137,7 +137,7 @@ def test_nothing_changes_beyond_the_mask_scale_box(
     effect: Effect, mask: MaskShape, mask_scale: float
 ) -> None:
     image = noise()
-    boxes = [Box(40.3, 50.6, 61.2, 70.9), Box(180.5, 20.2, 33.3, 35.1), Box(290.0, 200.0, 60.0, 60.0)]
+    boxes = [Box(40.3, 50.6, 61.2, 70.9), Box(180.5, 20.2, 43.3, 45.1), Box(290.0, 200.0, 60.0, 60.0)]
     out = apply_effect(image, boxes, effect, 0.5, shape=mask, mask_scale=mask_scale)
     keep = outside_all(image.shape, boxes, mask_scale)
     assert np.array_equal(out[keep], image[keep])
@@ -354,10 +354,21 @@ def test_the_gallery_visitors_stay_hidden_at_the_lightest_blur_where_the_boxes_a
     assert not leaked
 
 
-def test_a_box_under_32_px_is_hidden_over_32_px() -> None:
+@pytest.mark.parametrize("name", ["astronaut", "grace_hopper"])
+@pytest.mark.parametrize("size", [30, 36])
+def test_a_distant_face_is_hidden_when_the_detector_boxes_only_its_brow(size: int, name: str) -> None:
+    # On a face 30-40 px high a detector's weak box may be 20 px and sit on the brow (the steering
+    # bench's visitor of 36 px): the region hidden for it must still reach the chin.
+    image, face = scene(name, size)
+    brow = Box(face.cx - 10, face.y, 20, 20)
+    out = apply_effect(image, [brow], Effect.BLUR, 0.0)
+    assert leak(image, out, face) < LEAK_THRESHOLD
+
+
+def test_a_box_under_40_px_is_hidden_over_40_px() -> None:
     image = noise(seed=7)
     out = apply_effect(image, [Box(70, 70, 10, 10)], Effect.SOLID, 0.0, mask_scale=1.0)
     changed = np.any(out != image, axis=2)
-    # A 10 px box hidden as a 32 px one, about the same centre; nothing beyond it.
-    assert changed[75].sum() == 32 and changed[:, 75].sum() == 32
-    assert changed.sum() <= 32 * 32
+    # A 10 px box hidden as a 40 px one, about the same centre; nothing beyond it.
+    assert changed[75].sum() == 40 and changed[:, 75].sum() == 40
+    assert changed.sum() <= 40 * 40

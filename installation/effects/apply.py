@@ -27,11 +27,12 @@ from installation.geometry import Box
 
 #: A face box smaller than this (pixels, either side) is hidden as if it were this size, centred where
 #: it is: a detector's box on a distant face is off by a large part of the face (YuNet's on a 26x34
-#: face is often 27x30), and a region this large covers a face up to about 24 px whichever way the
-#: box is off. On the development set's tune part, hiding such boxes as 24 px let 8.1 % of the faces
-#: under 24 px leak at strength 0 in the live path (2.7 % in anonymize's), 32 px lets 5.0 % (2.0 %)
-#: for no measurable collateral.
-MIN_FACE_PX = 32.0
+#: face is often 27x30, and on a 36 px face in the steering bench a weak 20 px box sat on her brow),
+#: and a region this large covers the face whichever way the box is off. On the development set's
+#: tune part, hiding such boxes as 24 px let 8.1 % of the faces under 24 px leak at strength 0 in
+#: the live path (2.7 % in anonymize's), 32 px 5.0 % (2.0 %), 40 px 3.9 % (2.0 %), for 0.03 points
+#: of collateral; on the steering bench's servo pans 40 px took the leaked face-frames from 18 to 3.
+MIN_FACE_PX = 40.0
 #: The same for a region that is not a face (``apply_effect(..., faces=False)``).
 MIN_REGION_PX = 24.0
 #: Blur works on a copy where the face box is this many pixels across.
