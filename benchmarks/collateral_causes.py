@@ -38,7 +38,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from installation.devset.render import clips_dir  # noqa: E402
-from installation.devset.report import DetectorChoice, changed_outside, not_rendered, rendered_clips  # noqa: E402
+from installation.devset.report import (  # noqa: E402
+    DetectorChoice,
+    anonymize_clip,
+    changed_outside,
+    live_clip,
+    not_rendered,
+    rendered_clips,
+)
 from installation.effects import Effect  # noqa: E402
 from installation.frames import Processed  # noqa: E402
 from installation.geometry import Box  # noqa: E402
@@ -118,32 +125,8 @@ def attribute(out: Processed, truth: GroundTruth, into: ClipCauses) -> None:
 def run_clip(video: Path, path: str, choice: DetectorChoice) -> ClipCauses:
     truth = load_ground_truth(video)
     causes = ClipCauses(video.stem)
-    if path == "anonymize":
-        from installation.anonymize import anonymize_file
-
-        anonymize_file(
-            video,
-            None,
-            effect=Effect.BLUR,
-            strength=0.0,
-            progress=False,
-            on_frame=lambda out: attribute(out, truth, causes),
-            **choice.anonymize_options(truth),
-        )
-        return causes
-    from installation.config import Config
-    from installation.pipeline import build_processor
-    from installation.sources import open_source, read_ahead
-
-    config = Config(cameras=[choice.camera(truth, video)])
-    processor = build_processor(config.cameras[0], config)
-    source = open_source(str(video))
-    try:
-        for frame in read_ahead(source):
-            attribute(processor.process(frame, Effect.BLUR, 0.0), truth, causes)
-    finally:
-        source.close()
-        processor.detector.close()
+    run = anonymize_clip if path == "anonymize" else live_clip
+    run(video, truth, choice, Effect.BLUR, 0.0, lambda out: attribute(out, truth, causes))
     return causes
 
 

@@ -49,6 +49,7 @@ from installation.detect.blazeface import DEFAULT_THRESHOLD
 from installation.devset.camera import BAND_NAMES, LIGHTS, MOTIONS, band_name
 from installation.effects import Effect
 from installation.errors import UsageError
+from installation.frames import Processed
 from installation.geometry import Box
 from installation.groundtruth import GroundTruth, load_ground_truth
 from installation.leak import LEAK_THRESHOLD, leak_score
@@ -364,32 +365,44 @@ def score_video(video: Path, output: Path, run: PathRun) -> int:
     return scored
 
 
-def run_anonymize(video: Path, run: PathRun, choice: DetectorChoice, effect: Effect, strength: float) -> None:
-    """``installation anonymize`` on one clip (encoding into memory), every frame scored."""
+def anonymize_clip(
+    video: Path,
+    truth: GroundTruth,
+    choice: DetectorChoice,
+    effect: Effect,
+    strength: float,
+    on_frame: Callable[[Processed], None],
+) -> float:
+    """``installation anonymize`` on one clip (encoding into memory), each result handed to
+    ``on_frame``; the seconds it took, ``on_frame`` included."""
     from installation.anonymize import anonymize_file
 
-    truth = load_ground_truth(video)
-    scorer = Scorer(run, truth, video)
     stats = anonymize_file(
         video,
         None,
         effect=effect,
         strength=strength,
         progress=False,
-        on_frame=lambda out: scorer(out.frame.index, out.frame.image, out.image, out.hidden_all),
+        on_frame=on_frame,
         **choice.anonymize_options(truth),
     )
-    run.seconds[truth.clip] = max(1e-9, stats["seconds"] - scorer.seconds)
+    return float(stats["seconds"])
 
 
-def run_live(video: Path, run: PathRun, choice: DetectorChoice, effect: Effect, strength: float) -> None:
-    """``Processor.process`` on every frame of one clip, the processor built as the room builds one."""
+def live_clip(
+    video: Path,
+    truth: GroundTruth,
+    choice: DetectorChoice,
+    effect: Effect,
+    strength: float,
+    on_frame: Callable[[Processed], None],
+) -> float:
+    """``Processor.process`` on every frame of one clip, the processor built as the room builds one,
+    each result handed to ``on_frame``; the seconds the processor took."""
     from installation.config import Config
     from installation.pipeline import build_processor
     from installation.sources import open_source, read_ahead
 
-    truth = load_ground_truth(video)
-    scorer = Scorer(run, truth, video)
     config = Config(cameras=[choice.camera(truth, video)])
     processor = build_processor(config.cameras[0], config)
     source = open_source(str(video))
@@ -399,11 +412,30 @@ def run_live(video: Path, run: PathRun, choice: DetectorChoice, effect: Effect, 
             t0 = time.perf_counter()
             out = processor.process(frame, effect, strength)
             busy += time.perf_counter() - t0
-            scorer(frame.index, frame.image, out.image, out.hidden_all)
+            on_frame(out)
     finally:
         source.close()
         processor.detector.close()
-    run.seconds[truth.clip] = max(1e-9, busy)
+    return busy
+
+
+def _scored(scorer: Scorer) -> Callable[[Processed], None]:
+    return lambda out: scorer(out.frame.index, out.frame.image, out.image, out.hidden_all)
+
+
+def run_anonymize(video: Path, run: PathRun, choice: DetectorChoice, effect: Effect, strength: float) -> None:
+    """``installation anonymize`` on one clip (encoding into memory), every frame scored."""
+    truth = load_ground_truth(video)
+    scorer = Scorer(run, truth, video)
+    seconds = anonymize_clip(video, truth, choice, effect, strength, _scored(scorer))
+    run.seconds[truth.clip] = max(1e-9, seconds - scorer.seconds)
+
+
+def run_live(video: Path, run: PathRun, choice: DetectorChoice, effect: Effect, strength: float) -> None:
+    """``Processor.process`` on every frame of one clip, the processor built as the room builds one."""
+    truth = load_ground_truth(video)
+    scorer = Scorer(run, truth, video)
+    run.seconds[truth.clip] = max(1e-9, live_clip(video, truth, choice, effect, strength, _scored(scorer)))
 
 
 RUNNERS: dict[str, Callable[[Path, PathRun, DetectorChoice, Effect, float], None]] = {
