@@ -218,3 +218,24 @@ def test_small_faces_stay_on_their_truth_when_the_photo_is_shrunk_a_lot(composit
         seen = marker_box(frame.image, face.box)
         assert seen is not None
         assert abs(seen.cx - face.box.cx) < 0.75 and abs(seen.cy - face.box.cy) < 0.75, (seen, face.box)
+
+
+def test_another_seed_films_the_same_photos_under_other_conditions_in_its_own_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from installation.devset.render import clips_dir, main, plan
+
+    photos = [
+        Photo(f"p{i}", np.zeros((40, 40, 3), np.uint8), [PhotoFace(Box(5, 5, 20, 20))]) for i in range(6)
+    ]
+    first, second = plan(photos, "tune", shots=12), plan(photos, "tune", shots=12, seed=1)
+    # The same photos, each met by other motions, lights and sizes.
+    assert {p.photo.id for p in first} == {p.photo.id for p in second}
+    pairs = {(p.photo.id, p.motion, p.light) for p in first}
+    assert pairs != {(p.photo.id, p.motion, p.light) for p in second}
+    assert [p.name for p in first] != [p.name for p in second]
+    # Seed 0 is the part itself; other seeds never write over it.
+    assert clips_dir("tune", tmp_path) != clips_dir("tune", tmp_path, seed=1)
+    # The report part is measured as planned: no other draws of it.
+    assert main(["--part", "report", "--seed", "1"]) == 2
+    assert "--seed: only for --part tune" in capsys.readouterr().err

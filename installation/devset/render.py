@@ -1,6 +1,7 @@
 """Film the development set's labelled photos into clips with ground truth.
 
     python -m installation.devset.render [--part tune|report|all] [--seconds S]
+    python -m installation.devset.render --part tune --seed 1   # more shots of the tune part
     python -m installation.devset.render --sample     # the two photos that ship in packages
 
 For each part of the split, a fixed number of seeded shots is planned over
@@ -13,6 +14,13 @@ the installation's own writer and a ground-truth JSON in the format of
 ``"photo"``. Clips go to ``<root>/clips/<part>/``; the root is
 ``$MONITORING_ROOM_DEVSET`` or the user's cache folder. The same command
 gives the same clips, byte for byte, with the same library versions.
+
+``--seed N`` (N from 1) plans the part's shots again with other draws: the
+same photos in another order, so each meets other motions, lights and
+sizes, at other face sizes and camera paths. They go to
+``<root>/clips/<part>-s<N>/`` and are measured like a part
+(``installation bench --devset --part tune-s1``). Seeds of the tune part
+are more footage to tune on; the report part is measured at seed 0 only.
 """
 
 from __future__ import annotations
@@ -49,9 +57,13 @@ SAMPLE_FACES = {"astronaut": Box(179, 86, 90, 93), "grace_hopper": Box(180, 165,
 assert len(BAND_TARGETS) == len(SIZE_BANDS)
 
 
-def clips_dir(part: str, root: Path | None = None) -> Path:
-    """The folder a part's rendered clips go to."""
-    return (root or devset_root()) / "clips" / part
+def clips_dir(part: str, root: Path | None = None, seed: int = 0) -> Path:
+    """The folder a part's rendered clips go to (``<part>-s<seed>`` for a seed other than 0).
+
+    >>> clips_dir("tune", Path("/d")).as_posix(), clips_dir("tune", Path("/d"), seed=2).as_posix()
+    ('/d/clips/tune', '/d/clips/tune-s2')
+    """
+    return (root or devset_root()) / "clips" / (f"{part}-s{seed}" if seed else part)
 
 
 def load_photos(part: str) -> list[Photo]:
@@ -203,18 +215,19 @@ def render_part(
     seconds: float = 5.0,
     size: tuple[int, int] = (1280, 720),
     quiet: bool = False,
+    seed: int = 0,
 ) -> list[Path]:
-    """Render a part's clips, replacing what its folder held; returns the videos."""
-    folder = clips_dir(part, root)
+    """Render a part's clips (planned with ``seed``), replacing what its folder held; returns the videos."""
+    folder = clips_dir(part, root, seed)
     folder.mkdir(parents=True, exist_ok=True)
     for old in list(folder.glob("*.mp4")) + list(folder.glob("*.json")):
         old.unlink()
     videos = []
-    for item in plan(photos, part, shots):
+    for item in plan(photos, part, shots, seed=seed):
         t0 = time.perf_counter()
         videos.append(render_clip(item, folder, part, seconds=seconds, size=size))
         if not quiet:
-            print(f"{part}/{item.name}.mp4 ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+            print(f"{folder.name}/{item.name}.mp4 ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
     return videos
 
 
@@ -235,10 +248,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--shots", type=int, default=0, help=f"clips per part (default {SHOTS_PER_PART}; --sample: 12)"
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="plan the part's shots with other draws, into clips/<part>-s<SEED> (default 0: the part itself)",
+    )
     args = parser.parse_args(argv)
     try:
         if not 1.0 <= args.seconds <= 60.0:
             raise UsageError(f"--seconds: expected 1 to 60, got {args.seconds}")
+        if not 0 <= args.seed <= 999:
+            raise UsageError(f"--seed: expected 0 to 999, got {args.seed}")
+        if args.seed and (args.sample or args.part != "tune"):
+            raise UsageError("--seed: only for --part tune (the report part is measured as planned)")
         t0 = time.perf_counter()
         total = 0
         if args.sample:
@@ -250,7 +273,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             photos = load_photos(part)
             if not photos:
                 raise UsageError(f"split.json: no labelled photo in the {part} part")
-            total += len(render_part(photos, part, shots=args.shots or SHOTS_PER_PART, seconds=args.seconds))
+            total += len(
+                render_part(
+                    photos, part, shots=args.shots or SHOTS_PER_PART, seconds=args.seconds, seed=args.seed
+                )
+            )
     except InstallationError as exc:
         print(f"render: {exc}", file=sys.stderr)
         return exc.exit_code
