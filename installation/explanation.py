@@ -98,6 +98,7 @@ def load_explanation(path: str | Path | None = None) -> Explanation:
         "model_title",
         "model_size",
         "model_windows",
+        "model_mirrored",
         "model_tiles",
         "model_found",
         "threshold",

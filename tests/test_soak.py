@@ -20,8 +20,10 @@ from installation.soak import Sample, SoakResult, format_summary, main, verdict
 
 #: Resident memory the one-minute demo soak (4 cameras at 1280x720 and the steered wide one at 1920x1080,
 #: 1280x720 screen) must stay under. Measured with the four alone: about 500-600 MiB at its peak on a
-#: 2-core machine (x86-64, Python 3.11, mediapipe 0.10.21).
-RSS_BOUND_MIB = 900.0
+#: 2-core machine (x86-64, Python 3.11, mediapipe 0.10.21); with the five, 790 MiB, and 828 MiB since
+#: YuNet's half-size pass sees the frame's sides mirrored (a wider picture per camera), where a
+#: fresh-clone CI run peaked at 906. A leak shows as growth, checked apart from this bound.
+RSS_BOUND_MIB = 1000.0
 #: Captions are fitted from 30 px down to 14 px in steps of 2: at most this many sizes opened late.
 
 

@@ -170,6 +170,8 @@ def test_model_input_matches_how_each_detector_looks_at_a_frame(short: FaceDetec
     with create_detector("yunet") as yunet:
         passes = model_input(yunet, 1280, 720)
     assert [w.size for w in passes.windows] == [(1280, 720), (640, 360)] and passes.tiles == 0
+    # The half-size pass also gets a quarter of its width mirrored onto each side.
+    assert [w.mirrored_px for w in passes.windows] == [0, 160]
     with create_detector("yunet-half+blazeface-full", small_faces=True) as both:
         combined = model_input(both, 1280, 720)
     assert combined.models == ["yunet", "blazeface-full"] and combined.tiles == room.tiles
@@ -202,6 +204,24 @@ def test_the_yunet_view_is_the_whole_frame_at_each_pass_size(scene: Callable[...
     assert np.array_equal(full, frame)  # nothing letterboxed or cut
     (drawn,) = in_model([Detection(face, 0.9)], model.windows[1])
     assert (drawn.box.x, drawn.box.y, drawn.box.w, drawn.box.h) == (250, 75, 100, 100)
+
+
+def test_the_view_shows_the_mirrored_sides_the_model_is_given(scene: Callable[..., np.ndarray]) -> None:
+    face = Box(1180, 200, 200, 200)  # half of it out of the frame on the right
+    frame = scene(("astronaut", face))
+    whole = Box(0, 0, 1280, 720)
+    words = load_explanation()
+    model = ModelInput((ModelWindow("yunet", whole, (640, 360), mirrored=0.25),))
+    (half,) = model_view(frame, model)
+    assert half.shape == (360, 960, 3)
+    small = cv2.resize(frame, (640, 360), interpolation=cv2.INTER_AREA)
+    assert np.array_equal(half[:, 160:800], small)
+    # The right side is the frame's right edge mirrored: the cut face made whole.
+    assert np.array_equal(half[:, 800:], small[:, ::-1][:, :160])
+    (drawn,) = in_model([Detection(Box(1180, 200, 100, 200), 0.9)], model.windows[0])
+    assert (drawn.box.x, drawn.box.w) == (160 + 590, 50)
+    assert describe_model(model, words, "en") == "YuNet: 640 × 360 pixels   (sides mirrored)"
+    assert "镜像" in describe_model(model, words, "zh")
 
 
 def test_model_view_keeps_hidden_what_the_feed_hides(scene: Callable[..., np.ndarray]) -> None:

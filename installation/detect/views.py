@@ -14,6 +14,20 @@ from dataclasses import dataclass
 
 from installation.geometry import Box
 
+#: Mirrored sides are whole steps of this many pixels: YuNet's coarsest stride, so the picture
+#: itself meets the model's grid as it would unmirrored.
+MIRROR_STEP = 32
+
+
+def mirror_width(width: int, share: float) -> int:
+    """The pixels mirrored onto each side of a model picture ``width`` wide: ``share`` of it, in
+    whole steps of :data:`MIRROR_STEP`.
+
+    >>> mirror_width(640, 0.25), mirror_width(370, 0.25), mirror_width(60, 0.25), mirror_width(640, 0.0)
+    (160, 96, 0, 0)
+    """
+    return MIRROR_STEP * round(width * share / MIRROR_STEP)
+
 
 @dataclass(frozen=True)
 class ModelWindow:
@@ -21,7 +35,10 @@ class ModelWindow:
 
     ``region`` is the part of the frame (in its pixels) shown to the model,
     shrunk and, where the aspect differs, letterboxed into ``size`` (width,
-    height: the picture the model gets). ``model`` is the model's detector
+    height). ``mirrored`` is the share of that width the model also gets
+    on each side, the picture mirrored there (YuNet's coarsest pass, so
+    that a face cut by the frame's side is found), so the model's picture
+    is ``mirrored_px`` wider on each side. ``model`` is the model's detector
     name (``"yunet"``, ``"blazeface-full"``); the workshop's texts name it
     for people.
 
@@ -33,6 +50,16 @@ class ModelWindow:
     model: str
     region: Box
     size: tuple[int, int]
+    mirrored: float = 0.0
+
+    @property
+    def mirrored_px(self) -> int:
+        """The model pixels mirrored onto each side (:func:`mirror_width`).
+
+        >>> ModelWindow("yunet", Box(0, 0, 1280, 720), (640, 360), mirrored=0.25).mirrored_px
+        160
+        """
+        return mirror_width(self.size[0], self.mirrored)
 
     @property
     def scale(self) -> float:

@@ -336,7 +336,7 @@ class WorkshopRenderer(Renderer):
             cell = Rect(x, y, surface.get_width(), surface.get_height())
             canvas.blit(surface, cell)
             pygame.draw.rect(canvas, DIM, cell.inflate(2, 2), 1)
-            scale = surface.get_width() / window.size[0]
+            scale = surface.get_width() / (window.size[0] + 2 * window.mirrored_px)
             for d in boxes:
                 r = Rect(
                     round(cell.left + d.box.x * scale),

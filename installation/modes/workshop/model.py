@@ -70,6 +70,8 @@ def describe_model(model: ModelInput, words: Explanation, lang: str) -> str:
             what = words.label("model_size", lang, w=w, h=h)
         parts.append(f"{title}: {what}")
     text = "   ".join(parts)
+    if any(w.mirrored for w in model.windows):
+        text += "   " + words.label("model_mirrored", lang)
     if model.tiles:
         text += "   " + words.label("model_tiles", lang, n=model.tiles)
     return text
@@ -83,7 +85,8 @@ def _letterbox(window: ModelWindow) -> tuple[float, float, float]:
 
 
 def model_view(image: npt.NDArray[np.uint8], model: ModelInput) -> list[npt.NDArray[np.uint8]]:
-    """``image`` as the model gets it: one picture per window at its size, letterboxed in black.
+    """``image`` as the model gets it: one picture per window at its size, letterboxed in black, and
+    widened by the mirrored sides where the window has them.
 
     Give it the picture with the effect applied (``Processed.image``): the
     view then keeps hidden whatever the feed hides.
@@ -105,12 +108,16 @@ def model_view(image: npt.NDArray[np.uint8], model: ModelInput) -> list[npt.NDAr
         small = cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA)
         left, top = round(ox), round(oy)
         canvas[top : top + h, left : left + w] = small[: th - top, : tw - left]
+        pad = window.mirrored_px
+        if pad:
+            canvas = np.asarray(cv2.copyMakeBorder(canvas, 0, 0, pad, pad, cv2.BORDER_REFLECT), np.uint8)
         out.append(canvas)
     return out
 
 
 def in_model(detections: Sequence[Detection], window: ModelWindow) -> list[Detection]:
-    """The detections that fall in ``window``'s region, in the model picture's pixels (clipped to it).
+    """The detections that fall in ``window``'s region, in the model picture's pixels (clipped to the
+    region; past its mirrored left side, if any).
 
     >>> d = Detection(Box(600, 100, 100, 100), 0.9)
     >>> square = ModelWindow("m", Box(560, 0, 720, 720), (128, 128))
@@ -118,6 +125,7 @@ def in_model(detections: Sequence[Detection], window: ModelWindow) -> list[Detec
     [(7.11, 17.78)]
     """
     scale, ox, oy = _letterbox(window)
+    ox += window.mirrored_px
     region = window.region
     out = []
     for d in detections:
