@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from installation.control.input import VisitorInput
 from installation.control.model import RoomModel
@@ -52,6 +52,35 @@ FeedFactory = Callable[["Config", Callable[[], "tuple[Effect, float]"]], "Sequen
 FAILURE_LOG_SECONDS = 10.0
 
 
+#: Frames a second processed for a camera shown as a thumbnail, beside the large monitor.
+THUMBNAIL_FPS = 10.0
+#: Frames a second processed for a camera no monitor shows (the single layout, the workshop):
+#: enough to keep its tracker, its face count and its status current, while the camera on the
+#: screen gets the processor. At 10 fps, three YuNet cameras nobody saw took most of two cores,
+#: and the workshop's feed was processed 3 times a second, hidden by the motion guard between.
+UNSHOWN_FPS = 2.0
+
+
+def pace_feeds(feeds: Sequence[Any], layout: Layout, selected: int) -> None:
+    """Set each feed's ``max_fps``: the selected camera as fast as it can be processed, the others at
+    :data:`THUMBNAIL_FPS` beside it, or :data:`UNSHOWN_FPS` when only it is on the screen. In the grid
+    every camera is on a monitor of its own, and all run as fast as they can.
+
+    >>> from types import SimpleNamespace as Feed
+    >>> feeds = [Feed(max_fps=None) for _ in range(3)]
+    >>> pace_feeds(feeds, Layout.SINGLE, 1); [f.max_fps for f in feeds]
+    [2.0, None, 2.0]
+    >>> pace_feeds(feeds, Layout.FOCUS, 0); [f.max_fps for f in feeds]
+    [None, 10.0, 10.0]
+    >>> pace_feeds(feeds, Layout.GRID, 0); [f.max_fps for f in feeds]
+    [None, None, None]
+    """
+    focused = layout is not Layout.GRID and len(feeds) > 1
+    rest = UNSHOWN_FPS if layout is Layout.SINGLE else THUMBNAIL_FPS
+    for index, feed in enumerate(feeds):
+        feed.max_fps = rest if focused and index != selected else None
+
+
 class Room:
     """The room: a screen, the cameras' workers, the controls and the panel link.
 
@@ -67,7 +96,7 @@ class Room:
     """
 
     #: Frames a second processed for a camera that is not on the large monitor.
-    THUMBNAIL_FPS = 10.0
+    THUMBNAIL_FPS = THUMBNAIL_FPS
 
     def __init__(
         self,
@@ -420,10 +449,9 @@ class Room:
             self.performance.presented(time.monotonic(), self.renderer.shown)
 
     def _pace_feeds(self) -> None:
-        """Give the large monitor's camera the processor; thumbnails are processed less often."""
-        focused = self.layout is not Layout.GRID and len(self.feeds) > 1
-        for index, feed in enumerate(self.feeds):
-            feed.max_fps = self.THUMBNAIL_FPS if focused and index != self.controls.selected else None
+        """Give the large monitor's camera the processor; thumbnails are processed less often, and
+        cameras no monitor shows (one camera on the whole screen, the workshop) less often still."""
+        pace_feeds(self.feeds, self.layout, self.controls.selected)
 
     def screenshot(self, path: Path) -> Path:
         """Save the screen as PNG; refused on live cameras while a face is shown unhidden."""
