@@ -95,9 +95,6 @@ class Room:
     0
     """
 
-    #: Frames a second processed for a camera that is not on the large monitor.
-    THUMBNAIL_FPS = THUMBNAIL_FPS
-
     def __init__(
         self,
         config: Config,
