@@ -86,6 +86,33 @@ def test_face_walking_in_from_the_edge_is_hidden_before_it_is_detected(
     assert scored > 15
 
 
+def test_people_coming_in_at_both_sides_at_once_hide_two_edge_strips_not_the_picture(
+    short: object, scene: Callable[..., np.ndarray]
+) -> None:
+    # A procession crossing the whole view (a dark band that moves down the frame, joining
+    # both edges) while a face comes in at the left: the face is hidden, the middle is shown.
+    proc = Processor(short, Tracker())  # type: ignore[arg-type]
+    empty = scene()
+    for i in range(30):
+        proc.process(frame(empty, i), Effect.BLUR, 0.0)
+    middle = slice(400, 880)
+    for step in range(12):
+        face = Box(-110 + 6 * step, 300, 150, 150)
+        image = scene(("astronaut", face))
+        top = 470 + 8 * step
+        image[top : top + 90] = (image[top : top + 90] // 3).astype(np.uint8)
+        out = proc.process(frame(image, 30 + step), Effect.BLUR, 0.0)
+        score = leak_score(image, out.image, face.clipped(1280, 720))
+        assert score is not None and score < 0.5, f"step {step}: the face coming in leaks ({score:.2f})"
+        assert out.guarded, f"step {step}: nothing hidden at the edges"
+        assert np.array_equal(out.image[:, middle], image[:, middle]), (
+            f"step {step}: the middle of the picture is hidden: {out.guarded}"
+        )
+        assert not np.array_equal(out.image[top : top + 90, 1240:], image[top : top + 90, 1240:]), (
+            f"step {step}: the band coming in at the right is shown"
+        )
+
+
 def test_new_face_between_detections_is_hidden(short: object, scene: Callable[..., np.ndarray]) -> None:
     proc = Processor(short, Tracker(), detect_every=4)  # type: ignore[arg-type]
     empty = scene()

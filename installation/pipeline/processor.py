@@ -188,14 +188,20 @@ class MotionGuard:
         changed[company < 2 * 255] = 0
         return changed, cv2.bitwise_not(seen)
 
-    def _boxes(self, mask: Grey, covered: list[Box], shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    def _components(
+        self, mask: Grey, covered: list[Box], shape: tuple[int, ...]
+    ) -> tuple[Grey, npt.NDArray[np.int64]]:
+        """``(labels, stats)`` of what ``mask`` shows outside the ``covered`` faces (small-copy
+        pixels): OpenCV's connected components, the background (label 0) and pieces smaller than
+        :attr:`min_area` left out of ``stats`` (each row ``label, x, y, w, h``)."""
         s = self.scale
         mask = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=2)
         for box in covered:
             x0, y0, x1, y1 = box.pixel_bounds(shape[1], shape[0])
             mask[y0 // s : (y1 + s - 1) // s, x0 // s : (x1 + s - 1) // s] = 0
-        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-        return [tuple(int(v) for v in stats[i]) for i in range(1, n) if stats[i][4] >= self.min_area]
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        kept = [(i, *stats[i][:4]) for i in range(1, n) if stats[i][4] >= self.min_area]
+        return labels, np.array(kept, np.int64).reshape(-1, 5)
 
     def _since_detection(self) -> tuple[Grey, list[Box]]:
         """What changed since the detected frame, and the strips (frame pixels) it did not show."""
@@ -221,24 +227,26 @@ class MotionGuard:
             if self._reference is None or self._reference.shape != self._small.shape:
                 return [Box(0, 0, w, h)]
             changed, boxes = self._since_detection()
-            for x, y, bw, bh, _ in self._boxes(changed, covered, image.shape):
+            _, pieces = self._components(changed, covered, image.shape)
+            for _, x, y, bw, bh in pieces:
                 boxes.append(Box(float(x * s), float(y * s), float(bw * s), float(bh * s)))
         sh, sw = self._small.shape
         band = max(1, round(sw * self.EDGE))
         assert self._foreground is not None
-        # _boxes dilates into a new array before clearing covered faces, so no copy is needed.
-        for x, y, bw, bh, _ in self._boxes(self._foreground, covered, image.shape):
-            left, right = x <= band, x + bw >= sw - band
-            if not (left or right):
-                continue
-            # Only the part near the edge: a whole body that has walked in is
-            # not hidden, its face is the detector's (and tracker's) job.
-            x0, x1 = x, x + bw
-            if left and not right:
-                x1 = min(x1, 2 * band)
-            elif right and not left:
-                x0 = max(x0, sw - 2 * band)
-            boxes.append(Box(float(x0 * s), float(y * s), float((x1 - x0) * s), float(bh * s)))
+        # _components dilates into a new array before clearing covered faces, so no copy is needed.
+        labels, pieces = self._components(self._foreground, covered, image.shape)
+        for label, x, y, bw, bh in pieces:
+            # Only the part near each edge it touches: a whole body that has walked in is not
+            # hidden, its face is the detector's (and tracker's) job. People coming in at both
+            # sides, joined by a crowd between them, are two strips, not the whole picture.
+            left = (x <= band, x, min(x + bw, 2 * band))
+            right = (x + bw >= sw - band, max(x, sw - 2 * band), x + bw)
+            for touches, x0, x1 in (left, right):
+                if not touches or x1 <= x0:
+                    continue
+                rows = np.flatnonzero((labels[y : y + bh, x0:x1] == label).any(axis=1))
+                top, rise = y + int(rows[0]), int(rows[-1] - rows[0]) + 1
+                boxes.append(Box(float(x0 * s), float(top * s), float((x1 - x0) * s), float(rise * s)))
         return boxes
 
 
