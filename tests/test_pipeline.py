@@ -113,6 +113,34 @@ def test_people_coming_in_at_both_sides_at_once_hide_two_edge_strips_not_the_pic
         )
 
 
+def flickered(image: np.ndarray, light: float) -> np.ndarray:
+    return np.clip(image.astype(np.float32) * light, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("detect_every", [1, 3])
+def test_a_flickering_light_blurs_nothing_but_a_face_coming_in_is_still_hidden(
+    short: object, scene: Callable[..., np.ndarray], detect_every: int
+) -> None:
+    # A failing tube or a projector's flicker: every other frame 15-45 % darker, at random.
+    proc = Processor(short, Tracker(), detect_every=detect_every)  # type: ignore[arg-type]
+    empty = scene()
+    for i in range(30):
+        proc.process(frame(empty, i), Effect.BLUR, 0.0)
+    rng = np.random.default_rng(3)
+    lights = [1.0 if i % 2 else 0.55 + 0.3 * float(rng.random()) for i in range(32)]
+    for step, light in enumerate(lights[:20]):
+        image = flickered(empty, light)
+        out = proc.process(frame(image, 30 + step), Effect.BLUR, 0.0)
+        assert not out.hidden_all and not out.guarded, f"step {step} (light {light:.2f}): {out.guarded}"
+        assert np.array_equal(out.image, image)
+    for step, light in enumerate(lights[20:]):
+        face = Box(-110 + 6 * step, 300, 150, 150)
+        image = flickered(scene(("astronaut", face)), light)
+        out = proc.process(frame(image, 50 + step), Effect.BLUR, 0.0)
+        score = leak_score(image, out.image, face.clipped(1280, 720))
+        assert score is not None and score < 0.5, f"step {step}: the face coming in leaks ({score:.2f})"
+
+
 def test_new_face_between_detections_is_hidden(short: object, scene: Callable[..., np.ndarray]) -> None:
     proc = Processor(short, Tracker(), detect_every=4)  # type: ignore[arg-type]
     empty = scene()

@@ -117,6 +117,8 @@ class MotionGuard:
         #: Frames left during which the edges are watched against the warped past.
         self._compensating = 0
         self._size = (0, 0)
+        #: What brings the current frame back to the light the background model knows.
+        self._gain = 1.0
 
     def observe(self, image: Image, *, detected: bool, motion: CameraMotion | None = None) -> None:
         """Feed every frame, saying whether the detector looked at it and how the camera moved
@@ -138,14 +140,28 @@ class MotionGuard:
         self._compensating = self.HISTORY if moving else max(0, self._compensating - 1)
         first = self._foreground is None
         # While the view moves, the background is the current frame: re-learnt at once.
-        self._foreground = self._background.apply(self._small, learningRate=1.0 if moving else -1.0)
+        # The background model sees the room at the light it had: a projector's flicker or a quick
+        # dimming changes every pixel by its share, the people only the pixels they cover. The
+        # change is the median of the pixels' ratios to the frame before, and it is undone less
+        # each frame, so a lasting change of light is learnt within a few seconds.
+        if moving or previous is None or previous.shape != self._small.shape:
+            self._gain = 1.0
+        else:
+            ratio = _light_ratio(previous, self._small)
+            if abs(ratio - 1.0) <= LIGHT_TOLERANCE:
+                ratio = 1.0  # noise, or light changing slowly enough for the model to follow
+            self._gain = 1.0 + (self._gain / ratio - 1.0) * (1.0 - LIGHT_FOLLOW)
+        steady = self._small
+        if abs(self._gain - 1.0) > LIGHT_TOLERANCE:
+            steady = cv2.convertScaleAbs(self._small, alpha=self._gain)
+        self._foreground = self._background.apply(steady, learningRate=1.0 if moving else -1.0)
         if first or moving:
             # Nothing to compare the first frame with: it is the background.
             self._foreground[:] = 0
         elif cv2.countNonZero(self._foreground) > 0.4 * self._foreground.size:
             # The light changed, not the people: learn the new light at once
             # rather than hiding the whole room until it fades in.
-            self._foreground = self._background.apply(self._small, learningRate=1.0)
+            self._foreground = self._background.apply(steady, learningRate=1.0)
         if self._compensating and motion is not None:
             self._foreground = self._edges_against_past()
         if detected:
@@ -176,6 +192,7 @@ class MotionGuard:
         warped = cv2.warpAffine(old, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         seen = cv2.warpAffine(np.full(old.shape, 255, np.uint8), m, (w, h), flags=cv2.INTER_NEAREST)
         seen = cv2.erode(seen, _KERNEL)
+        warped = _same_light(warped, current, seen)
         # Differences beyond what the neighbours allow: a pixel's worth of misalignment is no motion.
         diff = cv2.max(
             cv2.subtract(current, cv2.dilate(warped, _KERNEL)),
@@ -213,7 +230,7 @@ class MotionGuard:
                 changed, _ = self._compare(self._reference, since)
                 return changed, _border_strips(since, *self._size, margin=self.scale)
         # A still camera, or one whose motion is unknown: every change counts.
-        diff = cv2.absdiff(self._small, self._reference)
+        diff = cv2.absdiff(self._small, _same_light(self._reference, self._small))
         _, changed = cv2.threshold(diff, self.threshold, 255, cv2.THRESH_BINARY)
         return changed, []
 
@@ -251,6 +268,56 @@ class MotionGuard:
 
 
 _KERNEL = np.ones((3, 3), np.uint8)
+
+#: A change of overall brightness between two small frames smaller than this share is left alone.
+LIGHT_TOLERANCE = 0.03
+#: Pixels whose ratio to the frame before lies this close to the median ratio agree with it.
+LIGHT_AGREE = 0.05
+#: The share of a change of light the motion guard stops undoing with each observed frame: half of
+#: it is handed to the background model in about 5 s at 30 fps.
+LIGHT_FOLLOW = 0.005
+
+
+def _light_ratio(previous: Grey, current: Grey) -> float:
+    """How much brighter ``current`` is than ``previous`` overall: the median of the ratios of their
+    pixels (those not nearly black, where noise is most of the value).
+
+    >>> old = np.full((4, 4), 100, np.uint8)
+    >>> new = (old * 0.75).astype(np.uint8)
+    >>> new[0] = 255  # someone in a white coat across a quarter of the view
+    >>> round(_light_ratio(old, new), 2)
+    0.75
+    >>> new[:2] = 255  # across half of it: no share most of the picture agrees on
+    >>> _light_ratio(old, new)
+    1.0
+    """
+    lit = previous > 8
+    if not lit.any():
+        return 1.0
+    ratios = (current[lit].astype(np.float32) + 1.0) / (previous[lit].astype(np.float32) + 1.0)
+    ratio = float(np.median(ratios))
+    # A change of light moves most of the picture by the same share; people moving do not.
+    if np.count_nonzero(np.abs(ratios - ratio) <= LIGHT_AGREE * ratio) < 0.6 * ratios.size:
+        return 1.0
+    return ratio
+
+
+def _same_light(old: Grey, current: Grey, where: Grey | None = None) -> Grey:
+    """``old`` brought to ``current``'s light (by :func:`_light_ratio`, over ``where`` if given),
+    the two showing the same view: a projector's flicker or lights dimming changes every pixel by
+    its share, and would be taken for everything moving.
+
+    >>> old = np.full((4, 4), 100, np.uint8)
+    >>> int(_same_light(old, old // 2)[0, 0]), _same_light(old, old + 2) is old
+    (50, True)
+    """
+    if where is None:
+        ratio = _light_ratio(old, current)
+    else:
+        ratio = _light_ratio(old[where > 0], current[where > 0])
+    if abs(ratio - 1.0) <= LIGHT_TOLERANCE:
+        return old
+    return cv2.convertScaleAbs(old, alpha=ratio)
 
 
 def _border_strips(since: CameraMotion, width: int, height: int, margin: float) -> list[Box]:
