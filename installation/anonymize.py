@@ -33,6 +33,7 @@ from typing import Any
 from installation.boxfiles import BoxFile
 from installation.detect import (
     ANONYMIZE_DETECTOR,
+    ANONYMIZE_SMALL_FACES,
     DEFAULT_THRESHOLD,
     DETECTOR_ALIASES,
     create_detector,
@@ -197,7 +198,7 @@ def anonymize_file(
     detector: str | None = None,
     detector_range: str | None = None,
     threshold: float = DEFAULT_THRESHOLD,
-    small_faces: bool = True,
+    small_faces: bool = ANONYMIZE_SMALL_FACES,
     hold: float = 1.0,
     detect_every: int = 2,
     boxes_json: Path | None = None,

@@ -196,3 +196,29 @@ def test_a_dim_flickering_room_hides_a_mid_sized_face_on_both_paths(tmp_path: Pa
         assert total.face_frames >= 55, name
         assert total.leaked == 0, f"{name}: {total.leaked} of {total.face_frames} face-frames leaked"
         assert total.collateral is not None and total.collateral < 0.03, name
+
+
+def test_the_development_set_measures_anonymize_as_a_user_runs_it(tmp_path: Path) -> None:
+    # The published figures are for `installation anonymize VIDEO -o OUT` as typed: the same
+    # detector, small-face tiles, threshold and detection rate.
+    import inspect
+
+    from installation.anonymize import anonymize_file
+    from installation.cli import build_parser
+    from installation.commands.anonymize import _check_args
+    from installation.devset.report import DetectorChoice
+    from installation.groundtruth import bundled_clips
+
+    clip = bundled_clips()[0]
+    args = build_parser().parse_args(["anonymize", str(clip), "-o", str(tmp_path / "out.mp4")])
+    _check_args(args)
+    measured = {
+        name: p.default
+        for name, p in inspect.signature(anonymize_file).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    measured.update(DetectorChoice().anonymize_options(load_ground_truth(clip)))
+    for key in ("detector", "small_faces", "threshold", "detect_every", "hold", "mask_scale"):
+        assert measured[key] == getattr(args, key), (
+            f"{key}: measured {measured[key]!r}, typed {getattr(args, key)!r}"
+        )

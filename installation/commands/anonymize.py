@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from installation.anonymize_folders import EXIT_FAILED
 from installation.detect import (
     ANONYMIZE_DETECTOR,
+    ANONYMIZE_SMALL_FACES,
     DEFAULT_THRESHOLD,
     DETECTOR_ALIASES,
     DETECTORS,
@@ -258,7 +259,7 @@ def _check_args(args: argparse.Namespace) -> list[Job]:
             raise UsageError("--from-boxes: give one video, the one the boxes file describes")
         _check_readable(from_boxes, "boxes files")
     args.threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
-    args.small_faces = True if args.small_faces is None else args.small_faces
+    args.small_faces = ANONYMIZE_SMALL_FACES if args.small_faces is None else args.small_faces
     args.hold = 1.0 if args.hold is None else args.hold
     args.detect_every = 2 if args.detect_every is None else args.detect_every
     if args.range is not None:

@@ -71,6 +71,8 @@ KIOSK_DETECTOR = "yunet-half"
 #: (faces under 24 px: 39.5 % against 22.5 %; compressed footage 18.2 % against 4.0 %) at about
 #: 0.75x the speed. At the default threshold, 0.2, the union leaks 1.5 % there.
 ANONYMIZE_DETECTOR = "yunet+blazeface-full"
+#: ``installation anonymize`` searches BlazeFace members' tiles for small faces unless told not to.
+ANONYMIZE_SMALL_FACES = True
 
 #: Tile size and overlap (pixels of the frame at ``input_scale``) per range for ``small_faces``:
 #: sized so that a face 24 pixels high still reaches the model at the size it needs.
@@ -238,6 +240,7 @@ def _one(
 
 __all__ = [
     "ANONYMIZE_DETECTOR",
+    "ANONYMIZE_SMALL_FACES",
     "BLAZEFACE_RANGES",
     "DEFAULT_THRESHOLD",
     "DETECTORS",

@@ -70,11 +70,12 @@ class DetectorChoice:
 
     ``detector`` None takes the defaults a user gets: the room's detector for
     the live path, ``installation anonymize``'s for the anonymize path.
-    ``small_faces`` adds tiles to BlazeFace members.
+    ``small_faces`` adds tiles to BlazeFace members (None: each path's default, as for
+    ``detector``: a room camera's config has none, ``installation anonymize`` has them).
     """
 
     detector: str | None = None
-    small_faces: bool = False
+    small_faces: bool | None = None
     threshold: float = DEFAULT_THRESHOLD
     detect_every: int | None = None
 
@@ -87,18 +88,18 @@ class DetectorChoice:
             source=str(video),
             name=truth.clip,
             detector=self.detector or ROOM_DETECTOR,
-            small_faces=self.small_faces,
+            small_faces=bool(self.small_faces),
             threshold=self.threshold,
             detect_every=self.detect_every or 1,
         )
 
     def anonymize_options(self, truth: GroundTruth) -> dict[str, Any]:
         """Keyword arguments of :func:`installation.anonymize.anonymize_file`."""
-        from installation.detect import ANONYMIZE_DETECTOR
+        from installation.detect import ANONYMIZE_DETECTOR, ANONYMIZE_SMALL_FACES
 
         options: dict[str, Any] = {
             "detector": self.detector or ANONYMIZE_DETECTOR,
-            "small_faces": self.small_faces,
+            "small_faces": ANONYMIZE_SMALL_FACES if self.small_faces is None else self.small_faces,
             "threshold": self.threshold,
         }
         if self.detect_every:
