@@ -17,7 +17,7 @@ from installation.frames import Detection, Frame, Processed
 from installation.geometry import Box
 from installation.leak import leak_score
 from installation.pipeline import FAST_STATUS, LOST_STATUS, CameraWorker, Processor
-from installation.pipeline.processor import REVEAL_MARGIN
+from installation.pipeline.processor import REVEAL_MARGIN, MotionGuard
 from installation.sources import LiveSource
 from installation.steer import Pose
 from installation.steer.hint import HeadHint, Optics
@@ -111,6 +111,26 @@ def test_people_coming_in_at_both_sides_at_once_hide_two_edge_strips_not_the_pic
         assert not np.array_equal(out.image[top : top + 90, 1240:], image[top : top + 90, 1240:]), (
             f"step {step}: the band coming in at the right is shown"
         )
+
+
+@pytest.mark.parametrize("told", [-40.0, 40.0], ids=["right", "wrong"])
+def test_while_the_camera_pans_a_change_from_side_to_side_is_hidden_whole_only_if_the_warp_failed(
+    told: float,
+) -> None:
+    # A wall of tiles; the view pans 40 px a frame to the right (the room moves left in the picture). Told the
+    # right motion, the guard hides nothing in the middle; told the wrong one, everything
+    # seems to move against the room, from one side to the other, and the middle is hidden.
+    cells = np.random.default_rng(5).integers(40, 220, (45, 100, 1), dtype=np.uint8)
+    room = cv2.resize(np.repeat(cells, 3, axis=2), (1600, 720), interpolation=cv2.INTER_NEAREST)
+    guard = MotionGuard()
+    motion = CameraMotion.translation(told, 0.0).measured(1280, 720)
+    for i in range(8):
+        image = np.ascontiguousarray(room[:, 40 * i : 40 * i + 1280])
+        guard.observe(image, detected=True, motion=motion if i else None)
+    regions = guard.regions(image, [], since_detection=False)
+    middle = Box(560, 300, 160, 120)
+    covered = any(r.intersection(middle) >= 0.9 * middle.area for r in regions)
+    assert covered == (told > 0), regions
 
 
 def flickered(image: np.ndarray, light: float) -> np.ndarray:

@@ -253,6 +253,11 @@ class MotionGuard:
         # _components dilates into a new array before clearing covered faces, so no copy is needed.
         labels, pieces = self._components(self._foreground, covered, image.shape)
         for label, x, y, bw, bh in pieces:
+            if self._compensating and x <= band and x + bw >= sw - band:
+                # The camera moves and something moved against the room from one side to the
+                # other: more likely the warp failed than people came in at both sides. Fail closed.
+                boxes.append(Box(float(x * s), float(y * s), float(bw * s), float(bh * s)))
+                continue
             # Only the part near each edge it touches: a whole body that has walked in is not
             # hidden, its face is the detector's (and tracker's) job. People coming in at both
             # sides, joined by a crowd between them, are two strips, not the whole picture.
