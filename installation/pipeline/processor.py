@@ -148,8 +148,6 @@ class MotionGuard:
             self._gain = 1.0
         else:
             ratio = _light_ratio(previous, self._small)
-            if abs(ratio - 1.0) <= LIGHT_TOLERANCE:
-                ratio = 1.0  # noise, or light changing slowly enough for the model to follow
             self._gain = 1.0 + (self._gain / ratio - 1.0) * (1.0 - LIGHT_FOLLOW)
         steady = self._small
         if abs(self._gain - 1.0) > LIGHT_TOLERANCE:
@@ -285,7 +283,8 @@ LIGHT_FOLLOW = 0.005
 
 def _light_ratio(previous: Grey, current: Grey) -> float:
     """How much brighter ``current`` is than ``previous`` overall: the median of the ratios of their
-    pixels (those not nearly black, where noise is most of the value).
+    pixels (those not nearly black, where noise is most of the value); 1 within
+    :data:`LIGHT_TOLERANCE` (noise, or light changing slowly enough for the background model).
 
     >>> old = np.full((4, 4), 100, np.uint8)
     >>> new = (old * 0.75).astype(np.uint8)
@@ -302,6 +301,8 @@ def _light_ratio(previous: Grey, current: Grey) -> float:
     ratios = (current[lit].astype(np.float32) + 1.0) / (previous[lit].astype(np.float32) + 1.0)
     ratio = float(np.median(ratios))
     # A change of light moves most of the picture by the same share; people moving do not.
+    if abs(ratio - 1.0) <= LIGHT_TOLERANCE:
+        return 1.0
     if np.count_nonzero(np.abs(ratios - ratio) <= LIGHT_AGREE * ratio) < 0.6 * ratios.size:
         return 1.0
     return ratio
@@ -320,7 +321,7 @@ def _same_light(old: Grey, current: Grey, where: Grey | None = None) -> Grey:
         ratio = _light_ratio(old, current)
     else:
         ratio = _light_ratio(old[where > 0], current[where > 0])
-    if abs(ratio - 1.0) <= LIGHT_TOLERANCE:
+    if ratio == 1.0:
         return old
     return cv2.convertScaleAbs(old, alpha=ratio)
 
