@@ -19,18 +19,20 @@ and still scores about 0.55.
 Without the original (``installation audit`` on a video alone),
 :func:`detail_score` estimates D from the output: the crop is normalised by
 its *own* mean and standard deviation, and its band energy is compared with
-what is left of it once the crop is blurred as the lightest blur effect
-would blur a face of that size (:func:`what_blur_keeps`). The energy the blur
-would still remove, R per pixel, is detail that survived; the estimate is
+what is left of it once the crop is blurred by a light face blur for a face
+of that size (:func:`what_blur_keeps`, no heavier than the blur effect's
+lightest). The energy the blur would still remove, R per pixel, is detail
+that survived; the estimate is
 
     D_alone = R / (R + K)
 
 with K (:data:`ALONE_FLOOR`) the most a hidden face keeps: normalised by
 its own contrast, a blurred face's compression noise and the rest of its
 light layout still leave some energy in the band. On the development set's
-tune part, 99 % of hidden face-frames kept R under 31 (none over 53), and 99
-% of the untouched faces MTCNN finds kept more than 46, so K is 40 and, as
-for D, 0.5 divides the two.
+tune part, 99 % of face-frames hidden by that same blur kept R under 31 (none
+over 53), and 99 % of the untouched faces MTCNN finds kept more than 46, so K
+is 40 and, as for D, 0.5 divides the two. A face the effect blurs more keeps
+less.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from installation.effects.apply import BLUR_CELLS, BLUR_SIGMA, MIN_FACE_PX
+from installation.effects.apply import BLUR_CELLS, MIN_FACE_PX
 from installation.geometry import Box
 
 #: D at or above this value counts as a leaked face-frame.
@@ -56,6 +58,11 @@ _REFERENCE_STD = 48.0
 #: K of :func:`detail_score`: band energy per pixel (at the reference contrast) that a face the
 #: blur effect hid may still keep. Chosen on the development set's tune part.
 ALONE_FLOOR = 40.0
+#: The blur :func:`what_blur_keeps` applies, in the blur effect's cells (a face box is
+#: ``BLUR_CELLS`` across). :data:`ALONE_FLOOR` was measured with it: it is part of the estimate,
+#: not the effect's setting, and stays when the effect's own lightest blur is made heavier (a face
+#: blurred more keeps less of what this blur removes, so it reads as more hidden, never less).
+REFERENCE_SIGMA = 1.4
 
 
 def _grey_crop(image: np.ndarray, box: Box, *, keep_shape: bool = False) -> np.ndarray | None:
@@ -106,14 +113,15 @@ def leak_score(original: np.ndarray, output: np.ndarray, box: Box) -> float | No
 
 
 def what_blur_keeps(crop: np.ndarray, box: Box) -> np.ndarray:
-    """``crop`` (a 64x64 crop of ``box``) blurred as the blur effect at strength 0 blurs that face.
+    """``crop`` (a 64x64 crop of ``box``) blurred by a light face blur: :data:`REFERENCE_SIGMA`.
 
-    The effect blurs a face with a Gaussian of 1.4 cells, 16 cells across the
-    face box (a box under 40 px counted as 40, :data:`MIN_FACE_PX`); in the
-    crop's pixels that is a sigma of ``1.4 / 16 * max(side, 40) / side * 64``.
+    A Gaussian of 1.4 cells, 16 cells across the face box (a box under 40 px
+    counted as 40, :data:`MIN_FACE_PX`); in the crop's pixels that is a sigma
+    of ``1.4 / 16 * max(side, 40) / side * 64``. At or under the blur effect's
+    lightest setting, so a face the effect hid has little left for it to remove.
     """
     side = max(box.w, box.h, 1e-6)
-    sigma = BLUR_SIGMA[0] / BLUR_CELLS * max(side, MIN_FACE_PX) / side * _SIZE
+    sigma = REFERENCE_SIGMA / BLUR_CELLS * max(side, MIN_FACE_PX) / side * _SIZE
     return cv2.GaussianBlur(crop, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from unittest import mock
 
 import cv2
 import numpy as np
@@ -15,10 +16,12 @@ from installation import audit
 from installation.audit import EXIT_SUSPECTS, Suspect, audit_video
 from installation.cli import main
 from installation.effects import Effect, MaskShape, apply_effect
+from installation.effects import apply as effects_apply
 from installation.errors import UsageError
 from installation.frames import Detection
 from installation.geometry import Box
 from installation.groundtruth import TruthFace, load_ground_truth
+from installation.leak import REFERENCE_SIGMA
 from installation.outputs import VideoWriter
 from installation.resources import footage_dir
 from tests.conftest import _room, paste_face
@@ -257,14 +260,19 @@ def test_every_face_of_24_px_or_more_in_an_untouched_clip_is_flagged(untouched: 
 def hidden_by_truth(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple]:
-    """The segment with exactly its ground-truth boxes hidden by the lightest blur (strength 0)."""
+    """The segment with exactly its ground-truth boxes hidden by a blur as light as the audit's own
+    reference (:data:`installation.leak.REFERENCE_SIGMA`, no heavier than the effect's lightest): the
+    hardest hidden face for the audit to tell from one that shows."""
     clip = request.param
     start, count = SEGMENTS[clip]
     folder = tmp_path_factory.mktemp(f"{clip}-hidden")
+    lightest = (REFERENCE_SIGMA, effects_apply.BLUR_SIGMA[1])
+    assert REFERENCE_SIGMA <= effects_apply.BLUR_SIGMA[0]
 
     def hide(image: np.ndarray, faces: list[TruthFace]) -> np.ndarray:
         boxes = [f.box for f in faces]
-        return apply_effect(image, boxes, Effect.BLUR, 0.0, shape=MaskShape.ELLIPSE, mask_scale=1.3)
+        with mock.patch.object(effects_apply, "BLUR_SIGMA", lightest):
+            return apply_effect(image, boxes, Effect.BLUR, 0.0, shape=MaskShape.ELLIPSE, mask_scale=1.3)
 
     original, _ = segment(clip, start, count, folder / f"{clip}.mp4")
     video, truth = segment(clip, start, count, folder / f"{clip}-hidden.mp4", hide)

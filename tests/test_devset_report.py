@@ -14,6 +14,7 @@ from installation.devset.report import (
     FaceFrame,
     FrameScore,
     PathRun,
+    Scorer,
     collateral,
     format_report,
     longest_leak_run,
@@ -24,7 +25,7 @@ from installation.devset.report import (
 )
 from installation.errors import UsageError
 from installation.geometry import Box
-from installation.groundtruth import load_ground_truth
+from installation.groundtruth import GroundTruth, TruthFace, load_ground_truth
 from installation.outputs import VideoWriter
 
 
@@ -98,6 +99,32 @@ def test_leak_rate_per_band_and_condition_on_a_hand_made_run() -> None:
     assert rows[("size", "24-48")].collateral is None  # frame columns only where frames belong to the row
 
 
+def test_the_report_says_how_many_leaks_are_slivers_of_a_face_at_the_frames_edge(
+    tmp_path: Path, scene: Callable[..., np.ndarray]
+) -> None:
+    """A zoom pushes a large face out over the edge: the report counts its leaked frames whole,
+    cut by the edge, and as a sliver (under a quarter of it in the frame), for the size band too."""
+    image = scene(("astronaut", Box(300, 100, 200, 200)), size=(640, 360))
+    video = tmp_path / "zoom.mp4"
+    video.with_suffix(".json").write_text('{"condition": {"motion": "zoom", "light": "normal"}}')
+    xs = (300.0, 0.0, -100.0, -170.0, -185.0)  # 100 %, 100 %, 50 %, 15 % and 7.5 % of the box in the frame
+    frames = [[TruthFace(1, Box(x, 100, 200, 200), outside=max(0.0, -x / 200))] for x in xs]
+    truth = GroundTruth("zoom", 640, 360, 30.0, "full", frames)
+    run = PathRun("live")
+    scorer = Scorer(run, truth, video)
+    for i, x in enumerate(xs):
+        # The face (and the room around it) moved so that the box's part in the frame shows the face.
+        shifted = np.roll(image, round(x - 300), axis=1)
+        scorer(i, shifted, shifted, False)  # nothing hidden: every face-frame leaks
+    rows = {(r.group, r.value): r for r in summarise(run)}
+    assert rows[("total", "all")].leaked == 5
+    assert (rows[("in view", "whole")].leaked, rows[("in view", "cut")].leaked) == (2, 1)
+    assert rows[("in view", "sliver")].leaked == 2
+    assert rows[(">=192, in view", "sliver")].leaked == 2
+    assert (">=192", "in view") not in rows and ("24-48, in view", "sliver") not in rows
+    assert "| >=192, in view | sliver | 2 | 2 |" in format_report({"live": run}, "t")
+
+
 def test_missing_devset_says_what_to_run(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="make devset.*installation.devset.render --part report"):
         report("report", ["live"], folder=tmp_path / "clips" / "report")
@@ -122,6 +149,7 @@ def test_rendered_clip_through_both_paths(tmp_path: Path) -> None:
             ("motion", "still"),
             ("size", "96-192"),
             ("masked", "no"),
+            ("in view", "whole"),
         }, name
         total = rows[("total", "all")]
         assert total.face_frames == 60 and len(run.frames) == 60

@@ -87,6 +87,20 @@ def test_lightest_setting_hides_a_real_face(effect: Effect, size: int, name: str
     assert score is not None and score < LEAK_THRESHOLD, f"{effect.value} at {size}px: D={score:.3f}"
 
 
+@pytest.mark.parametrize("name", ["astronaut", "grace_hopper"])
+@pytest.mark.parametrize("size", [48, 96, 200, 300])
+def test_the_lightest_blur_hides_a_face_whose_box_is_short_of_it_with_room_to_spare(
+    size: int, name: str
+) -> None:
+    """A detector's box is often a few pixels short of the face (43 px on a visitor 47.5 px high on
+    the steering bench). The lightest blur still hides the face with a box 15 % short of it, and not
+    by a hair: a zoomed view of the same frame scored 0.01-0.02 higher than the wide picture."""
+    image, box = scene(name, size)
+    short = Box.from_centre(box.cx, box.cy, box.w * 0.85, box.h * 0.85)
+    score = leak(image, apply_effect(image, [short], Effect.BLUR, 0.0), box)
+    assert score < LEAK_THRESHOLD - 0.02, f"{size}px: D={score:.3f}"
+
+
 @pytest.mark.parametrize("effect", HIDING)
 def test_box_mask_hides_too(effect: Effect) -> None:
     image, box = scene("astronaut", 96)

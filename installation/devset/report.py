@@ -107,6 +107,25 @@ class DetectorChoice:
         return options
 
 
+#: How much of a face the frame shows: ``whole`` (at least :data:`WHOLE_SHARE` of its box),
+#: ``sliver`` (under :data:`SLIVER_SHARE`: a strip of hair, an ear or a cheek at the edge), ``cut``
+#: between. A leaked sliver still counts as a leak; the row says how much of a band's leaks are.
+VIEWS = ("whole", "cut", "sliver")
+WHOLE_SHARE = 0.9
+SLIVER_SHARE = 0.25
+
+
+def view_name(inside: float) -> str:
+    """The part of the frame's view a face with ``inside`` of its box in the frame falls in.
+
+    >>> view_name(1.0), view_name(0.5), view_name(0.03)
+    ('whole', 'cut', 'sliver')
+    """
+    if inside >= WHOLE_SHARE:
+        return "whole"
+    return "cut" if inside >= SLIVER_SHARE else "sliver"
+
+
 @dataclass(frozen=True)
 class FaceFrame:
     """One face in one frame, scored."""
@@ -119,10 +138,16 @@ class FaceFrame:
     light: str
     motion: str
     masked: bool = False
+    #: The share of the face's box inside the frame.
+    inside: float = 1.0
 
     @property
     def band(self) -> str:
         return band_name(self.height)
+
+    @property
+    def view(self) -> str:
+        return view_name(self.inside)
 
 
 @dataclass(frozen=True)
@@ -234,7 +259,8 @@ class Row:
 
 
 def summarise(run: PathRun) -> list[Row]:
-    """The report's rows for one path: in total, then per light, motion, size band and mask."""
+    """The report's rows for one path: in total, then per light, motion, size band, mask and how
+    much of the face the frame shows (and of each size band, the slivers)."""
     rows = []
 
     def row(
@@ -269,7 +295,17 @@ def summarise(run: PathRun) -> list[Row]:
         row("size", band, _has("band", band), None)
     for masked in (False, True):
         row("masked", "yes" if masked else "no", _has("masked", masked), None)
+    for view in VIEWS:
+        row("in view", view, _has("view", view), None)
+    for band in BAND_NAMES:
+        # Where the large faces' leaks are: a zoom or a tilt leaves slivers of them at the edges.
+        row(f"{band}, in view", "sliver", _sliver_of(band), None)
     return rows
+
+
+def _sliver_of(band: str) -> Callable[[FaceFrame], bool]:
+    """A predicate: true for a face of size ``band`` of which the frame shows only a sliver."""
+    return lambda face: face.band == band and face.view == "sliver"
 
 
 def _has(attribute: str, value: object) -> Callable[[FaceFrame | FrameScore], bool]:
@@ -317,6 +353,7 @@ class Scorer:
                     self.light,
                     self.motion,
                     self.masked.get(face.track_id, False),
+                    1.0 - face.outside,
                 )
             )
         self.run.frames.append(
