@@ -151,7 +151,12 @@ class MotionGuard:
             self._gain = 1.0 + (self._gain / ratio - 1.0) * (1.0 - LIGHT_FOLLOW)
         steady = self._small
         if abs(self._gain - 1.0) > LIGHT_TOLERANCE:
-            steady = cv2.convertScaleAbs(self._small, alpha=self._gain)
+            # The room at the light the model knows, except where the picture as it is matches the
+            # model better: what no light touches (a caption, a clock, a black border).
+            relit = cv2.convertScaleAbs(self._small, alpha=self._gain)
+            known = self._background.getBackgroundImage()
+            matches = known is not None and known.shape == relit.shape
+            steady = _closer(known, self._small, relit) if matches else relit
         self._foreground = self._background.apply(steady, learningRate=1.0 if moving else -1.0)
         if first or moving:
             # Nothing to compare the first frame with: it is the background.
@@ -311,11 +316,17 @@ def _light_ratio(previous: Grey, current: Grey) -> float:
 def _same_light(old: Grey, current: Grey, where: Grey | None = None) -> Grey:
     """``old`` brought to ``current``'s light (by :func:`_light_ratio`, over ``where`` if given),
     the two showing the same view: a projector's flicker or lights dimming changes every pixel by
-    its share, and would be taken for everything moving.
+    its share, and would be taken for everything moving. Each pixel is whichever of the two, ``old``
+    relit or as it was, lies closer to ``current``: a caption, a clock or a black border burnt into
+    the picture keeps its value whatever the light.
 
     >>> old = np.full((4, 4), 100, np.uint8)
-    >>> int(_same_light(old, old // 2)[0, 0]), _same_light(old, old + 2) is old
-    (50, True)
+    >>> old[0, 0] = 255  # the caption
+    >>> current = old // 2
+    >>> current[0, 0] = 255  # which the light leaves as it was
+    >>> relit = _same_light(old, current)
+    >>> int(relit[1, 1]), int(relit[0, 0]), _same_light(old, old + 2) is old
+    (50, 255, True)
     """
     if where is None:
         ratio = _light_ratio(old, current)
@@ -323,7 +334,12 @@ def _same_light(old: Grey, current: Grey, where: Grey | None = None) -> Grey:
         ratio = _light_ratio(old[where > 0], current[where > 0])
     if ratio == 1.0:
         return old
-    return cv2.convertScaleAbs(old, alpha=ratio)
+    return _closer(current, old, cv2.convertScaleAbs(old, alpha=ratio))
+
+
+def _closer(target: Grey, first: Grey, second: Grey) -> Grey:
+    """Per pixel, whichever of ``first`` and ``second`` is closer to ``target``."""
+    return np.where(cv2.absdiff(target, first) <= cv2.absdiff(target, second), first, second)
 
 
 def _border_strips(since: CameraMotion, width: int, height: int, margin: float) -> list[Box]:
