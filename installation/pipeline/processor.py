@@ -153,10 +153,9 @@ class MotionGuard:
         if abs(self._gain - 1.0) > LIGHT_TOLERANCE:
             # The room at the light the model knows, except where the picture as it is matches the
             # model better: what no light touches (a caption, a clock, a black border).
+            # (The gain is 1 on a frame of a new size, so the model has this frame's size here.)
             relit = cv2.convertScaleAbs(self._small, alpha=self._gain)
-            known = self._background.getBackgroundImage()
-            matches = known is not None and known.shape == relit.shape
-            steady = _closer(known, self._small, relit) if matches else relit
+            steady = _closer(self._background.getBackgroundImage(), self._small, relit)
         self._foreground = self._background.apply(steady, learningRate=1.0 if moving else -1.0)
         if first or moving:
             # Nothing to compare the first frame with: it is the background.
