@@ -438,6 +438,25 @@ def test_a_turn_fast_enough_to_smear_keeps_all_it_brought_into_view_hidden_until
     assert widths[:2] == [round(7 * 45 + REVEAL_MARGIN)] * 2 and widths[2:] == [0, 0]
 
 
+def test_a_camera_whipped_without_a_head_keeps_all_the_smearing_pan_brought_in_hidden_too() -> None:
+    # No head says the camera turns (a camera swung by hand, a head that cannot tell where it
+    # points), but the picture's own estimate says it moves 45 px a frame: smeared, as above.
+    proc = Processor(_SeenOnce(FACE), Tracker())  # type: ignore[arg-type]
+    for i in range(7):
+        image = camera("pan", 5 * i)
+        out = proc.process(frame(image, i), Effect.BLUR, 0.0)
+        assert out.camera_motion is not None and out.camera_motion.method != "head"
+    (strip,) = right_strip(out)
+    assert strip.w == pytest.approx(6 * 45 + REVEAL_MARGIN, abs=6.0)
+    assert leak(image, out.image, Box(1000, 100, 250, 500)) < 0.5
+    # It stops: the picture is sharp, the detector gets its frames, then the picture shows.
+    widths = []
+    for i in range(7, 12):
+        out = proc.process(frame(image, i), Effect.BLUR, 0.0)
+        widths.append(round(right_strip(out)[0].w) if right_strip(out) else 0)
+    assert widths[0] > 6 * 45 and widths[-1] == 0
+
+
 def test_a_turn_too_fast_to_follow_hides_the_whole_frame_and_says_so() -> None:
     image = camera("pan", 0)
     proc = Processor(_SeenOnce(FACE), Tracker())  # type: ignore[arg-type]

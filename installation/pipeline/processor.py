@@ -564,9 +564,13 @@ class Processor:
         finds. While the turn is fast enough to smear the picture (:data:`SWEEP_PIXELS`), all it
         brought into view since it became that fast, until :data:`REVEAL_FRAMES` frames after it
         slowed: a face smeared as it came in is found only once the picture is sharp again.
-        Nothing for a camera no head turns, or while the motion is unknown (the frame is hidden
+        A camera no head turns (or whose head says nothing) gets the second only: its picture's
+        own estimate of a smearing pan. Nothing while the motion is unknown (the frame is hidden
         whole)."""
         turning = hint is not None and hint.measured(width, height).displacement > HINT_PIXELS
+        # A picture smeared by the camera's own motion is a turn whether or not a head says so (a
+        # camera whipped by hand, a head that cannot tell where it points).
+        turning = turning or (motion is not None and motion.known and motion.displacement > SWEEP_PIXELS)
         if motion is None or not motion.known or not (turning or self._turn):
             self._turn.clear()
             return []
