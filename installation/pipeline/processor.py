@@ -271,10 +271,56 @@ class MotionGuard:
                 rows = np.flatnonzero((labels[y : y + bh, x0:x1] == label).any(axis=1))
                 top, rise = y + int(rows[0]), int(rows[-1] - rows[0]) + 1
                 boxes.append(Box(float(x0 * s), float(top * s), float((x1 - x0) * s), float(rise * s)))
-        return boxes
+        return boxes + self._heads(labels, pieces, covered, image.shape)
+
+    def _heads(
+        self, labels: Grey, pieces: npt.NDArray[np.int64], covered: list[Box], shape: tuple[int, ...]
+    ) -> list[Box]:
+        """Where the head would be (frame pixels) of each moving figure that no tracked face is part of.
+
+        Somebody stepping out from behind a pillar or through a door shows a sliver of a face that no
+        detector finds, far from any edge; a visitor who turns away shows none. What moves and is
+        nobody's face is somebody until a face is found on it: the top of it is hidden, as wide as it
+        is and as deep as it is wide or a quarter of its height (a visitor seen whole is seven or
+        eight faces high), reaching half its width above its top (hair the room's colour). A figure
+        reaching from one edge band to the other is left to the edges (people coming in at both
+        sides, joined by a crowd between them). What lies around a tracked face or below it, as deep
+        as :data:`BODY_FACES` of it, is its own hair and body.
+        """
+        assert self._foreground is not None
+        s = self.scale
+        sh, sw = self._foreground.shape
+        band = max(1, round(sw * self.EDGE))
+        theirs = []
+        for box in covered:
+            x0, y0, x1, y1 = (v // s for v in box.pixel_bounds(shape[1], shape[0]))
+            side = max(1, y1 - y0)
+            theirs.append((x0 - side, y0 - side, x1 + 1 + side, y1 + 1 + BODY_FACES * side))
+        heads = []
+        for label, x, y, bw, bh in pieces:
+            if x <= band and x + bw >= sw - band:
+                continue
+            if any(x < x1 and x0 < x + bw and y < y1 and y0 < y + bh for x0, y0, x1, y1 in theirs):
+                continue
+            # The pieces are dilated: its own pixels say where it begins and whether it is more than
+            # a speck of noise.
+            own = (labels[y : y + bh, x : x + bw] == label) & (self._foreground[y : y + bh, x : x + bw] > 0)
+            if int(own.sum()) < FIGURE_PIXELS:
+                continue
+            first = y + int(np.flatnonzero(own.any(axis=1))[0])
+            above = (bw + 2) // 2
+            top = 0 if first - above <= above else first - above  # near the top: from the top
+            depth = first - top + min(y + bh - first, max(bw + 2, bh // 4))
+            heads.append(Box(float(x * s), float(top * s), float(bw * s), float(depth * s)))
+        return heads
 
 
 _KERNEL = np.ones((3, 3), np.uint8)
+
+#: A moving figure with fewer pixels than this on the guard's small copy (8 px to a pixel) is noise.
+FIGURE_PIXELS = 4
+#: Below a tracked face, this many of its heights are its own body.
+BODY_FACES = 5
 
 #: A change of overall brightness between two small frames smaller than this share is left alone.
 LIGHT_TOLERANCE = 0.03
@@ -339,6 +385,32 @@ def _same_light(old: Grey, current: Grey, where: Grey | None = None) -> Grey:
 def _closer(target: Grey, first: Grey, second: Grey) -> Grey:
     """Per pixel, whichever of ``first`` and ``second`` is closer to ``target``."""
     return np.where(cv2.absdiff(target, first) <= cv2.absdiff(target, second), first, second)
+
+
+def _smeared(faces: Sequence[TrackedFace], motion: CameraMotion | None) -> list[Box]:
+    """While the picture moves fast enough to smear (:data:`SWEEP_PIXELS`), the boxes of the faces
+    no detection saw on this frame, each stretched to where one frame's motion before and after
+    would put it: on a smeared picture the estimate misses a step now and then (the first frame
+    of a turn, a picture that matches nothing), and a face carried by it is then one step behind.
+
+    >>> face = TrackedFace(1, Box(100, 100, 40, 40), 0.9, misses=1, age=9, confirmed=True)
+    >>> fast, slow = (CameraMotion.translation(dx, 0).measured(640, 360) for dx in (60, 30))
+    >>> [tuple(b.__dict__.values()) for b in _smeared([face], fast)]
+    [(40.0, 100.0, 160.0, 40.0)]
+    >>> _smeared([face], slow)  # slower: the estimate keeps up
+    []
+    """
+    if motion is None or not motion.known or motion.displacement <= SWEEP_PIXELS:
+        return []
+    back = motion.inverse()
+    stretched = []
+    for face in faces:
+        if face.misses:
+            boxes = [face.box, motion.apply_box(face.box), back.apply_box(face.box)]
+            x0, y0 = min(b.x for b in boxes), min(b.y for b in boxes)
+            x1, y1 = max(b.x + b.w for b in boxes), max(b.y + b.h for b in boxes)
+            stretched.append(Box(float(x0), float(y0), float(x1 - x0), float(y1 - y0)))
+    return stretched
 
 
 def _border_strips(since: CameraMotion, width: int, height: int, margin: float) -> list[Box]:
@@ -531,6 +603,7 @@ class Processor:
         detect = self._since_detection >= self.detect_every
         found = self.find(frame, detect=detect, hint=hint)
         revealed = self._revealed(found.camera_motion, hint, frame.width, frame.height)
+        revealed += _smeared(found.faces, found.camera_motion)
         if found.failure:
             return hidden_whole(
                 frame,
