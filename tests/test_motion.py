@@ -85,6 +85,36 @@ def test_a_view_that_jumps_elsewhere_is_lost() -> None:
     assert motion.lost and not motion.known
 
 
+def smeared(image: np.ndarray, length: int) -> np.ndarray:
+    """``image`` smeared down by ``length`` pixels, as a camera tilting while its shutter is open."""
+    kernel = np.full((length, 1), 1.0 / length, np.float32)
+    return cv2.filter2D(image, -1, kernel)
+
+
+def test_the_first_frame_of_a_fast_turn_smeared_along_it_is_lost_not_guessed() -> None:
+    # A tilt begins: 86 px since the sharp frame before, smeared over half of it. No corner
+    # matches, and along the tilt the picture's edges match themselves wherever they are: no
+    # guess is trusted (the frame is hidden whole), where the tilt took the faces is unknown.
+    estimator = MotionEstimator()
+    estimator.estimate(view())
+    first = estimator.estimate(smeared(view(y=-86), 43))
+    assert first.method == "smear" and first.lost and not first.known
+    # Smeared after smeared: followed again, at the turn's speed.
+    then = estimator.estimate(smeared(view(y=-172), 43))
+    assert then.known and then.shift == pytest.approx((0.0, 86.0), abs=2.0)
+    # A change of light takes no detail away: a room dimmed by half while the camera stands
+    # still is still, and a dim, noisy room dimmed again is not a smear either.
+    estimator = MotionEstimator()
+    estimator.estimate(view())
+    assert estimator.estimate((view() // 2).astype(np.uint8)).known
+    rng = np.random.default_rng(5)
+    dim = [view() * light + rng.normal(0, 10, view().shape) for light in (0.3, 0.15)]
+    dim = [np.clip(d, 0, 255).astype(np.uint8) for d in dim]
+    estimator = MotionEstimator()
+    estimator.estimate(dim[0])
+    assert estimator.estimate(dim[1]).method != "smear"
+
+
 def test_a_person_moving_on_a_still_background_is_not_camera_motion() -> None:
     # A person-sized patch (a quarter of the frame's width) walks 20 px a frame across the still room.
     person = cv2.resize(cv2.cvtColor(data.coffee(), cv2.COLOR_RGB2BGR), (320, 400))

@@ -687,8 +687,9 @@ class Processor:
         ran on; recorded footage, every frame, seen from before and after): the guard then
         watches only the edges. ``detections`` is None where the detector did not run;
         ``ahead`` are faces hidden before their first sighting. A view that jumped
-        (``motion.lost``: a whip pan, a cut, a head turning too fast) is hidden whole. The
-        guard's time is added to ``timings["track"]``, the effect's is ``timings["effect"]``.
+        (``motion.lost``: a whip pan, a cut, a turn smearing the picture, a head turning too fast)
+        is hidden whole. The guard's time is added to ``timings["track"]``, the effect's is
+        ``timings["effect"]``.
         ``revealed`` are strips a head's turn brought into view, hidden as the guard's regions are;
         ``zones`` the privacy zones where a turning head has put them (None: :attr:`zones`).
         """
@@ -700,7 +701,7 @@ class Processor:
             return hidden_whole(
                 frame,
                 effect,
-                FAST_STATUS if motion.method == "fast" else LOST_STATUS,
+                {"fast": FAST_STATUS, "smear": SMEAR_STATUS}.get(motion.method, LOST_STATUS),
                 detections=detections or [],
                 faces=faces,
                 detected=detections is not None,
@@ -830,6 +831,8 @@ def hide_regions(
 LOST_STATUS = "camera motion lost: the view jumped"
 #: The status of a frame hidden whole because the camera's head turned too fast to follow.
 FAST_STATUS = "camera head turning too fast to follow"
+#: The status of a frame hidden whole because a turn that began since the frame before smeared it.
+SMEAR_STATUS = "camera turning too fast: the picture is smeared"
 
 
 def hidden_whole(

@@ -54,6 +54,9 @@ FLAT_STD = 3.0
 TEXTURED_STD = 12.0
 #: Phase correlation peaks weaker than this are taken for noise.
 MIN_PHASE_RESPONSE = 0.15
+#: A textured picture no corners match that keeps less than this share of the previous frame's
+#: detail is smeared by a turn that began since: its phase correlation is not trusted.
+SMEAR_DETAIL = 0.5
 
 #: A camera head's turn that moves no frame corner further than this (pixels) is no turn.
 HINT_PIXELS = 2.0
@@ -78,7 +81,9 @@ class CameraMotion:
     few corners), ``covered`` (people fill the view: taken for still),
     ``head`` (from the pose of the head that turns the camera, see
     :func:`with_hint`), or, when it is not known, ``flat`` (nothing to
-    follow), ``lost`` (texture enough, but no match: a whip pan, a cut) and
+    follow), ``lost`` (texture enough, but no match: a whip pan, a cut),
+    ``smear`` (no match, and most of the picture's detail gone since the
+    frame before: the first frame of a fast turn, smeared along it) and
     ``fast`` (the camera's head turned too far between two frames to
     follow). ``confidence`` is the share of corners that agree (1 for
     ``start`` and ``head``, the peak's strength for ``phase``, 0 when
@@ -125,13 +130,13 @@ class CameraMotion:
 
     @property
     def known(self) -> bool:
-        return self.method not in ("flat", "lost", "fast")
+        return self.method not in ("flat", "lost", "smear", "fast")
 
     @property
     def lost(self) -> bool:
         """The picture has texture but could not be matched, or the head turned too fast to follow:
         the view jumped (fail closed)."""
-        return self.method in ("lost", "fast")
+        return self.method in ("lost", "smear", "fast")
 
     @property
     def moving(self) -> bool:
@@ -204,7 +209,7 @@ def with_hint(measured: CameraMotion, hint: CameraMotion | None, width: int, hei
     - The head turned by no more than :data:`HINT_PIXELS`: the estimate, as for a fixed camera.
     - The head turned further than :data:`FAST_SHARE` of the frame, or it turned and the
       estimate is lost: ``fast``, unknown (the frame is hidden whole: nothing says where the
-      faces went).
+      faces went). A picture lost to the smear of a turn the head reports is the head's.
     - The estimate is known, moving, and agrees with the head (:data:`AGREE_PIXELS`,
       :data:`AGREE_SHARE`): the estimate, which is what the pictures show.
     - Otherwise (the estimate says still, or has nothing to follow, or disagrees): the head's.
@@ -222,13 +227,26 @@ def with_hint(measured: CameraMotion, hint: CameraMotion | None, width: int, hei
     hint = hint.measured(width, height)
     if hint.displacement <= HINT_PIXELS:
         return measured
-    if hint.displacement > FAST_SHARE * width or measured.lost:
+    if hint.displacement > FAST_SHARE * width or (measured.lost and measured.method != "smear"):
         return CameraMotion.unknown("fast")
     if measured.known and measured.moving:
         agree = max(AGREE_PIXELS, AGREE_SHARE * hint.displacement)
         if measured.distance(hint, width, height) <= agree:
             return measured
     return hint
+
+
+def _detail(grey: np.ndarray) -> float:
+    """How much fine detail a grey picture holds for its contrast: its mean Laplacian over its
+    standard deviation (a change of light scales both)."""
+    return float(np.abs(cv2.Laplacian(grey, cv2.CV_16S)).mean()) / (float(grey.std()) + 1.0)
+
+
+def _smeared(previous: np.ndarray, grey: np.ndarray) -> bool:
+    """True when ``grey``, textured, lost most of the detail ``previous`` had (:data:`SMEAR_DETAIL`)."""
+    if min(float(grey.std()), float(previous.std())) < TEXTURED_STD:
+        return False
+    return _detail(grey) < SMEAR_DETAIL * _detail(previous)
 
 
 def shrink(image: np.ndarray, scale: int) -> np.ndarray:
@@ -296,6 +314,10 @@ class MotionEstimator:
             # size of the frame while the view whips past): the whole picture moving as one is
             # the camera. People moving on their own do not agree on one transform, and fail here too.
             motion = self._flow(previous, grey, (), image.shape)
+        if motion is None and _smeared(previous, grey):
+            # A turn began: along it, edges running its way match themselves wherever they are, and
+            # phase correlation takes a fast tilt for a still camera. Nothing says where the faces went.
+            return CameraMotion.unknown("smear")
         if motion is None:
             motion = self._phase(previous, grey, self._mask(previous.shape, exclude, image.shape))
         return motion.measured(width, height)
