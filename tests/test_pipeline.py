@@ -38,6 +38,12 @@ def frame(image: np.ndarray, index: int) -> Frame:
     return Frame(image, index, index / FPS, "test")
 
 
+def learn_the_room(proc: Processor, empty: np.ndarray) -> None:
+    """The room, empty, for a second (frames 0 to 29): the motion guard's background."""
+    for i in range(30):
+        proc.process(frame(empty, i), Effect.BLUR, 0.0)
+
+
 def test_detected_face_is_hidden_and_reported(short: object, scene: Callable[..., np.ndarray]) -> None:
     face = Box(560, 200, 160, 160)
     image = scene(("astronaut", face))
@@ -72,8 +78,7 @@ def test_face_walking_in_from_the_edge_is_hidden_before_it_is_detected(
 ) -> None:
     proc = Processor(short, Tracker())  # type: ignore[arg-type]
     empty = scene()
-    for i in range(30):  # the room, empty, for a second: the background
-        proc.process(frame(empty, i), Effect.BLUR, 0.0)
+    learn_the_room(proc, empty)
     scored = 0
     for step in range(30):
         face = Box(-150 + 8 * step, 260, 150, 150)
@@ -108,8 +113,7 @@ def test_a_face_coming_out_from_behind_a_pillar_is_hidden_before_it_is_detected(
     # finds nothing at all), so what moves there is all that tells it is somebody.
     proc = Processor(scripted(blind=lambda call: True), Tracker())  # type: ignore[arg-type]
     empty = pillar(scene())
-    for i in range(30):
-        proc.process(frame(empty, i), Effect.BLUR, 0.0)
+    learn_the_room(proc, empty)
     scored = 0
     for step in range(20):
         face = Box(640 - 6 * step, 150, 72, 72)
@@ -130,8 +134,7 @@ def test_a_visitor_whose_face_is_tracked_walks_across_the_room_with_only_her_fac
 ) -> None:
     proc = Processor(short, Tracker())  # type: ignore[arg-type]
     empty = scene()
-    for i in range(30):
-        proc.process(frame(empty, i), Effect.BLUR, 0.0)
+    learn_the_room(proc, empty)
     for step in range(20):
         face = Box(300 + 12 * step, 240, 150, 150)
         image = scene(("astronaut", face))
@@ -148,8 +151,7 @@ def test_people_coming_in_at_both_sides_at_once_hide_two_edge_strips_not_the_pic
     # both edges) while a face comes in at the left: the face is hidden, the middle is shown.
     proc = Processor(short, Tracker())  # type: ignore[arg-type]
     empty = scene()
-    for i in range(30):
-        proc.process(frame(empty, i), Effect.BLUR, 0.0)
+    learn_the_room(proc, empty)
     middle = slice(400, 880)
     for step in range(12):
         face = Box(-110 + 6 * step, 300, 150, 150)

@@ -58,12 +58,14 @@ SWEEP_FRAMES = 90
 class MotionGuard:
     """Hides what moves where the detector cannot vouch for it yet.
 
-    Two places need it. At the frame's left and right edges, a person walking
+    Three places need it. At the frame's left and right edges, a person walking
     in shows part of a face that no detector recognises until most of it is
     inside: anything in the foreground (against a slowly adapting background
     model) that touches an edge band and is not a tracked face is hidden there
     until it is. (Top and bottom are left alone: a visitor's shoulders rest on
-    the bottom edge of a kiosk camera all day.) And
+    the bottom edge of a kiosk camera all day.) Away from the edges, the top
+    of anything moving that no tracked face is part of is hidden, as a head
+    no detector recognises yet (:meth:`_heads`). And
     when detection runs only every Nth frame, anything that changed since the
     last detected frame and is not a tracked face is hidden until the next
     detection has looked at it.
@@ -289,7 +291,7 @@ class MotionGuard:
         """
         assert self._foreground is not None
         s = self.scale
-        sh, sw = self._foreground.shape
+        sw = self._foreground.shape[1]
         band = max(1, round(sw * self.EDGE))
         theirs = []
         for box in covered:
@@ -387,7 +389,7 @@ def _closer(target: Grey, first: Grey, second: Grey) -> Grey:
     return np.where(cv2.absdiff(target, first) <= cv2.absdiff(target, second), first, second)
 
 
-def _smeared(faces: Sequence[TrackedFace], motion: CameraMotion | None) -> list[Box]:
+def _stretched(faces: Sequence[TrackedFace], motion: CameraMotion | None) -> list[Box]:
     """While the picture moves fast enough to smear (:data:`SWEEP_PIXELS`), the boxes of the faces
     no detection saw on this frame, each stretched to where one frame's motion before and after
     would put it: on a smeared picture the estimate misses a step now and then (the first frame
@@ -395,9 +397,9 @@ def _smeared(faces: Sequence[TrackedFace], motion: CameraMotion | None) -> list[
 
     >>> face = TrackedFace(1, Box(100, 100, 40, 40), 0.9, misses=1, age=9, confirmed=True)
     >>> fast, slow = (CameraMotion.translation(dx, 0).measured(640, 360) for dx in (60, 30))
-    >>> [tuple(b.__dict__.values()) for b in _smeared([face], fast)]
+    >>> [tuple(b.__dict__.values()) for b in _stretched([face], fast)]
     [(40.0, 100.0, 160.0, 40.0)]
-    >>> _smeared([face], slow)  # slower: the estimate keeps up
+    >>> _stretched([face], slow)  # slower: the estimate keeps up
     []
     """
     if motion is None or not motion.known or motion.displacement <= SWEEP_PIXELS:
@@ -603,7 +605,7 @@ class Processor:
         detect = self._since_detection >= self.detect_every
         found = self.find(frame, detect=detect, hint=hint)
         revealed = self._revealed(found.camera_motion, hint, frame.width, frame.height)
-        revealed += _smeared(found.faces, found.camera_motion)
+        revealed += _stretched(found.faces, found.camera_motion)
         if found.failure:
             return hidden_whole(
                 frame,

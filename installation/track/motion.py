@@ -134,8 +134,8 @@ class CameraMotion:
 
     @property
     def lost(self) -> bool:
-        """The picture has texture but could not be matched, or the head turned too fast to follow:
-        the view jumped (fail closed)."""
+        """The picture has texture but could not be matched (smeared by a turn, or not), or the head
+        turned too fast to follow: the view jumped (fail closed)."""
         return self.method in ("lost", "smear", "fast")
 
     @property
