@@ -97,6 +97,10 @@ def test_leak_rate_per_band_and_condition_on_a_hand_made_run() -> None:
     assert rows[("light", "normal")].fps == pytest.approx(40.0)
     assert rows[("masked", "yes")].face_frames == 4 and rows[("masked", "no")].leaked == 2
     assert rows[("size", "24-48")].collateral is None  # frame columns only where frames belong to the row
+    # The goals' own bands: faces of 48 px and more per light, faces of 24-192 px per light.
+    assert rows[("light, >=48 px", "normal")].leaked == 1 and ("light, >=48 px", "dim") not in rows
+    assert rows[("light, 24-192 px", "dim")].leak_rate == pytest.approx(0.5)
+    assert rows[("light, 24-192 px", "normal")].face_frames == 4
 
 
 def test_the_report_says_how_many_leaks_are_slivers_of_a_face_at_the_frames_edge(
@@ -146,6 +150,8 @@ def test_rendered_clip_through_both_paths(tmp_path: Path) -> None:
         assert set(rows) == {
             ("total", "all"),
             ("light", "normal"),
+            ("light, >=48 px", "normal"),
+            ("light, 24-192 px", "normal"),
             ("motion", "still"),
             ("size", "96-192"),
             ("masked", "no"),
