@@ -30,6 +30,7 @@ from installation.detect import (
     resolve_model,
     tile_grid,
 )
+from installation.detect.nms import suppress
 from installation.errors import ConfigError, ModelError
 from installation.frames import Detection
 from installation.geometry import Box
@@ -479,6 +480,59 @@ def test_yunet_boxes_follow_the_projects_face_box_convention(yunet: YuNetDetecto
     for photo, face in ((astronaut(), ASTRONAUT_FACE), (hopper(), HOPPER_FACE)):
         (found,) = yunet.detect(photo)
         assert found.box.iou(face) >= 0.85
+
+
+@pytest.mark.parametrize(
+    ("look_alike", "score", "kept"),
+    [
+        # Around the face, twice as wide (a hand and a face, three faces taken for one): dropped.
+        ((-0.6, -0.5, 2.2, 2.0), 0.3, False),
+        # Offset, not twice as wide, still over the face's centre (IoU under 0.3): dropped.
+        ((0.2, -0.6, 1.6, 2.0), 0.3, False),
+        # The same box, surely a face: hiding comes first.
+        ((0.2, -0.6, 1.6, 2.0), 0.6, True),
+        # Beside the face, not over its centre: another face, perhaps.
+        ((0.7, -0.5, 1.2, 1.2), 0.3, True),
+    ],
+)
+def test_a_weak_box_over_a_near_faces_centre_is_its_look_alike(
+    yunet: YuNetDetector,
+    monkeypatch: pytest.MonkeyPatch,
+    look_alike: tuple[float, float, float, float],
+    score: float,
+    kept: bool,
+) -> None:
+    # A face in front of another hides it, so no face's box holds a near face's centre. At the
+    # default threshold YuNet also reports weak boxes larger than a near face around it, which
+    # the tracker would hold and grow with a zoom until they blurred the room around the face.
+    photo = hopper()
+    x, y, w, h = HOPPER_FACE.x, HOPPER_FACE.y, HOPPER_FACE.w, HOPPER_FACE.h
+    dx, dy, sw, sh = look_alike
+    extra = (x + dx * w, y + dy * h, sw * w, sh * h, score)
+    real_run = YuNetDetector._run
+
+    def with_look_alike(self: YuNetDetector, index: int, image: np.ndarray) -> list[tuple[float, ...]]:
+        rows = real_run(self, index, image)
+        fx = image.shape[0] / photo.shape[0]  # this pass's size (its sides may be mirrored)
+        pad = (image.shape[1] - photo.shape[1] * fx) / 2
+        return [*rows, (extra[0] * fx + pad, extra[1] * fx, extra[2] * fx, extra[3] * fx, score)]
+
+    monkeypatch.setattr(YuNetDetector, "_run", with_look_alike)
+    yunet.threshold = 0.2
+    found = yunet.detect(photo)
+    assert best_iou(found, HOPPER_FACE) >= 0.85
+    others = [d for d in found if d.box.iou(HOPPER_FACE) < 0.5]
+    assert len(others) == (1 if kept else 0)
+
+
+def test_weak_boxes_over_small_faces_stay() -> None:
+    # Faces under 96 px come in crowds, among faces too small to find: a weak box over a few of
+    # them may be all that hides those.
+    crowd = [Detection(Box(400 + 30 * i, 300, 28, 32), 0.9) for i in range(3)]
+    over_them = Detection(Box(380, 250, 140, 140), 0.3)
+    assert over_them in suppress([*crowd, over_them])
+    near = Detection(Box(400, 300, 120, 140), 0.9)
+    assert [d.score for d in suppress([near, Detection(Box(340, 230, 260, 280), 0.3)])] == [0.9]
 
 
 def test_a_tiled_member_of_a_combination_keeps_its_live_steps() -> None:

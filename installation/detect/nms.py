@@ -10,6 +10,14 @@ from installation.frames import Detection
 IOU_THRESHOLD = 0.3
 #: A box this much inside a stronger one adds nothing to what is hidden.
 INSIDE_THRESHOLD = 0.8
+#: A box scoring under :data:`NESTED_SCORE` that holds the centre of a stronger box at least
+#: :data:`NESTED_MIN_PX` wide, and is no narrower than it, is that face's look-alike (a hand and
+#: a face, three faces side by side taken for one large face): a face in front of another hides
+#: it, so no face's box holds a near face's centre. Held and carried through a zoom, such boxes
+#: blurred the room around the faces. Smaller faces come in crowds, among faces too small to be
+#: found, which a weak box over a few of them may be all that hides: it stays.
+NESTED_SCORE = 0.5
+NESTED_MIN_PX = 96.0
 
 
 def suppress(
@@ -24,7 +32,8 @@ def suppress(
     ``inside`` of its own area lies within a kept box (a face cut by a tile
     edge next to the whole face from a neighbouring tile). A weaker box that
     reaches well beyond a stronger one and overlaps it little is kept: when in
-    doubt, hide more.
+    doubt, hide more. Unless it is weak and holds a near face's centre
+    (:data:`NESTED_SCORE`): a look-alike around that face.
 
     >>> from installation.geometry import Box
     >>> face = Detection(Box(100, 100, 50, 50), 0.9)
@@ -33,6 +42,10 @@ def suppress(
     >>> other = Detection(Box(400, 100, 50, 50), 0.8)
     >>> [d.score for d in suppress([echo, half, face, other])]
     [0.9, 0.8]
+    >>> near = Detection(Box(100, 100, 120, 120), 0.9)
+    >>> around = Detection(Box(40, 40, 300, 260), 0.3)
+    >>> [d.score for d in suppress([around, near])], [d.score for d in suppress([around, face])]
+    ([0.9], [0.9, 0.3])
     """
     kept: list[Detection] = []
     for candidate in sorted(detections, key=lambda d: d.score, reverse=True):
@@ -46,6 +59,10 @@ def suppress(
             union = box.area + strong.box.area - overlap
             if overlap >= iou * union or overlap >= inside * box.area:
                 break
+            if candidate.score < NESTED_SCORE and NESTED_MIN_PX <= strong.box.w <= box.w:
+                cx, cy = strong.box.cx, strong.box.cy
+                if box.x <= cx <= box.x + box.w and box.y <= cy <= box.y + box.h:
+                    break
         else:
             kept.append(candidate)
     return kept
