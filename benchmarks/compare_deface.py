@@ -51,6 +51,8 @@ from installation.groundtruth import bundled_clips, load_ground_truth  # noqa: E
 from installation.scoring import FootageScore  # noqa: E402
 
 DEFACE_VENV = ROOT / "benchmarks" / ".deface-venv"
+#: The version every figure in the README was measured against.
+DEFACE_PACKAGE = "deface==1.5.0"
 #: Scores that need the hidden boxes, which neither tool's video output says.
 NOT_KNOWN = {"false_hidden_fraction", "hidden_to_true_ratio"}
 
@@ -59,13 +61,11 @@ def deface_command() -> Path:
     exe = DEFACE_VENV / "bin" / "deface"
     if not exe.exists():
         print("creating benchmarks/.deface-venv with deface …", file=sys.stderr)
-        subprocess.run(
-            [sys.executable.replace(".venv/bin/python", "") or "python3", "-m", "venv", str(DEFACE_VENV)],
-            check=False,
-        )
-        if not (DEFACE_VENV / "bin" / "pip").exists():
-            subprocess.run(["python3", "-m", "venv", str(DEFACE_VENV)], check=True)
-        subprocess.run([str(DEFACE_VENV / "bin" / "pip"), "install", "-q", "deface"], check=True)
+        # The interpreter this project's own virtualenv was made from (a venv's python cannot make
+        # another one without pip on every system).
+        base = getattr(sys, "_base_executable", None) or sys.executable
+        subprocess.run([base, "-m", "venv", str(DEFACE_VENV)], check=True)
+        subprocess.run([str(DEFACE_VENV / "bin" / "pip"), "install", "-q", DEFACE_PACKAGE], check=True)
     return exe
 
 
