@@ -61,8 +61,7 @@ def deface_command() -> Path:
     exe = DEFACE_VENV / "bin" / "deface"
     if not exe.exists():
         print("creating benchmarks/.deface-venv with deface …", file=sys.stderr)
-        # The interpreter this project's own virtualenv was made from (a venv's python cannot make
-        # another one without pip on every system).
+        # The Python this project's own virtualenv was made from.
         base = getattr(sys, "_base_executable", None) or sys.executable
         subprocess.run([base, "-m", "venv", str(DEFACE_VENV)], check=True)
         subprocess.run([str(DEFACE_VENV / "bin" / "pip"), "install", "-q", DEFACE_PACKAGE], check=True)
