@@ -229,6 +229,32 @@ def test_a_flickering_light_blurs_nothing_but_a_face_coming_in_is_still_hidden(
         assert score is not None and score < 0.5, f"step {step}: the face coming in leaks ({score:.2f})"
 
 
+@pytest.mark.parametrize("overlay", [False, True], ids=["plain", "captioned"])
+def test_lights_dimming_slowly_blur_nothing_but_a_face_coming_in_is_still_hidden(
+    short: object, scene: Callable[..., np.ndarray], overlay: bool
+) -> None:
+    # A gallery's lights dimmed to 40 % over a second and a half: each frame only about 2 %
+    # darker than the one before, too little to tell from noise, and far more than the
+    # background model learns in that time.
+    proc = Processor(short, Tracker())  # type: ignore[arg-type]
+    empty = scene()
+    for i in range(30):
+        proc.process(frame(flickered(empty, 1.0, overlay), i), Effect.BLUR, 0.0)
+    steps = 45
+    for step in range(steps + 15):
+        light = 0.4 ** (min(step + 1, steps) / steps)
+        image = flickered(empty, light, overlay)
+        out = proc.process(frame(image, 30 + step), Effect.BLUR, 0.0)
+        assert not out.hidden_all and not out.guarded, f"step {step} (light {light:.2f}): {out.guarded}"
+        assert np.array_equal(out.image, image)
+    for step in range(12):
+        face = Box(-110 + 6 * step, 300, 150, 150)
+        image = flickered(scene(("astronaut", face)), 0.4, overlay)
+        out = proc.process(frame(image, 90 + step), Effect.BLUR, 0.0)
+        score = leak_score(image, out.image, face.clipped(1280, 720))
+        assert score is not None and score < 0.5, f"step {step}: the face coming in leaks ({score:.2f})"
+
+
 def test_new_face_between_detections_is_hidden(short: object, scene: Callable[..., np.ndarray]) -> None:
     proc = Processor(short, Tracker(), detect_every=4)  # type: ignore[arg-type]
     empty = scene()

@@ -144,13 +144,14 @@ class MotionGuard:
         # While the view moves, the background is the current frame: re-learnt at once.
         # The background model sees the room at the light it had: a projector's flicker or a quick
         # dimming changes every pixel by its share, the people only the pixels they cover. The
-        # change is the median of the pixels' ratios to the frame before, and it is undone less
-        # each frame, so a lasting change of light is learnt within a few seconds.
+        # change is the median of the pixels' ratios to the room the model knows, measured afresh
+        # on each frame: lights dimmed slowly change each frame by too little to tell from noise,
+        # and far faster than the model learns. The frames it learns from are brought back to its
+        # light, so it keeps that light however long the change lasts.
         if moving or previous is None or previous.shape != self._small.shape:
             self._gain = 1.0
         else:
-            ratio = _light_ratio(previous, self._small)
-            self._gain = 1.0 + (self._gain / ratio - 1.0) * (1.0 - LIGHT_FOLLOW)
+            self._gain = 1.0 / _light_ratio(self._background.getBackgroundImage(), self._small)
         steady = self._small
         if abs(self._gain - 1.0) > LIGHT_TOLERANCE:
             # The room at the light the model knows, except where the picture as it is matches the
@@ -328,9 +329,6 @@ BODY_FACES = 5
 LIGHT_TOLERANCE = 0.03
 #: Pixels whose ratio to the frame before lies this close to the median ratio agree with it.
 LIGHT_AGREE = 0.05
-#: The share of a change of light the motion guard stops undoing with each observed frame: half of
-#: it is handed to the background model in about 5 s at 30 fps.
-LIGHT_FOLLOW = 0.005
 
 
 def _light_ratio(previous: Grey, current: Grey) -> float:
