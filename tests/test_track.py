@@ -426,6 +426,38 @@ def test_a_zoom_carries_the_box_with_the_face() -> None:
         assert tracked.box.intersection(face) == pytest.approx(face.area), f"frame {i}"
 
 
+def test_a_face_a_zoom_carries_out_of_the_picture_is_let_go_soon_after_it_has_gone() -> None:
+    from installation.track import CameraMotion
+
+    # Zooming in by 2 % a frame about the frame's centre carries a face out over the right edge.
+    # A detector boxes the part in view as if more of the face were there: the box's inner side
+    # lags behind the face's by half of what has left the picture, so it moves out slower than
+    # the face, and the face's speed, read from those boxes, points back in.
+    tracker = Tracker()
+    centre = (WIDTH / 2, HEIGHT / 2)
+    zoom = CameraMotion((1.02, 0.0, centre[0] * -0.02, 0.0, 1.02, centre[1] * -0.02)).measured(WIDTH, HEIGHT)
+    face = Box(1200, 130, FACE, FACE)
+    gone_since = None
+    for i in range(60):
+        if i:
+            face = zoom.apply_box(face)
+        visible = face.clipped(WIDTH, HEIGHT)
+        share = visible.w / face.w
+        detections = []
+        if share > 1 / 3:
+            inner = face.x - (face.w - visible.w) / 2
+            detections = [Detection(Box(inner, face.y, WIDTH - inner, face.h), 0.9)]
+        faces = tracker.update(detections, i / FPS, (WIDTH, HEIGHT), zoom if i else None)
+        if visible.w > 0:
+            assert any(f.box.intersection(visible) >= 0.99 * visible.area for f in faces), f"frame {i}"
+        elif gone_since is None:
+            gone_since = i
+        if gone_since is not None and not faces:
+            break
+    assert gone_since is not None and not faces
+    assert i - gone_since <= 3, f"held {i - gone_since} frames after the face left the picture"
+
+
 @pytest.mark.parametrize("edge", ["left", "right", "top"])
 def test_a_face_cut_by_the_frame_edge_is_hidden_past_the_edge_from_its_first_sighting(edge: str) -> None:
     # A detector draws only the part of a face inside the picture; an ellipse over that part

@@ -117,8 +117,18 @@ class _Track:
         self.w, self.h = self.w * scale, self.h * scale
         self.seen_box = motion.apply_box(self.seen_box)
 
-    def correct(self, box: Box, score: float, timestamp: float) -> None:
-        """Fold in a matching detection (``box`` already corrected for the frame edge)."""
+    def correct(
+        self, box: Box, score: float, timestamp: float, cut: tuple[bool, bool] = (False, False)
+    ) -> None:
+        """Fold in a matching detection (``box`` already corrected for the frame edge).
+
+        ``cut`` says whether the detection was cut by a left or right edge, and by the top or
+        bottom one. Along a cut axis its place says nothing of the face's speed: a detector
+        centres its box on the part in view, which moves slower than the face as it leaves (a
+        zoom carrying faces out of the picture seemed to bring them back in) and faster as it
+        comes in. There the speed learnt before dies away instead, as fast as a sighting would
+        correct it.
+        """
         dt = timestamp - self.seen_at
         self.hits += 1
         n = self.hits
@@ -131,8 +141,8 @@ class _Track:
         rx, ry = box.cx - px, box.cy - py
         self.cx, self.cy = px + alpha * rx, py + alpha * ry
         if dt > 1e-6:
-            self.vx += beta * rx / dt
-            self.vy += beta * ry / dt
+            self.vx = self.vx * (1 - beta) if cut[0] else self.vx + beta * rx / dt
+            self.vy = self.vy * (1 - beta) if cut[1] else self.vy + beta * ry / dt
         limit = MAX_SPEED_WIDTHS * max(self.w, self.h)
         speed = math.hypot(self.vx, self.vy)
         if speed > limit:
@@ -266,7 +276,7 @@ class Tracker:
         for ti, di in matches:
             track, detection = self._tracks[ti], detections[di]
             box = _uncut(_past_the_edge(detection.box, width, height), track.w, track.h, width, height)
-            track.correct(box, detection.score, timestamp)
+            track.correct(box, detection.score, timestamp, _cut(detection.box, width, height))
             # What the detector saw this frame is always hidden, whatever the filter thinks.
             track.seen_box = _union(track.seen_box, detection.box)
             track.age += 1
@@ -423,6 +433,18 @@ def _past_the_edge(box: Box, width: int, height: int) -> Box:
     Box(x=600, y=300, w=85, h=100)
     """
     return _uncut(box, FACE_ASPECT * box.h, box.w / FACE_ASPECT, width, height)
+
+
+def _cut(box: Box, width: int, height: int) -> tuple[bool, bool]:
+    """Whether ``box`` is cut by the frame's left or right edge, and by its top or bottom edge.
+
+    >>> _cut(Box(0, 266, 44, 105), 1280, 720), _cut(Box(600, 300, 85, 420), 1280, 720)
+    ((True, False), (False, True))
+    """
+    return (
+        box.x <= EDGE_PIXELS or box.x + box.w >= width - EDGE_PIXELS,
+        box.y <= EDGE_PIXELS or box.y + box.h >= height - EDGE_PIXELS,
+    )
 
 
 def _union(a: Box, b: Box) -> Box:
