@@ -119,8 +119,6 @@ class MotionGuard:
         #: Frames left during which the edges are watched against the warped past.
         self._compensating = 0
         self._size = (0, 0)
-        #: What brings the current frame back to the light the background model knows.
-        self._gain = 1.0
 
     def observe(self, image: Image, *, detected: bool, motion: CameraMotion | None = None) -> None:
         """Feed every frame, saying whether the detector looked at it and how the camera moved
@@ -148,17 +146,18 @@ class MotionGuard:
         # on each frame: lights dimmed slowly change each frame by too little to tell from noise,
         # and far faster than the model learns. The frames it learns from are brought back to its
         # light, so it keeps that light however long the change lasts.
-        if moving or previous is None or previous.shape != self._small.shape:
-            self._gain = 1.0
-        else:
-            self._gain = 1.0 / _light_ratio(self._background.getBackgroundImage(), self._small)
+        # (Not on a frame of a new size: the model has the old size.)
         steady = self._small
-        if abs(self._gain - 1.0) > LIGHT_TOLERANCE:
+        known = None
+        if not moving and previous is not None and previous.shape == self._small.shape:
+            known = self._background.getBackgroundImage()
+        # What brings the frame back to the light the model knows.
+        gain = 1.0 if known is None else 1.0 / _light_ratio(known, self._small)
+        if known is not None and abs(gain - 1.0) > LIGHT_TOLERANCE:
             # The room at the light the model knows, except where the picture as it is matches the
             # model better: what no light touches (a caption, a clock, a black border).
-            # (The gain is 1 on a frame of a new size, so the model has this frame's size here.)
-            relit = cv2.convertScaleAbs(self._small, alpha=self._gain)
-            steady = _closer(self._background.getBackgroundImage(), self._small, relit)
+            relit = cv2.convertScaleAbs(self._small, alpha=gain)
+            steady = _closer(known, self._small, relit)
         self._foreground = self._background.apply(steady, learningRate=1.0 if moving else -1.0)
         if first or moving:
             # Nothing to compare the first frame with: it is the background.
@@ -327,7 +326,7 @@ BODY_FACES = 5
 
 #: A change of overall brightness between two small frames smaller than this share is left alone.
 LIGHT_TOLERANCE = 0.03
-#: Pixels whose ratio to the frame before lies this close to the median ratio agree with it.
+#: Pixels whose ratio of light lies this close to the median ratio agree with it.
 LIGHT_AGREE = 0.05
 
 

@@ -435,16 +435,24 @@ def _past_the_edge(box: Box, width: int, height: int) -> Box:
     return _uncut(box, FACE_ASPECT * box.h, box.w / FACE_ASPECT, width, height)
 
 
+def _sides(box: Box, width: int, height: int) -> tuple[bool, bool, bool, bool]:
+    """Whether ``box`` reaches the frame's left, right, top and bottom edges (is cut off by them)."""
+    return (
+        box.x <= EDGE_PIXELS,
+        box.x + box.w >= width - EDGE_PIXELS,
+        box.y <= EDGE_PIXELS,
+        box.y + box.h >= height - EDGE_PIXELS,
+    )
+
+
 def _cut(box: Box, width: int, height: int) -> tuple[bool, bool]:
     """Whether ``box`` is cut by the frame's left or right edge, and by its top or bottom edge.
 
     >>> _cut(Box(0, 266, 44, 105), 1280, 720), _cut(Box(600, 300, 85, 420), 1280, 720)
     ((True, False), (False, True))
     """
-    return (
-        box.x <= EDGE_PIXELS or box.x + box.w >= width - EDGE_PIXELS,
-        box.y <= EDGE_PIXELS or box.y + box.h >= height - EDGE_PIXELS,
-    )
+    left, right, top, bottom = _sides(box, width, height)
+    return left or right, top or bottom
 
 
 def _union(a: Box, b: Box) -> Box:
@@ -464,13 +472,12 @@ def _uncut(box: Box, w: float, h: float, width: int, height: int) -> Box:
     Detectors clip boxes to the frame, so a face leaving it seems to shrink and
     slow down; measuring from the edge that is still inside keeps its speed.
     """
+    left_cut, right_cut, top_cut, bottom_cut = _sides(box, width, height)
     x, bw = box.x, box.w
-    left_cut, right_cut = box.x <= EDGE_PIXELS, box.x + box.w >= width - EDGE_PIXELS
     across = left_cut != right_cut
     if bw < w and across:
         x, bw = (box.x + box.w - w, w) if left_cut else (box.x, w)
     y, bh = box.y, box.h
-    top_cut, bottom_cut = box.y <= EDGE_PIXELS, box.y + box.h >= height - EDGE_PIXELS
     down = top_cut != bottom_cut
     if bh < h and down:
         y, bh = (box.y + box.h - h, h) if top_cut else (box.y, h)
