@@ -525,6 +525,52 @@ def test_a_weak_box_over_a_near_faces_centre_is_its_look_alike(
     assert len(others) == (1 if kept else 0)
 
 
+@pytest.mark.parametrize(
+    ("look_alike", "score", "kept"),
+    [
+        # The torso under the face, 1.8 times as wide, not over the face's centre: dropped.
+        ((75, 351, 342, 240), 0.3, False),
+        # The same box surely a face: hiding comes first.
+        ((75, 351, 342, 240), 0.6, True),
+        # Moved to touch the picture's left edge, still wider than high: dropped, it is no face
+        # cut by the edge.
+        ((0, 351, 342, 240), 0.3, False),
+        # Cut by the left edge, narrower than a face is (the rest of it beyond the edge): a face
+        # cut by the edge is found only weakly, and its box may be all that hides it.
+        ((0, 300, 280, 500), 0.3, True),
+        # Beside the face and only a little wider: a nearer face, perhaps.
+        ((300, 20, 250, 250), 0.3, True),
+    ],
+)
+def test_a_weak_box_far_wider_than_every_sure_face_is_a_look_alike(
+    yunet: YuNetDetector,
+    monkeypatch: pytest.MonkeyPatch,
+    look_alike: tuple[float, float, float, float],
+    score: float,
+    kept: bool,
+) -> None:
+    # The faces of one room are of a size: a weak box half again as wide as the widest sure face
+    # there (a torso, a shoulder, hair) would be held and widened over the room around the faces.
+    # The photo sits in the top left corner of a larger grey picture.
+    photo = np.full((900, 1000, 3), 128, np.uint8)
+    photo[:600, :512] = hopper()
+    x, y, w, h = look_alike
+    real_run = YuNetDetector._run
+
+    def with_look_alike(self: YuNetDetector, index: int, image: np.ndarray) -> list[tuple[float, ...]]:
+        rows = real_run(self, index, image)
+        fx = image.shape[0] / photo.shape[0]  # this pass's size (its sides may be mirrored)
+        pad = (image.shape[1] - photo.shape[1] * fx) / 2
+        return [*rows, (x * fx + pad, y * fx, w * fx, h * fx, score)]
+
+    monkeypatch.setattr(YuNetDetector, "_run", with_look_alike)
+    yunet.threshold = 0.2
+    found = yunet.detect(photo)
+    assert best_iou(found, HOPPER_FACE) >= 0.85
+    others = [d for d in found if d.box.iou(HOPPER_FACE) < 0.5]
+    assert len(others) == (1 if kept else 0), others
+
+
 def test_weak_boxes_over_small_faces_stay() -> None:
     # Faces under 96 px come in crowds, among faces too small to find: a weak box over a few of
     # them may be all that hides those.

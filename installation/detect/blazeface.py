@@ -202,7 +202,7 @@ class BlazeFaceDetector(FrameDetector):
     def _finish(self, detections: Sequence[Detection], width: int, height: int) -> list[Detection]:
         threshold = self.own_threshold
         kept = [d for d in detections if d.score >= threshold]
-        return suppress(clip_all(kept, width, height))
+        return suppress(clip_all(kept, width, height), frame=(width, height))
 
 
 def valid_threshold(value: float) -> float:

@@ -60,7 +60,7 @@ class CombinedDetector(Closing):
         """Every member over the whole frame, merged: strongest first."""
         _check_image(image)
         self._last = [member.detect(image) for member in self.members]
-        return suppress(d for found in self._last for d in found)
+        return suppress((d for found in self._last for d in found), frame=_size(image))
 
     def detect_step(
         self,
@@ -87,7 +87,7 @@ class CombinedDetector(Closing):
                 found.extend(self._last[index])
             elif remember:
                 found.extend(self._last[index])
-        return suppress(found)
+        return suppress(found, frame=_size(image))
 
     def tiles(self, width: int, height: int) -> list[Box]:
         """The tiles of every member that tiles the frame."""
@@ -114,3 +114,8 @@ class CombinedDetector(Closing):
         """Close every member; closing twice is harmless."""
         for member in self.members:
             member.close()
+
+
+def _size(image: np.ndarray) -> tuple[int, int]:
+    """``(width, height)`` of a frame."""
+    return int(image.shape[1]), int(image.shape[0])

@@ -18,6 +18,20 @@ INSIDE_THRESHOLD = 0.8
 #: found, which a weak box over a few of them may be all that hides: it stays.
 NESTED_SCORE = 0.5
 NESTED_MIN_PX = 96.0
+#: A box scoring under :data:`NESTED_SCORE` more than this many times as wide as the widest sure
+#: face in the frame (one scoring :data:`NESTED_SCORE` or more, at least :data:`NESTED_MIN_PX`
+#: wide) is a look-alike too (a torso under a face, a shoulder, hair): the faces of one room are
+#: of a size, and a face much nearer the camera than a sure one is seen at least as well. Unless
+#: the frame's edge cuts it: a face cut by the edge is found only weakly, and its box may be all
+#: that hides it.
+OUTSIZED_RATIO = 1.5
+#: A box within this many pixels of the frame's edge touches it, and is cut by it when it is
+#: narrower than this share of its height (a side edge) or lower than this share of its width
+#: (the top or bottom edge): a whole face's box is 0.75-1 times as wide as it is high, and a
+#: look-alike that merely touches the edge (a lampshade, a shoulder) keeps its proportions.
+EDGE_PIXELS = 1.0
+CUT_WIDTH = 0.75
+CUT_HEIGHT = 1.0
 
 
 def suppress(
@@ -25,6 +39,7 @@ def suppress(
     *,
     iou: float = IOU_THRESHOLD,
     inside: float = INSIDE_THRESHOLD,
+    frame: tuple[int, int] | None = None,
 ) -> list[Detection]:
     """Greedy non-maximum suppression: strongest first, dropping what a kept box already covers.
 
@@ -33,7 +48,9 @@ def suppress(
     edge next to the whole face from a neighbouring tile). A weaker box that
     reaches well beyond a stronger one and overlaps it little is kept: when in
     doubt, hide more. Unless it is weak and holds a near face's centre
-    (:data:`NESTED_SCORE`): a look-alike around that face.
+    (:data:`NESTED_SCORE`): a look-alike around that face. Given the
+    ``frame``'s ``(width, height)``, a weak box far wider than every sure face
+    (:data:`OUTSIZED_RATIO`) that the frame's edge does not cut goes too.
 
     >>> from installation.geometry import Box
     >>> face = Detection(Box(100, 100, 50, 50), 0.9)
@@ -46,6 +63,12 @@ def suppress(
     >>> around = Detection(Box(40, 40, 300, 260), 0.3)
     >>> [d.score for d in suppress([around, near])], [d.score for d in suppress([around, face])]
     ([0.9], [0.9, 0.3])
+    >>> torso = Detection(Box(60, 230, 200, 240), 0.3)
+    >>> [d.score for d in suppress([torso, near], frame=(640, 480))]
+    [0.9]
+    >>> cut_by_the_edge = Detection(Box(0, 230, 170, 240), 0.3)
+    >>> [d.score for d in suppress([cut_by_the_edge, near], frame=(640, 480))]
+    [0.9, 0.3]
     """
     kept: list[Detection] = []
     for candidate in sorted(detections, key=lambda d: d.score, reverse=True):
@@ -65,7 +88,22 @@ def suppress(
                     break
         else:
             kept.append(candidate)
+    if frame is not None:
+        widest = max((d.box.w for d in kept if d.score >= NESTED_SCORE), default=0.0)
+        if widest >= NESTED_MIN_PX:
+            kept = [d for d in kept if not _outsized(d, widest, frame)]
     return kept
+
+
+def _outsized(detection: Detection, widest: float, frame: tuple[int, int]) -> bool:
+    """Whether ``detection`` is weak, far wider than the ``widest`` sure face, and whole in ``frame``."""
+    box = detection.box
+    width, height = frame
+    # Cut by an edge: touching it, and narrower along its axis than a whole face's box.
+    sides = box.x <= EDGE_PIXELS or box.x + box.w >= width - EDGE_PIXELS
+    ends = box.y <= EDGE_PIXELS or box.y + box.h >= height - EDGE_PIXELS
+    cut = (sides and box.w < CUT_WIDTH * box.h) or (ends and box.h < CUT_HEIGHT * box.w)
+    return detection.score < NESTED_SCORE and box.w > OUTSIZED_RATIO * widest and not cut
 
 
 def clip_all(detections: Iterable[Detection], width: int, height: int) -> list[Detection]:

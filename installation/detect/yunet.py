@@ -172,7 +172,7 @@ class YuNetDetector(FrameDetector):
                     # so the top stays at the edge (hide rather than show).
                     box = Box(box.x, y * fy, box.w, box.y + box.h - y * fy)
                 found.append(Detection(box, score))
-        return suppress(clip_all(found, width, height))
+        return suppress(clip_all(found, width, height), frame=(width, height))
 
     def describe_input(self, width: int, height: int) -> ModelInput:
         """One window per pass: the whole frame, at that pass's size (the coarsest with its sides mirrored).
