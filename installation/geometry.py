@@ -10,6 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+#: A box within this many pixels of the frame's edge reaches it: detectors clip their boxes
+#: to the frame, so such a box is taken to be cut off by that edge.
+EDGE_PIXELS = 1.0
+
 
 @dataclass(frozen=True)
 class Box:
@@ -59,6 +63,19 @@ class Box:
         x0, y0 = max(0.0, self.x), max(0.0, self.y)
         x1, y1 = min(float(width), self.x + self.w), min(float(height), self.y + self.h)
         return Box(x0, y0, max(0.0, x1 - x0), max(0.0, y1 - y0))
+
+    def edges(self, width: int, height: int) -> tuple[bool, bool, bool, bool]:
+        """Whether the box reaches a ``width`` x ``height`` frame's left, right, top and bottom edges.
+
+        >>> Box(0.5, 300, 40, 100).edges(1280, 720), Box(600, 300, 85, 420).edges(1280, 720)
+        ((True, False, False, False), (False, False, False, True))
+        """
+        return (
+            self.x <= EDGE_PIXELS,
+            self.x + self.w >= width - EDGE_PIXELS,
+            self.y <= EDGE_PIXELS,
+            self.y + self.h >= height - EDGE_PIXELS,
+        )
 
     def pixel_bounds(self, width: int, height: int) -> tuple[int, int, int, int]:
         """Integer ``(x0, y0, x1, y1)`` rounded outwards and clipped to the frame."""

@@ -25,11 +25,10 @@ NESTED_MIN_PX = 96.0
 #: the frame's edge cuts it: a face cut by the edge is found only weakly, and its box may be all
 #: that hides it.
 OUTSIZED_RATIO = 1.5
-#: A box within this many pixels of the frame's edge touches it, and is cut by it when it is
-#: narrower than this share of its height (a side edge) or lower than this share of its width
-#: (the top or bottom edge): a whole face's box is 0.75-1 times as wide as it is high, and a
-#: look-alike that merely touches the edge (a lampshade, a shoulder) keeps its proportions.
-EDGE_PIXELS = 1.0
+#: A box that reaches the frame's edge (:meth:`Box.edges`) is cut by it when it is narrower
+#: than this share of its height (a side edge) or lower than this share of its width (the top
+#: or bottom edge): a whole face's box is 0.75-1 times as wide as it is high, and a look-alike
+#: that merely touches the edge (a lampshade, a shoulder) keeps its proportions.
 CUT_WIDTH = 0.75
 CUT_HEIGHT = 1.0
 
@@ -98,10 +97,9 @@ def suppress(
 def _outsized(detection: Detection, widest: float, frame: tuple[int, int]) -> bool:
     """Whether ``detection`` is weak, far wider than the ``widest`` sure face, and whole in ``frame``."""
     box = detection.box
-    width, height = frame
+    left, right, top, bottom = box.edges(*frame)
+    sides, ends = left or right, top or bottom
     # Cut by an edge: touching it, and narrower along its axis than a whole face's box.
-    sides = box.x <= EDGE_PIXELS or box.x + box.w >= width - EDGE_PIXELS
-    ends = box.y <= EDGE_PIXELS or box.y + box.h >= height - EDGE_PIXELS
     cut = (sides and box.w < CUT_WIDTH * box.h) or (ends and box.h < CUT_HEIGHT * box.w)
     return detection.score < NESTED_SCORE and box.w > OUTSIZED_RATIO * widest and not cut
 

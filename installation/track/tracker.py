@@ -59,8 +59,6 @@ UNKNOWN_SPEED_GROWTH = 5.0
 UNKNOWN_MOTION_GROWTH = 0.5
 #: Up to this many times the size (on top of the ordinary growth).
 MAX_UNKNOWN_GROWTH = 3.0
-#: A detection within this many pixels of the frame edge is taken to be cut off by it.
-EDGE_PIXELS = 1.0
 #: A track seen only once whose box is this large or larger (pixels, its longer side), with a
 #: score under this, first seen where the camera moved more than this many pixels a frame ...
 SINGLE_SIGHTING_PX = 48.0
@@ -435,23 +433,13 @@ def _past_the_edge(box: Box, width: int, height: int) -> Box:
     return _uncut(box, FACE_ASPECT * box.h, box.w / FACE_ASPECT, width, height)
 
 
-def _sides(box: Box, width: int, height: int) -> tuple[bool, bool, bool, bool]:
-    """Whether ``box`` reaches the frame's left, right, top and bottom edges (is cut off by them)."""
-    return (
-        box.x <= EDGE_PIXELS,
-        box.x + box.w >= width - EDGE_PIXELS,
-        box.y <= EDGE_PIXELS,
-        box.y + box.h >= height - EDGE_PIXELS,
-    )
-
-
 def _cut(box: Box, width: int, height: int) -> tuple[bool, bool]:
     """Whether ``box`` is cut by the frame's left or right edge, and by its top or bottom edge.
 
     >>> _cut(Box(0, 266, 44, 105), 1280, 720), _cut(Box(600, 300, 85, 420), 1280, 720)
     ((True, False), (False, True))
     """
-    left, right, top, bottom = _sides(box, width, height)
+    left, right, top, bottom = box.edges(width, height)
     return left or right, top or bottom
 
 
@@ -472,7 +460,7 @@ def _uncut(box: Box, w: float, h: float, width: int, height: int) -> Box:
     Detectors clip boxes to the frame, so a face leaving it seems to shrink and
     slow down; measuring from the edge that is still inside keeps its speed.
     """
-    left_cut, right_cut, top_cut, bottom_cut = _sides(box, width, height)
+    left_cut, right_cut, top_cut, bottom_cut = box.edges(width, height)
     x, bw = box.x, box.w
     across = left_cut != right_cut
     if bw < w and across:
