@@ -46,10 +46,14 @@ class FrameDetector(Closing):
 
     The threshold is one scale for every model, YuNet's; a model whose scores run higher adds
     its :attr:`SCORE_OFFSET` before comparing (:attr:`own_threshold`), so that one number
-    set on a camera (or on the workshop's slider) means about the same for each model.
+    set on a camera (or on the workshop's slider) means about the same for each model. The
+    scores it reports are on that scale too, its own less the offset: every rule that reads a
+    score (a sure face when boxes are merged, a weak sighting in the tracker, the label beside
+    a box in the workshop) then means the same whichever model found the face.
     """
 
-    #: Added to the threshold before this model's scores are compared with it (at most 0.99).
+    #: Added to the threshold before this model's scores are compared with it (at most 0.99),
+    #: and taken off the scores it reports.
     SCORE_OFFSET = 0.0
 
     def __init__(self, *, threshold: float, input_scale: float) -> None:
@@ -90,7 +94,8 @@ class BlazeFaceDetector(FrameDetector):
     full range reported 0.35 boxes a frame at 0.5, 1.6 at 0.3 and 3 at 0.2,
     where YuNet at 0.2 reported 0.02. Its threshold is therefore the
     configured one plus :attr:`SCORE_OFFSET` (0.3): the default 0.2 is 0.5
-    on BlazeFace's own scores, its threshold before the two shared a scale.
+    on BlazeFace's own scores, its threshold before the two shared a scale. It reports
+    its scores less the offset: a face it scores 0.9 is reported at 0.6.
 
     >>> from installation.detect.engines import GraphFullRange
     >>> from installation.detect.models import resolve_model
@@ -201,7 +206,7 @@ class BlazeFaceDetector(FrameDetector):
 
     def _finish(self, detections: Sequence[Detection], width: int, height: int) -> list[Detection]:
         threshold = self.own_threshold
-        kept = [d for d in detections if d.score >= threshold]
+        kept = [Detection(d.box, d.score - self.SCORE_OFFSET) for d in detections if d.score >= threshold]
         return suppress(clip_all(kept, width, height), frame=(width, height))
 
 
