@@ -99,10 +99,17 @@ def score(original: Path, output: Path, hidden_per_frame: list[list[Box]] | None
 
 def devset(part: str, limit: int | None, scaled: bool, as_json: bool) -> int:
     """Both tools over a rendered part of the development set, scored per condition."""
-    from installation.devset.render import clips_dir
+    from installation.devset.render import clips_dir, render_named
     from installation.devset.report import PathRun, format_report, not_rendered, rendered_clips, score_video
+    from installation.errors import UsageError
 
     folder = clips_dir(part)
+    try:
+        if not rendered_clips(folder):
+            render_named(part)  # a part not yet filmed is filmed from the fetched photos first
+    except UsageError as exc:
+        print(f"compare_deface: {exc}", file=sys.stderr)
+        return 2
     clips = rendered_clips(folder)[:limit]
     if not clips:
         print(f"compare_deface: {not_rendered(folder, part)}", file=sys.stderr)

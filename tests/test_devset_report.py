@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
+from installation.devset import render
+from installation.devset.labels import ROOT_ENV
 from installation.devset.render import Plan, render_clip, sample_photos
 from installation.devset.report import (
     FaceFrame,
@@ -129,9 +132,36 @@ def test_the_report_says_how_many_leaks_are_slivers_of_a_face_at_the_frames_edge
     assert "| >=192, in view | sliver | 2 | 2 |" in format_report({"live": run}, "t")
 
 
-def test_missing_devset_says_what_to_run(tmp_path: Path) -> None:
+def test_missing_devset_says_what_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(UsageError, match="make devset.*installation.devset.render --part report"):
         report("report", ["live"], folder=tmp_path / "clips" / "report")
+    # Not given a folder, the benchmark films a part itself, from photos that must be fetched first.
+    monkeypatch.setenv(ROOT_ENV, str(tmp_path))
+    with pytest.raises(UsageError, match="not fetched: run `make devset`"):
+        report("report", ["live"])
+    with pytest.raises(UsageError, match="no rendered development set"):
+        report("mine", ["live"])
+    assert not list(tmp_path.rglob("*.mp4"))
+
+
+@pytest.mark.slow
+def test_a_part_not_yet_filmed_is_filmed_then_measured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(ROOT_ENV, str(tmp_path))
+    monkeypatch.setattr(render, "SAMPLE_SHOTS", 1)
+    monkeypatch.setattr(render, "CLIP_SECONDS", 1.0)
+    assert report("sample", ["live"], as_json=True) == 0
+    out = json.loads(capsys.readouterr().out)
+    clips = sorted(p.name for p in (tmp_path / "clips" / "sample").iterdir())
+    assert len(clips) == 2 and clips[0].endswith(".json") and clips[1].endswith(".mp4")
+    assert out["clips"] == 1
+    total = out["paths"]["live"][0]
+    assert total["group"] == "total" and total["face_frames"] > 0
+    # Measured again, the clips are read as they are, not filmed anew.
+    made = (tmp_path / "clips" / "sample" / clips[1]).stat().st_mtime_ns
+    assert report("sample", ["live"], as_json=True) == 0
+    assert (tmp_path / "clips" / "sample" / clips[1]).stat().st_mtime_ns == made
 
 
 @pytest.mark.slow

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 import zlib
@@ -48,6 +49,10 @@ PARTS = ("tune", "report")
 BAND_TARGETS: tuple[tuple[float, float], ...] = ((15, 21), (29, 42), (56, 84), (110, 170), (205, 290))
 #: Shots per part unless asked otherwise: with 5 s each, both parts render in a few minutes.
 SHOTS_PER_PART = 24
+#: Clips filmed of the two portraits (``--sample``) unless asked otherwise.
+SAMPLE_SHOTS = 12
+#: Seconds per clip unless asked otherwise.
+CLIP_SECONDS = 5.0
 #: The detector range every clip is meant for: a room camera.
 CLIP_RANGE = "full"
 
@@ -231,6 +236,28 @@ def render_part(
     return videos
 
 
+def render_named(name: str, *, root: Path | None = None) -> list[Path] | None:
+    """Film, with the default shots and length, the clips a folder ``name`` is for: a part
+    (``tune``, ``report``), a seed of the tune part (``tune-s<N>``) or ``sample``; None when
+    ``name`` is none of them. Missing photos are a :class:`UsageError` that says to fetch them.
+
+    >>> render_named("tune-s0") is None, render_named("report-s1") is None
+    (True, True)
+    """
+    if name == "sample":
+        photos, part, seed, shots = sample_photos(), "sample", 0, SAMPLE_SHOTS
+    else:
+        match = re.fullmatch(r"(tune|report)(?:-s([1-9][0-9]{0,2}))?", name)
+        if match is None or (match[1] == "report" and match[2]):
+            return None
+        part, seed, shots = match[1], int(match[2] or 0), SHOTS_PER_PART
+        photos = load_photos(part)
+        if not photos:
+            raise UsageError(f"split.json: no labelled photo in the {part} part")
+    print(f"filming {shots} clips of {CLIP_SECONDS:g} s into {clips_dir(part, root, seed)}", file=sys.stderr)
+    return render_part(photos, part, root=root, shots=shots, seconds=CLIP_SECONDS, seed=seed)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m installation.devset.render", description=__doc__.split("\n\n")[0]
@@ -244,9 +271,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="film the astronaut and Grace Hopper portraits into clips/sample instead "
         "(not the development set: for trying things out)",
     )
-    parser.add_argument("--seconds", type=float, default=5.0, help="length of each clip (default 5)")
     parser.add_argument(
-        "--shots", type=int, default=0, help=f"clips per part (default {SHOTS_PER_PART}; --sample: 12)"
+        "--seconds", type=float, default=CLIP_SECONDS, help=f"length of each clip (default {CLIP_SECONDS:g})"
+    )
+    parser.add_argument(
+        "--shots",
+        type=int,
+        default=0,
+        help=f"clips per part (default {SHOTS_PER_PART}; --sample: {SAMPLE_SHOTS})",
     )
     parser.add_argument(
         "--seed",
@@ -265,7 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         t0 = time.perf_counter()
         total = 0
         if args.sample:
-            total += len(render_part(sample_photos(), "sample", shots=args.shots or 12, seconds=args.seconds))
+            total += len(
+                render_part(sample_photos(), "sample", shots=args.shots or SAMPLE_SHOTS, seconds=args.seconds)
+            )
             parts: tuple[str, ...] = ()
         else:
             parts = PARTS if args.part == "all" else (args.part,)

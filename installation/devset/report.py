@@ -561,14 +561,20 @@ def report(
     choice: DetectorChoice = DetectorChoice(),
     folder: Path | None = None,
 ) -> int:
-    """Measure a rendered part and print the report (or JSON); the exit code."""
-    from installation.devset.render import clips_dir
+    """Measure a rendered part and print the report (or JSON); the exit code.
+
+    A part not yet filmed into the cache folder is filmed first (from the fetched photos), so
+    that after ``make devset`` the benchmark is one command; a ``folder`` given is only read.
+    """
+    from installation.devset.render import clips_dir, render_named
 
     unknown = [p for p in paths if p not in PATHS]
     if unknown or not paths:
         raise UsageError(f"--paths: expected some of {', '.join(PATHS)}, got {','.join(paths)}")
+    clips = rendered_clips(folder or clips_dir(part))
+    if not clips and folder is None and render_named(part):
+        clips = rendered_clips(clips_dir(part))
     folder = folder or clips_dir(part)
-    clips = rendered_clips(folder)
     if not clips:
         raise not_rendered(folder, part)
     print(
@@ -616,7 +622,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--part",
         default="report",
-        help="which rendered part: report (default), tune, or sample (the two portraits)",
+        help="which part: report (default), tune, tune-s<N> (another draw of it) or sample (the two "
+        "portraits); filmed from the fetched photos first if it is not yet",
     )
     parser.add_argument(
         "--paths", default=",".join(PATHS), help="comma-separated: anonymize,live (default both)"
