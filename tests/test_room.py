@@ -219,7 +219,7 @@ def test_the_board_follows_the_room_and_its_buttons_work(mock_board: MockBoard) 
 def test_a_screenshot_of_live_cameras_is_refused_while_a_face_is_exposed(room: Room, tmp_path: Path) -> None:
     _find_a_face(room)
     room.controls.set_effect(Effect.EXPOSED, InputKind.KEY)
-    room.step()
+    assert _until(room, lambda: _face_on_big_monitor(room, Effect.EXPOSED))
     path = tmp_path / "shot.png"
     with pytest.raises(InstallationError, match="refused"):
         room.screenshot(path)
