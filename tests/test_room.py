@@ -226,6 +226,10 @@ def test_a_screenshot_of_live_cameras_is_refused_while_a_face_is_exposed(room: R
     assert not path.exists()
     room.controls.set_effect(Effect.BLUR, InputKind.KEY)
     assert _until(room, lambda: _face_on_big_monitor(room, Effect.BLUR))
+    # Until every monitor, thumbnails included, shows frames hidden again, it is still refused.
+    renderer = room.renderer
+    assert renderer is not None
+    assert _until(room, lambda: not renderer.any_face_exposed)
     assert room.screenshot(path).stat().st_size > 10_000
 
 
