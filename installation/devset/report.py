@@ -571,10 +571,11 @@ def report(
     unknown = [p for p in paths if p not in PATHS]
     if unknown or not paths:
         raise UsageError(f"--paths: expected some of {', '.join(PATHS)}, got {','.join(paths)}")
-    clips = rendered_clips(folder or clips_dir(part))
-    if not clips and folder is None and render_named(part):
-        clips = rendered_clips(clips_dir(part))
+    given = folder is not None
     folder = folder or clips_dir(part)
+    clips = rendered_clips(folder)
+    if not clips and not given and render_named(part):
+        clips = rendered_clips(folder)
     if not clips:
         raise not_rendered(folder, part)
     print(
