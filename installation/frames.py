@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 Image: TypeAlias = npt.NDArray[Any]
 
 
+#: A detection scoring this or more (on YuNet's scale) is a sure face; under it, a weak one, which
+#: may be a look-alike (a torso, a shoulder, hair, blurred texture).
+SURE_SCORE = 0.5
+
+
 @dataclass(frozen=True)
 class Detection:
     """One face the detector reported: a box and a confidence in [0, 1]."""

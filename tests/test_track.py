@@ -485,3 +485,25 @@ def test_a_face_well_inside_the_picture_keeps_its_detected_box() -> None:
     tracker = Tracker()
     (face,) = tracker.update([Detection(Box(600, 300, 60, 100), 0.9)], 0.0, (1280, 720))
     assert (face.box.x, face.box.y, face.box.w, face.box.h) == (600, 300, 60, 100)
+
+
+def test_a_weak_look_alike_near_a_face_the_detector_lost_does_not_carry_its_hiding_away() -> None:
+    # A face the detector stopped finding (turned away, half out of the picture) is held where it
+    # was. A weak box then turns up beside the held region, a face width away (a shoulder, a
+    # poster): a face seen again would come back surely or overlapping where it was hidden, so the
+    # weak box is hidden as a look-alike of its own and the face stays hidden where it is.
+    rng = np.random.default_rng(11)
+    tracker = Tracker(hold_seconds=1.0)
+    truth = Box(400, 160, FACE, FACE)
+    look_alike = Box(400 + 1.4 * FACE, 160 - 0.9 * FACE, FACE, FACE)
+    frame = render([("astronaut", truth)])
+    for i in range(20):
+        detections = [detect(truth, rng)] if i < 5 else [Detection(look_alike, 0.25)] if i >= 12 else []
+        faces = tracker.update(detections, i / FPS, (WIDTH, HEIGHT))
+        out = apply_effect(frame, [f.box for f in faces], Effect.BLUR, 0.0)
+        assert leak(frame, out, truth) < LEAK_THRESHOLD, f"frame {i}: the face left unhidden"
+        if i >= 12:
+            assert any(f.box.intersection(look_alike) >= 0.9 * look_alike.area for f in faces), f"frame {i}"
+    # Found again where it is hidden, weakly (turning back), the face keeps its track.
+    faces = tracker.update([Detection(truth, 0.3)], 20 / FPS, (WIDTH, HEIGHT))
+    assert [f.track_id for f in faces if f.box.iou(truth) > 0.5] == [1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from installation.frames import Detection
+from installation.frames import SURE_SCORE, Detection
 
 #: Two boxes overlapping this much (intersection over union) are one face.
 IOU_THRESHOLD = 0.3
@@ -16,7 +16,7 @@ INSIDE_THRESHOLD = 0.8
 #: it, so no face's box holds a near face's centre. Held and carried through a zoom, such boxes
 #: blurred the room around the faces. Smaller faces come in crowds, among faces too small to be
 #: found, which a weak box over a few of them may be all that hides: it stays.
-NESTED_SCORE = 0.5
+NESTED_SCORE = SURE_SCORE
 NESTED_MIN_PX = 96.0
 #: A box scoring under :data:`NESTED_SCORE` more than this many times as wide as the widest sure
 #: face in the frame (one scoring :data:`NESTED_SCORE` or more, at least :data:`NESTED_MIN_PX`

@@ -38,7 +38,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from installation.frames import Detection
+from installation.frames import SURE_SCORE, Detection
 from installation.geometry import Box
 from installation.track.motion import CameraMotion
 
@@ -377,8 +377,14 @@ class Tracker:
                 iou = region.iou(box)
                 # A face that comes out from behind something has often walked faster or
                 # slower than the damped prediction: while unseen, its track also takes a
-                # detection up to one face width beyond the region it hides.
+                # detection up to one face width beyond the region it hides. Not a weak one for
+                # a sure face: that may be a look-alike beside the region (a shoulder, a poster),
+                # and taking it would carry the face's hiding away from where the detector lost
+                # it. The weak box is hidden as a track of its own, and the face's region stays
+                # hidden for the rest of its hold.
                 reach = size if track.misses else 0.0
+                if detection.score < SURE_SCORE <= track.score:
+                    reach = 0.0
                 inside = (
                     region.x - reach <= box.cx <= region.x + region.w + reach
                     and region.y - reach <= box.cy <= region.y + region.h + reach
