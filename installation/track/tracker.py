@@ -62,7 +62,7 @@ MAX_UNKNOWN_GROWTH = 3.0
 #: A track seen only once whose box is this large or larger (pixels, its longer side), with a
 #: score under this, first seen where the camera moved more than this many pixels a frame ...
 SINGLE_SIGHTING_PX = 48.0
-SINGLE_SIGHTING_SCORE = 0.5
+SINGLE_SIGHTING_SCORE = SURE_SCORE
 SMEAR_PIXELS = 20.0
 #: ... is let go after this many seconds unseen (or the hold, if shorter), not the whole hold.
 SINGLE_HOLD_SECONDS = 0.3
